@@ -1,0 +1,54 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { AppContext } from './context.js';
+import { authRoutes } from './features/auth/routes.js';
+import { orderRoutes } from './features/checkout/routes.js';
+import { eventRoutes } from './features/events/routes.js';
+import { EventSchema } from './features/events/schemas.js';
+import { holdRoutes } from './features/inventory/routes.js';
+import { opsRoutes } from './features/ops/routes.js';
+import { venueRoutes } from './features/venues/routes.js';
+import type { Api } from './http/api.js';
+import { installErrorHandling } from './http/errors.js';
+import { ErrorResponse } from './http/schemas.js';
+import { createValidatorCompiler } from './http/validation.js';
+import { limits } from './limits.js';
+
+/** Builds the HTTP application; never listens (the process entry in server.ts does). */
+export async function buildApp(context: AppContext): Promise<Api> {
+  const app = Fastify({
+    loggerInstance: context.log as FastifyBaseLogger,
+    bodyLimit: limits.bodyBytesMax,
+    // Keep-alive sockets left idle by load balancers should not hold shutdown forever.
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  installErrorHandling(app);
+  app.decorateRequest('principal', null);
+  app.addSchema(ErrorResponse);
+  app.addSchema(EventSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Onsale API', version: '1', description: 'Ticket on-sale platform: events, timed holds, checkout. Errors are always `{ error: { code, message, details } }`.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await opsRoutes(app, context);
+  await app.register(async (api) => {
+    const typed = api as unknown as Api;
+    await authRoutes(typed, context);
+    await venueRoutes(typed, context);
+    await eventRoutes(typed, context);
+    await holdRoutes(typed, context);
+    await orderRoutes(typed, context);
+  }, { prefix: '/api/v1' });
+
+  return app as unknown as Api;
+}

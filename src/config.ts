@@ -1,0 +1,75 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const developmentSecret = 'onsale-development-secret-do-not-use-in-production';
+const developmentAdminPassword = 'onsale-admin';
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATA_DIR: Type.String({ default: './data' }),
+  PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  JWT_SECRET: Type.String({ minLength: 32, default: developmentSecret }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 19_456 }),
+  ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local' }),
+  ADMIN_PASSWORD: Type.String({ minLength: 8, default: developmentAdminPassword }),
+  SEED_DEMO: Type.Boolean({ default: true }),
+  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  pgPoolSize: number;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  argon2MemoryKib: number;
+  admin: { email: string; password: string };
+  seedDemo: boolean;
+  sweepIntervalMs: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once, with defaults; throws a ConfigError that names every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const raw = Object.fromEntries(Object.keys(EnvSchema.properties).filter((k) => source[k] !== undefined && source[k] !== '').map((k) => [k, source[k]]));
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const problems = [...Value.Errors(EnvSchema, env)].map((e) => `${e.path.slice(1)}: ${e.message}`);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  const parsed = env as Env;
+  if (parsed.NODE_ENV === 'production') {
+    if (parsed.JWT_SECRET === developmentSecret) throw new ConfigError('JWT_SECRET must be set to a secret of your own in production.');
+    if (parsed.ADMIN_PASSWORD === developmentAdminPassword) throw new ConfigError('ADMIN_PASSWORD must be set in production.');
+  }
+  return Object.freeze({
+    env: parsed.NODE_ENV,
+    host: parsed.HOST,
+    port: parsed.PORT,
+    databaseUrl: parsed.DATABASE_URL,
+    dataDir: parsed.DATA_DIR,
+    pgPoolSize: parsed.PG_POOL_SIZE,
+    jwtSecret: parsed.JWT_SECRET,
+    accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,
+    argon2MemoryKib: parsed.ARGON2_MEMORY_KIB,
+    admin: { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD },
+    seedDemo: parsed.SEED_DEMO,
+    sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
+    logLevel: parsed.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,40 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { createAuthService, type AuthService } from './features/auth/auth.js';
+import { createGuards, type Guards } from './features/auth/guard.js';
+import { createPasswordHasher } from './features/auth/passwords.js';
+import { createAccessTokens } from './features/auth/tokens.js';
+import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
+import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
+import { createHoldService, type HoldService } from './features/inventory/holds.js';
+import { createMetrics, type Metrics } from './features/ops/metrics.js';
+
+/** The services every feature's routes are built from; made once per process (or per test app). */
+export interface AppContext {
+  config: Readonly<Config>;
+  db: Database;
+  log: FastifyBaseLogger;
+  metrics: Metrics;
+  guards: Guards;
+  auth: AuthService;
+  holds: HoldService;
+  checkout: CheckoutService;
+  payments: PaymentProvider;
+}
+
+export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
+  const metrics = createMetrics();
+  const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
+  return {
+    config,
+    db,
+    log,
+    metrics,
+    payments,
+    guards: createGuards(accessTokens),
+    auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    holds: createHoldService({ db, metrics }),
+    checkout: createCheckoutService({ db, payments, metrics, log }),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The catalogue of error codes clients may branch on, with their HTTP status. Every error response
+ * has the shape `{ error: { code, message, details } }`; docs/errors.md lists the same table.
+ */
+export const errorCatalogue = {
+  validation_failed: 400,
+  invalid_json: 400,
+  invalid_quantity: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  payment_declined: 402,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  sold_out: 409,
+  seats_unavailable: 409,
+  not_on_sale: 409,
+  limit_reached: 409,
+  hold_not_active: 409,
+  checkout_in_progress: 409,
+  not_cancellable: 409,
+  invalid_status_change: 409,
+  hold_expired: 410,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  too_many_requests: 429,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.statusCode = errorCatalogue[code];
+  }
+}
+
+export const notFound = (what = 'resource') => new AppError('not_found', `The ${what} does not exist.`);

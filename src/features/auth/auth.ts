@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/pg-errors.js';
+import { AppError } from '../../errors.js';
+import type { PasswordHasher } from './passwords.js';
+import { hashRefreshToken, newRefreshToken, type AccessTokens, type Role } from './tokens.js';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Session {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface AuthService {
+  register(input: { email: string; password: string; name: string }): Promise<Session>;
+  login(input: { email: string; password: string }): Promise<Session>;
+  refresh(refreshToken: string): Promise<Session>;
+  getUser(userId: string): Promise<User | undefined>;
+  /** Makes sure an admin account with this email and password exists (ADMIN_EMAIL / ADMIN_PASSWORD). */
+  ensureAdmin(email: string, password: string): Promise<User>;
+}
+
+const userColumns = 'id, email, name, role';
+
+export function createAuthService(deps: {
+  db: Database;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  refreshTokenTtlSeconds: number;
+}): AuthService {
+  const { db, passwords, accessTokens } = deps;
+  // Verified against when the email is unknown, so both failures take the same time.
+  const decoyHash = passwords.hash(randomUUID());
+
+  async function issueSession(q: Queryable, user: User, familyId: string = randomUUID()): Promise<Session> {
+    const refreshToken = newRefreshToken();
+    await q.query(
+      `insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
+       values ($1, $2, $3, now() + make_interval(secs => $4))`,
+      [user.id, familyId, hashRefreshToken(refreshToken), deps.refreshTokenTtlSeconds],
+    );
+    return { user, accessToken: accessTokens.sign({ userId: user.id, role: user.role }), refreshToken };
+  }
+
+  return {
+    async register({ email, password, name }) {
+      const passwordHash = await passwords.hash(password);
+      try {
+        const { rows } = await db.query<User>(
+          `insert into users (email, name, password_hash) values ($1, $2, $3) returning ${userColumns}`,
+          [email.trim(), name.trim(), passwordHash],
+        );
+        return issueSession(db, rows[0]!);
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_key')) throw new AppError('email_taken', 'An account with this email already exists.');
+        throw error;
+      }
+    },
+
+    async login({ email, password }) {
+      const { rows } = await db.query<User & { password_hash: string }>(
+        `select ${userColumns}, password_hash from users where lower(email) = lower($1)`,
+        [email.trim()],
+      );
+      const found = rows[0];
+      const valid = await passwords.verify(found?.password_hash ?? (await decoyHash), password);
+      if (!found || !valid) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+      const { password_hash: _, ...user } = found;
+      return issueSession(db, user);
+    },
+
+    async refresh(refreshToken) {
+      const tokenHash = hashRefreshToken(refreshToken);
+      return db.transaction(async (tx) => {
+        // The conditional update is the rotation: of two concurrent uses of one token, exactly one wins.
+        const used = await tx.query<User & { family_id: string }>(
+          `update refresh_tokens t set used_at = now()
+             from users u
+            where t.token_hash = $1 and t.user_id = u.id
+              and t.used_at is null and t.revoked_at is null and t.expires_at > now()
+            returning u.id, u.email, u.name, u.role, t.family_id`,
+          [tokenHash],
+        );
+        const row = used.rows[0];
+        if (row) {
+          const { family_id: familyId, ...user } = row;
+          return issueSession(tx, user, familyId);
+        }
+        // A token presented after it was rotated was copied: revoke everything issued from it.
+        await tx.query(
+          `update refresh_tokens set revoked_at = now()
+            where revoked_at is null and family_id = (select family_id from refresh_tokens where token_hash = $1 and used_at is not null)`,
+          [tokenHash],
+        );
+        return null;
+      }).then((session) => {
+        if (!session) throw new AppError('invalid_token', 'The refresh token is invalid, expired or already used.');
+        return session;
+      });
+    },
+
+    async getUser(userId) {
+      const { rows } = await db.query<User>(`select ${userColumns} from users where id = $1`, [userId]);
+      return rows[0];
+    },
+
+    async ensureAdmin(email, password) {
+      const passwordHash = await passwords.hash(password);
+      const { rows } = await db.query<User>(
+        `insert into users (email, name, password_hash, role) values ($1, 'Administrator', $2, 'admin')
+         on conflict (lower(email)) do update set role = 'admin', password_hash = excluded.password_hash
+         returning ${userColumns}`,
+        [email, passwordHash],
+      );
+      return rows[0]!;
+    },
+  };
+}

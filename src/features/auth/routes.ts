@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import { notFound } from '../../errors.js';
+import { principalOf } from './guard.js';
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Password = Type.String({ minLength: limits.passwordLengthMin, maxLength: limits.passwordLengthMax });
+const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('buyer'), Type.Literal('admin')]) });
+const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
+
+export async function authRoutes(app: Api, { auth, guards }: AppContext): Promise<void> {
+  app.post('/auth/register', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Create a buyer account and log in',
+      body: StrictObject({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) }),
+      response: { 201: SessionSchema, ...errorResponses(400, 409) },
+    },
+  }, async (request, reply) => reply.status(201).send(await auth.register(request.body)));
+
+  app.post('/auth/login', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange email and password for an access token and a refresh token',
+      body: StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) }),
+      response: { 200: SessionSchema, ...errorResponses(400, 401) },
+    },
+  }, async (request) => auth.login(request.body));
+
+  app.post('/auth/refresh', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Rotate a refresh token: returns a new pair; reusing an old token revokes the family',
+      body: StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
+      response: { 200: SessionSchema, ...errorResponses(400, 401) },
+    },
+  }, async (request) => auth.refresh(request.body.refreshToken));
+
+  app.get('/me', {
+    preHandler: guards.authenticate,
+    schema: { tags: ['auth'], summary: 'The logged-in user', security: BearerAuth, response: { 200: UserSchema, ...errorResponses(401, 404) } },
+  }, async (request) => {
+    const user = await auth.getUser(principalOf(request).userId);
+    if (!user) throw notFound('user');
+    return user;
+  });
+}

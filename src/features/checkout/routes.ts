@@ -1,0 +1,65 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { principalOf } from '../auth/guard.js';
+
+const OrderSchema = Type.Object({
+  id: Uuid,
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+  holdId: Uuid,
+  eventId: Uuid,
+  eventTitle: Type.String(),
+  total: Type.Integer(),
+  currency: Type.String(),
+  createdAt: TimestampOut,
+  refund: Type.Optional(Type.Object({ amount: Type.Integer(), currency: Type.String() })),
+  tickets: Type.Array(Type.Object({
+    id: Uuid,
+    code: Type.String(),
+    sectionId: Uuid,
+    sectionName: Type.String(),
+    seatId: Type.Optional(Uuid),
+    seatLabel: Type.Optional(Type.String()),
+    status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
+  })),
+});
+
+export async function orderRoutes(app: Api, { checkout, guards }: AppContext): Promise<void> {
+  app.post('/holds/:id/checkout', {
+    preHandler: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Pay for a hold and get tickets',
+      description: 'Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. Repeating a successful checkout returns the same order with 200.',
+      security: BearerAuth,
+      params: IdParams,
+      body: StrictObject({ payment: StrictObject({ cardNumber: Type.String({ pattern: '^[0-9]{12,19}$' }) }) }),
+      response: { 200: OrderSchema, 201: OrderSchema, ...errorResponses(400, 401, 402, 404, 409, 410) },
+    },
+  }, async (request, reply) => {
+    const { order, created } = await checkout.checkout(principalOf(request).userId, request.params.id, request.body.payment.cardNumber);
+    return reply.status(created ? 201 : 200).send(order);
+  });
+
+  app.get('/orders', {
+    preHandler: guards.authenticate,
+    schema: { tags: ['orders'], summary: 'Your orders, newest first', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(OrderSchema) }), ...errorResponses(401) } },
+  }, async (request) => ({ items: await checkout.listOrders(principalOf(request).userId) }));
+
+  app.get('/orders/:id', {
+    preHandler: guards.authenticate,
+    schema: { tags: ['orders'], summary: 'One order with its tickets (owner or admin)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 404) } },
+  }, async (request) => checkout.getOrder(principalOf(request), request.params.id));
+
+  app.post('/orders/:id/cancel', {
+    preHandler: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Cancel an order: tickets void, stock back on sale, payment refunded',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 200: OrderSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request) => checkout.cancel(principalOf(request), request.params.id));
+}

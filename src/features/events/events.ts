@@ -1,0 +1,227 @@
+import type { Database, Queryable, Tx } from '../../db/database.js';
+import { AppError, notFound } from '../../errors.js';
+import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
+import { limits } from '../../limits.js';
+
+export interface EventRecord {
+  id: string;
+  title: string;
+  description: string | null;
+  category: string | null;
+  venueId: string;
+  venue: { id: string; name: string; city: string };
+  startsAt: Date;
+  endsAt: Date | null;
+  currency: string;
+  status: EventStatus;
+  maxTicketsPerOrder: number;
+  maxTicketsPerUser: number | null;
+  holdTtlSeconds: number;
+}
+
+type Section = Omit<SectionAvailability, 'eventId'>;
+
+const eventColumns = `
+  e.id, e.title, e.description, e.category, e.venue_id as "venueId",
+  json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
+  e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
+  e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser",
+  e.hold_ttl_seconds as "holdTtlSeconds"`;
+const eventFrom = 'events e join venues v on v.id = e.venue_id';
+
+const sectionsOf = (availability: SectionAvailability[], eventId: string): Section[] =>
+  availability.filter((s) => s.eventId === eventId).map(({ eventId: _, ...section }) => section);
+
+export async function findEvent(db: Queryable, eventId: string): Promise<EventRecord | undefined> {
+  const { rows } = await db.query<EventRecord>(`select ${eventColumns} from ${eventFrom} where e.id = $1`, [eventId]);
+  return rows[0];
+}
+
+/** An event with live availability. Drafts are visible to admins only; to anyone else they do not exist. */
+export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: boolean): Promise<EventRecord & { sections: Section[] }> {
+  const event = await findEvent(db, eventId);
+  if (!event || (event.status === 'draft' && !viewerIsAdmin)) throw notFound('event');
+  return { ...event, sections: sectionsOf(await sectionAvailability(db, [eventId]), eventId) };
+}
+
+export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
+  assertTimesInOrder(input.startsAt, input.endsAt);
+  return db.transaction(async (tx) => {
+    const venue = await tx.query('select 1 from venues where id = $1', [input.venueId]);
+    if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
+                           max_tickets_per_order, max_tickets_per_user, hold_ttl_seconds)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 8), $10, coalesce($11, 600)) returning id`,
+      [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
+        input.currency, input.status ?? 'draft', input.maxTicketsPerOrder ?? null, input.maxTicketsPerUser ?? null, input.holdTtlSeconds ?? null],
+    );
+    const eventId = rows[0]!.id;
+    await insertSections(tx, eventId, input.sections);
+    return eventId;
+  });
+}
+
+interface SeatRow {
+  sectionId: string;
+  row: string;
+  number: number;
+  label: string;
+  x: number;
+  y: number;
+}
+
+/** Lays out a reserved section's seats: a count makes a straight row; a list gives each seat's place. */
+export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { rows: unknown }>['rows']): SeatRow[] {
+  const seats: SeatRow[] = [];
+  rows.forEach((row, rowIndex) => {
+    const specs = typeof row.seats === 'number'
+      ? Array.from({ length: row.seats }, (_, i) => ({ number: i + 1, x: i, y: rowIndex }))
+      : row.seats;
+    specs.forEach((spec, i) => {
+      const number = spec.number ?? i + 1;
+      seats.push({ sectionId, row: row.label, number, label: ('label' in spec && spec.label) || `${row.label}${number}`, x: spec.x, y: spec.y });
+    });
+  });
+  return seats;
+}
+
+function duplicateSeats(seats: SeatRow[]): string[] {
+  const seen = new Set<string>();
+  return seats.map((s) => `${s.row}-${s.number}`).filter((key) => seen.has(key) || !seen.add(key));
+}
+
+async function insertSections(tx: Tx, eventId: string, sections: SectionInput[]): Promise<void> {
+  const seats: SeatRow[] = [];
+  const ids = sections.map(() => crypto.randomUUID());
+  const capacities = sections.map((section, index) => {
+    if (!('rows' in section)) return section.capacity;
+    const laid = layoutSeats(ids[index]!, section.rows);
+    const duplicates = duplicateSeats(laid);
+    if (duplicates.length > 0) {
+      throw new AppError('validation_failed', 'A section lists the same seat twice.', { fields: [{ in: 'body', field: `/sections/${index}/rows`, message: `duplicate seats ${duplicates.slice(0, 10).join(', ')}` }] });
+    }
+    seats.push(...laid);
+    return laid.length;
+  });
+  if (seats.length > limits.sectionsPerEventMax * 10_000) throw new AppError('validation_failed', 'Too many seats for one event.', {});
+  await tx.query(
+    `insert into sections (id, event_id, name, kind, price, capacity, available, position)
+     select id, $1, name, kind, price, capacity, case when kind = 'ga' then capacity end, position
+       from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) with ordinality as t(id, name, kind, price, capacity, position)`,
+    [eventId, ids, sections.map((s) => s.name), sections.map((s) => ('rows' in s ? 'seated' : 'ga')), sections.map((s) => s.price), capacities],
+  );
+  if (seats.length === 0) return;
+  await tx.query(
+    `insert into seats (section_id, event_id, row_label, number, label, x, y)
+     select section_id, $1, row_label, number, label, x, y
+       from unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::real[], $7::real[]) as t(section_id, row_label, number, label, x, y)`,
+    [eventId, seats.map((s) => s.sectionId), seats.map((s) => s.row), seats.map((s) => s.number), seats.map((s) => s.label), seats.map((s) => s.x), seats.map((s) => s.y)],
+  );
+}
+
+function assertTimesInOrder(startsAt: string | Date, endsAt: string | Date | null | undefined): void {
+  if (endsAt && new Date(endsAt) <= new Date(startsAt)) {
+    throw new AppError('validation_failed', 'The event must end after it starts.', { fields: [{ in: 'body', field: '/endsAt', message: 'must be after startsAt' }] });
+  }
+}
+
+const allowedStatusChanges: Record<EventStatus, EventStatus[]> = {
+  draft: ['draft', 'published', 'cancelled'],
+  published: ['published', 'cancelled'],
+  cancelled: ['cancelled'],
+};
+
+const updatableColumns = {
+  title: 'title',
+  description: 'description',
+  category: 'category',
+  startsAt: 'starts_at',
+  endsAt: 'ends_at',
+  maxTicketsPerOrder: 'max_tickets_per_order',
+  maxTicketsPerUser: 'max_tickets_per_user',
+  holdTtlSeconds: 'hold_ttl_seconds',
+  status: 'status',
+} as const satisfies Record<keyof UpdateEventBody, string>;
+
+export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ status: EventStatus; startsAt: Date; endsAt: Date | null }>(
+      'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for update',
+      [eventId],
+    );
+    const current = rows[0];
+    if (!current) throw notFound('event');
+    if (changes.status && !allowedStatusChanges[current.status].includes(changes.status)) {
+      throw new AppError('invalid_status_change', `A ${current.status} event cannot become ${changes.status}.`, { from: current.status, to: changes.status });
+    }
+    assertTimesInOrder(changes.startsAt ?? current.startsAt, changes.endsAt === undefined ? current.endsAt : changes.endsAt);
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UpdateEventBody, unknown][];
+    const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}`);
+    await tx.query(`update events set ${assignments.join(', ')}, updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+  });
+}
+
+interface Cursor {
+  startsAt: string;
+  id: string;
+}
+
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const [startsAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof startsAt === 'string' && !Number.isNaN(Date.parse(startsAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { startsAt, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw new AppError('validation_failed', 'The cursor is not one this API gave out.', { fields: [{ in: 'querystring', field: '/cursor', message: 'is invalid' }] });
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Published events, soonest first, by keyset pagination (stable under inserts). */
+export async function listEvents(db: Queryable, query: ListEventsQuery) {
+  const limit = query.limit ?? limits.pageSizeDefault;
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const { rows } = await db.query<EventRecord>(
+    `select ${eventColumns} from ${eventFrom}
+      where e.status = 'published'
+        and e.starts_at >= coalesce($1::timestamptz, now())
+        and ($2::timestamptz is null or e.starts_at <= $2)
+        and ($3::text is null or v.city ilike $3)
+        and ($4::text is null or e.category ilike $4)
+        and ($5::text is null or e.title ilike $5 or e.description ilike $5 or v.name ilike $5 or v.city ilike $5)
+        and ($6::timestamptz is null or (e.starts_at, e.id) > ($6, $7::uuid))
+      order by e.starts_at, e.id
+      limit $8`,
+    [query.from ?? null, query.to ?? null, query.city ?? null, query.category ?? null, query.q ? likePattern(query.q) : null,
+      cursor?.startsAt ?? null, cursor?.id ?? null, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const availability = await sectionAvailability(db, page.map((e) => e.id));
+  const items = page.map((event) => {
+    const sections = sectionsOf(availability, event.id);
+    return {
+      ...event,
+      priceFrom: sections.length ? Math.min(...sections.map((s) => s.price)) : null,
+      capacity: sections.reduce((sum, s) => sum + s.capacity, 0),
+      available: sections.reduce((sum, s) => sum + s.available, 0),
+    };
+  });
+  const last = page.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
+}
+
+export async function listSeats(db: Queryable, eventId: string) {
+  const { rows } = await db.query(
+    `select id, section_id as "sectionId", row_label as row, number, label, x, y,
+            case when status = 'held' and held_until <= now() then 'available' else status end as status
+       from seats where event_id = $1
+      order by section_id, row_label, number`,
+    [eventId],
+  );
+  return rows;
+}

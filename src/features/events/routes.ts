@@ -1,0 +1,93 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, IdParams, Nullable, errorResponses } from '../../http/schemas.js';
+import { notFound } from '../../errors.js';
+import { sectionAccounting } from '../inventory/availability.js';
+import { createEvent, findEvent, getEvent, listEvents, listSeats, updateEvent } from './events.js';
+import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, SeatSchema, UpdateEventBody } from './schemas.js';
+
+export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
+  const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
+
+  app.post('/events', {
+    preHandler: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Create an event with its sections (admin)',
+      description: 'A section is general admission (`capacity`) or reserved (`rows` of seats, each row a seat count or a list of seats with map coordinates).',
+      security: BearerAuth,
+      body: CreateEventBody,
+      response: { 201: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const eventId = await createEvent(db, request.body);
+    return reply.status(201).send((await getEvent(db, eventId, true)) as never);
+  });
+
+  app.patch('/events/:id', {
+    preHandler: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Edit, publish or cancel an event (admin)',
+      security: BearerAuth,
+      params: IdParams,
+      body: UpdateEventBody,
+      response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    await updateEvent(db, request.params.id, request.body);
+    return getEvent(db, request.params.id, true) as never;
+  });
+
+  app.get('/events', {
+    schema: {
+      tags: ['events'],
+      summary: 'Search published events, soonest first',
+      querystring: ListEventsQuery,
+      response: { 200: Type.Object({ items: Type.Array(EventSummarySchema), nextCursor: Nullable(Type.String()) }), ...errorResponses(400) },
+    },
+  }, async (request) => listEvents(db, request.query) as never);
+
+  app.get('/events/:id', {
+    preHandler: guards.authenticateIfPresent,
+    schema: {
+      tags: ['events'],
+      summary: 'One event with live availability per section',
+      params: IdParams,
+      response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 404) },
+    },
+  }, async (request) => getEvent(db, request.params.id, isAdmin(request.principal)) as never);
+
+  app.get('/events/:id/seats', {
+    preHandler: guards.authenticateIfPresent,
+    schema: {
+      tags: ['events'],
+      summary: 'Every reserved seat of an event with its map position and live status',
+      params: IdParams,
+      response: { 200: Type.Array(SeatSchema), ...errorResponses(400, 404) },
+    },
+  }, async (request) => {
+    await getEvent(db, request.params.id, isAdmin(request.principal));
+    return listSeats(db, request.params.id) as never;
+  });
+
+  app.get('/events/:id/stats', {
+    preHandler: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Sold, held and available per section (admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: {
+        200: Type.Object({
+          sections: Type.Array(Type.Object({ sectionId: Type.String(), name: Type.String(), capacity: Type.Integer(), sold: Type.Integer(), held: Type.Integer(), available: Type.Integer() })),
+        }),
+        ...errorResponses(400, 401, 403, 404),
+      },
+    },
+  }, async (request) => {
+    if (!(await findEvent(db, request.params.id))) throw notFound('event');
+    return { sections: await sectionAccounting(db, request.params.id) };
+  });
+}

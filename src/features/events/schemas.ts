@@ -1,0 +1,118 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Currency, MinorUnits, Nullable, StrictObject, Text, Timestamp, TimestampOut, Uuid } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+
+const SeatSpec = StrictObject({
+  number: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  label: Type.Optional(Text({ maxLength: 20 })),
+  x: Type.Number({ minimum: -100_000, maximum: 100_000 }),
+  y: Type.Number({ minimum: -100_000, maximum: 100_000 }),
+});
+
+const RowSpec = StrictObject({
+  label: Text({ maxLength: 20 }),
+  seats: Type.Union([
+    Type.Integer({ minimum: 1, maximum: limits.seatsPerRowMax, description: 'How many seats, numbered from 1 on a straight line' }),
+    Type.Array(SeatSpec, { minItems: 1, maxItems: limits.seatsPerRowMax, description: 'Each seat with its map coordinates' }),
+  ]),
+});
+
+export const GaSectionInput = StrictObject({ name: Text(), price: MinorUnits, capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }) }, { title: 'GeneralAdmissionSection' });
+export const SeatedSectionInput = StrictObject({ name: Text(), price: MinorUnits, rows: Type.Array(RowSpec, { minItems: 1, maxItems: limits.rowsPerSectionMax }) }, { title: 'ReservedSection' });
+export type SectionInput = Static<typeof GaSectionInput> | Static<typeof SeatedSectionInput>;
+
+const EventStatus = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]);
+export type EventStatus = Static<typeof EventStatus>;
+
+const editableFields = {
+  title: Text(),
+  description: Type.Optional(Text({ maxLength: limits.descriptionLengthMax })),
+  category: Type.Optional(Text({ maxLength: 50 })),
+  startsAt: Timestamp,
+  endsAt: Type.Optional(Timestamp),
+  maxTicketsPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
+  maxTicketsPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000 }))),
+  holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax })),
+};
+
+export const CreateEventBody = StrictObject({
+  ...editableFields,
+  venueId: Uuid,
+  currency: Currency,
+  status: Type.Optional(EventStatus),
+  sections: Type.Array(Type.Union([GaSectionInput, SeatedSectionInput]), { minItems: 1, maxItems: limits.sectionsPerEventMax }),
+});
+export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const UpdateEventBody = StrictObject(
+  {
+    title: Type.Optional(editableFields.title),
+    description: editableFields.description,
+    category: editableFields.category,
+    startsAt: Type.Optional(editableFields.startsAt),
+    endsAt: editableFields.endsAt,
+    maxTicketsPerOrder: editableFields.maxTicketsPerOrder,
+    maxTicketsPerUser: editableFields.maxTicketsPerUser,
+    holdTtlSeconds: editableFields.holdTtlSeconds,
+    status: Type.Optional(EventStatus),
+  },
+  { minProperties: 1 },
+);
+export type UpdateEventBody = Static<typeof UpdateEventBody>;
+
+export const SectionSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('ga'), Type.Literal('seated')]),
+  price: Type.Integer(),
+  capacity: Type.Integer(),
+  available: Type.Integer(),
+});
+
+const VenueSummary = Type.Object({ id: Uuid, name: Type.String(), city: Type.String() });
+
+const eventFields = {
+  id: Uuid,
+  title: Type.String(),
+  description: Nullable(Type.String()),
+  category: Nullable(Type.String()),
+  venueId: Uuid,
+  venue: VenueSummary,
+  startsAt: TimestampOut,
+  endsAt: Nullable(TimestampOut),
+  currency: Type.String(),
+  status: EventStatus,
+  maxTicketsPerOrder: Type.Integer(),
+  maxTicketsPerUser: Nullable(Type.Integer()),
+  holdTtlSeconds: Type.Integer(),
+};
+
+export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema) }, { $id: 'Event' });
+export const EventSummarySchema = Type.Object({
+  ...eventFields,
+  priceFrom: Nullable(Type.Integer()),
+  capacity: Type.Integer(),
+  available: Type.Integer(),
+});
+
+export const ListEventsQuery = StrictObject({
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+  city: Type.Optional(Type.String({ maxLength: 100 })),
+  category: Type.Optional(Type.String({ maxLength: 50 })),
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ListEventsQuery = Static<typeof ListEventsQuery>;
+
+export const SeatSchema = Type.Object({
+  id: Uuid,
+  sectionId: Uuid,
+  row: Type.String(),
+  number: Type.Integer(),
+  label: Type.String(),
+  x: Type.Number(),
+  y: Type.Number(),
+  status: Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')]),
+});

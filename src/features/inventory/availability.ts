@@ -1,0 +1,67 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface SectionAvailability {
+  id: string;
+  eventId: string;
+  name: string;
+  kind: 'ga' | 'seated';
+  price: number;
+  capacity: number;
+  available: number;
+}
+
+/**
+ * Units on sale now in section `s`. A hold past its expiry is worth nothing even before the sweeper
+ * has returned it, so its units count as available (invariant 3): for GA, the stock counter plus
+ * lapsed holds; for reserved seating, free seats plus seats whose hold has lapsed.
+ */
+const availableNow = `
+  case when s.kind = 'ga' then s.available + coalesce((
+         select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+          where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)
+       else (select count(*) from seats
+              where section_id = s.id and (status = 'available' or (status = 'held' and held_until <= now())))
+  end::int`;
+
+export async function sectionAvailability(db: Queryable, eventIds: readonly string[]): Promise<SectionAvailability[]> {
+  const { rows } = await db.query<SectionAvailability>(
+    `select s.id, s.event_id as "eventId", s.name, s.kind, s.price, s.capacity, ${availableNow} as available
+       from sections s
+      where s.event_id = any($1::uuid[])
+      order by s.event_id, s.position`,
+    [eventIds],
+  );
+  return rows;
+}
+
+export interface SectionAccounting {
+  sectionId: string;
+  name: string;
+  capacity: number;
+  sold: number;
+  held: number;
+  available: number;
+}
+
+/**
+ * sold + held + available per section, each counted from its own source (valid tickets, live holds,
+ * stock), in one statement so one snapshot. They must add up to the capacity at every moment: the
+ * invariant tests and the organizer's dashboard read this.
+ */
+export async function sectionAccounting(db: Queryable, eventId: string): Promise<SectionAccounting[]> {
+  const { rows } = await db.query<SectionAccounting>(
+    `select s.id as "sectionId", s.name, s.capacity,
+            (select count(*) from tickets t where t.section_id = s.id and t.status = 'valid')::int as sold,
+            case when s.kind = 'ga' then coalesce((
+                   select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+                    where h.status = 'active' and h.expires_at > now() and i.section_id = s.id), 0)
+                 else (select count(*) from seats where section_id = s.id and status = 'held' and held_until > now())
+            end::int as held,
+            ${availableNow} as available
+       from sections s
+      where s.event_id = $1
+      order by s.position`,
+    [eventId],
+  );
+  return rows;
+}

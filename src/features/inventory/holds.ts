@@ -1,0 +1,475 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database, Queryable, Tx } from '../../db/database.js';
+import { AppError, notFound } from '../../errors.js';
+import { limits } from '../../limits.js';
+import type { Metrics } from '../ops/metrics.js';
+import { KeyedBatcher } from './batcher.js';
+import { pickBestSeats, type PickerSeat } from './seat-picker.js';
+import { endHolds, lockStockSectionsOf } from './stock.js';
+
+export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
+
+export interface HoldItem {
+  sectionId: string;
+  seatId?: string;
+  label?: string;
+  price: number;
+}
+
+export interface HoldView {
+  id: string;
+  eventId: string;
+  status: HoldStatus;
+  expiresAt: Date;
+  items: HoldItem[];
+  total: number;
+  currency: string;
+}
+
+export type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+
+export interface PlaceHoldInput {
+  userId: string;
+  eventId: string;
+  target: HoldTarget;
+  idempotencyKey?: string | undefined;
+}
+
+export interface HoldService {
+  place(input: PlaceHoldInput): Promise<{ hold: HoldView; replayed: boolean }>;
+  get(userId: string, holdId: string): Promise<HoldView>;
+  release(userId: string, holdId: string): Promise<void>;
+  /** Returns lapsed holds to sale; called by the sweeper. Returns how many it ended. */
+  sweepLapsed(): Promise<number>;
+}
+
+/** The sale terms of an event, read with the current database time. */
+interface Terms {
+  eventId: string;
+  onSale: boolean;
+  currency: string;
+  maxPerOrder: number;
+  maxPerUser: number | null;
+  expiresAt: Date;
+}
+
+const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at > now()) as "onSale", e.currency,
+  e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser",
+  now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt"`;
+
+/** The checks every hold passes before stock is looked at. */
+function refusalFor(terms: Terms | undefined, quantity: number): AppError | undefined {
+  if (!terms) return notFound('event');
+  if (!terms.onSale) return new AppError('not_on_sale', 'This event is not on sale.');
+  if (quantity > terms.maxPerOrder) {
+    return new AppError('invalid_quantity', `An order may have at most ${terms.maxPerOrder} tickets.`, { min: 1, max: terms.maxPerOrder });
+  }
+  return undefined;
+}
+
+/** A hold about to be written: its id is chosen up front so a batch can tell which rows went in. */
+interface NewHold {
+  id: string;
+  userId: string;
+  idempotencyKey: string | null;
+  fingerprint: string | null;
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number }[];
+}
+
+const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
+
+/** Inserts holds and their items; returns the ids inserted (a clashing idempotency key inserts nothing). */
+async function insertHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
+  if (holds.length === 0) return new Set();
+  const inserted = await tx.query<{ id: string }>(
+    `insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint)
+     select id, $1, user_id, 'active', $2, total, $3, idempotency_key, fingerprint
+       from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
+     on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+     returning id`,
+    [terms.eventId, terms.expiresAt, terms.currency, holds.map((h) => h.id), holds.map((h) => h.userId), holds.map(holdTotal),
+      holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint)],
+  );
+  const ids = new Set(inserted.rows.map((r) => r.id));
+  const items = holds.filter((h) => ids.has(h.id)).flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
+  await tx.query(
+    `insert into hold_items (hold_id, section_id, seat_id, quantity, price)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[])`,
+    [items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
+  );
+  return ids;
+}
+
+/** Marks seats held by their holds. The caller holds the seat locks and has checked they are free. */
+async function markSeatsHeld(tx: Tx, terms: Terms, holds: NewHold[]): Promise<void> {
+  const seats = holds.flatMap((h) => h.items.filter((i) => i.seatId).map((i) => ({ seatId: i.seatId!, holdId: h.id })));
+  if (seats.length === 0) return;
+  await tx.query(
+    `update seats s set status = 'held', hold_id = t.hold_id, held_until = $3
+       from unnest($1::uuid[], $2::uuid[]) as t(seat_id, hold_id)
+      where s.id = t.seat_id`,
+    [seats.map((s) => s.seatId), seats.map((s) => s.holdId), terms.expiresAt],
+  );
+}
+
+/**
+ * Tickets each buyer already has for the event (live holds plus valid tickets), counted under a
+ * per-buyer row lock so that concurrent holds by one buyer are counted one after another.
+ */
+async function lockBuyerCounts(tx: Tx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(userIds)].sort();
+  await tx.query('insert into event_buyers (event_id, user_id) select $1, unnest($2::uuid[]) on conflict do nothing', [eventId, unique]);
+  await tx.query('select 1 from event_buyers where event_id = $1 and user_id = any($2::uuid[]) order by user_id for update', [eventId, unique]);
+  const { rows } = await tx.query<{ userId: string; taken: number }>(
+    `select u.user_id as "userId",
+            (coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+                        where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()), 0)
+           + (select count(*) from tickets t join orders o on o.id = t.order_id
+               where o.user_id = u.user_id and t.event_id = $1 and t.status = 'valid'))::int as taken
+       from unnest($2::uuid[]) as u(user_id)`,
+    [eventId, unique],
+  );
+  return new Map(rows.map((r) => [r.userId, r.taken]));
+}
+
+const limitReached = (max: number) =>
+  new AppError('limit_reached', `You may hold and buy at most ${max} tickets for this event.`, { maxTicketsPerUser: max });
+
+/** Stock of one section, taken from in memory during a batch and written once at its end. */
+interface SectionStock {
+  take(quantity: number): NewHold['items'] | undefined;
+  giveBack(items: NewHold['items']): void;
+  /** Writes what the batch took. */
+  commit(tx: Tx, terms: Terms, holds: NewHold[]): Promise<void>;
+}
+
+interface LockedSection {
+  id: string;
+  kind: 'ga' | 'seated';
+  available: number | null;
+  price: number;
+}
+
+/** GA stock: a counter. Lapsed holds are reclaimed (skipping any a checkout is busy with) only when short. */
+async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<SectionStock> {
+  let remaining = section.available!;
+  if (demand > remaining) {
+    const lapsed = await tx.query<{ id: string }>(
+      `select h.id from holds h join hold_items i on i.hold_id = h.id
+        where i.section_id = $1 and h.status = 'active' and h.expires_at <= now()
+        for update of h skip locked`,
+      [section.id],
+    );
+    if (lapsed.rowCount > 0) {
+      await endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
+      remaining = (await tx.query<{ available: number }>('select available from sections where id = $1', [section.id])).rows[0]!.available;
+    }
+  }
+  let taken = 0;
+  return {
+    take(quantity) {
+      if (quantity > remaining) return undefined;
+      remaining -= quantity;
+      taken += quantity;
+      return [{ sectionId: section.id, seatId: null, quantity, price: section.price }];
+    },
+    giveBack(items) {
+      const quantity = items.reduce((sum, i) => sum + i.quantity, 0);
+      remaining += quantity;
+      taken -= quantity;
+    },
+    async commit(tx) {
+      if (taken > 0) await tx.query('update sections set available = available - $2 where id = $1', [section.id, taken]);
+    },
+  };
+}
+
+/**
+ * Reserved-seating stock for "best available" picks. With the section locked FOR UPDATE no other hold
+ * can take its seats; seats whose hold lapsed are locked too, so a checkout finishing one of them is
+ * waited for and seen.
+ */
+async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock> {
+  await tx.query(`select 1 from seats where section_id = $1 and status = 'held' and held_until <= now() order by id for update`, [section.id]);
+  const { rows: seats } = await tx.query<PickerSeat & { label: string }>(
+    `select id, row_label as row, number, label, x, y, (status = 'available' or (status = 'held' and held_until <= now())) as free
+       from seats where section_id = $1`,
+    [section.id],
+  );
+  const setFree = (items: NewHold['items'], free: boolean) => {
+    const ids = new Set(items.map((i) => i.seatId));
+    for (const seat of seats) if (ids.has(seat.id)) seat.free = free;
+  };
+  return {
+    take(quantity) {
+      const picked = pickBestSeats(seats, quantity);
+      if (!picked) return undefined;
+      const items = picked.seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }));
+      setFree(items, false);
+      return items;
+    },
+    giveBack: (items) => setFree(items, true),
+    commit: markSeatsHeld,
+  };
+}
+
+interface SectionRequest {
+  userId: string;
+  eventId: string;
+  quantity: number;
+  idempotencyKey: string | null;
+  fingerprint: string | null;
+}
+
+type Outcome = { kind: 'placed'; hold: HoldView } | { kind: 'replay' } | { kind: 'refused'; error: AppError };
+
+const soldOut = () => new AppError('sold_out', 'Not enough tickets are left in this section.');
+
+function viewOf(terms: Terms, hold: NewHold): HoldView {
+  return {
+    id: hold.id,
+    eventId: terms.eventId,
+    status: 'active',
+    expiresAt: terms.expiresAt,
+    items: hold.items.flatMap((item) =>
+      Array.from({ length: item.quantity }, () => ({
+        sectionId: item.sectionId,
+        price: item.price,
+        ...(item.seatId ? { seatId: item.seatId, label: item.label! } : {}),
+      })),
+    ),
+    total: holdTotal(hold),
+    currency: terms.currency,
+  };
+}
+
+/**
+ * One transaction for a batch of quantity holds on one section: lock the section row, hand out its
+ * stock in arrival order, write every hold at once. A request is refused `sold_out` only when the
+ * stock left after the requests before it cannot cover it, so nobody is refused while stock remains.
+ */
+async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
+  const { rows } = await tx.query<LockedSection & Terms>(
+    `select s.id, s.kind, s.available, s.price, ${termsColumns}
+       from sections s join events e on e.id = s.event_id where s.id = $1 for update of s`,
+    [sectionId],
+  );
+  const locked = rows[0];
+  const outcomes: Outcome[] = requests.map((request) => {
+    const error = locked && locked.eventId === request.eventId ? refusalFor(locked, request.quantity) : notFound('section');
+    return error ? { kind: 'refused', error } : { kind: 'replay' };
+  });
+  let pending = requests.map((_, i) => i).filter((i) => outcomes[i]!.kind !== 'refused');
+  if (!locked || pending.length === 0) return outcomes;
+
+  const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
+  const stock = locked.kind === 'ga' ? await gaStock(tx, locked, demand) : await seatedStock(tx, locked);
+  const buyers = locked.maxPerUser === null ? undefined : await lockBuyerCounts(tx, locked.eventId, pending.map((i) => requests[i]!.userId));
+  const placed: NewHold[] = [];
+
+  // A request whose idempotency key turns out to be taken (by a concurrent request on another node)
+  // gives its stock back; the requests refused for lack of that stock get another pass.
+  while (pending.length > 0) {
+    const granted: { index: number; hold: NewHold }[] = [];
+    const short: number[] = [];
+    for (const index of pending) {
+      const request = requests[index]!;
+      const had = buyers?.get(request.userId) ?? 0;
+      if (buyers && had + request.quantity > locked.maxPerUser!) {
+        outcomes[index] = { kind: 'refused', error: limitReached(locked.maxPerUser!) };
+        continue;
+      }
+      const items = stock.take(request.quantity);
+      if (!items) {
+        short.push(index);
+        continue;
+      }
+      buyers?.set(request.userId, had + request.quantity);
+      granted.push({ index, hold: { id: randomUUID(), userId: request.userId, idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint, items } });
+    }
+    const inserted = await insertHolds(tx, locked, granted.map((g) => g.hold));
+    for (const { index, hold } of granted) {
+      if (inserted.has(hold.id)) {
+        placed.push(hold);
+        outcomes[index] = { kind: 'placed', hold: viewOf(locked, hold) };
+      } else {
+        stock.giveBack(hold.items);
+        buyers?.set(hold.userId, buyers.get(hold.userId)! - requests[index]!.quantity);
+        outcomes[index] = { kind: 'replay' };
+      }
+    }
+    const anyGivenBack = inserted.size < granted.length;
+    for (const index of short) outcomes[index] = { kind: 'refused', error: soldOut() };
+    pending = anyGivenBack ? short : [];
+  }
+  await stock.commit(tx, locked, placed);
+  return outcomes;
+}
+
+/** A hold on named seats: all of them or none (409 `seats_unavailable` names the ones taken). */
+async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds: string[] } }, fingerprint: string | null): Promise<Outcome> {
+  const seatIds = input.target.seatIds;
+  const terms = (await tx.query<Terms>(`select ${termsColumns} from events e where e.id = $1`, [input.eventId])).rows[0];
+  const refusal = refusalFor(terms, seatIds.length);
+  if (refusal) return { kind: 'refused', error: refusal };
+  const { rows: known } = await tx.query<{ id: string; sectionId: string }>(
+    'select id, section_id as "sectionId" from seats where id = any($1::uuid[]) and event_id = $2',
+    [seatIds, input.eventId],
+  );
+  if (known.length < seatIds.length) {
+    const knownIds = new Set(known.map((s) => s.id));
+    return { kind: 'refused', error: new AppError('not_found', 'Some seats do not exist in this event.', { seatIds: seatIds.filter((id) => !knownIds.has(id)) }) };
+  }
+  // Shared section locks: named-seat holds run side by side, but not during a best-available pick.
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for share', [[...new Set(known.map((s) => s.sectionId))]]);
+  const { rows: seats } = await tx.query<{ id: string; sectionId: string; label: string; price: number; free: boolean }>(
+    `select st.id, st.section_id as "sectionId", st.label, sc.price,
+            (st.status = 'available' or (st.status = 'held' and st.held_until <= now())) as free
+       from seats st join sections sc on sc.id = st.section_id
+      where st.id = any($1::uuid[]) order by st.id for update of st`,
+    [seatIds],
+  );
+  const taken = seats.filter((s) => !s.free).map((s) => s.id);
+  if (taken.length > 0) {
+    return { kind: 'refused', error: new AppError('seats_unavailable', 'Some of these seats are no longer available.', { seatIds: taken }) };
+  }
+  if (terms!.maxPerUser !== null) {
+    const had = (await lockBuyerCounts(tx, input.eventId, [input.userId])).get(input.userId) ?? 0;
+    if (had + seatIds.length > terms!.maxPerUser) return { kind: 'refused', error: limitReached(terms!.maxPerUser) };
+  }
+  const hold: NewHold = {
+    id: randomUUID(),
+    userId: input.userId,
+    idempotencyKey: input.idempotencyKey ?? null,
+    fingerprint,
+    items: seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price })),
+  };
+  const inserted = await insertHolds(tx, terms!, [hold]);
+  if (!inserted.has(hold.id)) return { kind: 'replay' };
+  await markSeatsHeld(tx, terms!, [hold]);
+  return { kind: 'placed', hold: viewOf(terms!, hold) };
+}
+
+async function findHold(db: Queryable, where: { userId: string } & ({ holdId: string } | { idempotencyKey: string })) {
+  const byKey = 'idempotencyKey' in where;
+  const { rows } = await db.query<Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number }[] }>(
+    `select h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
+            case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
+            (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label,
+                                                         'price', i.price, 'quantity', i.quantity) order by st.label), '[]')
+               from hold_items i left join seats st on st.id = i.seat_id where i.hold_id = h.id) as items
+       from holds h where h.user_id = $1 and ${byKey ? 'h.idempotency_key' : 'h.id'} = $2`,
+    [where.userId, byKey ? where.idempotencyKey : where.holdId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const items = row.items.flatMap((item) =>
+    Array.from({ length: item.quantity }, () => ({
+      sectionId: item.sectionId,
+      price: item.price,
+      ...(item.seatId ? { seatId: item.seatId, label: item.label ?? '' } : {}),
+    })),
+  );
+  return { ...row, items };
+}
+
+export function createHoldService({ db, metrics }: { db: Database; metrics: Metrics }): HoldService {
+  const batcher = new KeyedBatcher<SectionRequest, Outcome>(
+    (sectionId, requests) => {
+      metrics.holdBatchSize.observe(requests.length);
+      return db.transaction((tx) => placeSectionBatch(tx, sectionId, requests));
+    },
+    limits.holdBatchSizeMax,
+  );
+
+  async function existingByKey(userId: string, idempotencyKey: string, fingerprint: string | null) {
+    const hold = await findHold(db, { userId, idempotencyKey });
+    if (hold && hold.fingerprint !== fingerprint) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request.');
+    }
+    return hold;
+  }
+
+  function viewWithoutFingerprint<T extends { fingerprint: unknown }>(hold: T): Omit<T, 'fingerprint'> {
+    const { fingerprint: _, ...view } = hold;
+    return view;
+  }
+
+  return {
+    async place(input) {
+      const key = input.idempotencyKey;
+      const fingerprint = key ? createHash('sha256').update(JSON.stringify([input.eventId, input.target])).digest('base64url') : null;
+      if (key) {
+        const existing = await existingByKey(input.userId, key, fingerprint);
+        if (existing) return { hold: viewWithoutFingerprint(existing), replayed: true };
+      }
+      const outcome = 'seatIds' in input.target
+        ? await db
+            .transaction(async (tx) => {
+              const result = await placeSeatHold(tx, input as PlaceHoldInput & { target: { seatIds: string[] } }, fingerprint);
+              // Thrown so the transaction rolls back: a refusal leaves nothing behind.
+              if (result.kind === 'refused') throw result.error;
+              return result;
+            })
+            .catch((error: unknown): Outcome => {
+              if (error instanceof AppError) return { kind: 'refused', error };
+              throw error;
+            })
+        : await batcher.submit(input.target.sectionId, {
+            userId: input.userId,
+            eventId: input.eventId,
+            quantity: input.target.quantity,
+            idempotencyKey: key ?? null,
+            fingerprint,
+          });
+      if (outcome.kind === 'refused') {
+        metrics.holdsRefused.inc({ code: outcome.error.code });
+        throw outcome.error;
+      }
+      if (outcome.kind === 'placed') {
+        metrics.holdsPlaced.inc();
+        return { hold: outcome.hold, replayed: false };
+      }
+      const existing = await existingByKey(input.userId, key!, fingerprint);
+      return { hold: viewWithoutFingerprint(existing!), replayed: true };
+    },
+
+    async get(userId, holdId) {
+      const hold = await findHold(db, { userId, holdId });
+      if (!hold) throw notFound('hold');
+      return viewWithoutFingerprint(hold);
+    },
+
+    async release(userId, holdId) {
+      const status = await db.transaction(async (tx) => {
+        const owned = await tx.query<{ status: HoldStatus }>('select status from holds where id = $1 and user_id = $2', [holdId, userId]);
+        if (!owned.rows[0]) throw notFound('hold');
+        await lockStockSectionsOf(tx, [holdId]);
+        const ended = await endHolds(tx, [holdId], 'released', false);
+        if (ended.length > 0) return 'released';
+        return (await tx.query<{ status: HoldStatus }>('select status from holds where id = $1', [holdId])).rows[0]!.status;
+      });
+      if (status === 'converted') throw new AppError('hold_not_active', 'This hold was paid for; cancel the order instead.');
+      if (status === 'released') metrics.holdsEnded.inc({ status: 'released' });
+    },
+
+    async sweepLapsed() {
+      let total = 0;
+      for (;;) {
+        const { rows } = await db.query<{ id: string }>(
+          `select id from holds where status = 'active' and expires_at <= now() order by expires_at limit $1`,
+          [limits.sweepBatchSizeMax],
+        );
+        if (rows.length === 0) return total;
+        const ids = rows.map((r) => r.id);
+        const ended = await db.transaction(async (tx) => {
+          await lockStockSectionsOf(tx, ids);
+          return endHolds(tx, ids, 'expired', true);
+        });
+        total += ended.length;
+        metrics.holdsEnded.inc({ status: 'expired' }, ended.length);
+        if (rows.length < limits.sweepBatchSizeMax) return total;
+      }
+    },
+  };
+}

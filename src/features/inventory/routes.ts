@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import { principalOf } from '../auth/guard.js';
+
+const HoldSchema = Type.Object({
+  id: Uuid,
+  eventId: Uuid,
+  status: Type.Union([Type.Literal('active'), Type.Literal('released'), Type.Literal('expired'), Type.Literal('converted')]),
+  expiresAt: TimestampOut,
+  items: Type.Array(Type.Object({ sectionId: Uuid, seatId: Type.Optional(Uuid), label: Type.Optional(Type.String()), price: Type.Integer() })),
+  total: Type.Integer(),
+  currency: Type.String(),
+});
+
+const HoldBody = Type.Union([
+  StrictObject({ eventId: Uuid, sectionId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }) }, { title: 'QuantityHold' }),
+  StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
+]);
+
+export async function holdRoutes(app: Api, { holds, guards }: AppContext): Promise<void> {
+  app.post('/holds', {
+    preHandler: guards.authenticate,
+    schema: {
+      tags: ['holds'],
+      summary: 'Hold tickets for a limited time',
+      description:
+        'Either `quantity` tickets of a section (general admission, or the best adjacent seats of a reserved section, leaving no single seat stranded when another choice exists) or the named `seatIds`, all or nothing. Send an `Idempotency-Key` header to make retries safe.',
+      security: BearerAuth,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: limits.idempotencyKeyLengthMax })) }),
+      body: HoldBody,
+      response: { 201: HoldSchema, ...errorResponses(400, 401, 404, 409, 422) },
+    },
+  }, async (request, reply) => {
+    const { eventId, ...target } = request.body;
+    const { hold, replayed } = await holds.place({
+      userId: principalOf(request).userId,
+      eventId,
+      target,
+      idempotencyKey: request.headers['idempotency-key'],
+    });
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply.status(201).send(hold);
+  });
+
+  app.get('/holds/:id', {
+    preHandler: guards.authenticate,
+    schema: { tags: ['holds'], summary: 'One of your holds', security: BearerAuth, params: IdParams, response: { 200: HoldSchema, ...errorResponses(400, 401, 404) } },
+  }, async (request) => holds.get(principalOf(request).userId, request.params.id));
+
+  app.delete('/holds/:id', {
+    preHandler: guards.authenticate,
+    schema: { tags: ['holds'], summary: 'Release a hold: its tickets go back on sale', security: BearerAuth, params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) } },
+  }, async (request, reply) => {
+    await holds.release(principalOf(request).userId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

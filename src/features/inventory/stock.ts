@@ -1,0 +1,53 @@
+import type { Tx } from '../../db/database.js';
+
+/*
+ * Lock order, kept by every transaction that touches inventory, so none can deadlock:
+ *   sections (sorted by id) -> holds -> seats (sorted by id) -> event_buyers.
+ * A transaction that already holds a section lock only ever takes hold locks with SKIP LOCKED.
+ */
+
+/** Locks the GA sections that these holds took stock from, in id order. */
+export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `select id from sections
+      where id in (select section_id from hold_items where hold_id = any($1::uuid[]) and seat_id is null)
+      order by id for update`,
+    [holdIds],
+  );
+}
+
+export type EndedHoldStatus = 'released' | 'expired';
+
+/**
+ * Ends active holds and puts their stock back on sale, in the caller's transaction. The conditional
+ * status change is what makes a return happen once: of two concurrent releases (or a release and the
+ * sweeper) only one sees the hold active. With `onlyLapsed`, holds not yet past expiry are left alone.
+ * Call `lockStockSectionsOf` first (lock order). Returns the ids of the holds it ended.
+ */
+export async function endHolds(tx: Tx, holdIds: readonly string[], status: EndedHoldStatus, onlyLapsed: boolean): Promise<string[]> {
+  if (holdIds.length === 0) return [];
+  const ended = await tx.query<{ id: string }>(
+    `update holds set status = $2, ended_at = now()
+      where id in (select id from holds
+                    where id = any($1::uuid[]) and status = 'active' and ($3 = false or expires_at <= now())
+                    order by id for update)
+      returning id`,
+    [holdIds, status, onlyLapsed],
+  );
+  const endedIds = ended.rows.map((r) => r.id);
+  if (endedIds.length === 0) return [];
+  await tx.query(
+    `update sections s set available = s.available + r.quantity
+       from (select section_id, sum(quantity)::int as quantity from hold_items
+              where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
+      where s.id = r.section_id`,
+    [endedIds],
+  );
+  // Only seats these holds still own: a lapsed hold's seat may already belong to someone else.
+  await tx.query(
+    `with mine as (select id from seats where hold_id = any($1::uuid[]) and status = 'held' order by id for update)
+     update seats set status = 'available', hold_id = null, held_until = null where id in (select id from mine)`,
+    [endedIds],
+  );
+  return endedIds;
+}

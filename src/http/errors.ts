@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
+import { isTransientDbError } from '../db/pg-errors.js';
+import { describeValidationErrors } from './validation.js';
+
+/** Fastify's own client errors, renamed into our catalogue. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
+  error: { code, message, details },
+});
+
+/**
+ * Every failure leaves as `{ error: { code, message, details } }`. Client errors say what was wrong;
+ * server errors say nothing internal (the log has the details).
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error.validation) {
+      const fields = describeValidationErrors(error.validation as never, error.validationContext);
+      return reply.status(400).send(errorBody('validation_failed', 'The request is not valid.', { fields }));
+    }
+    // JSON syntax errors thrown by the parser arrive as SyntaxError with a 400 status.
+    if (error instanceof SyntaxError || (error.code && fastifyCodes[error.code])) {
+      const code = fastifyCodes[error.code] ?? 'invalid_json';
+      return reply.status(errorCatalogue[code]).send(errorBody(code, error.message));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send(errorBody(status === 429 ? 'too_many_requests' : 'bad_request', error.message));
+    }
+    if (isTransientDbError(error)) {
+      request.log.warn({ err: error }, 'database busy');
+      return reply.status(503).header('retry-after', '1').send(errorBody('unavailable', 'The service is busy; try again in a moment.'));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side.'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+}

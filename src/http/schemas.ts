@@ -1,0 +1,34 @@
+import { Type, type TObject, type TProperties, type ObjectOptions, type TSchema } from '@sinclair/typebox';
+import { limits } from '../limits.js';
+
+/** An object that rejects properties it does not declare (bodies, query strings). */
+export const StrictObject = <T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> =>
+  Type.Object(properties, { additionalProperties: false, ...options });
+
+export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+export const IdParams = StrictObject({ id: Uuid });
+export const Text = (options: { maxLength?: number; minLength?: number } = {}) =>
+  Type.String({ minLength: options.minLength ?? 1, maxLength: options.maxLength ?? limits.textLengthMax });
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
+/** A timestamp in a response: handlers may return a Date, serialized as ISO-8601. */
+export const TimestampOut = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time', description: 'ISO-8601 UTC' });
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+export const MinorUnits = Type.Integer({ minimum: 0, maximum: limits.priceMinorMax, description: 'Money in integer minor units' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorResponse', description: 'Every error has this shape; branch on `code`.' },
+);
+
+/** Error responses a route documents, by status. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, Type.Ref(ErrorResponse)]));
+
+export const BearerAuth = [{ bearerAuth: [] }];

@@ -1,0 +1,23 @@
+/** Every bound the service enforces, in one place. Units last in the name. */
+export const limits = {
+  bodyBytesMax: 256 * 1024,
+  textLengthMax: 200,
+  descriptionLengthMax: 5_000,
+  passwordLengthMin: 8,
+  passwordLengthMax: 256,
+  ticketsPerOrderMax: 100,
+  sectionsPerEventMax: 100,
+  rowsPerSectionMax: 200,
+  seatsPerRowMax: 500,
+  seatsPerHoldMax: 100,
+  sectionCapacityMax: 1_000_000,
+  priceMinorMax: 100_000_000,
+  holdTtlSecondsMax: 24 * 60 * 60,
+  pageSizeMax: 100,
+  pageSizeDefault: 20,
+  idempotencyKeyLengthMax: 200,
+  /** Hold requests for one section gathered into one transaction. */
+  holdBatchSizeMax: 256,
+  /** Expired holds returned to sale per sweeper transaction. */
+  sweepBatchSizeMax: 500,
+} as const;
