@@ -63,7 +63,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-export async function openTestPostgres(poolSize = 20): Promise<{ db: Database; drop(): Promise<void> }> {
+export async function openTestPostgres(poolSize = 10): Promise<{ db: Database; drop(): Promise<void> }> {
   const database = await createTestDatabase();
   const db = await openPostgres(database.url, poolSize);
   return {
