@@ -1,0 +1,93 @@
+import { createSigner } from 'fast-jwt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, startTestApp, type TestApp } from '../../../test/support/app.js';
+
+describe.each(backends)('accounts on %s', (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(backend);
+  });
+  afterAll(() => app?.close());
+
+  const register = (body: Record<string, unknown>) => app.request('POST', '/api/v1/auth/register', { body });
+
+  it('registers a buyer, never an admin, and logs them in', async () => {
+    const reply = await register({ email: 'Ana@Example.test', password: 'long enough', name: 'Ana' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.user).toMatchObject({ email: 'Ana@Example.test', name: 'Ana', role: 'buyer' });
+    expect(reply.body.accessToken).toEqual(expect.any(String));
+    const me = await app.request('GET', '/api/v1/me', { token: reply.body.accessToken });
+    expect(me.body.id).toBe(reply.body.user.id);
+    const login = await app.request('POST', '/api/v1/auth/login', { body: { email: 'ana@example.test', password: 'long enough' } });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(reply.body.user.id);
+    const stored = await app.db.query<{ password_hash: string }>('select password_hash from users where id = $1', [reply.body.user.id]);
+    expect(stored.rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
+  });
+
+  it('refuses a taken email (any case) with 409 and bad fields with 400 naming each', async () => {
+    await register({ email: 'dup@example.test', password: 'long enough', name: 'A' });
+    const taken = await register({ email: 'DUP@example.test', password: 'long enough', name: 'B' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('email_taken');
+    const bad = await register({ email: 'not-an-email', password: 'short', name: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['/email', '/name', '/password']);
+  });
+
+  it('answers 401 invalid_credentials for a wrong password or unknown email alike', async () => {
+    await register({ email: 'bo@example.test', password: 'long enough', name: 'Bo' });
+    for (const body of [{ email: 'bo@example.test', password: 'wrong one' }, { email: 'nobody@example.test', password: 'long enough' }]) {
+      const reply = await app.request('POST', '/api/v1/auth/login', { body });
+      expect(reply.status).toBe(401);
+      expect(reply.body.error.code).toBe('invalid_credentials');
+    }
+  });
+
+  it('rotates refresh tokens, and reuse of a rotated one revokes the whole family', async () => {
+    const session = (await register({ email: 'cy@example.test', password: 'long enough', name: 'Cy' })).body;
+    const refresh = (refreshToken: string) => app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken } });
+    const second = await refresh(session.refreshToken);
+    expect(second.status).toBe(200);
+    expect(second.body.refreshToken).not.toBe(session.refreshToken);
+    const third = await refresh(second.body.refreshToken);
+    expect(third.status).toBe(200);
+    // The first token is replayed (stolen): refused, and the live one dies with it.
+    expect((await refresh(session.refreshToken)).body.error.code).toBe('invalid_token');
+    expect((await refresh(third.body.refreshToken)).status).toBe(401);
+  });
+
+  it('lets exactly one of two concurrent uses of a refresh token win', async () => {
+    const session = (await register({ email: 'di@example.test', password: 'long enough', name: 'Di' })).body;
+    const replies = await Promise.all([1, 2].map(() => app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
+  it('refuses forged, tampered, expired and malformed access tokens with 401', async () => {
+    const session = (await register({ email: 'ed@example.test', password: 'long enough', name: 'Ed' })).body;
+    const [header, , signature] = session.accessToken.split('.');
+    const adminClaims = Buffer.from(JSON.stringify({ sub: session.user.id, role: 'admin', typ: 'access', iss: 'onsale', aud: 'onsale-api' })).toString('base64url');
+    const forged = createSigner({ key: 'another-secret-another-secret-another-secret', expiresIn: 60_000, iss: 'onsale', aud: 'onsale-api' })({ sub: session.user.id, role: 'admin', typ: 'access' });
+    const expired = createSigner({ key: app.server.context.config.jwtSecret, expiresIn: 1, iss: 'onsale', aud: 'onsale-api' })({ sub: session.user.id, role: 'buyer', typ: 'access' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const token of [`${header}.${adminClaims}.${signature}`, forged, expired, 'garbage', `${header}.${adminClaims}.`]) {
+      const reply = await app.request('GET', '/api/v1/me', { token });
+      expect(reply.status).toBe(401);
+      expect(reply.body.error.code).toBe('invalid_token');
+    }
+    expect((await app.request('GET', '/api/v1/me', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+    expect((await app.request('GET', '/api/v1/me')).body.error.code).toBe('unauthorized');
+  });
+
+  it('keeps venue and event changes to admins', async () => {
+    const buyer = await app.registerBuyer();
+    const venue = await app.request('POST', '/api/v1/venues', { token: buyer.token, body: { name: 'X', city: 'Y' } });
+    expect(venue.status).toBe(403);
+    expect(venue.body.error.code).toBe('forbidden');
+    const event = await app.createEvent();
+    expect((await app.request('PATCH', `/api/v1/events/${event.id}`, { token: buyer.token, body: { title: 'Mine now' } })).status).toBe(403);
+    expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: buyer.token })).status).toBe(403);
+    expect((await app.request('POST', '/api/v1/venues', { body: { name: 'X', city: 'Y' } })).status).toBe(401);
+  });
+});

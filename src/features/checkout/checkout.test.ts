@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, seatIds, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { sectionAccounting } from '../inventory/availability.js';
+
+const goodCard = { payment: { cardNumber: '4242424242424242' } };
+
+describe.each(backends)('checkout and orders on %s', (backend) => {
+  let app: TestApp;
+  let buyer: Buyer;
+  beforeAll(async () => {
+    app = await startTestApp(backend);
+    buyer = await app.registerBuyer();
+  });
+  afterAll(() => app?.close());
+
+  const placeHold = async (event: any, body: Record<string, unknown>, who = buyer) => {
+    const reply = await app.request('POST', '/api/v1/holds', { token: who.token, body: { eventId: event.id, ...body } });
+    expect(reply.status).toBe(201);
+    return reply.body;
+  };
+  const pay = (holdId: string, card = goodCard, who = buyer) => app.request('POST', `/api/v1/holds/${holdId}/checkout`, { token: who.token, body: card });
+
+  it('confirms an order with one uniquely coded ticket per unit and captures the payment', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
+    const ga = await placeHold(event, { sectionId: event.sections[0].id, quantity: 3 });
+    const reply = await pay(ga.id);
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ status: 'confirmed', holdId: ga.id, total: 7500, currency: 'EUR' });
+    expect(reply.body.tickets).toHaveLength(3);
+    expect(new Set(reply.body.tickets.map((t: { code: string }) => t.code)).size).toBe(3);
+    expect(reply.body.tickets[0]).toMatchObject({ sectionName: 'Floor', status: 'valid' });
+
+    const seated = await placeHold(event, { seatIds: (await seatIds(app, event.id)).slice(0, 2) });
+    const seatedOrder = (await pay(seated.id)).body;
+    expect(seatedOrder.tickets.map((t: { seatLabel: string }) => t.seatLabel).sort()).toEqual(['A1', 'A2']);
+    const seats = (await app.request('GET', `/api/v1/events/${event.id}/seats`)).body;
+    expect(seats.filter((s: { status: string }) => s.status === 'sold')).toHaveLength(2);
+
+    const captured = [...app.payments.payments.values()].filter((p) => p.state === 'captured').map((p) => p.amount);
+    expect(captured).toEqual(expect.arrayContaining([7500, 8000]));
+    const accounting = await sectionAccounting(app.db, event.id);
+    expect(accounting.map((s) => [s.sold, s.held, s.available])).toEqual([[3, 0, 7], [2, 0, 4]]);
+  });
+
+  it('returns the same order when the checkout is repeated, with no second charge', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 2 });
+    const first = await pay(hold.id);
+    const before = app.payments.payments.size;
+    const again = await pay(hold.id);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(app.payments.payments.size).toBe(before);
+    const orders = await app.db.query('select id from orders where hold_id = $1', [hold.id]);
+    expect(orders.rowCount).toBe(1);
+  });
+
+  it('answers 402 for a declined card and keeps the hold active for another try', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
+    const declined = await pay(hold.id, { payment: { cardNumber: '4000000000000002' } });
+    expect(declined.status).toBe(402);
+    expect(declined.body.error).toMatchObject({ code: 'payment_declined', details: { reason: 'card_declined' } });
+    const broke = await pay(hold.id, { payment: { cardNumber: '4000000000009995' } });
+    expect(broke.body.error.details.reason).toBe('insufficient_funds');
+    expect((await app.request('GET', `/api/v1/holds/${hold.id}`, { token: buyer.token })).body.status).toBe('active');
+    expect((await pay(hold.id)).status).toBe(201);
+  });
+
+  it('answers 410 after the hold expired and takes no money', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
+    await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = $1`, [hold.id]);
+    const before = app.payments.payments.size;
+    const reply = await pay(hold.id);
+    expect(reply.status).toBe(410);
+    expect(reply.body.error.code).toBe('hold_expired');
+    expect(app.payments.payments.size).toBe(before);
+    expect((await app.db.query('select 1 from orders where hold_id = $1', [hold.id])).rowCount).toBe(0);
+  });
+
+  it('voids the authorization when a seat of a lapsed hold was sold to someone else meanwhile', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 3 }] }] });
+    const [seat] = await seatIds(app, event.id);
+    const first = await placeHold(event, { seatIds: [seat] });
+    // The hold lapses, another buyer takes the seat, then the first buyer's hold is made to look
+    // current again: only the seat row tells that it is no longer theirs.
+    await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = $1`, [first.id]);
+    await app.db.query(`update seats set held_until = now() - interval '1 second' where id = $1`, [seat]);
+    const other = await app.registerBuyer();
+    await placeHold(event, { seatIds: [seat] }, other);
+    await app.db.query(`update holds set expires_at = now() + interval '1 minute' where id = $1`, [first.id]);
+    const reply = await pay(first.id);
+    expect(reply.status).toBe(410);
+    const states = [...app.payments.payments.values()].map((p) => p.state);
+    expect(states.at(-1)).toBe('voided');
+    expect((await app.db.query(`select 1 from tickets where seat_id = $1`, [seat])).rowCount).toBe(0);
+  });
+
+  it('cancels an order: refunds it, voids its tickets and puts exactly those back on sale', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
+    const ga = await placeHold(event, { sectionId: event.sections[0].id, quantity: 4 });
+    const seated = await placeHold(event, { sectionId: event.sections[1].id, quantity: 2 });
+    const order = (await pay(ga.id)).body;
+    await pay(seated.id);
+    const cancelled = await app.request('POST', `/api/v1/orders/${order.id}/cancel`, { token: buyer.token });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', refund: { amount: 10000, currency: 'EUR' } });
+    expect(cancelled.body.tickets.every((t: { status: string }) => t.status === 'void')).toBe(true);
+    const again = await app.request('POST', `/api/v1/orders/${order.id}/cancel`, { token: buyer.token });
+    expect(again.status).toBe(200);
+    const accounting = await sectionAccounting(app.db, event.id);
+    expect(accounting.map((s) => [s.sold, s.held, s.available])).toEqual([[0, 0, 10], [2, 0, 4]]);
+    const refunded = [...app.payments.payments.values()].filter((p) => p.state === 'refunded');
+    expect(refunded.map((p) => p.refunded)).toContain(10000);
+  });
+
+  it('refuses to cancel after the event started', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
+    const order = (await pay(hold.id)).body;
+    await app.db.query(`update events set starts_at = now() - interval '1 minute' where id = $1`, [event.id]);
+    const reply = await app.request('POST', `/api/v1/orders/${order.id}/cancel`, { token: buyer.token });
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.code).toBe('not_cancellable');
+  });
+
+  it('shows orders to their owner and admins only', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
+    const order = (await pay(hold.id)).body;
+    const other = await app.registerBuyer();
+    expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: other.token })).status).toBe(404);
+    expect((await app.request('POST', `/api/v1/orders/${order.id}/cancel`, { token: other.token })).status).toBe(404);
+    expect((await app.request('POST', `/api/v1/holds/${hold.id}/checkout`, { token: other.token, body: goodCard })).status).toBe(404);
+    expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: app.adminToken })).status).toBe(200);
+    const mine = await app.request('GET', '/api/v1/orders', { token: buyer.token });
+    expect(mine.body.items.map((o: { id: string }) => o.id)).toContain(order.id);
+    const theirs = await app.request('GET', '/api/v1/orders', { token: other.token });
+    expect(theirs.body.items).toEqual([]);
+  });
+
+  it('finishes half-done payments: captures paid orders and voids authorizations left without one', async () => {
+    const event = await app.createEvent();
+    const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
+    const orphan = await app.payments.authorize({ amount: 5000, currency: 'EUR', cardNumber: '4242424242424242', idempotencyKey: 'crashed-checkout' });
+    if (!orphan.ok) throw new Error('expected an authorization');
+    await app.db.query(
+      `insert into payments (hold_id, amount, currency, provider, status, reference, updated_at) values ($1, 5000, 'EUR', 'test', 'authorized', $2, now() - interval '2 minutes')`,
+      [hold.id, orphan.reference],
+    );
+    await app.server.context.checkout.reconcilePayments();
+    expect(app.payments.payments.get(orphan.reference)!.state).toBe('voided');
+    const row = await app.db.query<{ status: string }>('select status from payments where reference = $1', [orphan.reference]);
+    expect(row.rows[0]!.status).toBe('voided');
+  });
+});

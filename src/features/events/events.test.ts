@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, startTestApp, type TestApp } from '../../../test/support/app.js';
+
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+describe.each(backends)('venues and events on %s', (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(backend);
+  });
+  afterAll(() => app?.close());
+
+  it('creates an event with GA and reserved sections, seats laid out from rows or coordinates', async () => {
+    const event = await app.createEvent({
+      status: 'draft',
+      sections: [
+        { name: 'Floor', price: 3000, capacity: 500 },
+        { name: 'Balcony', price: 6000, rows: [{ label: 'A', seats: 3 }, { label: 'B', seats: [{ x: 10, y: 5 }, { number: 7, label: 'B-7', x: 11, y: 5 }] }] },
+      ],
+    });
+    expect(event.status).toBe('draft');
+    expect(event.sections).toEqual([
+      expect.objectContaining({ name: 'Floor', kind: 'ga', capacity: 500, available: 500, price: 3000 }),
+      expect.objectContaining({ name: 'Balcony', kind: 'seated', capacity: 5, available: 5 }),
+    ]);
+    const seats = (await app.request('GET', `/api/v1/events/${event.id}/seats`, { token: app.adminToken })).body;
+    expect(seats.map((s: { label: string; x: number; y: number }) => [s.label, s.x, s.y])).toEqual([
+      ['A1', 0, 0], ['A2', 1, 0], ['A3', 2, 0], ['B1', 10, 5], ['B-7', 11, 5],
+    ]);
+  });
+
+  it('hides drafts from buyers and lists published events soonest first', async () => {
+    const draft = await app.createEvent({ status: 'draft', title: 'Secret Gig' });
+    expect((await app.request('GET', `/api/v1/events/${draft.id}`)).status).toBe(404);
+    const published = await app.request('PATCH', `/api/v1/events/${draft.id}`, { token: app.adminToken, body: { status: 'published' } });
+    expect(published.body.status).toBe('published');
+    expect((await app.request('GET', `/api/v1/events/${draft.id}`)).status).toBe(200);
+  });
+
+  it('searches by text, city, category and dates, paging with a cursor', async () => {
+    const venue = (await app.request('POST', '/api/v1/venues', { token: app.adminToken, body: { name: 'Blue Hall', city: 'Faro' } })).body;
+    for (let i = 0; i < 5; i++) {
+      await app.createEvent({ venueId: venue.id, title: `Faro Jazz ${i}`, category: 'jazz', startsAt: inDays(40 + i) });
+    }
+    const page1 = await app.request('GET', '/api/v1/events?city=faro&limit=2');
+    expect(page1.body.items.map((e: { title: string }) => e.title)).toEqual(['Faro Jazz 0', 'Faro Jazz 1']);
+    expect(page1.body.items[0]).toMatchObject({ venue: { name: 'Blue Hall', city: 'Faro' }, priceFrom: 5000, capacity: 100, available: 100 });
+    const page2 = await app.request('GET', `/api/v1/events?city=faro&limit=2&cursor=${page1.body.nextCursor}`);
+    expect(page2.body.items.map((e: { title: string }) => e.title)).toEqual(['Faro Jazz 2', 'Faro Jazz 3']);
+    expect((await app.request('GET', '/api/v1/events?q=jazz%203')).body.items.map((e: { title: string }) => e.title)).toEqual(['Faro Jazz 3']);
+    expect((await app.request('GET', '/api/v1/events?category=jazz')).body.items).toHaveLength(5);
+    expect((await app.request('GET', `/api/v1/events?category=jazz&from=${encodeURIComponent(inDays(43.5))}`)).body.items).toHaveLength(1);
+    expect((await app.request('GET', '/api/v1/events?q=100%25')).status).toBe(200);
+    const badCursor = await app.request('GET', '/api/v1/events?cursor=nonsense');
+    expect(badCursor.status).toBe(400);
+  });
+
+  it('moves status only forward: draft -> published -> cancelled', async () => {
+    const event = await app.createEvent();
+    const cancelled = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { status: 'cancelled' } });
+    expect(cancelled.body.status).toBe('cancelled');
+    const back = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { status: 'published' } });
+    expect(back.status).toBe(409);
+    expect(back.body.error.code).toBe('invalid_status_change');
+  });
+
+  it('refuses an event that ends before it starts, an unknown venue and duplicate seats', async () => {
+    const endsFirst = await app.request('POST', '/api/v1/events', {
+      token: app.adminToken,
+      body: { title: 'T', venueId: '00000000-0000-4000-8000-000000000000', startsAt: inDays(2), endsAt: inDays(1), currency: 'EUR', sections: [{ name: 'F', price: 1, capacity: 1 }] },
+    });
+    expect(endsFirst.status).toBe(400);
+    const venue = (await app.request('POST', '/api/v1/venues', { token: app.adminToken, body: { name: 'V', city: 'C' } })).body;
+    const base = { title: 'T', venueId: venue.id, startsAt: inDays(2), currency: 'EUR' };
+    const unknownVenue = await app.request('POST', '/api/v1/events', { token: app.adminToken, body: { ...base, venueId: '00000000-0000-4000-8000-000000000000', sections: [{ name: 'F', price: 1, capacity: 1 }] } });
+    expect(unknownVenue.status).toBe(404);
+    const duplicates = await app.request('POST', '/api/v1/events', { token: app.adminToken, body: { ...base, sections: [{ name: 'S', price: 1, rows: [{ label: 'A', seats: [{ number: 1, x: 0, y: 0 }, { number: 1, x: 1, y: 0 }] }] }] } });
+    expect(duplicates.status).toBe(400);
+    expect((await app.db.query('select 1 from events where venue_id = $1', [venue.id])).rowCount).toBe(0);
+  });
+
+  it('reports sold, held and available per section to admins', async () => {
+    const event = await app.createEvent();
+    const buyer = await app.registerBuyer();
+    await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 } });
+    const stats = await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
+    expect(stats.body.sections).toEqual([expect.objectContaining({ capacity: 100, sold: 0, held: 2, available: 98 })]);
+  });
+});
