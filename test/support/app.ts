@@ -10,7 +10,7 @@ export const backends: Backend[] = ['postgres', 'pglite'];
 export interface Reply<T = any> {
   status: number;
   body: T;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
 }
 
 export interface RequestOptions {
