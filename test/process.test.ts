@@ -1,0 +1,85 @@
+/**
+ * The product as a user runs it: `onsale serve` on the embedded default, seeded, stopped gracefully,
+ * killed hard, and started again with nothing a buyer was told lost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const children: ChildProcess[] = [];
+let dataDir: string;
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Starts `onsale serve` and resolves with its URL once it prints that it is running. */
+function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /app:\s+(http:\/\/\S+?)\/\s/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
+  const response = await fetch(url + path, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
+}
+
+describe('onsale serve on the embedded database', () => {
+  it('seeds the demo on-sale, keeps confirmed orders through a hard kill, and stops gracefully', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'onsale-process-'));
+    const env = { DATA_DIR: dataDir, ADMIN_EMAIL: 'owner@example.test', ADMIN_PASSWORD: 'owner-password' };
+    const first = await serve(env);
+    expect(first.output()).toContain('owner@example.test / owner-password');
+    expect(first.output()).toMatch(/API docs: http:\/\/\S+\/docs/);
+
+    const events = (await call(first.url, 'GET', '/api/v1/events')).body.items;
+    expect(events).toHaveLength(1);
+    const event = (await call(first.url, 'GET', `/api/v1/events/${events[0].id}`)).body;
+    expect(event.sections.map((s: { kind: string; capacity: number }) => [s.kind, s.capacity])).toEqual([['seated', 200], ['ga', 1000]]);
+
+    const session = (await call(first.url, 'POST', '/api/v1/auth/register', { email: 'fan@example.test', password: 'long enough', name: 'Fan' })).body;
+    const hold = (await call(first.url, 'POST', '/api/v1/holds', { eventId: event.id, sectionId: event.sections[1].id, quantity: 2 }, session.accessToken)).body;
+    const order = (await call(first.url, 'POST', `/api/v1/holds/${hold.id}/checkout`, { payment: { cardNumber: '4242424242424242' } }, session.accessToken)).body;
+    expect(order.status).toBe('confirmed');
+
+    first.child.kill('SIGKILL');
+    await exitOf(first.child);
+
+    const second = await serve(env);
+    const again = await call(second.url, 'GET', `/api/v1/orders/${order.id}`, undefined, session.accessToken);
+    expect(again.body).toMatchObject({ id: order.id, status: 'confirmed' });
+    expect(again.body.tickets.map((t: { code: string }) => t.code)).toEqual(order.tickets.map((t: { code: string }) => t.code));
+    expect((await call(second.url, 'GET', '/api/v1/events')).body.items).toHaveLength(1);
+
+    const exited = exitOf(second.child);
+    second.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
