@@ -12,10 +12,37 @@ function makeAjv(coerceTypes: boolean) {
   return ajv;
 }
 
+/** Where the first string holding U+0000 is, as a JSON pointer; PostgreSQL text cannot store that character. */
+export function nulCharacterAt(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulCharacterAt(item, `${path}/${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv('array' as unknown as boolean);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  return ({ schema, httpPart }) => {
+    const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object);
+    // Checked after the schema passed, so the input is as deep as the schema allows and no deeper.
+    const validateWithoutNul = Object.assign(
+      (data: unknown): boolean => {
+        if (!validate(data)) {
+          validateWithoutNul.errors = validate.errors;
+          return false;
+        }
+        const at = nulCharacterAt(data);
+        validateWithoutNul.errors = at === undefined ? null : [{ instancePath: at, schemaPath: '', keyword: 'nul', params: {}, message: 'must not contain the NUL character (U+0000)' }];
+        return at === undefined;
+      },
+      { errors: null as ErrorObject[] | null | undefined },
+    );
+    return validateWithoutNul;
+  };
 }
 
 export interface FieldError {
