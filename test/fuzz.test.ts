@@ -403,8 +403,11 @@ describe.each(backends)('bad input on %s', (backend) => {
         }
       });
 
-      it('refuses a date PostgreSQL cannot store (year 0) with validation_failed', async () => {
-        expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['from', '0000-01-01T00:00:00Z']] })), 400, 'validation_failed');
+      it('refuses dates PostgreSQL cannot store (year 0, offsets past ±15:59) with validation_failed', async () => {
+        for (const from of ['0000-01-01T00:00:00Z', '2024-01-01T00:00:00+16:00', '2024-01-01T00:00:00-23:59']) {
+          expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['from', from]] })), 400, 'validation_failed');
+        }
+        expectRejected(events, await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), startsAt: '0000-01-01T00:00:00Z' } })), 400, 'validation_failed');
       });
 
       it('refuses text with a NUL character with validation_failed', async () => {

@@ -9,8 +9,16 @@ import type { FastifySchemaCompiler } from 'fastify';
 function makeAjv(coerceTypes: boolean) {
   const ajv = new Ajv.default({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
   addFormats.default(ajv);
+  const rfc3339 = ajv.formats['date-time'] as { validate: (text: string) => boolean; compare: (a: string, b: string) => number | undefined };
+  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => rfc3339.validate(text) && storableInPostgres(text), compare: rfc3339.compare });
   return ajv;
 }
+
+/**
+ * RFC 3339 allows what PostgreSQL's timestamptz refuses: year 0000, and UTC offsets past ±15:59.
+ * Refused here, they are a 400 rather than a failed query.
+ */
+const storableInPostgres = (dateTime: string) => !dateTime.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(dateTime);
 
 /** Where the first string holding U+0000 is, as a JSON pointer; PostgreSQL text cannot store that character. */
 export function nulCharacterAt(value: unknown, path = ''): string | undefined {
