@@ -134,7 +134,7 @@ const cursorJunk = fc.oneof(
   fc.string({ maxLength: 40 }),
   // Well-formed cursors (base64url JSON [startsAt, id]) carrying values the API never gave out.
   fc.tuple(
-    fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('1', '2024', 'Jan 1 2024', '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z'), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+    fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('1', '2024', 'Jan 1 2024', '0000-01-01T00:00:00.000Z', '-000001-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z'), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
     fc.oneof(fc.uuid(), fc.stringMatching(/^[0-9a-f-]{36}$/)),
   ).map((cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url')),
 );

@@ -170,10 +170,19 @@ interface Cursor {
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Exactly what encodeCursor writes (toISOString of an event's start, years 0001-9999), so nothing that
+ * Date.parse tolerates but PostgreSQL refuses.
+ */
+const isOwnTimestamp = (value: unknown): value is string =>
+  typeof value === 'string' && /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
+
 function decodeCursor(text: string): Cursor {
   try {
     const [startsAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof startsAt === 'string' && !Number.isNaN(Date.parse(startsAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { startsAt, id };
+    if (isOwnTimestamp(startsAt) && typeof id === 'string' && uuidPattern.test(id)) return { startsAt, id };
   } catch {
     // falls through to the error below
   }
