@@ -11,7 +11,7 @@ export const nastyStrings = [
 
 export const nastyNumbers = [
   -1, 0, -0, 0.5, 1.5, -1.5, 1e-7, 101, 1e21, 1e308, -1e308, 2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 53, 2 ** 53 + 2,
-  Number.MIN_VALUE, 100_000_001, 1_000_001, 86_401,
+  Number.MIN_VALUE, 20_000_001, 100_000_001, 1_000_001, 86_401,
 ];
 
 /** `[[[…]]]` or `{"a":{"a":…}}`, `depth` levels deep. */
