@@ -9,6 +9,7 @@ export const limits = {
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
+  seatsPerEventMax: 1_000_000,
   seatsPerHoldMax: 100,
   sectionCapacityMax: 1_000_000,
   /** 200,000.00 in a two-decimal currency: times ticketsPerOrderMax, a total still fits PostgreSQL's integer. */
