@@ -43,7 +43,8 @@ const writesOnPurpose = (route: Pick<LiveRoute, 'path'>, code: string) =>
 
 const isSnakeCase = (code: unknown) => typeof code === 'string' && /^[a-z]+(_[a-z]+)*$/.test(code);
 
-const runs = (n: number) => ({ numRuns: n, endOnFailure: true });
+/** FUZZ_RUNS=10 fuzzes ten times longer (locally, or a nightly job); the default keeps the file fast. */
+const runs = (n: number) => ({ numRuns: n * Number(process.env.FUZZ_RUNS ?? 1), endOnFailure: true });
 
 describe.each(backends)('bad input on %s', (backend) => {
   let app: TestApp;
@@ -373,6 +374,14 @@ describe.each(backends)('bad input on %s', (backend) => {
         for (const url of ['/api/v1/holds/%E0%A4%A', `/api/v1/holds/${'x'.repeat(500)}`]) {
           const outcome = await send({ method: 'GET', url, headers: { authorization: `Bearer ${buyer.token}` } });
           expectRejected('GET /api/v1/holds/{id}', outcome, 400, 'bad_request');
+        }
+      });
+
+      it('answers a method a path does not serve with not_found', async () => {
+        for (const target of routes.filter((r) => !routes.some((other) => other.path === r.path && other.method === 'PUT'))) {
+          const outcome = await send({ ...attemptFor(target, samplesFor(target)[0]!), method: 'PUT' });
+          expectSafe(target, outcome, true);
+          expect([outcome.status, outcome.body.error.code], target.key).toEqual([404, 'not_found']);
         }
       });
 

@@ -23,8 +23,8 @@ export function nested(depth: number, kind: 'array' | 'object'): unknown {
 
 /** Any JSON value a careless or hostile client might send where something else was expected. */
 export const junkValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(...nastyStrings),
-  fc.constantFrom(...nastyNumbers),
+  { arbitrary: fc.constantFrom(...nastyStrings), weight: 3 },
+  { arbitrary: fc.constantFrom(...nastyNumbers), weight: 3 },
   fc.constantFrom(null, true, false, [], {}, [null], ['a', 'a']),
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
