@@ -127,7 +127,15 @@ describe.each(backends)('bad input on %s', (backend) => {
   };
   const sampleOf = (key: string) => samples[key]![0]!;
 
-  describe('route discovery', () => {
+  describe('harness', () => {
+    it('sees a write in the state snapshot, so an unchanged snapshot means nothing was written', async () => {
+      const before = await snapshotState(app.db);
+      await app.request('POST', '/api/v1/venues', { token: app.adminToken, body: { name: 'Seen', city: 'Braga' } });
+      const after = await snapshotState(app.db);
+      expect(after.venues).not.toBe(before.venues);
+      expect({ ...after, venues: before.venues }).toEqual(before);
+    });
+
     it('finds every route of the booking core in the live route table', () => {
       const keys = routes.map((r) => r.key);
       for (const key of Object.keys(samples)) expect(keys, `the sample for ${key} names no live route`).toContain(key);
