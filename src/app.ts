@@ -11,7 +11,7 @@ import { holdRoutes } from './features/inventory/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
 import type { Api } from './http/api.js';
-import { installErrorHandling } from './http/errors.js';
+import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { limits } from './limits.js';
@@ -23,6 +23,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     bodyLimit: limits.bodyBytesMax,
     // Keep-alive sockets left idle by load balancers should not hold shutdown forever.
     forceCloseConnections: 'idle',
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

@@ -9,9 +9,11 @@ export const limits = {
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
+  seatsPerEventMax: 1_000_000,
   seatsPerHoldMax: 100,
   sectionCapacityMax: 1_000_000,
-  priceMinorMax: 100_000_000,
+  /** 200,000.00 in a two-decimal currency: times ticketsPerOrderMax, a total still fits PostgreSQL's integer. */
+  priceMinorMax: 20_000_000,
   holdTtlSecondsMax: 24 * 60 * 60,
   pageSizeMax: 100,
   pageSizeDefault: 20,

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
 import { isTransientDbError } from '../db/pg-errors.js';
 import { describeValidationErrors } from './validation.js';
@@ -19,6 +19,14 @@ export interface ErrorBody {
 export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
   error: { code, message, details },
 });
+
+/**
+ * The router's own refusals (a path that is not valid URL encoding, a path parameter longer than
+ * maxParamLength) happen before any route is chosen, so the error handler never sees them.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send(errorBody('bad_request', 'The request path is not valid.', { reason: error.code }));
+}
 
 /**
  * Every failure leaves as `{ error: { code, message, details } }`. Client errors say what was wrong;

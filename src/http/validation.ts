@@ -9,13 +9,48 @@ import type { FastifySchemaCompiler } from 'fastify';
 function makeAjv(coerceTypes: boolean) {
   const ajv = new Ajv.default({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
   addFormats.default(ajv);
+  const rfc3339 = ajv.formats['date-time'] as { validate: (text: string) => boolean; compare: (a: string, b: string) => number | undefined };
+  ajv.addFormat('date-time', { type: 'string', validate: (text: string) => rfc3339.validate(text) && storableInPostgres(text), compare: rfc3339.compare });
   return ajv;
+}
+
+/**
+ * RFC 3339 allows what PostgreSQL's timestamptz refuses: year 0000, and UTC offsets past ±15:59.
+ * Refused here, they are a 400 rather than a failed query.
+ */
+const storableInPostgres = (dateTime: string) => !dateTime.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(dateTime);
+
+/** Where the first string holding U+0000 is, as a JSON pointer; PostgreSQL text cannot store that character. */
+export function nulCharacterAt(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulCharacterAt(item, `${path}/${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv('array' as unknown as boolean);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  return ({ schema, httpPart }) => {
+    const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object);
+    // Checked after the schema passed, so the input is as deep as the schema allows and no deeper.
+    const validateWithoutNul = Object.assign(
+      (data: unknown): boolean => {
+        if (!validate(data)) {
+          validateWithoutNul.errors = validate.errors;
+          return false;
+        }
+        const at = nulCharacterAt(data);
+        validateWithoutNul.errors = at === undefined ? null : [{ instancePath: at, schemaPath: '', keyword: 'nul', params: {}, message: 'must not contain the NUL character (U+0000)' }];
+        return at === undefined;
+      },
+      { errors: null as ErrorObject[] | null | undefined },
+    );
+    return validateWithoutNul;
+  };
 }
 
 export interface FieldError {

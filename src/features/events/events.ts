@@ -47,6 +47,7 @@ export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: bo
 
 export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
   assertTimesInOrder(input.startsAt, input.endsAt);
+  assertSeatCountAllowed(input.sections);
   return db.transaction(async (tx) => {
     const venue = await tx.query('select 1 from venues where id = $1', [input.venueId]);
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
@@ -87,6 +88,20 @@ export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { row
   return seats;
 }
 
+/**
+ * Counted from the request before any seat is laid out: a body under the size limit can still ask for
+ * millions of seats (rows of 500), which would cost seconds and gigabytes just to refuse.
+ */
+function assertSeatCountAllowed(sections: SectionInput[]): void {
+  const count = sections.reduce((total, section) =>
+    total + ('rows' in section ? section.rows.reduce((n, row) => n + (typeof row.seats === 'number' ? row.seats : row.seats.length), 0) : 0), 0);
+  if (count > limits.seatsPerEventMax) {
+    throw new AppError('validation_failed', `An event may have at most ${limits.seatsPerEventMax} reserved seats.`, {
+      fields: [{ in: 'body', field: '/sections', message: `${count} seats, more than ${limits.seatsPerEventMax}` }],
+    });
+  }
+}
+
 function duplicateSeats(seats: SeatRow[]): string[] {
   const seen = new Set<string>();
   return seats.map((s) => `${s.row}-${s.number}`).filter((key) => seen.has(key) || !seen.add(key));
@@ -105,7 +120,6 @@ async function insertSections(tx: Tx, eventId: string, sections: SectionInput[])
     seats.push(...laid);
     return laid.length;
   });
-  if (seats.length > limits.sectionsPerEventMax * 10_000) throw new AppError('validation_failed', 'Too many seats for one event.', {});
   await tx.query(
     `insert into sections (id, event_id, name, kind, price, capacity, available, position)
      select id, $1, name, kind, price, capacity, case when kind = 'ga' then capacity end, position
@@ -170,10 +184,19 @@ interface Cursor {
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Exactly what encodeCursor writes (toISOString of an event's start, years 0001-9999), so nothing that
+ * Date.parse tolerates but PostgreSQL refuses.
+ */
+const isOwnTimestamp = (value: unknown): value is string =>
+  typeof value === 'string' && /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
+
 function decodeCursor(text: string): Cursor {
   try {
     const [startsAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof startsAt === 'string' && !Number.isNaN(Date.parse(startsAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { startsAt, id };
+    if (isOwnTimestamp(startsAt) && typeof id === 'string' && uuidPattern.test(id)) return { startsAt, id };
   } catch {
     // falls through to the error below
   }
