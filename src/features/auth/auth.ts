@@ -53,11 +53,14 @@ export function createAuthService(deps: {
     async register({ email, password, name }) {
       const passwordHash = await passwords.hash(password);
       try {
-        const { rows } = await db.query<User>(
-          `insert into users (email, name, password_hash) values ($1, $2, $3) returning ${userColumns}`,
-          [email.trim(), name.trim(), passwordHash],
-        );
-        return issueSession(db, rows[0]!);
+        // One transaction: an account never exists without the session its creator was promised.
+        return await db.transaction(async (tx) => {
+          const { rows } = await tx.query<User>(
+            `insert into users (email, name, password_hash) values ($1, $2, $3) returning ${userColumns}`,
+            [email.trim(), name.trim(), passwordHash],
+          );
+          return issueSession(tx, rows[0]!);
+        });
       } catch (error) {
         if (isUniqueViolation(error, 'users_email_key')) throw new AppError('email_taken', 'An account with this email already exists.');
         throw error;

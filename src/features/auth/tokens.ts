@@ -16,6 +16,7 @@ export interface AccessTokens {
 }
 
 const issuer = 'onsale';
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const audience = 'onsale-api';
 
 /** Short-lived HS256 access tokens. fast-jwt verifies ~90k/s, so checking one per request is cheap. */
@@ -31,7 +32,7 @@ export function createAccessTokens(secret: string, ttlSeconds: number): AccessTo
       } catch {
         throw new AppError('invalid_token', 'The access token is invalid or has expired.');
       }
-      if (typeof claims.sub !== 'string' || (claims.role !== 'buyer' && claims.role !== 'admin') || claims.typ !== 'access') {
+      if (typeof claims.sub !== 'string' || !uuidPattern.test(claims.sub) || (claims.role !== 'buyer' && claims.role !== 'admin') || claims.typ !== 'access') {
         throw new AppError('invalid_token', 'The access token is invalid or has expired.');
       }
       return { userId: claims.sub, role: claims.role };
