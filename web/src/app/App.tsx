@@ -53,7 +53,7 @@ export function App() {
             Onsale
           </Link>
           <ul>
-            <li><Link to="/" aria-current={path === '/' ? 'page' : undefined}>Events</Link></li>
+            <li className="nav-events"><Link to="/" aria-current={path === '/' ? 'page' : undefined}>Events</Link></li>
             {session && <li><Link to="/tickets" aria-current={path === '/tickets' ? 'page' : undefined}>My tickets</Link></li>}
             {session?.user.role === 'admin' && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
             {session ? (

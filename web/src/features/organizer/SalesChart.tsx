@@ -3,7 +3,7 @@ import { formatTime } from '../../app/format';
 
 /** Tickets sold per minute (bars) and in total (line), as an SVG chart with a text summary. */
 export function SalesChart({ sales }: { sales: Sales }) {
-  const buckets = sales.buckets;
+  const buckets = everyMinute(sales.buckets);
   if (buckets.length === 0) return <p className="empty">No sales yet. The chart fills in as orders come in.</p>;
   const width = 600;
   const height = 200;
@@ -38,4 +38,15 @@ export function SalesChart({ sales }: { sales: Sales }) {
       </figcaption>
     </figure>
   );
+}
+
+/** The server lists only minutes with sales; the chart's time axis needs the quiet minutes too. */
+function everyMinute(buckets: Sales['buckets']): Sales['buckets'] {
+  const byMinute = new Map(buckets.map((b) => [Date.parse(b.minute), b]));
+  const first = Date.parse(buckets[0]?.minute ?? '');
+  const last = Date.parse(buckets[buckets.length - 1]?.minute ?? '');
+  if (!(last >= first)) return buckets;
+  const filled: Sales['buckets'] = [];
+  for (let t = first; t <= last; t += 60_000) filled.push(byMinute.get(t) ?? { minute: new Date(t).toISOString(), tickets: 0, revenue: 0 });
+  return filled;
 }

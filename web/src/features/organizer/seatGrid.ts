@@ -23,7 +23,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
  * every seat faces the stage; straight rows are a plain grid.
  */
 export function generateRows({ rows, seatsPerRow, layout }: GridSpec) {
-  const innerRadius = Math.max(8, seatsPerRow / 2);
+  // About one radian of arc for the first row: curved enough to face the stage, not a horseshoe.
+  const innerRadius = Math.max(10, seatsPerRow * 1.2);
   return Array.from({ length: rows }, (_, r) => {
     const radius = innerRadius + r;
     const seats = Array.from({ length: seatsPerRow }, (_, i) => {
