@@ -10,6 +10,8 @@ import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
+import { salesRoutes } from './features/organizer/routes.js';
+import { webApp } from './features/web/static.js';
 import type { Api } from './http/api.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -49,7 +51,9 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await eventRoutes(typed, context);
     await holdRoutes(typed, context);
     await orderRoutes(typed, context);
+    await salesRoutes(typed, context);
   }, { prefix: '/api/v1' });
+  await webApp(app, { root: context.config.webDistDir });
 
   return app as unknown as Api;
 }

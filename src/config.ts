@@ -19,6 +19,7 @@ const EnvSchema = Type.Object({
   ADMIN_PASSWORD: Type.String({ minLength: 8, default: developmentAdminPassword }),
   SEED_DEMO: Type.Boolean({ default: true }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  WEB_DIST_DIR: Type.String({ default: 'web/dist', description: 'The built web app served at /' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -39,6 +40,7 @@ export interface Config {
   seedDemo: boolean;
   sweepIntervalMs: number;
   logLevel: Env['LOG_LEVEL'];
+  webDistDir: string;
 }
 
 export class ConfigError extends Error {
@@ -71,5 +73,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     seedDemo: parsed.SEED_DEMO,
     sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
     logLevel: parsed.LOG_LEVEL,
+    webDistDir: parsed.WEB_DIST_DIR,
   });
 }

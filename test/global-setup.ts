@@ -1,6 +1,10 @@
+import { buildWebApp } from './e2e/build.js';
 import { ensureTemplate } from './support/postgres.js';
 
-/** Builds the migrated template database once, before the test files clone it in parallel. */
+/**
+ * Once, before the test files run in parallel: the migrated template database they clone, and the
+ * built web app the end-to-end tests drive.
+ */
 export default async function setup(): Promise<void> {
-  await ensureTemplate();
+  await Promise.all([ensureTemplate(), buildWebApp()]);
 }

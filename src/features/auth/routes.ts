@@ -8,8 +8,8 @@ import { principalOf } from './guard.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: limits.passwordLengthMin, maxLength: limits.passwordLengthMax });
-const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('buyer'), Type.Literal('admin')]) });
-const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
+export const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('buyer'), Type.Literal('admin')]) });
+export const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 
 export async function authRoutes(app: Api, { auth, guards }: AppContext): Promise<void> {
   app.post('/auth/register', {

@@ -4,7 +4,7 @@ import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../auth/guard.js';
 
-const OrderSchema = Type.Object({
+export const OrderSchema = Type.Object({
   id: Uuid,
   status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
   holdId: Uuid,

@@ -5,7 +5,7 @@ import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses 
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 
-const HoldSchema = Type.Object({
+export const HoldSchema = Type.Object({
   id: Uuid,
   eventId: Uuid,
   status: Type.Union([Type.Literal('active'), Type.Literal('released'), Type.Literal('expired'), Type.Literal('converted')]),

@@ -4,7 +4,7 @@ import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, Text, Uuid, errorResponses } from '../../http/schemas.js';
 import { notFound } from '../../errors.js';
 
-const VenueSchema = Type.Object({
+export const VenueSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
   city: Type.String(),

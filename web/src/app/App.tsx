@@ -1,0 +1,81 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { setSession } from '../api/client';
+import { AuthPage } from '../features/account/AuthPage';
+import { CheckoutPage } from '../features/checkout/CheckoutPage';
+import { EventPage } from '../features/events/EventPage';
+import { HomePage } from '../features/events/HomePage';
+import { DashboardPage } from '../features/organizer/DashboardPage';
+import { NewEventPage } from '../features/organizer/NewEventPage';
+import { OrganizerPage } from '../features/organizer/OrganizerPage';
+import { TicketsPage } from '../features/tickets/TicketsPage';
+import { useSession } from './hooks';
+import { Link, navigate, useLocation } from './router';
+
+const uuid = '([0-9a-f-]{36})';
+
+function route(path: string, loggedIn: boolean, admin: boolean): { title: string; page: ReactNode } {
+  let m: RegExpExecArray | null;
+  const needsLogin = { title: 'Log in', page: <AuthPage mode="login" /> };
+  if (path === '/') return { title: 'Events', page: <HomePage /> };
+  if ((m = new RegExp(`^/events/${uuid}$`).exec(path))) return { title: 'Event', page: <EventPage id={m[1]!} /> };
+  if ((m = new RegExp(`^/checkout/${uuid}$`).exec(path))) return loggedIn ? { title: 'Checkout', page: <CheckoutPage holdId={m[1]!} /> } : needsLogin;
+  if (path === '/tickets') return loggedIn ? { title: 'My tickets', page: <TicketsPage /> } : needsLogin;
+  if (path === '/login') return needsLogin;
+  if (path === '/register') return { title: 'Create an account', page: <AuthPage mode="register" /> };
+  if (path.startsWith('/organizer')) {
+    if (!admin) return { title: 'Organizers only', page: <OrganizersOnly loggedIn={loggedIn} /> };
+    if (path === '/organizer') return { title: 'Organizer', page: <OrganizerPage /> };
+    if (path === '/organizer/new') return { title: 'New event', page: <NewEventPage /> };
+    if ((m = new RegExp(`^/organizer/events/${uuid}$`).exec(path))) return { title: 'Dashboard', page: <DashboardPage id={m[1]!} /> };
+  }
+  return { title: 'Not found', page: <section className="panel"><h1>Page not found</h1><Link to="/">Browse events</Link></section> };
+}
+
+export function App() {
+  const { path } = useLocation();
+  const session = useSession();
+  const main = useRef<HTMLElement>(null);
+  const { title, page } = route(path, session !== null, session?.user.role === 'admin');
+
+  // A new screen: name it, and move focus to it so screen readers start at the content.
+  useEffect(() => {
+    document.title = `${title} · Onsale`;
+    main.current?.focus({ preventScroll: true });
+  }, [path, title]);
+
+  return (
+    <>
+      <a href="#main" className="skip-link">Skip to content</a>
+      <header className="site-header">
+        <nav aria-label="Main" className="nav">
+          <Link to="/" className="brand" aria-label="Onsale home">
+            <svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="7" /><path d="M9 11h14v3a2 2 0 0 0 0 4v3H9v-3a2 2 0 0 0 0-4z" /></svg>
+            Onsale
+          </Link>
+          <ul>
+            <li className="nav-events"><Link to="/" aria-current={path === '/' ? 'page' : undefined}>Events</Link></li>
+            {session && <li><Link to="/tickets" aria-current={path === '/tickets' ? 'page' : undefined}>My tickets</Link></li>}
+            {session?.user.role === 'admin' && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
+            {session ? (
+              <li><button type="button" className="link-button" onClick={() => { setSession(null); navigate('/'); }}>Log out</button></li>
+            ) : (
+              <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
+            )}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>{page}</main>
+      <footer className="site-footer">Onsale · open-source ticketing · <a href="/docs">API</a></footer>
+    </>
+  );
+}
+
+function OrganizersOnly({ loggedIn }: { loggedIn: boolean }) {
+  return (
+    <section className="panel">
+      <h1>Organizers only</h1>
+      <p>{loggedIn ? 'This account is a buyer account.' : 'Log in with an organizer account to manage events.'}</p>
+      {!loggedIn && <Link className="button primary" to={`/login?next=${encodeURIComponent(location.pathname)}`}>Log in</Link>}
+    </section>
+  );
+}

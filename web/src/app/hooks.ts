@@ -1,0 +1,64 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, currentSession, onSessionChange } from '../api/client';
+import type { Session } from '../api/types';
+
+export function useSession(): Session | null {
+  const [session, setSession] = useState(currentSession);
+  useEffect(() => onSessionChange(setSession), []);
+  return session;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => Promise<void>;
+}
+
+/** Loads data for a screen; `reload` refetches without clearing what is shown (live refresh). */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const reload = useCallback(async () => {
+    try {
+      const data = await loadRef.current();
+      setState({ data, loading: false });
+    } catch (error) {
+      setState((s) => ({ ...s, error: asApiError(error), loading: false }));
+    }
+  }, []);
+  useEffect(() => {
+    setState({ loading: true });
+    void reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export const asApiError = (error: unknown): ApiError =>
+  error instanceof ApiError ? error : new ApiError(0, 'network_error', 'Could not reach Onsale. Check your connection and try again.');
+
+/** Seconds left until `until` (ISO), ticking every second; 0 once passed. */
+export function useSecondsLeft(until: string | undefined): number | undefined {
+  const compute = () => (until ? Math.max(0, Math.ceil((Date.parse(until) - Date.now()) / 1000)) : undefined);
+  const [left, setLeft] = useState(compute);
+  useEffect(() => {
+    setLeft(compute());
+    if (!until) return;
+    const timer = setInterval(() => setLeft(compute()), 1000);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [until]);
+  return left;
+}
+
+export function useInterval(callback: () => void, ms: number | null): void {
+  const saved = useRef(callback);
+  saved.current = callback;
+  useEffect(() => {
+    if (ms === null) return;
+    const timer = setInterval(() => saved.current(), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}

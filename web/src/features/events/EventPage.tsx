@@ -1,0 +1,220 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../../api/client';
+import type { EventDetail, LiveMessage, Seat, Section } from '../../api/types';
+import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
+import { asApiError, useLoad, useSession } from '../../app/hooks';
+import { navigate } from '../../app/router';
+import { QueuePanel } from '../queue/QueuePanel';
+import { useQueue } from '../queue/useQueue';
+import { SeatMap } from '../seatmap/SeatMap';
+import { WaitlistPanel } from '../waitlist/WaitlistPanel';
+import { useLive } from './live';
+import { Problem } from '../../app/Problem';
+
+type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+
+export function EventPage({ id }: { id: string }) {
+  const session = useSession();
+  const event = useLoad(() => api.events.get(id), [id]);
+  const hasSeats = event.data?.sections.some((s) => s.kind === 'seated') ?? false;
+  const seats = useLoad(() => (hasSeats ? api.events.seats(id) : Promise.resolve([] as Seat[])), [id, hasSeats]);
+  const queueOn = event.data?.onsale?.queue.enabled === true;
+  const queue = useQueue(id, queueOn);
+  const [live, setLive] = useState<Record<string, number>>({});
+  const [sectionId, setSectionId] = useState<string>();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const onMessage = (message: LiveMessage) => {
+    if (message.type === 'queue') queue.apply(message);
+    else {
+      setLive((current) => ({ ...current, ...Object.fromEntries(message.sections.map((s) => [s.id, s.available])) }));
+      if (hasSeats) void seats.reload();
+    }
+  };
+  const mode = useLive(event.data ? id : undefined, queue.token, onMessage, () => {
+    setLive({});
+    void event.reload();
+    if (hasSeats) void seats.reload();
+    if (queueOn) void queue.refresh();
+  });
+
+  const sections: Section[] = useMemo(
+    () => (event.data?.sections ?? []).map((s) => ({ ...s, available: live[s.id] ?? s.available })),
+    [event.data, live],
+  );
+  useEffect(() => {
+    if (!sectionId && sections.length) setSectionId((sections.find((s) => s.available > 0) ?? sections[0])!.id);
+  }, [sections, sectionId]);
+
+  if (event.error && !event.data) return <Problem error={event.error} />;
+  if (!event.data) return <p className="loading" aria-busy="true">Loading the event…</p>;
+  const e: EventDetail = event.data;
+  const section = sections.find((s) => s.id === sectionId);
+  const allSoldOut = sections.every((s) => s.available === 0) || queue.status?.state === 'sold_out';
+  const canShop = !queueOn || queue.status?.state === 'admitted';
+  const seatById = new Map((seats.data ?? []).map((s) => [s.id, s]));
+
+  const hold = async (target: HoldTarget) => {
+    if (!session) {
+      navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`);
+      return;
+    }
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      const placed = await api.holds.create({ eventId: id, ...target }, queue.token);
+      navigate(`/checkout/${placed.id}`);
+    } catch (error) {
+      const failure = asApiError(error);
+      if (failure.code === 'seats_unavailable') {
+        const taken = (failure.details.seatIds as string[] | undefined) ?? [];
+        const labels = taken.map((seatId) => seatById.get(seatId)?.label).filter(Boolean);
+        setProblem(`Sorry — ${labels.length ? `seat ${labels.join(', ')} was` : 'those seats were'} just taken by someone else. Please pick another seat.`);
+        setSelected((current) => new Set([...current].filter((seatId) => !taken.includes(seatId))));
+      } else if (failure.code === 'sold_out') setProblem('There are not enough tickets left in this section for that many. Try fewer, or another section.');
+      else if (failure.code === 'not_admitted') setProblem("It isn't your turn yet: stay in the line and we'll let you in.");
+      else if (failure.code === 'admission_expired') setProblem('Your shopping window has ended. Join the line again to continue.');
+      else setProblem(failure.message);
+      void event.reload();
+      if (hasSeats) void seats.reload();
+      if (queueOn) void queue.refresh();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const toggleSeat = (seat: Seat) => {
+    setProblem(undefined);
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(seat.id)) next.delete(seat.id);
+      else if (next.size < e.maxTicketsPerOrder) next.add(seat.id);
+      else setProblem(`You can pick up to ${e.maxTicketsPerOrder} seats per order.`);
+      return next;
+    });
+  };
+
+  return (
+    <article className="event-page">
+      <header className="event-hero">
+        {e.category && <p className="eyebrow">{e.category}</p>}
+        <h1>{e.title}</h1>
+        <p className="event-when"><time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time></p>
+        <p className="event-where">{e.venue.name}, {e.venue.city}</p>
+        {e.status !== 'published' && <p className="badge badge-warn">{e.status === 'draft' ? 'Draft: only organizers see this page' : 'Cancelled'}</p>}
+        {e.description && <p className="event-description">{e.description}</p>}
+      </header>
+
+      {queueOn && e.onsale && <QueuePanel queue={queue} onsale={e.onsale} />}
+
+      <section className="panel" aria-labelledby="tickets-title">
+        <div className="panel-head">
+          <h2 id="tickets-title">Tickets</h2>
+          <span className="live-indicator" title={mode === 'live' ? 'Availability updates live' : 'Availability refreshes every few seconds'}>
+            <span className={`dot ${mode}`} aria-hidden="true" />{mode === 'live' ? 'Live' : 'Auto-refresh'}
+          </span>
+        </div>
+        <div className="section-list" role="radiogroup" aria-label="Section">
+          {sections.map((s) => {
+            const state = availabilityOf(s.available, s.capacity);
+            return (
+              <label key={s.id} className={`section-card ${s.id === sectionId ? 'chosen' : ''}`}>
+                <input type="radio" name="section" value={s.id} checked={s.id === sectionId} onChange={() => { setSectionId(s.id); setSelected(new Set()); setProblem(undefined); }} />
+                <span className="section-name">{s.name}<small>{s.kind === 'seated' ? 'Reserved seating' : 'General admission'}</small></span>
+                <span className="section-price">{formatMoney(s.price, e.currency)}</span>
+                <span className={`badge badge-${state}`} data-testid={`available-${s.name}`}>{state === 'sold_out' ? 'Sold out' : `${s.available} left`}</span>
+                <span className="visually-hidden">{availabilityLabel[state]}</span>
+              </label>
+            );
+          })}
+        </div>
+
+        {problem && <p role="alert" className="notice error" data-testid="hold-problem">{problem}</p>}
+
+        {section && section.available > 0 && (
+          <fieldset className="picker" disabled={!canShop || busy}>
+            <legend className="visually-hidden">Choose tickets in {section.name}</legend>
+            {!canShop && <p className="muted">You can pick tickets when it's your turn.</p>}
+            {section.kind === 'seated' ? (
+              <SeatedPicker
+                section={section}
+                seats={(seats.data ?? []).filter((s) => s.sectionId === section.id)}
+                selected={selected}
+                onToggle={toggleSeat}
+                currency={e.currency}
+                maxQuantity={e.maxTicketsPerOrder}
+                onHold={hold}
+              />
+            ) : (
+              <QuantityPicker section={section} currency={e.currency} maxQuantity={e.maxTicketsPerOrder} onHold={hold} />
+            )}
+          </fieldset>
+        )}
+      </section>
+
+      {(allSoldOut || (section && section.available === 0)) && <WaitlistPanel event={e} sectionId={allSoldOut ? undefined : section?.id} />}
+    </article>
+  );
+}
+
+function QuantitySelect({ max, value, onChange, id }: { max: number; value: number; onChange: (n: number) => void; id: string }) {
+  return (
+    <div className="stepper">
+      <button type="button" className="icon-button" aria-label="One fewer" onClick={() => onChange(Math.max(1, value - 1))} disabled={value <= 1}>−</button>
+      <input id={id} type="number" inputMode="numeric" min={1} max={max} value={value} onChange={(e) => onChange(Math.min(max, Math.max(1, Number(e.target.value) || 1)))} />
+      <button type="button" className="icon-button" aria-label="One more" onClick={() => onChange(Math.min(max, value + 1))} disabled={value >= max}>+</button>
+    </div>
+  );
+}
+
+function QuantityPicker({ section, currency, maxQuantity, onHold }: { section: Section; currency: string; maxQuantity: number; onHold: (t: HoldTarget) => Promise<void> }) {
+  const [quantity, setQuantity] = useState(2);
+  const max = Math.min(maxQuantity, section.available);
+  const q = Math.min(quantity, max);
+  return (
+    <div className="quantity-picker">
+      <label htmlFor="ga-quantity">Tickets</label>
+      <QuantitySelect id="ga-quantity" max={max} value={q} onChange={setQuantity} />
+      <button type="button" className="button primary" onClick={() => void onHold({ sectionId: section.id, quantity: q })}>
+        Get {q} ticket{q === 1 ? '' : 's'} · {formatMoney(section.price * q, currency)}
+      </button>
+    </div>
+  );
+}
+
+interface SeatedProps {
+  section: Section;
+  seats: Seat[];
+  selected: ReadonlySet<string>;
+  onToggle: (seat: Seat) => void;
+  currency: string;
+  maxQuantity: number;
+  onHold: (t: HoldTarget) => Promise<void>;
+}
+
+function SeatedPicker({ section, seats, selected, onToggle, currency, maxQuantity, onHold }: SeatedProps) {
+  const [quantity, setQuantity] = useState(2);
+  const max = Math.min(maxQuantity, section.available);
+  const q = Math.min(quantity, max);
+  const picked = seats.filter((s) => selected.has(s.id));
+  if (seats.length === 0) return <p className="loading">Loading the seat map…</p>;
+  return (
+    <div className="seated-picker">
+      <div className="best-available">
+        <label htmlFor="best-quantity">Best available</label>
+        <QuantitySelect id="best-quantity" max={max} value={q} onChange={setQuantity} />
+        <button type="button" className="button" onClick={() => void onHold({ sectionId: section.id, quantity: q })}>Find {q} best seat{q === 1 ? '' : 's'}</button>
+      </div>
+      <p className="or"><span>or pick on the map</span></p>
+      <SeatMap seats={seats} selected={selected} onToggle={onToggle} priceLabel={formatMoney(section.price, currency)} label={`Seat map of ${section.name}`} />
+      <div className="selection-bar" aria-live="polite">
+        <span>{picked.length ? `Selected: ${picked.map((s) => s.label).join(', ')}` : 'No seats selected'}</span>
+        <button type="button" className="button primary" disabled={picked.length === 0} onClick={() => void onHold({ seatIds: picked.map((s) => s.id) })}>
+          {picked.length ? `Hold ${picked.length} seat${picked.length === 1 ? '' : 's'} · ${formatMoney(section.price * picked.length, currency)}` : 'Hold seats'}
+        </button>
+      </div>
+    </div>
+  );
+}

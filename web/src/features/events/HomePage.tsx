@@ -1,0 +1,103 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api/client';
+import type { EventQuery, EventSummary } from '../../api/types';
+import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
+import { useLoad } from '../../app/hooks';
+import { Link, navigate, useLocation } from '../../app/router';
+
+const filterKeys = ['q', 'city', 'category', 'from', 'to'] as const;
+
+/** Upcoming events, searchable; the filters live in the URL so a search can be shared or reloaded. */
+export function HomePage() {
+  const { search } = useLocation();
+  const filters = Object.fromEntries(filterKeys.map((k) => [k, search.get(k) ?? ''])) as Record<(typeof filterKeys)[number], string>;
+  const [form, setForm] = useState(filters);
+  const [more, setMore] = useState<EventSummary[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const key = filterKeys.map((k) => filters[k]).join('|');
+
+  const params: EventQuery = {
+    ...(filters.q && { q: filters.q }),
+    ...(filters.city && { city: filters.city }),
+    ...(filters.category && { category: filters.category }),
+    ...(filters.from && { from: new Date(filters.from).toISOString() }),
+    ...(filters.to && { to: new Date(`${filters.to}T23:59:59`).toISOString() }),
+    limit: 24,
+  };
+  const page = useLoad(async () => {
+    const result = await api.events.list(params);
+    setMore([]);
+    setCursor(result.nextCursor);
+    return result;
+  }, [key]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const query = new URLSearchParams(Object.entries(form).filter(([, v]) => v));
+    navigate(`/${query.size ? `?${query}` : ''}`);
+  };
+  const loadMore = async () => {
+    if (!cursor) return;
+    const next = await api.events.list({ ...params, cursor });
+    setMore((m) => [...m, ...next.items]);
+    setCursor(next.nextCursor);
+  };
+  const events = [...(page.data?.items ?? []), ...more];
+
+  return (
+    <>
+      <section className="search-hero">
+        <h1>Find your next night out</h1>
+        <form role="search" className="search" onSubmit={submit}>
+          <label className="field search-q">
+            <span className="visually-hidden">Search events</span>
+            <input type="search" placeholder="Artist, event or venue" value={form.q} onChange={(e) => setForm({ ...form, q: e.target.value })} />
+          </label>
+          <details className="filters" open={Boolean(filters.city || filters.category || filters.from || filters.to)}>
+            <summary>Filters</summary>
+            <div className="filter-grid">
+              <label className="field"><span>City</span><input value={form.city} onChange={(e) => setForm({ ...form, city: e.target.value })} /></label>
+              <label className="field"><span>Category</span><input value={form.category} placeholder="concert, sport…" onChange={(e) => setForm({ ...form, category: e.target.value })} /></label>
+              <label className="field"><span>From</span><input type="date" value={form.from} onChange={(e) => setForm({ ...form, from: e.target.value })} /></label>
+              <label className="field"><span>To</span><input type="date" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} /></label>
+            </div>
+          </details>
+          <button type="submit" className="button primary">Search</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="upcoming-title">
+        <h2 id="upcoming-title" className="visually-hidden">Upcoming events</h2>
+        {page.error && <p role="alert" className="notice error">{page.error.message}</p>}
+        {page.loading && !page.data && <p className="loading" aria-busy="true">Loading events…</p>}
+        {page.data && events.length === 0 && <p className="empty">No upcoming events match your search.</p>}
+        <ul className="event-grid">
+          {events.map((e) => <EventCard key={e.id} event={e} />)}
+        </ul>
+        {cursor && <button type="button" className="button" onClick={() => void loadMore()}>More events</button>}
+      </section>
+    </>
+  );
+}
+
+function EventCard({ event }: { event: EventSummary }) {
+  const state = availabilityOf(event.available, event.capacity);
+  const date = new Date(event.startsAt);
+  return (
+    <li className="event-card">
+      <div className="date-tile" aria-hidden="true">
+        <span>{date.toLocaleString(undefined, { month: 'short' })}</span>
+        <strong>{date.getDate()}</strong>
+      </div>
+      <div className="event-card-body">
+        <h3><Link to={`/events/${event.id}`}>{event.title}</Link></h3>
+        <p className="muted"><time dateTime={event.startsAt}>{formatDate(event.startsAt)}</time></p>
+        <p>{event.venue.name} · {event.venue.city}</p>
+        <p className="event-card-foot">
+          {event.priceFrom !== null && <span>From <strong>{formatMoney(event.priceFrom, event.currency)}</strong></span>}
+          <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>
+        </p>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,215 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { ApiError, api } from '../../api/client';
+import type { NewEvent, Onsale, Seat } from '../../api/types';
+import { asApiError, useLoad } from '../../app/hooks';
+import { navigate } from '../../app/router';
+import { SeatMap } from '../seatmap/SeatMap';
+import { generateRows, type GridSpec } from './seatGrid';
+
+type SectionDraft =
+  | { kind: 'ga'; name: string; price: string; capacity: number }
+  | ({ kind: 'seated'; name: string; price: string } & GridSpec);
+
+const toMinor = (price: string) => Math.round(Number(price.replace(',', '.')) * 100);
+const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+const fromLocal = (value: string) => new Date(value).toISOString();
+
+/** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
+export function NewEventPage() {
+  const venues = useLoad(() => api.venues.list(), []);
+  const [venueId, setVenueId] = useState('');
+  const [newVenue, setNewVenue] = useState({ name: '', city: '' });
+  const [form, setForm] = useState({
+    title: '',
+    description: '',
+    category: '',
+    startsAt: localInput(new Date(Date.now() + 30 * 86_400_000)),
+    currency: 'EUR',
+    maxTicketsPerOrder: 8,
+    holdTtlSeconds: 600,
+  });
+  const [onsale, setOnsale] = useState({ startsAt: localInput(new Date(Date.now() + 3_600_000)), queue: false, preQueueMinutes: 30, admitPerMinute: 100, maxActiveShoppers: 500, shoppingWindowMinutes: 10, stockAware: true });
+  const [sections, setSections] = useState<SectionDraft[]>([
+    { kind: 'seated', name: 'Stalls', price: '65', rows: 8, seatsPerRow: 16, layout: 'curved' },
+    { kind: 'ga', name: 'Standing', price: '40', capacity: 500 },
+  ]);
+  const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const creatingVenue = venueId === '' || venueId === 'new';
+
+  const update = (index: number, patch: Partial<SectionDraft>) => setSections((all) => all.map((s, i) => (i === index ? ({ ...s, ...patch } as SectionDraft) : s)));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setProblem(undefined);
+    setBusy(true);
+    try {
+      const venue = creatingVenue ? (await api.venues.create(newVenue)).id : venueId;
+      const body: NewEvent = {
+        title: form.title,
+        ...(form.description && { description: form.description }),
+        ...(form.category && { category: form.category }),
+        startsAt: fromLocal(form.startsAt),
+        venueId: venue,
+        currency: form.currency.toUpperCase(),
+        status: 'draft',
+        maxTicketsPerOrder: form.maxTicketsPerOrder,
+        holdTtlSeconds: form.holdTtlSeconds,
+        sections: sections.map((s) =>
+          s.kind === 'ga'
+            ? { name: s.name, price: toMinor(s.price), capacity: s.capacity }
+            : { name: s.name, price: toMinor(s.price), rows: generateRows(s) },
+        ),
+      };
+      const settings: Onsale = {
+        startsAt: fromLocal(onsale.startsAt),
+        queue: {
+          enabled: onsale.queue,
+          ...(onsale.queue && { preQueueOpensAt: new Date(Date.parse(fromLocal(onsale.startsAt)) - onsale.preQueueMinutes * 60_000).toISOString() }),
+          admitPerMinute: onsale.admitPerMinute,
+          maxActiveShoppers: onsale.maxActiveShoppers,
+          stockAware: onsale.stockAware,
+          shoppingWindowSeconds: onsale.shoppingWindowMinutes * 60,
+        },
+      };
+      const created = await createWithOnsale(body, settings);
+      navigate(`/organizer/events/${created.id}${created.onsaleIgnored ? '?onsale=unsupported' : ''}`);
+    } catch (error) {
+      const failure = asApiError(error);
+      const fields = (failure.details.fields as { field: string; message: string }[] | undefined)?.map((f) => `${f.field} ${f.message}`).join('; ');
+      setProblem(fields ? `${failure.message} ${fields}` : failure.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="organizer-form" onSubmit={submit}>
+      <h1>New event</h1>
+      <fieldset className="panel">
+        <legend>Venue</legend>
+        <label className="field">
+          <span>Venue</span>
+          <select value={venueId} onChange={(e) => setVenueId(e.target.value)}>
+            <option value="">New venue…</option>
+            {venues.data?.items.map((v) => <option key={v.id} value={v.id}>{v.name}, {v.city}</option>)}
+          </select>
+        </label>
+        {creatingVenue && (
+          <div className="grid-2">
+            <label className="field"><span>Venue name</span><input required value={newVenue.name} onChange={(e) => setNewVenue({ ...newVenue, name: e.target.value })} /></label>
+            <label className="field"><span>City</span><input required value={newVenue.city} onChange={(e) => setNewVenue({ ...newVenue, city: e.target.value })} /></label>
+          </div>
+        )}
+      </fieldset>
+
+      <fieldset className="panel">
+        <legend>Event</legend>
+        <label className="field"><span>Title</span><input required value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} /></label>
+        <label className="field"><span>Description</span><textarea rows={3} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} /></label>
+        <div className="grid-2">
+          <label className="field"><span>Category</span><input value={form.category} placeholder="concert" onChange={(e) => setForm({ ...form, category: e.target.value })} /></label>
+          <label className="field"><span>Starts</span><input type="datetime-local" required value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} /></label>
+          <label className="field"><span>Currency</span><input required pattern="[A-Za-z]{3}" maxLength={3} value={form.currency} onChange={(e) => setForm({ ...form, currency: e.target.value })} /></label>
+          <label className="field"><span>Max tickets per order</span><input type="number" min={1} max={100} value={form.maxTicketsPerOrder} onChange={(e) => setForm({ ...form, maxTicketsPerOrder: Number(e.target.value) })} /></label>
+          <label className="field"><span>Hold time (seconds)</span><input type="number" min={1} value={form.holdTtlSeconds} onChange={(e) => setForm({ ...form, holdTtlSeconds: Number(e.target.value) })} /></label>
+        </div>
+      </fieldset>
+
+      <fieldset className="panel">
+        <legend>On sale and waiting room</legend>
+        <label className="field"><span>Sale opens</span><input type="datetime-local" value={onsale.startsAt} onChange={(e) => setOnsale({ ...onsale, startsAt: e.target.value })} /></label>
+        <label className="check"><input type="checkbox" checked={onsale.queue} onChange={(e) => setOnsale({ ...onsale, queue: e.target.checked })} /> Use a waiting room</label>
+        {onsale.queue && (
+          <div className="grid-2">
+            <label className="field"><span>Waiting room opens (minutes before)</span><input type="number" min={0} value={onsale.preQueueMinutes} onChange={(e) => setOnsale({ ...onsale, preQueueMinutes: Number(e.target.value) })} /></label>
+            <label className="field"><span>Admit per minute</span><input type="number" min={1} value={onsale.admitPerMinute} onChange={(e) => setOnsale({ ...onsale, admitPerMinute: Number(e.target.value) })} /></label>
+            <label className="field"><span>Max active shoppers</span><input type="number" min={1} value={onsale.maxActiveShoppers} onChange={(e) => setOnsale({ ...onsale, maxActiveShoppers: Number(e.target.value) })} /></label>
+            <label className="field"><span>Shopping window (minutes)</span><input type="number" min={1} value={onsale.shoppingWindowMinutes} onChange={(e) => setOnsale({ ...onsale, shoppingWindowMinutes: Number(e.target.value) })} /></label>
+            <label className="check"><input type="checkbox" checked={onsale.stockAware} onChange={(e) => setOnsale({ ...onsale, stockAware: e.target.checked })} /> Stop admitting when stock runs out</label>
+          </div>
+        )}
+      </fieldset>
+
+      <fieldset className="panel">
+        <legend>Sections</legend>
+        {sections.map((s, i) => (
+          <div key={i} className="section-editor" role="group" aria-label={`Section ${i + 1}`}>
+            <div className="grid-3">
+              <label className="field"><span>Section name</span><input required value={s.name} onChange={(e) => update(i, { name: e.target.value })} /></label>
+              <label className="field"><span>Price</span><input required inputMode="decimal" pattern="[0-9]+([.,][0-9]{1,2})?" value={s.price} onChange={(e) => update(i, { price: e.target.value })} /></label>
+              <label className="field">
+                <span>Kind</span>
+                <select value={s.kind} onChange={(e) => setSections((all) => all.map((x, j) => (j === i ? (e.target.value === 'ga' ? { kind: 'ga', name: x.name, price: x.price, capacity: 500 } : { kind: 'seated', name: x.name, price: x.price, rows: 8, seatsPerRow: 16, layout: 'curved' }) : x)))}>
+                  <option value="seated">Reserved seating</option>
+                  <option value="ga">General admission</option>
+                </select>
+              </label>
+            </div>
+            {s.kind === 'ga' ? (
+              <label className="field"><span>Capacity</span><input type="number" min={1} required value={s.capacity} onChange={(e) => update(i, { capacity: Number(e.target.value) })} /></label>
+            ) : (
+              <>
+                <div className="grid-3">
+                  <label className="field"><span>Rows</span><input type="number" min={1} max={100} required value={s.rows} onChange={(e) => update(i, { rows: Number(e.target.value) })} /></label>
+                  <label className="field"><span>Seats per row</span><input type="number" min={1} max={200} required value={s.seatsPerRow} onChange={(e) => update(i, { seatsPerRow: Number(e.target.value) })} /></label>
+                  <label className="field">
+                    <span>Rows are</span>
+                    <select value={s.layout} onChange={(e) => update(i, { layout: e.target.value as GridSpec['layout'] })}>
+                      <option value="curved">Curved</option>
+                      <option value="straight">Straight</option>
+                    </select>
+                  </label>
+                </div>
+                <GridPreview spec={s} />
+              </>
+            )}
+            {sections.length > 1 && <button type="button" className="text-button" onClick={() => setSections((all) => all.filter((_, j) => j !== i))}>Remove section</button>}
+          </div>
+        ))}
+        <div className="row">
+          <button type="button" className="button" onClick={() => setSections([...sections, { kind: 'seated', name: `Section ${sections.length + 1}`, price: '50', rows: 6, seatsPerRow: 12, layout: 'straight' }])}>Add reserved section</button>
+          <button type="button" className="button" onClick={() => setSections([...sections, { kind: 'ga', name: `Standing ${sections.length + 1}`, price: '30', capacity: 200 }])}>Add general admission</button>
+        </div>
+      </fieldset>
+
+      {problem && <p role="alert" className="notice error">{problem}</p>}
+      <button type="submit" className="button primary wide" disabled={busy}>Create event (draft)</button>
+    </form>
+  );
+}
+
+/** What the generated rows look like, drawn with the buyers' seat map. */
+function GridPreview({ spec }: { spec: GridSpec }) {
+  const seats = useMemo<Seat[]>(() => {
+    if (!(spec.rows > 0 && spec.seatsPerRow > 0 && spec.rows * spec.seatsPerRow <= 5000)) return [];
+    return generateRows(spec).flatMap((row) =>
+      row.seats.map((seat) => ({ id: `${row.label}-${seat.number}`, sectionId: '', row: row.label, number: seat.number, label: `${row.label}${seat.number}`, x: seat.x, y: seat.y, status: 'available' as const })),
+    );
+  }, [spec.rows, spec.seatsPerRow, spec.layout]);
+  if (seats.length === 0) return null;
+  return (
+    <div className="preview" aria-label={`Preview: ${spec.rows} rows of ${spec.seatsPerRow} seats`}>
+      <SeatMap seats={seats} selected={new Set()} onToggle={() => undefined} priceLabel="" label="Seat map preview" />
+    </div>
+  );
+}
+
+/**
+ * Sends the on-sale settings with the event. A server without the waiting room (issue 3) refuses the
+ * unknown `onsale` field; then the event is created without it and the organizer is told.
+ */
+async function createWithOnsale(body: NewEvent, onsale: Onsale) {
+  try {
+    return { ...(await api.events.create({ ...body, onsale })), onsaleIgnored: false };
+  } catch (error) {
+    const failure = asApiError(error);
+    const fields = (failure.details.fields as { field: string }[] | undefined) ?? [];
+    if (failure.code !== 'validation_failed' || !fields.some((f) => f.field.startsWith('/onsale'))) throw error;
+    if (onsale.queue.enabled) {
+      // Only refuse silently-dropped settings that matter: a queue was asked for.
+      throw new ApiError(400, 'onsale_unsupported', 'This server does not support waiting rooms yet. Untick "Use a waiting room" to continue.');
+    }
+    return { ...(await api.events.create(body)), onsaleIgnored: true };
+  }
+}

@@ -1,0 +1,75 @@
+import type { Onsale } from '../../api/types';
+import { formatClock, formatDate, formatWait } from '../../app/format';
+import { useSecondsLeft } from '../../app/hooks';
+import type { Queue } from './useQueue';
+
+/** The waiting room: where the buyer stands, how long it should take, and what happens next. */
+export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) {
+  const { status } = queue;
+  const toStart = useSecondsLeft(onsale.startsAt);
+  const shoppingLeft = useSecondsLeft(status?.admittedUntil);
+
+  if (queue.error && !status) {
+    return <section className="panel queue" aria-live="polite"><h2>Waiting room</h2><p role="alert" className="error">{queue.error}</p></section>;
+  }
+  if (!status) return <section className="panel queue" aria-busy="true"><h2>Waiting room</h2><p>Finding your place in line…</p></section>;
+
+  switch (status.state) {
+    case 'pre_queue':
+      return (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="pre_queue">
+          <h2 id="queue-title">You're in the waiting room</h2>
+          <p className="countdown" role="timer" aria-live="off">Sale starts in <strong>{formatClock(toStart ?? 0)}</strong></p>
+          <p>Sales open {formatDate(onsale.startsAt)}. Everyone who is here before then gets a <strong>random place in line</strong> when the sale starts, so there is no need to refresh or to arrive first. Keep this page open; we'll move you along automatically.</p>
+        </section>
+      );
+    case 'waiting':
+      return (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="waiting">
+          <h2 id="queue-title">You're in line</h2>
+          <dl className="queue-figures" aria-live="polite">
+            <div><dt>Your position</dt><dd data-testid="queue-position">{status.position ?? '—'}</dd></div>
+            <div><dt>People ahead</dt><dd>{status.ahead ?? '—'}</dd></div>
+            <div><dt>Estimated wait</dt><dd>{status.etaSeconds == null ? '—' : formatWait(status.etaSeconds)}</dd></div>
+          </dl>
+          <div className="progress" role="progressbar" aria-label="Progress through the line" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(queue.progress * 100)}>
+            <div style={{ width: `${Math.max(3, queue.progress * 100)}%` }} />
+          </div>
+          <p className="muted">Reloading or closing this tab keeps your place. We'll let you in automatically; {onsale.queue.admitPerMinute} people go in every minute.</p>
+        </section>
+      );
+    case 'admitted':
+      return (
+        <section className="panel queue admitted" aria-labelledby="queue-title" data-queue-state="admitted" role="status">
+          <h2 id="queue-title">It's your turn!</h2>
+          <p>
+            You have{' '}
+            <strong role="timer">{shoppingLeft === undefined ? formatWait(onsale.queue.shoppingWindowSeconds) : formatClock(shoppingLeft)}</strong>{' '}
+            to pick your tickets. Once they're on hold, the hold's own timer applies at checkout.
+          </p>
+        </section>
+      );
+    case 'expired':
+      return (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="expired">
+          <h2 id="queue-title">Your shopping window has ended</h2>
+          <p>Your turn ran out before tickets were held. You can join the line again.</p>
+          <button type="button" className="button" onClick={() => void queue.rejoin()}>Join the line again</button>
+        </section>
+      );
+    case 'paused':
+      return (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="paused">
+          <h2 id="queue-title">The line is paused</h2>
+          <p>The organizer has paused sales for a moment. You keep your place; this page updates by itself.</p>
+        </section>
+      );
+    case 'sold_out':
+      return (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="sold_out">
+          <h2 id="queue-title">Sold out</h2>
+          <p>Every ticket has been sold or is on hold. Join the waitlist below to get an offer if tickets come back.</p>
+        </section>
+      );
+  }
+}

@@ -1,0 +1,177 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import type { Seat } from '../../api/types';
+import { arrowDirections, boundsOf, neighbour } from './geometry';
+
+export type SeatState = Seat['status'] | 'selected';
+
+interface Props {
+  seats: Seat[];
+  selected: ReadonlySet<string>;
+  onToggle: (seat: Seat) => void;
+  /** e.g. "€85.00", read out with each seat. */
+  priceLabel: string;
+  label: string;
+}
+
+const radius = 0.38;
+const pad = 1.6;
+const zoomMin = 1;
+const zoomMax = 6;
+
+const stateOf = (seat: Seat, selected: ReadonlySet<string>): SeatState => (selected.has(seat.id) ? 'selected' : seat.status);
+const stateWords: Record<SeatState, string> = { available: 'available', held: 'held by another buyer', sold: 'sold', selected: 'selected' };
+
+/**
+ * The seats of one reserved section drawn from their coordinates. Mouse/touch: tap to pick, drag to
+ * pan, wheel or the buttons to zoom. Keyboard: Tab into the map, arrow keys move between seats,
+ * Enter or Space picks; each seat announces its row, number, price and state.
+ */
+export function SeatMap({ seats, selected, onToggle, priceLabel, label }: Props) {
+  const bounds = useMemo(() => boundsOf(seats), [seats]);
+  const width = bounds.maxX - bounds.minX + 2 * pad;
+  const height = bounds.maxY - bounds.minY + 2 * pad + 1.2;
+  const [view, setView] = useState({ zoom: 1, cx: 0.5, cy: 0.5 });
+  const [focusId, setFocusId] = useState<string | undefined>(undefined);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const drag = useRef<{ x: number; y: number; cx: number; cy: number; moved: boolean } | null>(null);
+  const seatRefs = useRef(new Map<string, SVGGElement>());
+
+  // The map shows a window of the whole plan: zoom picks its size, (cx, cy) its centre, as fractions.
+  const viewW = width / view.zoom;
+  const viewH = height / view.zoom;
+  const clampCentre = (c: number, zoom: number) => Math.min(1 - 0.5 / zoom, Math.max(0.5 / zoom, c));
+  const vx = bounds.minX - pad + clampCentre(view.cx, view.zoom) * width - viewW / 2;
+  const vy = bounds.minY - pad - 1.2 + clampCentre(view.cy, view.zoom) * height - viewH / 2;
+
+  const zoomBy = (factor: number) => setView((v) => {
+    const zoom = Math.min(zoomMax, Math.max(zoomMin, v.zoom * factor));
+    return { zoom, cx: clampCentre(v.cx, zoom), cy: clampCentre(v.cy, zoom) };
+  });
+
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      zoomBy(e.deltaY < 0 ? 1.25 : 0.8);
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, []);
+
+  const rowLabels = useMemo(() => {
+    const rows = new Map<string, Seat>();
+    for (const seat of seats) {
+      const first = rows.get(seat.row);
+      if (!first || seat.x < first.x) rows.set(seat.row, seat);
+    }
+    return [...rows.values()];
+  }, [seats]);
+
+  const tabStop = focusId ?? seats.find((s) => s.status === 'available')?.id ?? seats[0]?.id;
+
+  const onKeyDown = (e: KeyboardEvent<SVGGElement>, seat: Seat) => {
+    const direction = arrowDirections[e.key];
+    if (direction) {
+      e.preventDefault();
+      const next = neighbour(seats, seat, direction);
+      if (next) {
+        setFocusId(next.id);
+        seatRefs.current.get(next.id)?.focus();
+      }
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (seat.status === 'available' || selected.has(seat.id)) onToggle(seat);
+    } else if (e.key === '+' || e.key === '=') zoomBy(1.25);
+    else if (e.key === '-') zoomBy(0.8);
+  };
+
+  const onPointerDown = (e: PointerEvent<SVGSVGElement>) => {
+    drag.current = { x: e.clientX, y: e.clientY, cx: view.cx, cy: view.cy, moved: false };
+  };
+  const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
+    const start = drag.current;
+    const svg = svgRef.current;
+    if (!start || !svg || view.zoom === 1) return;
+    const dx = e.clientX - start.x;
+    const dy = e.clientY - start.y;
+    if (!start.moved && Math.hypot(dx, dy) < 6) return;
+    if (!start.moved) svg.setPointerCapture(e.pointerId);
+    start.moved = true;
+    const rect = svg.getBoundingClientRect();
+    setView((v) => ({ ...v, cx: clampCentre(start.cx - dx / rect.width / v.zoom, v.zoom), cy: clampCentre(start.cy - dy / rect.height / v.zoom, v.zoom) }));
+  };
+  const onPointerUp = () => {
+    // A drag that moved is a pan, not a pick: the click that follows is swallowed below.
+    setTimeout(() => {
+      drag.current = null;
+    }, 0);
+  };
+  const onSeatClick = (seat: Seat) => {
+    if (drag.current?.moved) return;
+    setFocusId(seat.id);
+    if (seat.status === 'available' || selected.has(seat.id)) onToggle(seat);
+  };
+
+  return (
+    <div className="seatmap">
+      <div className="seatmap-tools" role="group" aria-label="Map zoom">
+        <button type="button" className="icon-button" onClick={() => zoomBy(1.25)} aria-label="Zoom in" disabled={view.zoom >= zoomMax}>+</button>
+        <button type="button" className="icon-button" onClick={() => zoomBy(0.8)} aria-label="Zoom out" disabled={view.zoom <= zoomMin}>−</button>
+        <button type="button" className="text-button" onClick={() => setView({ zoom: 1, cx: 0.5, cy: 0.5 })} disabled={view.zoom === 1}>Reset</button>
+        <span className="hint">Drag to move · arrow keys to move between seats · Enter to pick</span>
+      </div>
+      <svg
+        ref={svgRef}
+        className="seatmap-canvas"
+        viewBox={`${vx} ${vy} ${viewW} ${viewH}`}
+        preserveAspectRatio="xMidYMid meet"
+        role="group"
+        aria-label={label}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        style={{ aspectRatio: `${width} / ${height}` }}
+      >
+        <rect className="stage" x={bounds.minX + (bounds.maxX - bounds.minX) * 0.2} y={bounds.minY - pad - 0.9} width={(bounds.maxX - bounds.minX) * 0.6 || 1} height={0.8} rx={0.2} />
+        <text className="stage-label" x={(bounds.minX + bounds.maxX) / 2} y={bounds.minY - pad - 0.35} textAnchor="middle">STAGE</text>
+        {rowLabels.map((seat) => (
+          <text key={seat.row} className="row-label" x={seat.x - 0.9} y={seat.y + 0.14} textAnchor="end" aria-hidden="true">{seat.row}</text>
+        ))}
+        {seats.map((seat) => {
+          const state = stateOf(seat, selected);
+          return (
+            <g
+              key={seat.id}
+              ref={(el) => {
+                if (el) seatRefs.current.set(seat.id, el);
+                else seatRefs.current.delete(seat.id);
+              }}
+              className={`seat seat-${state}`}
+              role="checkbox"
+              aria-checked={state === 'selected'}
+              aria-disabled={state === 'held' || state === 'sold'}
+              aria-label={`Row ${seat.row}, seat ${seat.number}, ${priceLabel}, ${stateWords[state]}`}
+              data-seat={seat.label}
+              data-state={state}
+              tabIndex={seat.id === tabStop ? 0 : -1}
+              onKeyDown={(e) => onKeyDown(e, seat)}
+              onFocus={() => setFocusId(seat.id)}
+              onClick={() => onSeatClick(seat)}
+            >
+              <circle cx={seat.x} cy={seat.y} r={radius} />
+              {state === 'sold' && <path d={`M${seat.x - 0.17} ${seat.y - 0.17}l0.34 0.34m0 -0.34l-0.34 0.34`} className="seat-mark" />}
+              {state === 'selected' && <path d={`M${seat.x - 0.17} ${seat.y}l0.12 0.13l0.23 -0.26`} className="seat-mark" />}
+            </g>
+          );
+        })}
+      </svg>
+      <ul className="legend" aria-label="Legend">
+        {(['available', 'selected', 'held', 'sold'] as const).map((state) => (
+          <li key={state}><svg viewBox="-1 -1 2 2" aria-hidden="true" className={`seat seat-${state}`}><circle r="0.8" /></svg>{state === 'held' ? 'Held' : state[0]!.toUpperCase() + state.slice(1)}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
