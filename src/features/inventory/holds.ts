@@ -78,38 +78,41 @@ interface NewHold {
 
 const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
 
-/** Inserts holds and their items; returns the ids inserted (a clashing idempotency key inserts nothing). */
-async function insertHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
+/**
+ * Writes holds in one statement: the hold rows, their items, the GA stock they take and the seats
+ * they mark held. A hold whose idempotency key is already taken inserts nothing and takes nothing.
+ * The caller holds the section or seat locks and has checked the stock. Returns the ids inserted.
+ */
+async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
   if (holds.length === 0) return new Set();
+  const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
   const inserted = await tx.query<{ id: string }>(
-    `insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint)
-     select id, $1, user_id, 'active', $2, total, $3, idempotency_key, fingerprint
-       from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
-     on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-     returning id`,
+    `with items as (
+       select * from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::int[], $13::int[]) as t(hold_id, section_id, seat_id, quantity, price)
+     ), inserted as (
+       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint)
+       select id, $1, user_id, 'active', $2, total, $3, idempotency_key, fingerprint
+         from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
+       on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+       returning id
+     ), new_items as (
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price)
+       select hold_id, section_id, seat_id, quantity, price from items where hold_id in (select id from inserted)
+     ), ga_taken as (
+       update sections s set available = s.available - taken.quantity
+         from (select section_id, sum(quantity)::int as quantity from items
+                where seat_id is null and hold_id in (select id from inserted) group by section_id) taken
+        where s.id = taken.section_id
+     ), seats_held as (
+       update seats s set status = 'held', hold_id = items.hold_id, held_until = $2
+         from items where s.id = items.seat_id and items.hold_id in (select id from inserted)
+     )
+     select id from inserted`,
     [terms.eventId, terms.expiresAt, terms.currency, holds.map((h) => h.id), holds.map((h) => h.userId), holds.map(holdTotal),
-      holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint)],
+      holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint),
+      items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
   );
-  const ids = new Set(inserted.rows.map((r) => r.id));
-  const items = holds.filter((h) => ids.has(h.id)).flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
-  await tx.query(
-    `insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[])`,
-    [items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
-  );
-  return ids;
-}
-
-/** Marks seats held by their holds. The caller holds the seat locks and has checked they are free. */
-async function markSeatsHeld(tx: Tx, terms: Terms, holds: NewHold[]): Promise<void> {
-  const seats = holds.flatMap((h) => h.items.filter((i) => i.seatId).map((i) => ({ seatId: i.seatId!, holdId: h.id })));
-  if (seats.length === 0) return;
-  await tx.query(
-    `update seats s set status = 'held', hold_id = t.hold_id, held_until = $3
-       from unnest($1::uuid[], $2::uuid[]) as t(seat_id, hold_id)
-      where s.id = t.seat_id`,
-    [seats.map((s) => s.seatId), seats.map((s) => s.holdId), terms.expiresAt],
-  );
+  return new Set(inserted.rows.map((r) => r.id));
 }
 
 /**
@@ -135,12 +138,10 @@ async function lockBuyerCounts(tx: Tx, eventId: string, userIds: string[]): Prom
 const limitReached = (max: number) =>
   new AppError('limit_reached', `You may hold and buy at most ${max} tickets for this event.`, { maxTicketsPerUser: max });
 
-/** Stock of one section, taken from in memory during a batch and written once at its end. */
+/** Stock of one section as a batch hands it out, in memory; `writeHolds` writes what was taken. */
 interface SectionStock {
   take(quantity: number): NewHold['items'] | undefined;
   giveBack(items: NewHold['items']): void;
-  /** Writes what the batch took. */
-  commit(tx: Tx, terms: Terms, holds: NewHold[]): Promise<void>;
 }
 
 interface LockedSection {
@@ -165,21 +166,14 @@ async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<
       remaining = (await tx.query<{ available: number }>('select available from sections where id = $1', [section.id])).rows[0]!.available;
     }
   }
-  let taken = 0;
   return {
     take(quantity) {
       if (quantity > remaining) return undefined;
       remaining -= quantity;
-      taken += quantity;
       return [{ sectionId: section.id, seatId: null, quantity, price: section.price }];
     },
     giveBack(items) {
-      const quantity = items.reduce((sum, i) => sum + i.quantity, 0);
-      remaining += quantity;
-      taken -= quantity;
-    },
-    async commit(tx) {
-      if (taken > 0) await tx.query('update sections set available = available - $2 where id = $1', [section.id, taken]);
+      remaining += items.reduce((sum, i) => sum + i.quantity, 0);
     },
   };
 }
@@ -209,7 +203,6 @@ async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock
       return items;
     },
     giveBack: (items) => setFree(items, true),
-    commit: markSeatsHeld,
   };
 }
 
@@ -265,7 +258,6 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
   const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
   const stock = locked.kind === 'ga' ? await gaStock(tx, locked, demand) : await seatedStock(tx, locked);
   const buyers = locked.maxPerUser === null ? undefined : await lockBuyerCounts(tx, locked.eventId, pending.map((i) => requests[i]!.userId));
-  const placed: NewHold[] = [];
 
   // A request whose idempotency key turns out to be taken (by a concurrent request on another node)
   // gives its stock back; the requests refused for lack of that stock get another pass.
@@ -287,10 +279,9 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
       buyers?.set(request.userId, had + request.quantity);
       granted.push({ index, hold: { id: randomUUID(), userId: request.userId, idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint, items } });
     }
-    const inserted = await insertHolds(tx, locked, granted.map((g) => g.hold));
+    const inserted = await writeHolds(tx, locked, granted.map((g) => g.hold));
     for (const { index, hold } of granted) {
       if (inserted.has(hold.id)) {
-        placed.push(hold);
         outcomes[index] = { kind: 'placed', hold: viewOf(locked, hold) };
       } else {
         stock.giveBack(hold.items);
@@ -302,7 +293,6 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
     for (const index of short) outcomes[index] = { kind: 'refused', error: soldOut() };
     pending = anyGivenBack ? short : [];
   }
-  await stock.commit(tx, locked, placed);
   return outcomes;
 }
 
@@ -344,9 +334,8 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
     fingerprint,
     items: seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price })),
   };
-  const inserted = await insertHolds(tx, terms!, [hold]);
+  const inserted = await writeHolds(tx, terms!, [hold]);
   if (!inserted.has(hold.id)) return { kind: 'replay' };
-  await markSeatsHeld(tx, terms!, [hold]);
   return { kind: 'placed', hold: viewOf(terms!, hold) };
 }
 
