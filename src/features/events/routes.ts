@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Api } from '../../http/api.js';
-import { BearerAuth, IdParams, Nullable, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import { notFound } from '../../errors.js';
 import { sectionAccounting } from '../inventory/availability.js';
-import { createEvent, findEvent, getEvent, listEvents, listSeats, updateEvent } from './events.js';
-import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, SeatSchema, UpdateEventBody } from './schemas.js';
+import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
+import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
 export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
@@ -76,18 +76,28 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
     preHandler: guards.requireAdmin,
     schema: {
       tags: ['events'],
-      summary: 'Sold, held and available per section (admin)',
+      summary: 'Sold, held, offered to the waitlist, held back for it, and available per section (admin)',
       security: BearerAuth,
       params: IdParams,
-      response: {
-        200: Type.Object({
-          sections: Type.Array(Type.Object({ sectionId: Type.String(), name: Type.String(), capacity: Type.Integer(), sold: Type.Integer(), held: Type.Integer(), available: Type.Integer() })),
-        }),
-        ...errorResponses(400, 401, 403, 404),
-      },
+      response: { 200: Type.Object({ sections: Type.Array(SectionAccountingSchema) }), ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
     if (!(await findEvent(db, request.params.id))) throw notFound('event');
     return { sections: await sectionAccounting(db, request.params.id) };
+  });
+
+  app.patch('/events/:id/sections/:sectionId', {
+    preHandler: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Raise a general-admission section\'s capacity (admin); the new tickets go to the waitlist first',
+      security: BearerAuth,
+      params: StrictObject({ id: Uuid, sectionId: Uuid }),
+      body: RaiseCapacityBody,
+      response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    await raiseSectionCapacity(db, request.params.id, request.params.sectionId, request.body.capacity);
+    return (await sectionAccounting(db, request.params.id)).find((s) => s.sectionId === request.params.sectionId)!;
   });
 }
