@@ -11,7 +11,9 @@ describe.each(backends)('waitlist on %s', (backend) => {
   beforeAll(async () => {
     // The dispatcher is driven by hand in the notification tests; here it stays out of the way.
     app = await startTestApp(backend, { OUTBOX_INTERVAL_MS: '60000' });
-    [holder, ...fans] = await app.registerBuyers(5);
+    const buyers = await app.registerBuyers(5);
+    holder = buyers[0]!;
+    fans = buyers.slice(1);
   });
   afterAll(() => app?.close());
 
