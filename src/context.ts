@@ -48,7 +48,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     holds: createHoldService({ db, metrics }),
     checkout: createCheckoutService({ db, payments, metrics, log }),
     waitlist: createWaitlistService({ db }),
-    notifications: createNotificationService({ db, log, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
+    notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,
   };
 }

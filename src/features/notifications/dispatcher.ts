@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
+import type { Metrics } from '../ops/metrics.js';
 import { enqueue, type Notification, type NotificationType } from './outbox.js';
 import { renderEmail, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
@@ -76,6 +77,7 @@ interface ClaimedDelivery {
 
 const fanOutBatch = 200;
 const deliveryBatch = 50;
+const maxRoundsPerPass = 20;
 
 const deliveryColumns = `d.id, d.outbox_id as "outboxId", o.type, d.channel, d.target, d.status, d.attempts, d.next_attempt_at as "nextAttemptAt",
   d.last_error as "lastError", d.delivered_at as "deliveredAt", d.created_at as "createdAt"`;
@@ -83,12 +85,13 @@ const deliveryColumns = `d.id, d.outbox_id as "outboxId", o.type, d.channel, d.t
 export function createNotificationService(deps: {
   db: Database;
   log: FastifyBaseLogger;
+  metrics: Metrics;
   email: EmailTransport;
   live: LiveHub;
   settings: DeliverySettings;
   reminderLeadSeconds: number;
 }): NotificationService {
-  const { db, log, email, live, settings } = deps;
+  const { db, log, metrics, email, live, settings } = deps;
 
   /** Turns undispatched outbox rows into one delivery per channel target, in one transaction per batch. */
   async function fanOut(): Promise<number> {
@@ -158,11 +161,13 @@ export function createNotificationService(deps: {
   /** Records an attempt's outcome; the attempt count guards against a stale attempt whose lease ran out. */
   async function record(delivery: ClaimedDelivery, error: unknown): Promise<void> {
     if (error === undefined) {
+      metrics.deliveries.inc({ channel: delivery.channel, outcome: 'delivered' });
       await db.query(`update deliveries set status = 'delivered', delivered_at = now(), last_error = null, updated_at = now() where id = $1 and attempts = $2`, [delivery.id, delivery.attempts]);
       return;
     }
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
     const park = delivery.attempts >= settings.maxAttempts;
+    metrics.deliveries.inc({ channel: delivery.channel, outcome: park ? 'parked' : 'failed' });
     if (park) log.warn({ deliveryId: delivery.id, channel: delivery.channel, err: error }, 'delivery parked after repeated failures');
     await db.query(
       `update deliveries set status = $3, last_error = $4, updated_at = now(), next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
@@ -180,9 +185,15 @@ export function createNotificationService(deps: {
     async dispatch() {
       let fannedOut = 0;
       for (let batch = await fanOut(); batch > 0; batch = batch === fanOutBatch ? await fanOut() : 0) fannedOut += batch;
-      const due = await claimDue();
-      await Promise.all(due.map((delivery) => send(delivery).then(() => record(delivery, undefined), (error: unknown) => record(delivery, error ?? 'failed'))));
-      return { fannedOut, attempted: due.length };
+      let attempted = 0;
+      // A burst (an event cancelled, a wave of offers) is drained in rounds of one batch, up to a bound per pass.
+      for (let round = 0; round < maxRoundsPerPass; round++) {
+        const due = await claimDue();
+        await Promise.all(due.map((delivery) => send(delivery).then(() => record(delivery, undefined), (error: unknown) => record(delivery, error ?? 'failed'))));
+        attempted += due.length;
+        if (due.length < deliveryBatch) break;
+      }
+      return { fannedOut, attempted };
     },
 
     async sendReminders() {
