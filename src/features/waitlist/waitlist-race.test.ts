@@ -78,6 +78,41 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     expect(told.rowCount).toBe(capacity);
   });
 
+  it('concurrent releases in two sections serve section and whole-event entries once each, without deadlock', async () => {
+    const event = await app.createEvent({ maxTicketsPerOrder: 1, sections: [{ name: 'A', price: 1000, capacity: 40 }, { name: 'B', price: 2000, capacity: 40 }] });
+    const sectionIds: string[] = event.sections.map((s: { id: string }) => s.id);
+    const [holders, waiters] = [await app.registerBuyers(80), await app.registerBuyers(80)];
+    const holds = await Promise.all(holders.map((b, i) => app.fetch('POST', '/api/v1/holds', { token: b.token, body: { eventId: event.id, sectionId: sectionIds[i % 2], quantity: 1 } })));
+    expect(holds.every((h) => h.status === 201)).toBe(true);
+    // Every third entry is for the whole event; the others alternate between the sections.
+    for (const [i, waiter] of waiters.entries()) {
+      const body = i % 3 === 0 ? { quantity: 1 } : { sectionId: sectionIds[i % 2], quantity: 1 };
+      expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: waiter.token, body })).status).toBe(201);
+    }
+    const released = await Promise.all(holders.map((b, i) => app.fetch('DELETE', `/api/v1/holds/${holds[i]!.body.id}`, { token: b.token })));
+    expect(released.every((r) => r.status === 204)).toBe(true);
+
+    // Which section serves a whole-event entry depends on which release reaches it first, so a
+    // section may end with units that only the other section's entries wanted: those go on sale.
+    const accounting = await sectionAccounting(app.db, event.id);
+    const entries = await app.db.query<{ sectionId: string | null; status: string; offers: number }>(
+      `select w.section_id as "sectionId", w.status, (select count(*) from holds h where h.waitlist_entry_id = w.id)::int as offers
+         from waitlist_entries w where w.event_id = $1`,
+      [event.id],
+    );
+    const waiting = entries.rows.filter((e) => e.status === 'waiting');
+    expect(entries.rows.every((e) => (e.status === 'offered' && e.offers === 1) || (e.status === 'waiting' && e.offers === 0))).toBe(true);
+    for (const section of accounting) {
+      expect(identity(section)).toBe(40);
+      expect(section).toMatchObject({ held: 0, reserved: 0 });
+      // Units on sale only when no waiting entry could use them.
+      if (section.available > 0) expect(waiting.filter((e) => e.sectionId === null || e.sectionId === section.sectionId)).toEqual([]);
+    }
+    const offered = accounting.reduce((sum, s) => sum + s.offered, 0);
+    expect(offered).toBe(entries.rows.length - waiting.length);
+    expect(offered + accounting.reduce((sum, s) => sum + s.available, 0)).toBe(80);
+  });
+
   describe('restarts', () => {
     const config = loadConfig({
       NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ARGON2_MEMORY_KIB: '1024', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '200',

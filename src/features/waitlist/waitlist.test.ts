@@ -123,6 +123,12 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect((await app.request('POST', `/api/v1/orders/${order.body.id}/cancel`, { token: holder.token })).status).toBe(200);
     expect((await entry(event, fans[0]!.token)).body.status).toBe('offered');
     expect(await accounting(event.id)).toMatchObject({ sold: 0, offered: 3, available: 0 });
+    const told = await app.db.query<{ type: string; userId: string }>('select type, user_id as "userId" from outbox where event_id = $1 order by type', [event.id]);
+    expect(told.rows).toEqual([
+      { type: 'order.cancelled', userId: holder.userId },
+      { type: 'order.confirmed', userId: holder.userId },
+      { type: 'waitlist.offer_made', userId: fans[0]!.userId },
+    ]);
     expect((await hold(fans[1]!.token, { eventId: event.id, sectionId, quantity: 1 })).body.error.code).toBe('sold_out');
   });
 
