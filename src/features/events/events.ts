@@ -169,7 +169,18 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}`);
     await tx.query(`update events set ${assignments.join(', ')}, updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
     if (changes.status === 'cancelled' && current.status !== 'cancelled') await cancelWaitlistAndNotify(tx, eventId);
+    // Switching to `fill` may let entries behind the head take units held back for it.
+    if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
   });
+}
+
+/** Serves the event's held-back units again (lock order: the event row, then its sections by id). */
+async function offerHeldBackStock(tx: Tx, eventId: string): Promise<void> {
+  const { rows } = await tx.query<{ id: string }>(
+    `select id from sections where event_id = $1 and kind = 'ga' and reserved_for_waitlist > 0 order by id for update`,
+    [eventId],
+  );
+  await offerReturnedStock(tx, rows.map((r) => r.id));
 }
 
 /**

@@ -193,11 +193,25 @@ describe.each(backends)('waitlist on %s', (backend) => {
         await app.request('DELETE', `/api/v1/holds/${holds[1]}`, { token: holder.token });
         expect((await entry(event, fans[0]!.token)).body.status).toBe('offered');
         expect(await accounting(event.id)).toMatchObject({ held: 2, offered: 4, reserved: 0, available: 0 });
+        expect((await entry(event, fans[1]!.token)).body).toMatchObject({ status: 'waiting', position: 1 });
       } else {
         expect([head.status, behind.status]).toEqual(['waiting', 'offered']);
         expect(await accounting(event.id)).toMatchObject({ held: 4, offered: 2, reserved: 0, available: 0 });
       }
     }
+  });
+
+  it('switching an event to fill serves the entries behind a head that was holding tickets back', async () => {
+    const { event, sectionId, holds } = await soldOutEvent(4, 2);
+    await join(event, fans[0]!.token, { sectionId, quantity: 4 });
+    await join(event, fans[1]!.token, { sectionId, quantity: 2 });
+    await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+    expect(await accounting(event.id)).toMatchObject({ reserved: 2, offered: 0 });
+    const patched = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { waitlistPolicy: 'fill' } });
+    expect(patched.body.waitlistPolicy).toBe('fill');
+    expect((await entry(event, fans[1]!.token)).body.status).toBe('offered');
+    expect(await accounting(event.id)).toMatchObject({ reserved: 0, offered: 2, available: 0 });
+    expect((await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { waitlistPolicy: 'random' } })).status).toBe(400);
   });
 
   it('gives tickets from a capacity raise to the waitlist first, and frees held-back tickets when the entry leaves', async () => {

@@ -29,7 +29,7 @@ export interface WaitlistService {
   /**
    * Finds free units a waiting entry could use (or units held back for nobody) and serves them.
    * Every return path offers in its own transaction, so this finds work only after a bug or an
-   * out-of-band change (a policy switched to `fill`, units edited by hand); it is the safety net.
+   * out-of-band change (rows edited by hand, an older non-atomic version); it is the safety net.
    */
   rebalance(): Promise<number>;
 }
