@@ -143,6 +143,8 @@ describe.each(backends)('waitlist on %s', (backend) => {
     await expireHolds([first.offer.holdId]);
     await app.server.context.holds.sweepLapsed();
     expect((await entry(event, fans[0]!.token)).body.status).toBe('lapsed');
+    const lapsedNotice = await app.db.query(`select 1 from outbox where type = 'waitlist.offer_lapsed' and user_id = $1 and payload->>'holdId' = $2`, [fans[0]!.userId, first.offer.holdId]);
+    expect(lapsedNotice.rowCount).toBe(1);
     const second = (await entry(event, fans[1]!.token)).body;
     expect(second.status).toBe('offered');
     expect(second.offer.holdId).not.toBe(first.offer.holdId);
@@ -175,6 +177,19 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect((await entry(event, fans[0]!.token)).body.status).toBe('declined');
     expect((await entry(event, fans[1]!.token)).body.status).toBe('offered');
     expect(await accounting(event.id)).toMatchObject({ offered: 2, available: 0 });
+  });
+
+  it('leaving with an open offer declines it, and the tickets go to the next entry', async () => {
+    const { event, sectionId, holds } = await soldOutEvent(2);
+    await join(event, fans[0]!.token, { sectionId, quantity: 2 });
+    await join(event, fans[1]!.token, { sectionId, quantity: 2 });
+    await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+    const offer = (await entry(event, fans[0]!.token)).body.offer;
+    expect((await app.request('DELETE', `/api/v1/events/${event.id}/waitlist`, { token: fans[0]!.token })).status).toBe(204);
+    expect((await entry(event, fans[0]!.token)).body.status).toBe('declined');
+    expect((await app.request('GET', `/api/v1/holds/${offer.holdId}`, { token: fans[0]!.token })).body.status).toBe('released');
+    expect((await entry(event, fans[1]!.token)).body.status).toBe('offered');
+    expect(await accounting(event.id)).toMatchObject({ offered: 2, reserved: 0, available: 0 });
   });
 
   it('strict_order keeps returned tickets for the head entry; fill lets a smaller entry behind it take them', async () => {
