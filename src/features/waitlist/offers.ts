@@ -38,42 +38,82 @@ interface Offer {
   section: PoolSection;
 }
 
-/** What a section's pool of free units (on sale + held back) becomes after serving the waitlist. */
-interface Allocation {
-  offers: Offer[];
-  available: number;
-  reserved: number;
-}
+const pool = (section: PoolSection) => section.available + section.reserved;
+
+/** The largest entry that could be served from the section now: any it could ever hold (strict), or what fits now (fill). */
+const servableQuantity = (section: PoolSection) => (section.policy === 'strict_order' ? section.capacity : pool(section));
 
 /**
  * Serves one section's free units to its waiting entries in join order. `strict_order` stops at the
- * first entry the units cannot satisfy; `fill` skips it. Units stay held back while any entry that
- * could ever use them (quantity <= capacity) is still waiting; only otherwise do they go on sale.
+ * first entry the units cannot satisfy; `fill` skips it. Returns the offers and the units left.
  */
-export function allocate(section: PoolSection, entries: readonly WaitingEntry[], taken: Set<string>): Allocation {
-  let pool = section.available + section.reserved;
-  const candidates = entries.filter((e) => !taken.has(e.id) && e.eventId === section.eventId && (e.sectionId ?? section.id) === section.id && e.quantity <= section.capacity);
+function allocate(section: PoolSection, entries: readonly WaitingEntry[], taken: Set<string>): { offers: Offer[]; left: number } {
+  let left = pool(section);
   const offers: Offer[] = [];
-  if (section.onSale) {
-    for (const entry of candidates) {
-      if (entry.quantity > pool) {
-        if (section.policy === 'strict_order') break;
-        continue;
-      }
-      pool -= entry.quantity;
-      taken.add(entry.id);
-      offers.push({ holdId: randomUUID(), entry, section });
+  if (!section.onSale) return { offers, left };
+  const candidates = entries.filter((e) => !taken.has(e.id) && e.eventId === section.eventId && (e.sectionId ?? section.id) === section.id && e.quantity <= section.capacity);
+  for (const entry of candidates) {
+    if (entry.quantity > left) {
+      if (section.policy === 'strict_order') break;
+      continue;
     }
+    left -= entry.quantity;
+    taken.add(entry.id);
+    offers.push({ holdId: randomUUID(), entry, section });
   }
-  const stillWaiting = section.onSale && candidates.some((e) => !taken.has(e.id));
-  return { offers, available: stillWaiting ? 0 : pool, reserved: stillWaiting ? pool : 0 };
+  return { offers, left };
 }
 
 /**
- * Offers the free units of these GA sections to the waitlist, in the caller's transaction. The
- * caller has already locked the sections (lock order: sections -> holds -> seats -> waitlist
- * entries); the entries are locked here in join order, all in one statement, so two transactions
- * serving different sections of one event wait for each other instead of deadlocking.
+ * Locks the waiting entries these sections might serve now, in join order, in one statement (so two
+ * transactions serving different sections of one event queue on a shared whole-event entry instead
+ * of deadlocking). Each section needs at most `units + 1` of them (every offer takes a unit or more,
+ * and one more tells strict order it must stop), so the cost follows the units returned, not the
+ * length of the waitlist.
+ */
+async function lockServableEntries(tx: Tx, sections: PoolSection[]): Promise<WaitingEntry[]> {
+  const servable = sections.filter((s) => s.onSale && pool(s) > 0);
+  if (servable.length === 0) return [];
+  const units = servable.reduce((sum, s) => sum + pool(s), 0);
+  const { rows } = await tx.query<WaitingEntry>(
+    `select w.id, w.user_id as "userId", w.event_id as "eventId", w.section_id as "sectionId", w.quantity
+       from waitlist_entries w
+      where w.status = 'waiting' and w.id in (
+        select c.id from unnest($1::uuid[], $2::uuid[], $3::int[]) as s(id, event_id, max_quantity)
+        cross join lateral (
+          select e.id from waitlist_entries e
+           where e.status = 'waiting' and e.event_id = s.event_id and (e.section_id = s.id or e.section_id is null)
+             and e.quantity <= s.max_quantity
+           order by e.seq limit $4) c)
+      order by w.seq for update of w`,
+    [servable.map((s) => s.id), servable.map((s) => s.eventId), servable.map(servableQuantity), units + 1],
+  );
+  return rows;
+}
+
+/**
+ * Sections (of those given) where an entry that could ever be served from them is still waiting.
+ * Read after this transaction's offers, without locks: a join needs the section lock this
+ * transaction holds, so no waiting entry can be missing; an entry being offered by another section
+ * at this moment may still show, which only holds units back a little longer (never on sale wrongly).
+ */
+async function sectionsWithWaiters(tx: Tx, sections: PoolSection[]): Promise<Set<string>> {
+  if (sections.length === 0) return new Set();
+  const { rows } = await tx.query<{ id: string }>(
+    `select s.id from unnest($1::uuid[], $2::uuid[], $3::int[]) as s(id, event_id, capacity)
+      where exists (select 1 from waitlist_entries e
+                     where e.status = 'waiting' and e.event_id = s.event_id and (e.section_id = s.id or e.section_id is null)
+                       and e.quantity <= s.capacity)`,
+    [sections.map((s) => s.id), sections.map((s) => s.eventId), sections.map((s) => s.capacity)],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Offers the free units (on sale plus held back) of these GA sections to the waitlist, in the
+ * caller's transaction, which has already locked the sections (lock order: sections -> holds ->
+ * seats -> waitlist entries). Units left over stay held back while an entry that could ever use them
+ * is waiting, and go on sale only when none is.
  */
 export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]): Promise<void> {
   if (sectionIds.length === 0) return;
@@ -87,23 +127,24 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
     [[...new Set(sectionIds)]],
   );
   if (sections.length === 0) return;
-  const { rows: entries } = await tx.query<WaitingEntry>(
-    `select id, user_id as "userId", event_id as "eventId", section_id as "sectionId", quantity from waitlist_entries
-      where status = 'waiting' and event_id = any($1::uuid[]) and (section_id = any($2::uuid[]) or section_id is null)
-      order by seq for update`,
-    [[...new Set(sections.map((s) => s.eventId))], sections.map((s) => s.id)],
-  );
+  const entries = await lockServableEntries(tx, sections);
   const taken = new Set<string>();
   const allocations = sections.map((section) => ({ section, ...allocate(section, entries, taken) }));
-  const changed = allocations.filter((a) => a.available !== a.section.available || a.reserved !== a.section.reserved);
-  if (changed.length > 0) {
-    await tx.query(
-      `update sections s set available = t.available, reserved_for_waitlist = t.reserved
-         from unnest($1::uuid[], $2::int[], $3::int[]) as t(id, available, reserved) where s.id = t.id`,
-      [changed.map((a) => a.section.id), changed.map((a) => a.available), changed.map((a) => a.reserved)],
-    );
-  }
   await makeOffers(tx, allocations.flatMap((a) => a.offers));
+
+  const waited = await sectionsWithWaiters(tx, allocations.filter((a) => a.left > 0 && a.section.onSale).map((a) => a.section));
+  const counters = allocations.map(({ section, left }) => ({
+    section,
+    available: waited.has(section.id) ? 0 : left,
+    reserved: waited.has(section.id) ? left : 0,
+  }));
+  const changed = counters.filter((c) => c.available !== c.section.available || c.reserved !== c.section.reserved);
+  if (changed.length === 0) return;
+  await tx.query(
+    `update sections s set available = t.available, reserved_for_waitlist = t.reserved
+       from unnest($1::uuid[], $2::int[], $3::int[]) as t(id, available, reserved) where s.id = t.id`,
+    [changed.map((c) => c.section.id), changed.map((c) => c.available), changed.map((c) => c.reserved)],
+  );
 }
 
 /** Writes each offer as a normal hold marked with its entry, and tells the user. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { backends, sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { sectionAccounting } from '../inventory/availability.js';
 
 const card = { payment: { cardNumber: '4242424242424242' } };
@@ -214,6 +214,23 @@ describe.each(backends)('waitlist on %s', (backend) => {
         expect(await accounting(event.id)).toMatchObject({ held: 4, offered: 2, reserved: 0, available: 0 });
       }
     }
+  });
+
+  it('serves several entries from one return, and under fill finds a small entry deep in the line', async () => {
+    const { event, sectionId, holds } = await soldOutEvent(9, 9, { waitlistPolicy: 'fill' });
+    const waiters = await app.registerBuyers(5);
+    for (const [i, waiter] of waiters.entries()) await join(event, waiter.token, { sectionId, quantity: i < 4 ? 2 : 1 });
+    const raise = await app.request('PATCH', `/api/v1/events/${event.id}/sections/${sectionId}`, { token: app.adminToken, body: { capacity: 12 } });
+    // 3 units: the first 2-ticket entry, then no other 2 fits the 1 left, but the 1-ticket entry does.
+    expect(raise.body).toMatchObject({ offered: 2, held: 9 });
+    const statuses = async () => Promise.all(waiters.map(async (w) => (await entry(event, w.token)).body.status));
+    const deadline = Date.now() + 5000;
+    while ((await statuses())[4] !== 'offered' && Date.now() < deadline) await sleep(100);
+    expect(await statuses()).toEqual(['offered', 'waiting', 'waiting', 'waiting', 'offered']);
+    expect(await accounting(event.id)).toMatchObject({ offered: 3, reserved: 0, available: 0 });
+    await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+    expect(await statuses()).toEqual(['offered', 'offered', 'offered', 'offered', 'offered']);
+    expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 9, reserved: 0, available: 3 });
   });
 
   it('switching an event to fill serves the entries behind a head that was holding tickets back', async () => {

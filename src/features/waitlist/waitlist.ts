@@ -28,8 +28,8 @@ export interface WaitlistService {
   decline(userId: string, holdId: string): Promise<void>;
   /**
    * Finds free units a waiting entry could use (or units held back for nobody) and serves them.
-   * Every return path offers in its own transaction, so this finds work only after a bug or an
-   * out-of-band change (rows edited by hand, an older non-atomic version); it is the safety net.
+   * Every return path offers in its own transaction; this finishes what a bounded pass left (see
+   * docs/waitlist.md) and is the safety net for out-of-band changes (rows edited by hand).
    */
   rebalance(): Promise<number>;
 }
