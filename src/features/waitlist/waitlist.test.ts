@@ -233,6 +233,21 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 9, reserved: 0, available: 3 });
   });
 
+  it('the rebalance pass puts units held back for nobody on sale, and offers units a waiting head fits', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 3 }] });
+    // States no transaction leaves behind, written by hand.
+    await app.db.query('update sections set available = 1, reserved_for_waitlist = 2 where event_id = $1', [event.id]);
+    await app.server.context.waitlist.rebalance();
+    expect(await accounting(event.id)).toMatchObject({ reserved: 0, available: 3 });
+
+    const { event: full, sectionId } = await soldOutEvent(2);
+    await join(full, fans[0]!.token, { sectionId, quantity: 1 });
+    await app.db.query('update sections set reserved_for_waitlist = 1, capacity = 3 where id = $1', [sectionId]);
+    await app.server.context.waitlist.rebalance();
+    expect((await entry(full, fans[0]!.token)).body.status).toBe('offered');
+    expect(await accounting(full.id)).toMatchObject({ offered: 1, reserved: 0, available: 0 });
+  });
+
   it('switching an event to fill serves the entries behind a head that was holding tickets back', async () => {
     const { event, sectionId, holds } = await soldOutEvent(4, 2);
     await join(event, fans[0]!.token, { sectionId, quantity: 4 });

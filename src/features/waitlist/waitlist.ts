@@ -209,22 +209,30 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
     },
 
     async rebalance() {
+      // Per GA section on sale with free units: is there work? Strict order: the head entry fits
+      // (or units are on sale while anyone who fits waits); fill: any entry fits; or units are held
+      // back for nobody.
       const { rows } = await db.query<{ id: string }>(
-        `select s.id from sections s join events e on e.id = s.event_id
-          where s.kind = 'ga' and e.status = 'published' and e.starts_at > now()
-            and (s.available + s.reserved_for_waitlist > 0)
-            and (exists (select 1 from waitlist_entries w
-                          where w.event_id = s.event_id and w.status = 'waiting' and (w.section_id = s.id or w.section_id is null)
-                            and w.quantity <= s.available + s.reserved_for_waitlist
-                            and (e.waitlist_policy = 'fill' or s.available > 0 or w.seq = (
-                                  select min(seq) from waitlist_entries f
-                                   where f.event_id = s.event_id and f.status = 'waiting' and (f.section_id = s.id or f.section_id is null)
-                                     and f.quantity <= s.capacity)))
-                 or (s.reserved_for_waitlist > 0 and not exists (
-                          select 1 from waitlist_entries w
-                           where w.event_id = s.event_id and w.status = 'waiting' and (w.section_id = s.id or w.section_id is null)
-                             and w.quantity <= s.capacity)))
-          limit 100`,
+        `with pools as (
+           select s.id, s.event_id, s.capacity, s.available, s.reserved_for_waitlist as reserved,
+                  s.available + s.reserved_for_waitlist as pool, e.waitlist_policy as policy
+             from sections s join events e on e.id = s.event_id
+            where s.kind = 'ga' and e.status = 'published' and e.starts_at > now() and s.available + s.reserved_for_waitlist > 0)
+         select p.id from pools p
+          cross join lateral (
+            select w.quantity from waitlist_entries w
+             where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.capacity
+             order by w.seq limit 1) head
+          where head.quantity <= p.pool
+             or ((p.policy = 'fill' or p.available > 0) and exists (
+                   select 1 from waitlist_entries w
+                    where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.pool))
+         union
+         select p.id from pools p
+          where p.reserved > 0 and not exists (
+                  select 1 from waitlist_entries w
+                   where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.capacity)
+         limit 100`,
       );
       for (const { id } of rows) {
         await db.transaction(async (tx) => {
