@@ -8,10 +8,12 @@ import { orderRoutes } from './features/checkout/routes.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
+import { notificationRoutes } from './features/notifications/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
 import { salesRoutes } from './features/organizer/routes.js';
 import { webApp } from './features/web/static.js';
+import { waitlistRoutes } from './features/waitlist/routes.js';
 import type { Api } from './http/api.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -52,6 +54,8 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await holdRoutes(typed, context);
     await orderRoutes(typed, context);
     await salesRoutes(typed, context);
+    await waitlistRoutes(typed, context);
+    await notificationRoutes(typed, context);
   }, { prefix: '/api/v1' });
   await webApp(app, { root: context.config.webDistDir });
 

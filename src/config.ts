@@ -20,6 +20,14 @@ const EnvSchema = Type.Object({
   SEED_DEMO: Type.Boolean({ default: true }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
   WEB_DIST_DIR: Type.String({ default: 'web/dist', description: 'The built web app served at /' }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  EMAIL_FROM: Type.String({ default: 'Onsale <no-reply@onsale.local>' }),
+  OUTBOX_INTERVAL_MS: Type.Integer({ minimum: 20, maximum: 60_000, default: 500 }),
+  DELIVERY_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  DELIVERY_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 5_000 }),
+  DELIVERY_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 3_600_000 }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+  REMINDER_LEAD_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -39,6 +47,12 @@ export interface Config {
   admin: { email: string; password: string };
   seedDemo: boolean;
   sweepIntervalMs: number;
+  /** Unset: emails go to the log and the dev inbox (GET /api/v1/me/inbox). */
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  outboxIntervalMs: number;
+  delivery: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; webhookTimeoutMs: number };
+  reminderLeadSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
 }
@@ -72,6 +86,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     admin: { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD },
     seedDemo: parsed.SEED_DEMO,
     sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
+    smtpUrl: parsed.SMTP_URL,
+    emailFrom: parsed.EMAIL_FROM,
+    outboxIntervalMs: parsed.OUTBOX_INTERVAL_MS,
+    delivery: {
+      maxAttempts: parsed.DELIVERY_MAX_ATTEMPTS,
+      backoffBaseMs: parsed.DELIVERY_BACKOFF_BASE_MS,
+      backoffMaxMs: parsed.DELIVERY_BACKOFF_MAX_MS,
+      webhookTimeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
+    },
+    reminderLeadSeconds: parsed.REMINDER_LEAD_SECONDS,
     logLevel: parsed.LOG_LEVEL,
     webDistDir: parsed.WEB_DIST_DIR,
   });

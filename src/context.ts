@@ -8,7 +8,11 @@ import { createAccessTokens } from './features/auth/tokens.js';
 import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
 import { createHoldService, type HoldService } from './features/inventory/holds.js';
+import { devInboxTransport, smtpTransport } from './features/notifications/email.js';
+import { createNotificationService, type NotificationService } from './features/notifications/dispatcher.js';
+import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
+import { createWaitlistService, type WaitlistService } from './features/waitlist/waitlist.js';
 
 /** The services every feature's routes are built from; made once per process (or per test app). */
 export interface AppContext {
@@ -21,11 +25,18 @@ export interface AppContext {
   holds: HoldService;
   checkout: CheckoutService;
   payments: PaymentProvider;
+  waitlist: WaitlistService;
+  notifications: NotificationService;
+  /** The live channel; the WebSocket layer subscribes open sessions to it. */
+  live: LiveHub;
 }
 
 export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
   const metrics = createMetrics();
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
+  const live = createLiveHub();
+  const email = config.smtpUrl ? smtpTransport(config.smtpUrl, config.emailFrom) : devInboxTransport(db, log);
+  if (!config.smtpUrl && config.env === 'production') log.warn('SMTP_URL is not set: emails only go to the log and the dev inbox');
   return {
     config,
     db,
@@ -36,5 +47,8 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
     holds: createHoldService({ db, metrics }),
     checkout: createCheckoutService({ db, payments, metrics, log }),
+    waitlist: createWaitlistService({ db }),
+    notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
+    live,
   };
 }

@@ -23,12 +23,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Background work every node runs: returning lapsed holds, finishing half-done payments. */
+/**
+ * Background work every node runs: returning lapsed holds (and offering them to the waitlist),
+ * finishing half-done payments, delivering notifications, reminding holders, and the waitlist's
+ * safety net for units that should be on offer but are not.
+ */
 function startJobs(context: AppContext): Job[] {
-  const { config, holds, checkout, log } = context;
+  const { config, holds, checkout, waitlist, notifications, log } = context;
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
     startPeriodic('payment-reconciler', 30_000, () => checkout.reconcilePayments(), log),
+    startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
+    startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
+    startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),
   ];
 }
 
@@ -53,6 +60,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
       closing ??= (async () => {
         await app.close();
         await Promise.all(jobs.map((job) => job.stop()));
+        context.notifications.close();
         if (!options.db) await db.close();
       })();
       return closing;

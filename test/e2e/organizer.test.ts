@@ -23,7 +23,7 @@ describe('an organizer in the browser', () => {
     await reserved.getByLabel('Price').fill('42.50');
     await reserved.getByLabel('Rows', { exact: true }).fill('5');
     await reserved.getByLabel('Seats per row').fill('12');
-    await expect(reserved.locator('[data-seat]').count()).resolves.toBe(60);
+    await expect.poll(() => reserved.locator('[data-seat]').count(), { timeout: 10_000 }).toBe(60);
     const standing = page.getByRole('group', { name: 'Section 2' });
     await standing.getByLabel('Capacity').fill('150');
     await page.getByRole('button', { name: 'Create event (draft)' }).click();
@@ -49,7 +49,8 @@ describe('an organizer in the browser', () => {
     await buyer.goto('/?city=Utrecht');
     await buyer.getByRole('link', { name: 'Opening Night at the Canal' }).click();
     await buyer.getByRole('heading', { name: 'Opening Night at the Canal' }).waitFor();
-    await expect(buyer.locator('[data-seat]').count()).resolves.toBe(60);
+    // The seats arrive after the heading: wait for them rather than count at once.
+    await expect.poll(() => buyer.locator('[data-seat]').count(), { timeout: 10_000 }).toBe(60);
   });
 
   it('shows sales on the live dashboard as buyers check out', async () => {

@@ -9,11 +9,11 @@ declare module 'fastify' {
 }
 
 export interface Guards {
-  /** preHandler: requires a valid access token (401 otherwise). */
+  /** onRequest hook (before the body is read): requires a valid access token (401 otherwise). */
   authenticate(request: FastifyRequest): Promise<void>;
-  /** preHandler: authenticates if a token is sent, and lets anonymous requests through. */
+  /** onRequest hook: authenticates if a token is sent, and lets anonymous requests through. */
   authenticateIfPresent(request: FastifyRequest): Promise<void>;
-  /** preHandler: requires an admin's access token (401 without one, 403 for a buyer). */
+  /** onRequest hook: requires an admin's access token (401 without one, 403 for a buyer). */
   requireAdmin(request: FastifyRequest): Promise<void>;
 }
 

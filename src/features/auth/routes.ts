@@ -40,7 +40,7 @@ export async function authRoutes(app: Api, { auth, guards }: AppContext): Promis
   }, async (request) => auth.refresh(request.body.refreshToken));
 
   app.get('/me', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: { tags: ['auth'], summary: 'The logged-in user', security: BearerAuth, response: { 200: UserSchema, ...errorResponses(401, 404) } },
   }, async (request) => {
     const user = await auth.getUser(principalOf(request).userId);

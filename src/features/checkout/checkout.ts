@@ -2,7 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Principal } from '../auth/tokens.js';
+import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
+import { markOfferConverted, offerReturnedStock } from '../waitlist/offers.js';
 import { findOrder, issueTickets, listOrders, type OrderView } from './orders.js';
 import type { PaymentProvider } from './payments.js';
 
@@ -63,10 +65,17 @@ async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: st
     [holdId, userId, hold.eventId, hold.total, hold.currency],
   );
   const orderId = order.rows[0]!.id;
-  await issueTickets(tx, orderId, hold.eventId, holdId);
+  const tickets = await issueTickets(tx, orderId, hold.eventId, holdId);
   const linked = await tx.query(`update payments set order_id = $2, updated_at = now() where id = $1 and status = 'authorized'`, [paymentId, orderId]);
   // The reconciler voids authorizations left without an order; if it got here first, do not sell.
   if (linked.rowCount === 0) throw holdExpired();
+  await markOfferConverted(tx, holdId);
+  await enqueue(tx, {
+    type: 'order.confirmed',
+    userId,
+    eventId: hold.eventId,
+    payload: { orderId, holdId, total: hold.total, currency: hold.currency, tickets },
+  });
   return orderId;
 }
 
@@ -149,8 +158,8 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
 
     async cancel(viewer, orderId) {
       const refund = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ userId: string; status: string; started: boolean; total: number }>(
-          `select o.user_id as "userId", o.status, e.starts_at <= now() as started, o.total
+        const { rows } = await tx.query<{ userId: string; eventId: string; status: string; started: boolean; total: number; currency: string }>(
+          `select o.user_id as "userId", o.event_id as "eventId", o.status, e.starts_at <= now() as started, o.total, o.currency
              from orders o join events e on e.id = o.event_id where o.id = $1 for update of o`,
           [orderId],
         );
@@ -160,6 +169,7 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
         if (order.started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
         await returnOrderStock(tx, orderId);
         await tx.query(`update orders set status = 'cancelled', cancelled_at = now(), refund_amount = total where id = $1`, [orderId]);
+        await enqueue(tx, { type: 'order.cancelled', userId: order.userId, eventId: order.eventId, payload: { orderId, refund: { amount: order.total, currency: order.currency } } });
         const payment = await tx.query<{ id: string; reference: string; status: string }>(
           `update payments p set status = 'refunding', updated_at = now()
              from payments old where p.id = old.id and p.order_id = $1 and p.status in ('authorized', 'captured')
@@ -212,7 +222,10 @@ async function ownsOrder(db: Database, userId: string, orderId: string): Promise
   return (await db.query('select 1 from orders where id = $1 and user_id = $2', [orderId, userId])).rowCount > 0;
 }
 
-/** Voids an order's tickets and puts exactly those units back on sale (lock order: sections, then seats). */
+/**
+ * Voids an order's tickets and puts exactly those units back (lock order: sections, then seats); GA
+ * units go to the waitlist first, in this transaction.
+ */
 async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
   await tx.query(
     `select id from sections where id in (select section_id from tickets where order_id = $1 and seat_id is null and status = 'valid')
@@ -235,4 +248,5 @@ async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
      update seats set status = 'available' where id in (select id from locked)`,
     [seatIds],
   );
+  await offerReturnedStock(tx, [...gaCounts.keys()]);
 }

@@ -31,19 +31,32 @@ export function newTicketCode(): string {
   return [...randomBytes(12)].map((byte) => codeAlphabet[byte & 31]).join('');
 }
 
-/** Issues one ticket per unit the hold had. */
-export async function issueTickets(tx: Tx, orderId: string, eventId: string, holdId: string): Promise<void> {
+export interface IssuedTicket {
+  code: string;
+  sectionId: string;
+  sectionName: string;
+  seatLabel: string | null;
+}
+
+/** Issues one ticket per unit the hold had; returns them (the confirmation message lists the codes). */
+export async function issueTickets(tx: Tx, orderId: string, eventId: string, holdId: string): Promise<IssuedTicket[]> {
   const { rows } = await tx.query<{ sectionId: string; seatId: string | null }>(
     `select i.section_id as "sectionId", i.seat_id as "seatId"
        from hold_items i cross join generate_series(1, i.quantity)
       where i.hold_id = $1`,
     [holdId],
   );
-  await tx.query(
-    `insert into tickets (order_id, event_id, section_id, seat_id, code)
-     select $1, $2, section_id, seat_id, code from unnest($3::uuid[], $4::uuid[], $5::text[]) as t(section_id, seat_id, code)`,
+  const issued = await tx.query<IssuedTicket>(
+    `with issued as (
+       insert into tickets (order_id, event_id, section_id, seat_id, code)
+       select $1, $2, section_id, seat_id, code from unnest($3::uuid[], $4::uuid[], $5::text[]) as t(section_id, seat_id, code)
+       returning code, section_id, seat_id)
+     select i.code, i.section_id as "sectionId", sc.name as "sectionName", st.label as "seatLabel"
+       from issued i join sections sc on sc.id = i.section_id left join seats st on st.id = i.seat_id
+      order by sc.position, st.row_label, st.number, i.code`,
     [orderId, eventId, rows.map((r) => r.sectionId), rows.map((r) => r.seatId), rows.map(() => newTicketCode())],
   );
+  return issued.rows;
 }
 
 const orderSelect = `

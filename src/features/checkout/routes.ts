@@ -27,7 +27,7 @@ export const OrderSchema = Type.Object({
 
 export async function orderRoutes(app: Api, { checkout, guards }: AppContext): Promise<void> {
   app.post('/holds/:id/checkout', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: {
       tags: ['orders'],
       summary: 'Pay for a hold and get tickets',
@@ -43,17 +43,17 @@ export async function orderRoutes(app: Api, { checkout, guards }: AppContext): P
   });
 
   app.get('/orders', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: { tags: ['orders'], summary: 'Your orders, newest first', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(OrderSchema) }), ...errorResponses(401) } },
   }, async (request) => ({ items: await checkout.listOrders(principalOf(request).userId) }));
 
   app.get('/orders/:id', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: { tags: ['orders'], summary: 'One order with its tickets (owner or admin)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => checkout.getOrder(principalOf(request), request.params.id));
 
   app.post('/orders/:id/cancel', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: {
       tags: ['orders'],
       summary: 'Cancel an order: tickets void, stock back on sale, payment refunded',

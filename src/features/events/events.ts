@@ -1,6 +1,8 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
+import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
 
@@ -18,6 +20,8 @@ export interface EventRecord {
   maxTicketsPerOrder: number;
   maxTicketsPerUser: number | null;
   holdTtlSeconds: number;
+  offerTtlSeconds: number;
+  waitlistPolicy: WaitlistPolicy;
 }
 
 type Section = Omit<SectionAvailability, 'eventId'>;
@@ -27,7 +31,7 @@ const eventColumns = `
   json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
   e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser",
-  e.hold_ttl_seconds as "holdTtlSeconds"`;
+  e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
 const sectionsOf = (availability: SectionAvailability[], eventId: string): Section[] =>
@@ -53,10 +57,12 @@ export async function createEvent(db: Database, input: CreateEventBody): Promise
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
-                           max_tickets_per_order, max_tickets_per_user, hold_ttl_seconds)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 8), $10, coalesce($11, 600)) returning id`,
+                           max_tickets_per_order, max_tickets_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 8), $10, coalesce($11, 600), coalesce($12, 600), coalesce($13, 'strict_order'))
+       returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
-        input.currency, input.status ?? 'draft', input.maxTicketsPerOrder ?? null, input.maxTicketsPerUser ?? null, input.holdTtlSeconds ?? null],
+        input.currency, input.status ?? 'draft', input.maxTicketsPerOrder ?? null, input.maxTicketsPerUser ?? null, input.holdTtlSeconds ?? null,
+        input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -156,6 +162,8 @@ const updatableColumns = {
   maxTicketsPerOrder: 'max_tickets_per_order',
   maxTicketsPerUser: 'max_tickets_per_user',
   holdTtlSeconds: 'hold_ttl_seconds',
+  offerTtlSeconds: 'offer_ttl_seconds',
+  waitlistPolicy: 'waitlist_policy',
   status: 'status',
 } as const satisfies Record<keyof UpdateEventBody, string>;
 
@@ -174,6 +182,39 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UpdateEventBody, unknown][];
     const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}`);
     await tx.query(`update events set ${assignments.join(', ')}, updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+    if (changes.status === 'cancelled' && current.status !== 'cancelled') await cancelWaitlistAndNotify(tx, eventId);
+    // Switching to `fill` may let entries behind the head take units held back for it.
+    if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
+  });
+}
+
+/** Serves the event's held-back units again (lock order: the event row, then its sections by id). */
+async function offerHeldBackStock(tx: Tx, eventId: string): Promise<void> {
+  const { rows } = await tx.query<{ id: string }>(
+    `select id from sections where event_id = $1 and kind = 'ga' and reserved_for_waitlist > 0 order by id for update`,
+    [eventId],
+  );
+  await offerReturnedStock(tx, rows.map((r) => r.id));
+}
+
+/**
+ * Raises a GA section's capacity: the new units are returned stock, so they go to the waitlist
+ * first, in this transaction. Lowering capacity (or resizing reserved seating) is not supported.
+ */
+export async function raiseSectionCapacity(db: Database, eventId: string, sectionId: string, capacity: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ kind: string; capacity: number }>(
+      'select kind, capacity from sections where id = $1 and event_id = $2 for update',
+      [sectionId, eventId],
+    );
+    const section = rows[0];
+    if (!section) throw notFound('section');
+    if (section.kind !== 'ga') throw new AppError('invalid_capacity', 'Only a general-admission section can change capacity; edit the seats of a reserved section instead.');
+    if (capacity < section.capacity) {
+      throw new AppError('invalid_capacity', 'Capacity can only be raised.', { capacity: section.capacity });
+    }
+    await tx.query('update sections set capacity = $2, available = available + ($2 - capacity) where id = $1', [sectionId, capacity]);
+    await offerReturnedStock(tx, [sectionId]);
   });
 }
 

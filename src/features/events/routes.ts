@@ -1,17 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Api } from '../../http/api.js';
-import { BearerAuth, IdParams, Nullable, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import { notFound } from '../../errors.js';
 import { sectionAccounting } from '../inventory/availability.js';
-import { createEvent, findEvent, getEvent, listEvents, listSeats, updateEvent } from './events.js';
-import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, SeatSchema, UpdateEventBody } from './schemas.js';
+import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
+import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
 export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
-    preHandler: guards.requireAdmin,
+    onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
       summary: 'Create an event with its sections (admin)',
@@ -26,7 +26,7 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
   });
 
   app.patch('/events/:id', {
-    preHandler: guards.requireAdmin,
+    onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
       summary: 'Edit, publish or cancel an event (admin)',
@@ -50,7 +50,7 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
   }, async (request) => listEvents(db, request.query) as never);
 
   app.get('/events/:id', {
-    preHandler: guards.authenticateIfPresent,
+    onRequest: guards.authenticateIfPresent,
     schema: {
       tags: ['events'],
       summary: 'One event with live availability per section',
@@ -60,7 +60,7 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
   }, async (request) => getEvent(db, request.params.id, isAdmin(request.principal)) as never);
 
   app.get('/events/:id/seats', {
-    preHandler: guards.authenticateIfPresent,
+    onRequest: guards.authenticateIfPresent,
     schema: {
       tags: ['events'],
       summary: 'Every reserved seat of an event with its map position and live status',
@@ -73,21 +73,31 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
   });
 
   app.get('/events/:id/stats', {
-    preHandler: guards.requireAdmin,
+    onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
-      summary: 'Sold, held and available per section (admin)',
+      summary: 'Sold, held, offered to the waitlist, held back for it, and available per section (admin)',
       security: BearerAuth,
       params: IdParams,
-      response: {
-        200: Type.Object({
-          sections: Type.Array(Type.Object({ sectionId: Type.String(), name: Type.String(), capacity: Type.Integer(), sold: Type.Integer(), held: Type.Integer(), available: Type.Integer() })),
-        }),
-        ...errorResponses(400, 401, 403, 404),
-      },
+      response: { 200: Type.Object({ sections: Type.Array(SectionAccountingSchema) }), ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
     if (!(await findEvent(db, request.params.id))) throw notFound('event');
     return { sections: await sectionAccounting(db, request.params.id) };
+  });
+
+  app.patch('/events/:id/sections/:sectionId', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Raise a general-admission section\'s capacity (admin); the new tickets go to the waitlist first',
+      security: BearerAuth,
+      params: StrictObject({ id: Uuid, sectionId: Uuid }),
+      body: RaiseCapacityBody,
+      response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    await raiseSectionCapacity(db, request.params.id, request.params.sectionId, request.body.capacity);
+    return (await sectionAccounting(db, request.params.id)).find((s) => s.sectionId === request.params.sectionId)!;
   });
 }

@@ -24,6 +24,10 @@ export type SectionInput = Static<typeof GaSectionInput> | Static<typeof SeatedS
 const EventStatus = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]);
 export type EventStatus = Static<typeof EventStatus>;
 
+const WaitlistPolicy = Type.Union([Type.Literal('strict_order'), Type.Literal('fill')], {
+  description: 'How the waitlist serves returned tickets: `strict_order` (default) never lets a smaller, later entry skip one the tickets cannot satisfy yet; `fill` does. See docs/waitlist.md.',
+});
+
 const editableFields = {
   title: Text(),
   description: Type.Optional(Text({ maxLength: limits.descriptionLengthMax })),
@@ -33,6 +37,8 @@ const editableFields = {
   maxTicketsPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
   maxTicketsPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000 }))),
   holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax })),
+  offerTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax, description: 'How long a waitlist offer is held for its user (default 600)' })),
+  waitlistPolicy: Type.Optional(WaitlistPolicy),
 };
 
 export const CreateEventBody = StrictObject({
@@ -54,6 +60,8 @@ export const UpdateEventBody = StrictObject(
     maxTicketsPerOrder: editableFields.maxTicketsPerOrder,
     maxTicketsPerUser: editableFields.maxTicketsPerUser,
     holdTtlSeconds: editableFields.holdTtlSeconds,
+    offerTtlSeconds: editableFields.offerTtlSeconds,
+    waitlistPolicy: editableFields.waitlistPolicy,
     status: Type.Optional(EventStatus),
   },
   { minProperties: 1 },
@@ -85,6 +93,8 @@ const eventFields = {
   maxTicketsPerOrder: Type.Integer(),
   maxTicketsPerUser: Nullable(Type.Integer()),
   holdTtlSeconds: Type.Integer(),
+  offerTtlSeconds: Type.Integer(),
+  waitlistPolicy: WaitlistPolicy,
 };
 
 export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema) }, { $id: 'Event' });
@@ -105,6 +115,20 @@ export const ListEventsQuery = StrictObject({
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export type ListEventsQuery = Static<typeof ListEventsQuery>;
+
+export const RaiseCapacityBody = StrictObject({ capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }) });
+export type RaiseCapacityBody = Static<typeof RaiseCapacityBody>;
+
+export const SectionAccountingSchema = Type.Object({
+  sectionId: Uuid,
+  name: Type.String(),
+  capacity: Type.Integer(),
+  sold: Type.Integer(),
+  held: Type.Integer(),
+  offered: Type.Integer(),
+  reserved: Type.Integer({ description: 'Units held back for waitlist entries that cannot be served yet' }),
+  available: Type.Integer(),
+});
 
 export const SeatSchema = Type.Object({
   id: Uuid,

@@ -39,24 +39,38 @@ export interface SectionAccounting {
   name: string;
   capacity: number;
   sold: number;
+  /** Live holds of general sale. */
   held: number;
+  /** Live waitlist offers (holds made to a waitlist entry). */
+  offered: number;
+  /** GA units held back for waiting entries that cannot be served yet (docs/waitlist.md). */
+  reserved: number;
   available: number;
 }
 
+const liveHeldUnits = (offers: boolean) => `
+  case when s.kind = 'ga' then coalesce((
+         select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+          where h.status = 'active' and h.expires_at > now() and i.section_id = s.id
+            and (h.waitlist_entry_id is not null) = ${offers}), 0)
+       else (select count(*) from seats st join holds h on h.id = st.hold_id
+              where st.section_id = s.id and st.status = 'held' and st.held_until > now()
+                and (h.waitlist_entry_id is not null) = ${offers})
+  end::int`;
+
 /**
- * sold + held + available per section, each counted from its own source (valid tickets, live holds,
- * stock), in one statement so one snapshot. They must add up to the capacity at every moment: the
- * invariant tests and the organizer's dashboard read this.
+ * sold + held + offered + reserved + available per section, each counted from its own source (valid
+ * tickets, live holds, live offers, the waitlist counter, stock), in one statement so one snapshot.
+ * They must add up to the capacity at every moment: the invariant tests and the organizer's
+ * dashboard read this.
  */
 export async function sectionAccounting(db: Queryable, eventId: string): Promise<SectionAccounting[]> {
   const { rows } = await db.query<SectionAccounting>(
     `select s.id as "sectionId", s.name, s.capacity,
             (select count(*) from tickets t where t.section_id = s.id and t.status = 'valid')::int as sold,
-            case when s.kind = 'ga' then coalesce((
-                   select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
-                    where h.status = 'active' and h.expires_at > now() and i.section_id = s.id), 0)
-                 else (select count(*) from seats where section_id = s.id and status = 'held' and held_until > now())
-            end::int as held,
+            ${liveHeldUnits(false)} as held,
+            ${liveHeldUnits(true)} as offered,
+            s.reserved_for_waitlist as reserved,
             ${availableNow} as available
        from sections s
       where s.event_id = $1

@@ -22,7 +22,7 @@ const HoldBody = Type.Union([
 
 export async function holdRoutes(app: Api, { holds, guards }: AppContext): Promise<void> {
   app.post('/holds', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: {
       tags: ['holds'],
       summary: 'Hold tickets for a limited time',
@@ -46,12 +46,12 @@ export async function holdRoutes(app: Api, { holds, guards }: AppContext): Promi
   });
 
   app.get('/holds/:id', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: { tags: ['holds'], summary: 'One of your holds', security: BearerAuth, params: IdParams, response: { 200: HoldSchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => holds.get(principalOf(request).userId, request.params.id));
 
   app.delete('/holds/:id', {
-    preHandler: guards.authenticate,
+    onRequest: guards.authenticate,
     schema: { tags: ['holds'], summary: 'Release a hold: its tickets go back on sale', security: BearerAuth, params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) } },
   }, async (request, reply) => {
     await holds.release(principalOf(request).userId, request.params.id);

@@ -1,9 +1,12 @@
 import type { Tx } from '../../db/database.js';
+import { afterHoldsEnded } from '../waitlist/offers.js';
 
 /*
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
- *   sections (sorted by id) -> holds -> seats (sorted by id) -> event_buyers.
+ *   sections (sorted by id) -> holds -> seats (sorted by id) -> waitlist entries (by join order) -> event_buyers.
  * A transaction that already holds a section lock only ever takes hold locks with SKIP LOCKED.
+ * Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so transactions
+ * serving different sections of one event queue on a shared whole-event entry instead of deadlocking.
  */
 
 /** Locks the GA sections that these holds took stock from, in id order. */
@@ -19,7 +22,8 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
 export type EndedHoldStatus = 'released' | 'expired';
 
 /**
- * Ends active holds and puts their stock back on sale, in the caller's transaction. The conditional
+ * Ends active holds and puts their stock back, in the caller's transaction: GA units go to the
+ * waitlist first (`afterHoldsEnded` offers them before anything else can take them). The conditional
  * status change is what makes a return happen once: of two concurrent releases (or a release and the
  * sweeper) only one sees the hold active. With `onlyLapsed`, holds not yet past expiry are left alone.
  * Call `lockStockSectionsOf` first (lock order). Returns the ids of the holds it ended.
@@ -49,5 +53,6 @@ export async function endHolds(tx: Tx, holdIds: readonly string[], status: Ended
      update seats set status = 'available', hold_id = null, held_until = null where id in (select id from mine)`,
     [endedIds],
   );
+  await afterHoldsEnded(tx, endedIds, status);
   return endedIds;
 }

@@ -24,6 +24,12 @@ export function createMetrics() {
     holdsEnded: new Counter({ name: 'onsale_holds_ended_total', help: 'Holds ended, by how', labelNames: ['status'] as const, registers: [registry] }),
     ordersConfirmed: new Counter({ name: 'onsale_orders_confirmed_total', help: 'Orders confirmed', registers: [registry] }),
     ordersCancelled: new Counter({ name: 'onsale_orders_cancelled_total', help: 'Orders cancelled and refunded', registers: [registry] }),
+    deliveries: new Counter({
+      name: 'onsale_notification_deliveries_total',
+      help: 'Notification delivery attempts, by channel and outcome (delivered, failed, parked)',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
     paymentsDeclined: new Counter({ name: 'onsale_payments_declined_total', help: 'Payments declined, by reason', labelNames: ['reason'] as const, registers: [registry] }),
   };
 }

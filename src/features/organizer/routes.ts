@@ -15,7 +15,7 @@ export const SalesSchema = Type.Object({
 
 export async function salesRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
   app.get('/events/:id/sales', {
-    preHandler: guards.requireAdmin,
+    onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
       summary: 'Tickets sold per minute, for the organizer dashboard (admin)',

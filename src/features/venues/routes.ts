@@ -17,7 +17,7 @@ const venueColumns = 'id, name, city, address, latitude, longitude';
 
 export async function venueRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
   app.post('/venues', {
-    preHandler: guards.requireAdmin,
+    onRequest: guards.requireAdmin,
     schema: {
       tags: ['venues'],
       summary: 'Create a venue (admin)',

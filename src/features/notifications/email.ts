@@ -1,0 +1,91 @@
+import type { FastifyBaseLogger } from 'fastify';
+import nodemailer from 'nodemailer';
+import type { Database } from '../../db/database.js';
+import type { NotificationType } from './outbox.js';
+
+export interface EmailMessage {
+  outboxId: string;
+  userId: string | null;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface EmailTransport {
+  send(message: EmailMessage): Promise<void>;
+  close(): void;
+}
+
+/**
+ * SMTP through nodemailer. The Message-ID is derived from the outbox id, so a redelivered message
+ * carries the same id and mail clients (or the `Onsale-Event-Id` header) can drop the duplicate.
+ */
+export function smtpTransport(url: string, from: string): EmailTransport {
+  const transporter = nodemailer.createTransport(url);
+  return {
+    async send(message) {
+      await transporter.sendMail({
+        from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        messageId: `<${message.outboxId}@onsale>`,
+        headers: { 'Onsale-Event-Id': message.outboxId },
+      });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/** The development default: each message goes to the log and to the dev inbox (GET /api/v1/me/inbox). */
+export function devInboxTransport(db: Database, log: FastifyBaseLogger): EmailTransport {
+  return {
+    async send(message) {
+      log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text: message.text }, 'email (dev transport)');
+      await db.query(
+        `insert into dev_inbox (outbox_id, user_id, to_address, subject, body)
+         select $1, $2, $3, $4, $5 where not exists (select 1 from dev_inbox where outbox_id = $1 and to_address = $3)`,
+        [message.outboxId, message.userId, message.to, message.subject, message.text],
+      );
+    },
+    close: () => undefined,
+  };
+}
+
+export interface RenderInput {
+  type: NotificationType;
+  eventTitle: string | null;
+  payload: Record<string, any>;
+}
+
+const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency}`;
+const when = (iso: string) => new Date(iso).toUTCString();
+
+/** Subject and plain-text body of the email for one notification. */
+export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
+  const title = eventTitle ?? 'your event';
+  switch (type) {
+    case 'order.confirmed': {
+      const lines = (p.tickets as { code: string; sectionName: string; seatLabel: string | null }[])
+        .map((t) => `  ${t.code}  ${t.sectionName}${t.seatLabel ? ` seat ${t.seatLabel}` : ''}`);
+      return { subject: `Your tickets for ${title}`, text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\nTicket codes:\n${lines.join('\n')}\n` };
+    }
+    case 'order.cancelled':
+      return { subject: `Order cancelled: ${title}`, text: `Your order ${p.orderId} was cancelled. ${money(p.refund.amount, p.refund.currency)} will be refunded.\n` };
+    case 'hold.expiring':
+      return { subject: `Your tickets for ${title} are held until ${when(p.expiresAt)}`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go back on sale.\n` };
+    case 'hold.expired':
+      return { subject: `Your hold for ${title} expired`, text: `Hold ${p.holdId} expired and its tickets went back on sale.\n` };
+    case 'waitlist.offer_made':
+      return {
+        subject: `Tickets for you: ${title}`,
+        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
+      };
+    case 'waitlist.offer_expiring':
+      return { subject: `Your waitlist offer for ${title} lapses soon`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go to the next fan.\n` };
+    case 'waitlist.offer_lapsed':
+      return { subject: `Your waitlist offer for ${title} lapsed`, text: `Offer ${p.holdId} was not checked out in time; the tickets went to the next fan.\n` };
+    case 'event.cancelled':
+      return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer; they will tell you about refunds.\n` };
+  }
+}

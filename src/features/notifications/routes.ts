@@ -1,0 +1,79 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import { principalOf } from '../auth/guard.js';
+
+const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('parked')]);
+
+const DeliverySchema = Type.Object({
+  id: Uuid,
+  outboxId: Uuid,
+  type: Type.String(),
+  channel: Type.Union([Type.Literal('email'), Type.Literal('webhook'), Type.Literal('live')]),
+  target: Type.String(),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  nextAttemptAt: TimestampOut,
+  lastError: Nullable(Type.String()),
+  deliveredAt: Nullable(TimestampOut),
+  createdAt: TimestampOut,
+});
+
+const WebhookSchema = Type.Object({ id: Uuid, url: Type.String(), eventId: Nullable(Uuid), active: Type.Boolean(), createdAt: TimestampOut });
+
+export async function notificationRoutes(app: Api, { notifications, guards }: AppContext): Promise<void> {
+  app.get('/admin/deliveries', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['notifications'],
+      summary: 'Notification deliveries, newest first (admin); `status=parked` lists the ones that gave up',
+      security: BearerAuth,
+      querystring: StrictObject({ status: Type.Optional(DeliveryStatus), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })) }),
+      response: { 200: Type.Object({ items: Type.Array(DeliverySchema) }), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => ({ items: await notifications.listDeliveries(request.query.status, request.query.limit ?? limits.pageSizeDefault) }));
+
+  app.post('/admin/deliveries/:id/retry', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['notifications'],
+      summary: 'Retry a parked delivery with a fresh set of attempts (admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 200: DeliverySchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => notifications.retry(request.params.id));
+
+  app.post('/admin/webhooks', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['notifications'],
+      summary: 'Register a webhook endpoint for one event or all (admin)',
+      description: 'Each delivery is a JSON POST signed with `Onsale-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` using the secret returned here (shown once). See docs/notifications.md.',
+      security: BearerAuth,
+      body: StrictObject({
+        url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }),
+        eventId: Type.Optional(Uuid),
+        secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
+      }),
+      response: { 201: Type.Object({ ...WebhookSchema.properties, secret: Type.String() }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => reply.status(201).send(await notifications.addWebhook(request.body)));
+
+  app.get('/admin/webhooks', {
+    onRequest: guards.requireAdmin,
+    schema: { tags: ['notifications'], summary: 'Webhook endpoints (admin; secrets are not shown)', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errorResponses(401, 403) } },
+  }, async () => ({ items: await notifications.listWebhooks() }));
+
+  app.get('/me/inbox', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['notifications'],
+      summary: 'Emails sent to you by the development transport (empty when SMTP is configured)',
+      security: BearerAuth,
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Uuid, to: Type.String(), subject: Type.String(), body: Type.String(), createdAt: TimestampOut })) }), ...errorResponses(401) },
+    },
+  }, async (request) => ({ items: await notifications.inbox(principalOf(request).userId) }));
+}

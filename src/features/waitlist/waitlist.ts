@@ -1,0 +1,260 @@
+import type { Database, Queryable, Tx } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/pg-errors.js';
+import { AppError, notFound } from '../../errors.js';
+import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
+import { enqueue } from '../notifications/outbox.js';
+import { offerReturnedStock } from './offers.js';
+
+export type EntryStatus = 'waiting' | 'offered' | 'converted' | 'left' | 'declined' | 'lapsed' | 'cancelled';
+
+export interface EntryView {
+  id: string;
+  eventId: string;
+  /** 1 = served next. Only a waiting entry has a place; any other status shows 0. */
+  position: number;
+  quantity: number;
+  sectionId?: string;
+  status: EntryStatus;
+  offer?: { holdId: string; expiresAt: Date };
+  createdAt: Date;
+}
+
+export interface WaitlistService {
+  join(userId: string, eventId: string, request: { sectionId?: string | undefined; quantity: number }): Promise<EntryView>;
+  /** The user's latest entry for the event (live or ended). */
+  get(userId: string, eventId: string): Promise<EntryView>;
+  /** Leaves the waitlist; an open offer is declined, so its tickets go to the next entry. */
+  leave(userId: string, eventId: string): Promise<void>;
+  decline(userId: string, holdId: string): Promise<void>;
+  /**
+   * Finds free units a waiting entry could use (or units held back for nobody) and serves them.
+   * Every return path offers in its own transaction; this finishes what a bounded pass left (see
+   * docs/waitlist.md) and is the safety net for out-of-band changes (rows edited by hand).
+   */
+  rebalance(): Promise<number>;
+}
+
+interface EventSection {
+  id: string;
+  kind: 'ga' | 'seated';
+  capacity: number;
+}
+
+interface JoinTerms {
+  status: string;
+  onSale: boolean;
+  maxPerOrder: number;
+  maxPerUser: number | null;
+}
+
+/** Waiting entries that compete with `w` (same section, or either is for the whole event) and joined before it. */
+const entryView = `
+  select w.id, w.event_id as "eventId", w.quantity, w.section_id as "sectionId", w.status, w.created_at as "createdAt",
+         w.offer_hold_id as "offerHoldId", h.expires_at as "offerExpiresAt",
+         case when w.status = 'waiting' then (
+           select count(*) + 1 from waitlist_entries o
+            where o.event_id = w.event_id and o.status = 'waiting' and o.seq < w.seq
+              and (w.section_id is null or o.section_id is null or o.section_id = w.section_id))
+         else 0 end::int as position
+    from waitlist_entries w left join holds h on h.id = w.offer_hold_id`;
+
+type EntryRow = Omit<EntryView, 'offer' | 'sectionId'> & { sectionId: string | null; offerHoldId: string | null; offerExpiresAt: Date | null };
+
+const toView = ({ sectionId, offerHoldId, offerExpiresAt, ...row }: EntryRow): EntryView => ({
+  ...row,
+  ...(sectionId ? { sectionId } : {}),
+  ...(row.status === 'offered' && offerHoldId && offerExpiresAt ? { offer: { holdId: offerHoldId, expiresAt: offerExpiresAt } } : {}),
+});
+
+async function latestEntry(db: Queryable, userId: string, eventId: string): Promise<EntryView | undefined> {
+  const { rows } = await db.query<EntryRow>(`${entryView} where w.user_id = $1 and w.event_id = $2 order by w.seq desc limit 1`, [userId, eventId]);
+  return rows[0] && toView(rows[0]);
+}
+
+const alreadyWaitlisted = () => new AppError('already_waitlisted', 'You are already on the waitlist for this event; leave it first to change your request.');
+
+/** Locks sections (lock order) and returns lapsed holds in them, so they are counted (and offered) before a join decides. */
+async function lockAndReclaim(tx: Tx, sectionIds: string[]): Promise<void> {
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
+  const lapsed = await tx.query<{ id: string }>(
+    `select h.id from holds h join hold_items i on i.hold_id = h.id
+      where i.section_id = any($1::uuid[]) and h.status = 'active' and h.expires_at <= now()
+      order by h.id for update of h skip locked`,
+    [sectionIds],
+  );
+  await endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
+}
+
+/** Units anyone could buy now in these sections (GA counter; free or lapsed seats). */
+async function unitsOnSale(tx: Tx, sectionIds: string[]): Promise<number> {
+  const { rows } = await tx.query<{ units: number }>(
+    `select coalesce(sum(case when s.kind = 'ga' then s.available
+                        else (select count(*) from seats st where st.section_id = s.id
+                               and (st.status = 'available' or (st.status = 'held' and st.held_until <= now()))) end), 0)::int as units
+       from sections s where s.id = any($1::uuid[])`,
+    [sectionIds],
+  );
+  return rows[0]!.units;
+}
+
+async function ticketsTaken(tx: Tx, userId: string, eventId: string): Promise<number> {
+  const { rows } = await tx.query<{ taken: number }>(
+    `select (coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+                        where h.user_id = $1 and h.event_id = $2 and h.status = 'active' and h.expires_at > now()), 0)
+           + (select count(*) from tickets t join orders o on o.id = t.order_id
+               where o.user_id = $1 and t.event_id = $2 and t.status = 'valid'))::int as taken`,
+    [userId, eventId],
+  );
+  return rows[0]!.taken;
+}
+
+/** The sections an entry is served from: its own, or every GA section of the event. */
+function servingSections(sections: EventSection[], sectionId: string | null | undefined): EventSection[] {
+  return sectionId ? sections.filter((s) => s.id === sectionId) : sections.filter((s) => s.kind === 'ga');
+}
+
+export function createWaitlistService({ db }: { db: Database }): WaitlistService {
+  async function eventSections(eventId: string): Promise<EventSection[]> {
+    return (await db.query<EventSection>('select id, kind, capacity from sections where event_id = $1 order by id', [eventId])).rows;
+  }
+
+  return {
+    async join(userId, eventId, { sectionId, quantity }) {
+      const { rows } = await db.query<JoinTerms>(
+        `select status, (status = 'published' and starts_at > now()) as "onSale", max_tickets_per_order as "maxPerOrder",
+                max_tickets_per_user as "maxPerUser" from events where id = $1`,
+        [eventId],
+      );
+      const terms = rows[0];
+      if (!terms || terms.status === 'draft') throw notFound('event');
+      if (!terms.onSale) throw new AppError('not_on_sale', 'This event is not on sale.');
+      const sections = await eventSections(eventId);
+      if (sectionId && !sections.some((s) => s.id === sectionId)) {
+        throw new AppError('not_found', 'The section does not exist in this event.', { field: 'sectionId' });
+      }
+      const serving = servingSections(sections, sectionId);
+      if (serving.length === 0 || serving.some((s) => s.kind !== 'ga')) {
+        throw new AppError('waitlist_unavailable', 'The waitlist serves general-admission sections; returned reserved seats go straight back on sale.');
+      }
+      const max = Math.min(terms.maxPerOrder, Math.max(...serving.map((s) => s.capacity)));
+      if (quantity > max) throw new AppError('invalid_quantity', `You may wait for at most ${max} tickets here.`, { min: 1, max });
+
+      const servingIds = serving.map((s) => s.id);
+      // "Sold out" means every section the entry asks about (the whole event: every section, seated too).
+      const soldOutScope = sectionId ? servingIds : sections.map((s) => s.id);
+      const entryId = await db
+        .transaction(async (tx) => {
+          await lockAndReclaim(tx, servingIds);
+          const onSale = await unitsOnSale(tx, soldOutScope);
+          if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
+          if (terms.maxPerUser !== null && (await ticketsTaken(tx, userId, eventId)) + quantity > terms.maxPerUser) {
+            throw new AppError('limit_reached', `You may hold and buy at most ${terms.maxPerUser} tickets for this event.`, { maxTicketsPerUser: terms.maxPerUser });
+          }
+          const inserted = await tx.query<{ id: string }>(
+            'insert into waitlist_entries (event_id, user_id, section_id, quantity) values ($1, $2, $3, $4) returning id',
+            [eventId, userId, sectionId ?? null, quantity],
+          );
+          // Units held back for earlier entries may fit this one (policy `fill`).
+          await offerReturnedStock(tx, servingIds);
+          return inserted.rows[0]!.id;
+        })
+        .catch((error: unknown) => {
+          if (isUniqueViolation(error, 'waitlist_one_live_entry')) throw alreadyWaitlisted();
+          throw error;
+        });
+      const { rows: views } = await db.query<EntryRow>(`${entryView} where w.id = $1`, [entryId]);
+      return toView(views[0]!);
+    },
+
+    async get(userId, eventId) {
+      const entry = await latestEntry(db, userId, eventId);
+      if (!entry) throw notFound('waitlist entry');
+      return entry;
+    },
+
+    async leave(userId, eventId) {
+      const live = (await latestEntry(db, userId, eventId));
+      if (!live || (live.status !== 'waiting' && live.status !== 'offered')) throw notFound('waitlist entry');
+      const sectionIds = servingSections(await eventSections(eventId), live.sectionId).map((s) => s.id);
+      const left = await db.transaction(async (tx) => {
+        await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
+        // Under the section locks no offer can be made to this entry; read it again.
+        const { rows } = await tx.query<{ status: EntryStatus; offerHoldId: string | null }>(
+          'select status, offer_hold_id as "offerHoldId" from waitlist_entries where id = $1',
+          [live.id],
+        );
+        const entry = rows[0]!;
+        if (entry.status === 'offered') return (await endHolds(tx, [entry.offerHoldId!], 'released', false)).length > 0;
+        const updated = await tx.query(`update waitlist_entries set status = 'left', updated_at = now() where id = $1 and status = 'waiting'`, [live.id]);
+        // Units held back for this entry may now fit the next one, or go on sale.
+        await offerReturnedStock(tx, sectionIds);
+        return updated.rowCount > 0;
+      });
+      if (!left) throw notFound('waitlist entry');
+    },
+
+    async decline(userId, holdId) {
+      const outcome = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ status: string }>(
+          'select status from holds where id = $1 and user_id = $2 and waitlist_entry_id is not null',
+          [holdId, userId],
+        );
+        if (!rows[0]) return 'unknown';
+        await lockStockSectionsOf(tx, [holdId]);
+        return (await endHolds(tx, [holdId], 'released', false)).length > 0 ? 'declined' : 'not_active';
+      });
+      // Someone else's offer does not exist, as far as this user can tell.
+      if (outcome === 'unknown') throw notFound('offer');
+      if (outcome === 'not_active') throw new AppError('offer_not_active', 'This offer has already lapsed, been declined or been paid for.');
+    },
+
+    async rebalance() {
+      // Per GA section on sale with free units: is there work? Strict order: the head entry fits
+      // (or units are on sale while anyone who fits waits); fill: any entry fits; or units are held
+      // back for nobody.
+      const { rows } = await db.query<{ id: string }>(
+        `with pools as (
+           select s.id, s.event_id, s.capacity, s.available, s.reserved_for_waitlist as reserved,
+                  s.available + s.reserved_for_waitlist as pool, e.waitlist_policy as policy
+             from sections s join events e on e.id = s.event_id
+            where s.kind = 'ga' and e.status = 'published' and e.starts_at > now() and s.available + s.reserved_for_waitlist > 0)
+         select p.id from pools p
+          cross join lateral (
+            select w.quantity from waitlist_entries w
+             where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.capacity
+             order by w.seq limit 1) head
+          where head.quantity <= p.pool
+             or ((p.policy = 'fill' or p.available > 0) and exists (
+                   select 1 from waitlist_entries w
+                    where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.pool))
+         union
+         select p.id from pools p
+          where p.reserved > 0 and not exists (
+                  select 1 from waitlist_entries w
+                   where w.event_id = p.event_id and w.status = 'waiting' and (w.section_id = p.id or w.section_id is null) and w.quantity <= p.capacity)
+         limit 100`,
+      );
+      for (const { id } of rows) {
+        await db.transaction(async (tx) => {
+          await tx.query('select 1 from sections where id = $1 for update', [id]);
+          await offerReturnedStock(tx, [id]);
+        });
+      }
+      return rows.length;
+    },
+  };
+}
+
+/** When an event is cancelled: its waitlist closes and everyone with a stake in it is told (the caller's transaction). */
+export async function cancelWaitlistAndNotify(tx: Tx, eventId: string): Promise<void> {
+  await tx.query(`update waitlist_entries set status = 'cancelled', updated_at = now() where event_id = $1 and status in ('waiting', 'offered')`, [eventId]);
+  const { rows } = await tx.query<{ userId: string; title: string }>(
+    `select u.user_id as "userId", e.title from events e,
+            lateral (select o.user_id from orders o where o.event_id = e.id and o.status = 'confirmed'
+                     union select h.user_id from holds h where h.event_id = e.id and h.status = 'active'
+                     union select w.user_id from waitlist_entries w where w.event_id = e.id and w.status = 'cancelled') u
+      where e.id = $1`,
+    [eventId],
+  );
+  await enqueue(tx, ...rows.map((r) => ({ type: 'event.cancelled' as const, userId: r.userId, eventId, payload: { eventId, title: r.title } })));
+}
