@@ -69,7 +69,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
       headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
       ...(options.body === undefined ? {} : { payload: options.body as object }),
     });
-    return { status: response.statusCode, body: response.body ? safeJson(response.body) : undefined, headers: response.headers };
+    return { status: response.statusCode, body: response.body ? safeJson(response.body) : undefined, headers: response.headers as Reply['headers'] };
   };
 
   const fetchOverSocket = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
