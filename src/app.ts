@@ -10,6 +10,9 @@ import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
+import { liveRoutes } from './features/queue/live.js';
+import { queueRoutes } from './features/queue/routes.js';
+import websocket from '@fastify/websocket';
 import type { Api } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -39,6 +42,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
 
   await opsRoutes(app, context);
   await app.register(async (api) => {
@@ -48,6 +52,8 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await eventRoutes(typed, context);
     await holdRoutes(typed, context);
     await orderRoutes(typed, context);
+    await queueRoutes(typed, context);
+    await liveRoutes(typed, context);
   }, { prefix: '/api/v1' });
 
   return app as unknown as Api;

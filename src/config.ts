@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
   QUEUE_LEASE_MS: Type.Integer({ minimum: 500, maximum: 60_000, default: 3000 }),
   QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
   QUEUE_JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
+  QUEUE_JOIN_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -50,7 +51,7 @@ export interface Config {
   /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
   redisUrl: string | undefined;
   redisKeyPrefix: string;
-  queue: { tokenSecret: string; tickMs: number; leaseMs: number; seqBlock: number; joinLimitPerMinute: number };
+  queue: { tokenSecret: string; tickMs: number; leaseMs: number; seqBlock: number; joinLimitPerMinute: number; joinIpLimitPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       leaseMs: parsed.QUEUE_LEASE_MS,
       seqBlock: parsed.QUEUE_SEQ_BLOCK,
       joinLimitPerMinute: parsed.QUEUE_JOIN_LIMIT_PER_MINUTE,
+      joinIpLimitPerMinute: parsed.QUEUE_JOIN_IP_LIMIT_PER_MINUTE,
     }),
   });
 }

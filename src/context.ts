@@ -9,6 +9,7 @@ import { createCheckoutService, type CheckoutService } from './features/checkout
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
 import { createHoldService, type HoldService } from './features/inventory/holds.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
+import { createQueueService, type QueueService } from './features/queue/queue.js';
 
 /** The services every feature's routes are built from; made once per process (or per test app). */
 export interface AppContext {
@@ -21,6 +22,7 @@ export interface AppContext {
   holds: HoldService;
   checkout: CheckoutService;
   payments: PaymentProvider;
+  queue: QueueService;
 }
 
 export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
@@ -36,5 +38,6 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
     holds: createHoldService({ db, metrics }),
     checkout: createCheckoutService({ db, payments, metrics, log }),
+    queue: createQueueService({ config, db, log }),
   };
 }

@@ -23,12 +23,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Background work every node runs: returning lapsed holds, finishing half-done payments. */
-function startJobs(context: AppContext): Job[] {
-  const { config, holds, checkout, log } = context;
+/** Background work every node runs: returning lapsed holds, finishing half-done payments, advancing queues. */
+async function startJobs(context: AppContext): Promise<Job[]> {
+  const { config, holds, checkout, queue, log } = context;
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
     startPeriodic('payment-reconciler', 30_000, () => checkout.reconcilePayments(), log),
+    await queue.start(),
   ];
 }
 
@@ -40,7 +41,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   const context = createContext(config, db, log);
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
-  const jobs = startJobs(context);
+  const jobs = await startJobs(context);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
