@@ -175,6 +175,8 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       const opensAt = queue.preQueueOpensAt ?? view.onsale!.startsAt;
       if (now < opensAt.getTime()) throw new AppError('queue_not_open', `The queue opens at ${opensAt.toISOString()}.`, { opensAt: opensAt.toISOString() });
       const { seq } = await store.join(refOf(view), userId);
+      // Between the start and the advancer's next tick this node may not know the draw yet: ask.
+      if (view.preQueueSize === null && now >= view.onsale!.startsAt.getTime()) view.preQueueSize = (await store.freeze(refOf(view))).preQueueSize;
       const queueToken = tokens.sign({ eventId, userId, seq, issuedAt: now });
       return { queueToken, ...(await statusOf(view, seq)) };
     },
