@@ -87,7 +87,7 @@ describe.each(setups)('waiting room API on $name', ({ backend, env }) => {
 
   it('reports waiting places with people ahead and an estimate, and sold_out / paused from the stock', async () => {
     const event = await queued({ admitPerMinute: 60, maxActiveShoppers: 1, stockAware: false }, { sections: [{ name: 'Tiny', price: 100, capacity: 1 }] });
-    const tokens = [];
+    const tokens: string[] = [];
     for (const buyer of buyers.slice(0, 3)) tokens.push((await join(event.id, buyer)).body.queueToken as string);
     await admitted(event.id, tokens[0]!);
     const third = (await status(event.id, tokens[2]!)).body;
@@ -134,7 +134,7 @@ describe.each(setups)('waiting room API on $name', ({ backend, env }) => {
 
   it('rate-limits joins per account with 429 and Retry-After', async () => {
     const event = await queued();
-    const replies = [];
+    const replies: Awaited<ReturnType<typeof join>>[] = [];
     for (let i = 0; i < 7; i++) replies.push(await join(event.id, buyers[5]!));
     expect(replies.slice(0, 5).every((r) => r.status === 201)).toBe(true);
     const limited = replies.at(-1)!;
