@@ -91,7 +91,8 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
   const tokens = createQueueTokens(config.queue.tokenSecret);
   const views = createQueueViews(db, config.queue.tickMs);
   const listeners = new Set<(update: QueueUpdate) => void>();
-  const nodeId = randomUUID();
+  // The process id in the node id lets an operator (and the multi-node test) tell which process holds a lease.
+  const nodeId = `${process.pid}:${randomUUID()}`;
 
   async function queueView(eventId: string): Promise<QueueView> {
     const view = await views.get(eventId);
