@@ -25,7 +25,7 @@ const EnvSchema = Type.Object({
   QUEUE_TOKEN_SECRET: Type.String({ minLength: 32, default: developmentQueueSecret }),
   QUEUE_TICK_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 1000 }),
   QUEUE_LEASE_MS: Type.Integer({ minimum: 500, maximum: 60_000, default: 3000 }),
-  QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
+  QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
   QUEUE_JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
   QUEUE_JOIN_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),

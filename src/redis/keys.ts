@@ -7,10 +7,15 @@ export function createKeys(prefix: string) {
   const event = (eventId: string, part: string) => `${prefix}q:{${eventId}}:${part}`;
   return {
     prefix,
-    /** Hash: counter (last seq given), blockEnd (end of the reserved block), frozen (pre-queue size), applied (watermark applied to `active`). */
+    /**
+     * Hash: counter (last seq given), blockEnd (end of the reserved block), frozen (pre-queue size),
+     * applied (watermark applied to `active`), horizon (seqs up to it were given before the last rebuild).
+     */
     queueMeta: (eventId: string) => event(eventId, 'meta'),
     /** Hash: user id -> seq. One place per account. */
     queueUsers: (eventId: string) => event(eventId, 'users'),
+    /** Set of seqs someone holds (given since the last rebuild, not left). */
+    queueMembers: (eventId: string) => event(eventId, 'members'),
     /** Set of seqs whose holder left or checked out. */
     queueDeparted: (eventId: string) => event(eventId, 'departed'),
     /** Sorted set: seq of each active shopper, scored by the end of its shopping window (ms). */

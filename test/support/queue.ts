@@ -40,7 +40,7 @@ export async function openStoreFixture(backend: StoreBackend, seqBlock = 64): Pr
     if (backend !== 'redis') return createPostgresStore(db, mapping.seqOfIndex);
     const client = createRedisClient(redisUrl);
     clients.push(client);
-    return createRedisStore({ client, keys: createKeys(prefix), db, seqOfIndex: mapping.seqOfIndex, seqBlock });
+    return createRedisStore({ client, keys: createKeys(prefix), db, ...mapping, seqBlock });
   };
   const store = make();
   const flushRedis = async () => {

@@ -11,7 +11,7 @@ import { createPermutation, permutationKeys, type Permutation } from './permutat
 import { createPostgresStore } from './postgres-store.js';
 import { createRedisStore } from './redis-store.js';
 import { onsaleColumns, onsaleFromRow } from './settings.js';
-import type { QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 import { createQueueTokens, type QueuePlace, type QueueTokens } from './tokens.js';
 import { createQueueViews, type QueueView } from './views.js';
 
@@ -51,14 +51,19 @@ interface Deps {
   log: FastifyBaseLogger;
 }
 
-export function createQueueStore(config: Readonly<Config>, db: Database, seqOfIndex: SeqOfIndex): QueueStore {
-  if (!config.redisUrl) return createPostgresStore(db, seqOfIndex);
+export function createQueueStore(config: Readonly<Config>, db: Database, mapping: PlaceMapping): QueueStore {
+  if (!config.redisUrl) return createPostgresStore(db, mapping.seqOfIndex);
   const client = createRedisClient(config.redisUrl);
-  return createRedisStore({ client, keys: createKeys(config.redisKeyPrefix), db, seqOfIndex, seqBlock: config.queue.seqBlock });
+  return createRedisStore({ client, keys: createKeys(config.redisKeyPrefix), db, ...mapping, seqBlock: config.queue.seqBlock });
+}
+
+export interface PlaceMapping {
+  indexOfSeq: IndexOfSeq;
+  seqOfIndex: SeqOfIndex;
 }
 
 /** place <-> seq mapping: the pre-queue (seq 1..N) is shuffled by a keyed permutation; later joiners keep their seq. */
-export function createPlaceMapping(secret: string) {
+export function createPlaceMapping(secret: string): PlaceMapping {
   const permutations = new Map<string, Permutation>();
   const permutationFor = (eventId: string, size: number) => {
     const key = `${eventId}:${size}`;
@@ -71,7 +76,7 @@ export function createPlaceMapping(secret: string) {
     return permutation;
   };
   return {
-    indexOfSeq: (eventId: string, preQueueSize: number, seq: number) =>
+    indexOfSeq: (eventId, preQueueSize, seq) =>
       seq <= preQueueSize ? permutationFor(eventId, preQueueSize).forward(seq - 1) + 1 : seq,
     seqOfIndex: ((eventId, preQueueSize) => (index) =>
       preQueueSize !== null && index <= preQueueSize ? permutationFor(eventId, preQueueSize).inverse(index - 1) + 1 : index) as SeqOfIndex,
@@ -87,7 +92,7 @@ const refOf = (view: QueueView): QueueEventRef => ({
 
 export function createQueueService({ config, db, log }: Deps): QueueService {
   const mapping = createPlaceMapping(config.queue.tokenSecret);
-  const store = createQueueStore(config, db, mapping.seqOfIndex);
+  const store = createQueueStore(config, db, mapping);
   const tokens = createQueueTokens(config.queue.tokenSecret);
   const views = createQueueViews(db, config.queue.tickMs);
   const listeners = new Set<(update: QueueUpdate) => void>();

@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import type { RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import { admissionsAfter, advanceWatermark, persistPreQueueSize, readQueueRow, reserveSeqBlock } from './state.js';
-import type { QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 
 /**
  * The production backend. Redis holds what every join and status check touches (the seq counter,
@@ -13,11 +13,14 @@ import type { QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store
  *     rebuilt from a block beyond every block ever reserved, so no seq is given twice;
  *   - the admitted watermark and one row per admitting tick; after a loss the active shoppers are
  *     rebuilt from those rows, so admitted users stay admitted (those who had left count as active
- *     until their window ends: the safe side);
+ *     until their window ends: the safe side), and a place given before the loss but admitted after
+ *     it is activated from the log when its holder shows up (activateFromLog);
  *   - the frozen pre-queue size, so the draw never changes.
+ * The unused rest of the block lost with the data (at most QUEUE_SEQ_BLOCK places nobody holds) is
+ * crossed by the advancer at the admission rate but takes no shopper slot.
  */
-export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; db: Database; seqOfIndex: SeqOfIndex; seqBlock: number }): QueueStore {
-  const { client, keys, db, seqOfIndex, seqBlock } = deps;
+export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; db: Database; seqOfIndex: SeqOfIndex; indexOfSeq: IndexOfSeq; seqBlock: number }): QueueStore {
+  const { client, keys, db, seqOfIndex, indexOfSeq, seqBlock } = deps;
   const metaKeys = (eventId: string) => [keys.queueMeta(eventId), keys.queueActive(eventId)];
 
   /** Reserves the next block in PostgreSQL and appends it to the live queue's range. */
@@ -66,7 +69,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
 
     async join(event, userId) {
       for (;;) {
-        const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId)], [userId, event.startsAtMs]);
+        const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
         await (seq === -1 ? rebuild(event) : extend(event));
       }
@@ -78,7 +81,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async leave(event, userId) {
-      const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId)], [userId]);
+      const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId)], [userId]);
       return seq > 0 ? seq : undefined;
     },
 
@@ -100,12 +103,12 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async activeUntil(event, seq) {
-      const until = await withRebuild(
+      const [until, givenBeforeRebuild] = (await withRebuild(
         event,
-        () => client.run<string | null>('queue_active_until', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId)], [seq]),
+        () => client.run<[string, number] | null>('queue_active_until', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueDeparted(event.eventId)], [seq]),
         (result) => result === null,
-      );
-      const ms = until ? Number(until) : 0;
+      ))!;
+      const ms = until ? Number(until) : givenBeforeRebuild ? await activateFromLog(event, seq) : 0;
       return ms > Date.now() ? ms : undefined;
     },
 
@@ -163,8 +166,28 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const seqAt = seqOfIndex(event.eventId, row.preQueueSize);
     for (const range of await admissionsAfter(db, event.eventId, applied!, 0)) {
       const seqs = Array.from({ length: range.through - range.from }, (_, i) => seqAt(range.from + 1 + i));
-      const result = await client.run<number>('queue_admit', [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueDeparted(event.eventId)], [range.from, range.through, range.admittedAt + event.windowMs, ...seqs]);
+      const result = await client.run<number>('queue_admit', [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId)], [range.from, range.through, range.admittedAt + event.windowMs, ...seqs]);
       if (result === -1) return rebuild(event);
     }
+  }
+
+  /**
+   * A place given before Redis lost its data is not in the members set, so its admission after the
+   * loss activated nobody. When its holder shows up, the durable log says whether (and when) the
+   * place was admitted: activate it for the rest of its window, or remember that it is over.
+   * Runs only for such places, once each.
+   */
+  async function activateFromLog(event: QueueEventRef, seq: number): Promise<number> {
+    const row = await readQueueRow(db, event.eventId);
+    const index = row.preQueueSize === null ? Infinity : indexOfSeq(event.eventId, row.preQueueSize, seq);
+    if (index > row.admittedThrough) return 0;
+    const { rows } = await db.query<{ admittedAt: Date }>(
+      'select admitted_at as "admittedAt" from queue_admissions where event_id = $1 and through >= $2 order by through limit 1',
+      [event.eventId, index],
+    );
+    const until = (rows[0]?.admittedAt.getTime() ?? 0) + event.windowMs;
+    if (until > Date.now()) await client.redis.zadd(keys.queueActive(event.eventId), 'NX', until, seq);
+    else await client.redis.sadd(keys.queueDeparted(event.eventId), seq);
+    return until;
   }
 }

@@ -31,6 +31,9 @@ export interface Counters {
 /** Maps a place in queue order to the seq holding it, once the pre-queue size is known. */
 export type SeqOfIndex = (eventId: string, preQueueSize: number | null) => (index: number) => number;
 
+/** The place in queue order of a seq, given the frozen pre-queue size. */
+export type IndexOfSeq = (eventId: string, preQueueSize: number, seq: number) => number;
+
 export interface QueueStore {
   readonly kind: 'redis' | 'postgres';
   /** A place for the user: a new seq, or the one the user already has. */

@@ -1,5 +1,5 @@
 -- Gives a user a place, or the place the user already has (one place per account).
--- KEYS[1] queue meta hash, KEYS[2] users hash
+-- KEYS[1] queue meta hash, KEYS[2] users hash, KEYS[3] members set
 -- ARGV[1] user id, ARGV[2] on-sale start (ms since epoch)
 -- Returns {seq, created (1|0)}; {0, 0} when the reserved block is used up (reserve another);
 -- {-1, 0} when the meta hash is missing (new queue, or Redis lost its data: rebuild first).
@@ -18,4 +18,5 @@ if now >= tonumber(ARGV[2]) and redis.call('HEXISTS', KEYS[1], 'frozen') == 0 th
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'counter', 1)
 redis.call('HSET', KEYS[2], ARGV[1], seq)
+redis.call('SADD', KEYS[3], seq)
 return {seq, 1}

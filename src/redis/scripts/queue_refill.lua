@@ -14,7 +14,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 if ARGV[3] ~= '1' then return -1 end
-redis.call('HSET', KEYS[1], 'counter', tonumber(ARGV[1]) - tonumber(ARGV[2]), 'blockEnd', ARGV[1], 'applied', ARGV[5])
+local start = tonumber(ARGV[1]) - tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'counter', start, 'blockEnd', ARGV[1], 'applied', ARGV[5], 'horizon', start)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'frozen', ARGV[4]) end
 redis.call('DEL', KEYS[2])
 for i = 6, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i]) end
