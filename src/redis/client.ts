@@ -45,3 +45,7 @@ export function createRedisClient(url: string): RedisClient {
     },
   };
 }
+
+/** True when a request failed because Redis is unreachable (answered 503: try again shortly). */
+export const isRedisUnavailable = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(error.message));
