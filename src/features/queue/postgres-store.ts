@@ -37,11 +37,6 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
       });
     },
 
-    async seqOf(event, userId) {
-      const { rows } = await db.query<{ seq: number }>('select seq::float8 as seq from queue_members where event_id = $1 and user_id = $2', [event.eventId, userId]);
-      return rows[0]?.seq;
-    },
-
     async leave(event, userId) {
       return db.transaction(async (tx) => {
         const { rows } = await tx.query<{ seq: number }>('delete from queue_members where event_id = $1 and user_id = $2 returning seq::float8 as seq', [event.eventId, userId]);

@@ -12,7 +12,7 @@ import { createPostgresStore } from './postgres-store.js';
 import { createRedisStore } from './redis-store.js';
 import { onsaleColumns, onsaleFromRow } from './settings.js';
 import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
-import { createQueueTokens, type QueuePlace, type QueueTokens } from './tokens.js';
+import { createQueueTokens, type QueuePlace } from './tokens.js';
 import { createQueueViews, type QueueView } from './views.js';
 
 export type QueueState = 'pre_queue' | 'waiting' | 'admitted' | 'expired' | 'sold_out' | 'paused';
@@ -27,8 +27,6 @@ export interface QueueStatus {
 }
 
 export interface QueueService {
-  readonly store: QueueStore;
-  readonly tokens: QueueTokens;
   join(eventId: string, userId: string): Promise<QueueStatus & { queueToken: string }>;
   /** Checks the per-IP and per-account join limits; returns the wait in seconds when over. */
   joinLimit(ip: string, userId: string): Promise<number | undefined>;
@@ -170,9 +168,6 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
   };
 
   return {
-    store,
-    tokens,
-
     async join(eventId, userId) {
       const view = await queueView(eventId);
       const now = Date.now();

@@ -75,11 +75,6 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       }
     },
 
-    async seqOf(event, userId) {
-      const seq = await client.redis.hget(keys.queueUsers(event.eventId), userId);
-      return seq === null ? undefined : Number(seq);
-    },
-
     async leave(event, userId) {
       const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId)], [userId]);
       return seq > 0 ? seq : undefined;

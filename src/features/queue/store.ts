@@ -38,7 +38,6 @@ export interface QueueStore {
   readonly kind: 'redis' | 'postgres';
   /** A place for the user: a new seq, or the one the user already has. */
   join(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean }>;
-  seqOf(event: QueueEventRef, userId: string): Promise<number | undefined>;
   /** Frees the user's place (and active-shopper slot). Returns the seq freed. */
   leave(event: QueueEventRef, userId: string): Promise<number | undefined>;
   /** Freezes the pre-queue if the start has passed; returns the counters. */
