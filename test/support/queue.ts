@@ -14,6 +14,15 @@ export const testSecret = 'queue-test-secret-0123456789abcdef-fixed';
 /** A key prefix of this test's own, so it can flush only its keys. */
 export const testRedisPrefix = () => `test:${randomBytes(4).toString('hex')}:`;
 
+/** Deletes every key under a test's prefix (an app's keys outlive it otherwise). */
+export async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redisUrl);
+  const keys = await client.keys(`${prefix}*`);
+  if (keys.length) await client.del(...keys);
+  client.disconnect();
+}
+
 export type StoreBackend = 'redis' | 'postgres' | 'pglite';
 export const storeBackends: StoreBackend[] = ['redis', 'postgres', 'pglite'];
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep, startTestApp, type TestApp } from '../../../test/support/app.js';
-import { redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
+import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
 import { createAccessTokens } from '../auth/tokens.js';
 
 const tickMs = 500;
@@ -48,6 +48,7 @@ describe('live queue updates over WebSocket (PostgreSQL + Redis)', () => {
   afterAll(async () => {
     for (const client of sockets) client.socket.terminate();
     await app?.close();
+    if (app) await deleteRedisPrefix(app.server.context.config.redisKeyPrefix);
   });
 
   it(`${clients} clients each learn of their admission within two ticks, and a reconnecting client keeps its place`, async () => {

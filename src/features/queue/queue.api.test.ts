@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
-import { redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
+import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
 
 const setups = [
-  { name: 'PostgreSQL + Redis', backend: 'postgres' as const, env: () => ({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testRedisPrefix() }) },
-  { name: 'PGlite, PostgreSQL queue backend', backend: 'pglite' as const, env: () => ({}) },
+  { name: 'PostgreSQL + Redis', backend: 'postgres' as const, env: (): Record<string, string> => ({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testRedisPrefix() }) },
+  { name: 'PGlite, PostgreSQL queue backend', backend: 'pglite' as const, env: (): Record<string, string> => ({}) },
 ];
 
 const minutesFromNow = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
@@ -17,7 +17,10 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     app = await startTestApp(backend, { ...env(), QUEUE_TICK_MS: '100', QUEUE_TOKEN_SECRET: testSecret, QUEUE_JOIN_LIMIT_PER_MINUTE: '5', QUEUE_SEQ_BLOCK: '16' });
     buyers = await app.registerBuyers(8);
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    if (app?.server.context.config.redisUrl) await deleteRedisPrefix(app.server.context.config.redisKeyPrefix);
+  });
 
   const queued = (queue: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
     app.createEvent({ onsale: { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 6000, ...queue } }, ...extra });
