@@ -14,6 +14,9 @@ import { venueRoutes } from './features/venues/routes.js';
 import { salesRoutes } from './features/organizer/routes.js';
 import { webApp } from './features/web/static.js';
 import { waitlistRoutes } from './features/waitlist/routes.js';
+import { liveRoutes } from './features/queue/live.js';
+import { queueRoutes } from './features/queue/routes.js';
+import websocket from '@fastify/websocket';
 import type { Api } from './http/api.js';
 import { frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -44,6 +47,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
 
   await opsRoutes(app, context);
   await app.register(async (api) => {
@@ -56,6 +60,8 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await salesRoutes(typed, context);
     await waitlistRoutes(typed, context);
     await notificationRoutes(typed, context);
+    await queueRoutes(typed, context);
+    await liveRoutes(typed, context);
   }, { prefix: '/api/v1' });
   await webApp(app, { root: context.config.webDistDir });
 

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 
 const developmentSecret = 'onsale-development-secret-do-not-use-in-production';
 const developmentAdminPassword = 'onsale-admin';
+const developmentQueueSecret = 'onsale-development-queue-secret-do-not-use';
 
 const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
@@ -28,6 +29,14 @@ const EnvSchema = Type.Object({
   DELIVERY_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 3_600_000 }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
   REMINDER_LEAD_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:' }),
+  QUEUE_TOKEN_SECRET: Type.String({ minLength: 32, default: developmentQueueSecret }),
+  QUEUE_TICK_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 1000 }),
+  QUEUE_LEASE_MS: Type.Integer({ minimum: 500, maximum: 60_000, default: 3000 }),
+  QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
+  QUEUE_JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
+  QUEUE_JOIN_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -55,6 +64,10 @@ export interface Config {
   reminderLeadSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
+  /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  queue: { tokenSecret: string; tickMs: number; leaseMs: number; seqBlock: number; joinLimitPerMinute: number; joinIpLimitPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -70,6 +83,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
   const parsed = env as Env;
   if (parsed.NODE_ENV === 'production') {
     if (parsed.JWT_SECRET === developmentSecret) throw new ConfigError('JWT_SECRET must be set to a secret of your own in production.');
+    if (parsed.QUEUE_TOKEN_SECRET === developmentQueueSecret) throw new ConfigError('QUEUE_TOKEN_SECRET must be set to a secret of your own in production.');
     if (parsed.ADMIN_PASSWORD === developmentAdminPassword) throw new ConfigError('ADMIN_PASSWORD must be set in production.');
   }
   return Object.freeze({
@@ -98,5 +112,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     reminderLeadSeconds: parsed.REMINDER_LEAD_SECONDS,
     logLevel: parsed.LOG_LEVEL,
     webDistDir: parsed.WEB_DIST_DIR,
+    redisUrl: parsed.REDIS_URL,
+    redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
+    queue: Object.freeze({
+      tokenSecret: parsed.QUEUE_TOKEN_SECRET,
+      tickMs: parsed.QUEUE_TICK_MS,
+      leaseMs: parsed.QUEUE_LEASE_MS,
+      seqBlock: parsed.QUEUE_SEQ_BLOCK,
+      joinLimitPerMinute: parsed.QUEUE_JOIN_LIMIT_PER_MINUTE,
+      joinIpLimitPerMinute: parsed.QUEUE_JOIN_IP_LIMIT_PER_MINUTE,
+    }),
   });
 }

@@ -13,6 +13,7 @@ import { createNotificationService, type NotificationService } from './features/
 import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
 import { createWaitlistService, type WaitlistService } from './features/waitlist/waitlist.js';
+import { createQueueService, type QueueService } from './features/queue/queue.js';
 
 /** The services every feature's routes are built from; made once per process (or per test app). */
 export interface AppContext {
@@ -29,6 +30,7 @@ export interface AppContext {
   notifications: NotificationService;
   /** The live channel; the WebSocket layer subscribes open sessions to it. */
   live: LiveHub;
+  queue: QueueService;
 }
 
 export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
@@ -50,5 +52,6 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     waitlist: createWaitlistService({ db }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,
+    queue: createQueueService({ config, db, log }),
   };
 }

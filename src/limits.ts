@@ -22,4 +22,8 @@ export const limits = {
   holdBatchSizeMax: 256,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
+  admitPerMinuteMax: 1_000_000,
+  activeShoppersMax: 10_000_000,
+  shoppingWindowSecondsMax: 24 * 60 * 60,
+  queueTokenLengthMax: 200,
 } as const;

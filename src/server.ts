@@ -26,16 +26,17 @@ export interface RunningServer {
 /**
  * Background work every node runs: returning lapsed holds (and offering them to the waitlist),
  * finishing half-done payments, delivering notifications, reminding holders, and the waitlist's
- * safety net for units that should be on offer but are not.
+ * safety net for units that should be on offer but are not, and advancing the waiting rooms.
  */
-function startJobs(context: AppContext): Job[] {
-  const { config, holds, checkout, waitlist, notifications, log } = context;
+async function startJobs(context: AppContext): Promise<Job[]> {
+  const { config, holds, checkout, waitlist, notifications, queue, log } = context;
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
     startPeriodic('payment-reconciler', 30_000, () => checkout.reconcilePayments(), log),
     startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
     startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
     startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),
+    await queue.start(),
   ];
 }
 
@@ -47,7 +48,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   const context = createContext(config, db, log);
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
-  const jobs = startJobs(context);
+  const jobs = await startJobs(context);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
 import { isTransientDbError } from '../db/pg-errors.js';
+import { isRedisUnavailable } from '../redis/client.js';
 import { describeValidationErrors } from './validation.js';
 
 /** Fastify's own client errors, renamed into our catalogue. */
@@ -50,7 +51,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send(errorBody(status === 429 ? 'too_many_requests' : 'bad_request', error.message));
     }
-    if (isTransientDbError(error)) {
+    if (isTransientDbError(error) || isRedisUnavailable(error)) {
       request.log.warn({ err: error }, 'database busy');
       return reply.status(503).header('retry-after', '1').send(errorBody('unavailable', 'The service is busy; try again in a moment.'));
     }

@@ -25,7 +25,7 @@ export const OrderSchema = Type.Object({
   })),
 });
 
-export async function orderRoutes(app: Api, { checkout, guards }: AppContext): Promise<void> {
+export async function orderRoutes(app: Api, { checkout, guards, queue, log }: AppContext): Promise<void> {
   app.post('/holds/:id/checkout', {
     onRequest: guards.authenticate,
     schema: {
@@ -38,7 +38,10 @@ export async function orderRoutes(app: Api, { checkout, guards }: AppContext): P
       response: { 200: OrderSchema, 201: OrderSchema, ...errorResponses(400, 401, 402, 404, 409, 410) },
     },
   }, async (request, reply) => {
-    const { order, created } = await checkout.checkout(principalOf(request).userId, request.params.id, request.body.payment.cardNumber);
+    const { userId } = principalOf(request);
+    const { order, created } = await checkout.checkout(userId, request.params.id, request.body.payment.cardNumber);
+    // A shopper who has bought frees a waiting-room place for the next; the order stands either way.
+    if (created) await queue.checkedOut(order.eventId, userId).catch((error: unknown) => log.warn({ err: error }, 'could not free the queue place'));
     return reply.status(created ? 201 : 200).send(order);
   });
 

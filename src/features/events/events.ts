@@ -5,6 +5,7 @@ import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
+import { loadOnsale, saveOnsale, type OnsaleSettings } from '../queue/settings.js';
 
 export interface EventRecord {
   id: string;
@@ -43,10 +44,11 @@ export async function findEvent(db: Queryable, eventId: string): Promise<EventRe
 }
 
 /** An event with live availability. Drafts are visible to admins only; to anyone else they do not exist. */
-export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: boolean): Promise<EventRecord & { sections: Section[] }> {
+export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: boolean): Promise<EventRecord & { sections: Section[]; onsale: OnsaleSettings | null }> {
   const event = await findEvent(db, eventId);
   if (!event || (event.status === 'draft' && !viewerIsAdmin)) throw notFound('event');
-  return { ...event, sections: sectionsOf(await sectionAvailability(db, [eventId]), eventId) };
+  const [availability, onsale] = await Promise.all([sectionAvailability(db, [eventId]), loadOnsale(db, eventId)]);
+  return { ...event, sections: sectionsOf(availability, eventId), onsale };
 }
 
 export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
@@ -66,6 +68,7 @@ export async function createEvent(db: Database, input: CreateEventBody): Promise
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
+    if (input.onsale) await saveOnsale(tx, eventId, input.onsale, new Date(input.startsAt));
     return eventId;
   });
 }
@@ -165,7 +168,7 @@ const updatableColumns = {
   offerTtlSeconds: 'offer_ttl_seconds',
   waitlistPolicy: 'waitlist_policy',
   status: 'status',
-} as const satisfies Record<keyof UpdateEventBody, string>;
+} as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 
 export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<void> {
   await db.transaction(async (tx) => {
@@ -179,9 +182,11 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
       throw new AppError('invalid_status_change', `A ${current.status} event cannot become ${changes.status}.`, { from: current.status, to: changes.status });
     }
     assertTimesInOrder(changes.startsAt ?? current.startsAt, changes.endsAt === undefined ? current.endsAt : changes.endsAt);
-    const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof UpdateEventBody, unknown][];
-    const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}`);
-    await tx.query(`update events set ${assignments.join(', ')}, updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+    const { onsale, ...columns } = changes;
+    const entries = Object.entries(columns).filter(([, value]) => value !== undefined) as [keyof typeof updatableColumns, unknown][];
+    const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}, `);
+    await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+    if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     if (changes.status === 'cancelled' && current.status !== 'cancelled') await cancelWaitlistAndNotify(tx, eventId);
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);

@@ -7,7 +7,7 @@ import { sectionAccounting } from '../inventory/availability.js';
 import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
 import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
-export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise<void> {
+export async function eventRoutes(app: Api, { db, guards, queue }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
@@ -37,6 +37,7 @@ export async function eventRoutes(app: Api, { db, guards }: AppContext): Promise
     },
   }, async (request) => {
     await updateEvent(db, request.params.id, request.body);
+    queue.invalidate(request.params.id);
     return getEvent(db, request.params.id, true) as never;
   });
 

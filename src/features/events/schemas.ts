@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Currency, MinorUnits, Nullable, StrictObject, Text, Timestamp, TimestampOut, Uuid } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
+import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
 
 const SeatSpec = StrictObject({
   number: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
@@ -47,6 +48,7 @@ export const CreateEventBody = StrictObject({
   currency: Currency,
   status: Type.Optional(EventStatus),
   sections: Type.Array(Type.Union([GaSectionInput, SeatedSectionInput]), { minItems: 1, maxItems: limits.sectionsPerEventMax }),
+  onsale: Type.Optional(OnsaleInput),
 });
 export type CreateEventBody = Static<typeof CreateEventBody>;
 
@@ -63,6 +65,7 @@ export const UpdateEventBody = StrictObject(
     offerTtlSeconds: editableFields.offerTtlSeconds,
     waitlistPolicy: editableFields.waitlistPolicy,
     status: Type.Optional(EventStatus),
+    onsale: Type.Optional(Nullable(OnsaleInput)),
   },
   { minProperties: 1 },
 );
@@ -97,7 +100,7 @@ const eventFields = {
   waitlistPolicy: WaitlistPolicy,
 };
 
-export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema) }, { $id: 'Event' });
+export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema), onsale: Nullable(OnsaleSchema) }, { $id: 'Event' });
 export const EventSummarySchema = Type.Object({
   ...eventFields,
   priceFrom: Nullable(Type.Integer()),

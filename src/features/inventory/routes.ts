@@ -20,18 +20,23 @@ const HoldBody = Type.Union([
   StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
 ]);
 
-export async function holdRoutes(app: Api, { holds, guards }: AppContext): Promise<void> {
+export async function holdRoutes(app: Api, { holds, guards, queue }: AppContext): Promise<void> {
   app.post('/holds', {
     onRequest: guards.authenticate,
+    // While the event's waiting room is on, only an admitted, unexpired place may hold (X-Queue-Token).
+    preHandler: (request) => queue.gate(request.body.eventId, principalOf(request).userId, request.headers['x-queue-token']),
     schema: {
       tags: ['holds'],
       summary: 'Hold tickets for a limited time',
       description:
         'Either `quantity` tickets of a section (general admission, or the best adjacent seats of a reserved section, leaving no single seat stranded when another choice exists) or the named `seatIds`, all or nothing. Send an `Idempotency-Key` header to make retries safe.',
       security: BearerAuth,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: limits.idempotencyKeyLengthMax })) }),
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: limits.idempotencyKeyLengthMax })),
+        'x-queue-token': Type.Optional(Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax })),
+      }),
       body: HoldBody,
-      response: { 201: HoldSchema, ...errorResponses(400, 401, 404, 409, 422) },
+      response: { 201: HoldSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
     },
   }, async (request, reply) => {
     const { eventId, ...target } = request.body;

@@ -1,0 +1,85 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Queryable } from '../../db/database.js';
+import { sectionAccounting } from '../inventory/availability.js';
+import type { QueueSettings } from './settings.js';
+import type { QueueEventRef, QueueStore, QueueUpdate, StockState } from './store.js';
+
+export interface AdvancedEvent extends QueueEventRef {
+  settings: QueueSettings;
+  maxTicketsPerOrder: number;
+}
+
+export interface StockPicture {
+  state: StockState;
+  /** Most shoppers that may be active at once given the stock (Infinity when not stock-aware). */
+  shopperCap: number;
+}
+
+/**
+ * Stock-aware admission: units still sellable (available, plus held that may come back) divided by
+ * tickets per shopper, plus headroom. Also says whether anything is left to sell at all.
+ */
+export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise<StockPicture> {
+  const sections = await sectionAccounting(db, event.eventId);
+  const available = sections.reduce((sum, s) => sum + s.available, 0);
+  const held = sections.reduce((sum, s) => sum + s.held, 0);
+  const state: StockState = available > 0 ? 'on_sale' : held > 0 ? 'paused' : 'sold_out';
+  if (!event.settings.stockAware) return { state, shopperCap: Infinity };
+  let perShopper = event.maxTicketsPerOrder;
+  if (event.settings.stockBasis === 'average') {
+    const { rows } = await db.query<{ average: number | null }>(
+      `select (count(t.id)::float8 / nullif(count(distinct o.id), 0)) as average
+         from orders o join tickets t on t.order_id = o.id where o.event_id = $1 and o.status = 'confirmed'`,
+      [event.eventId],
+    );
+    perShopper = Math.max(1, rows[0]?.average ?? perShopper);
+  }
+  const servable = Math.ceil((available + held) / perShopper);
+  return { state, shopperCap: Math.floor(servable * (1 + event.settings.stockHeadroomPercent / 100)) };
+}
+
+/**
+ * One event's admission step, run by whichever node holds the event's lease. Rate: a token bucket
+ * filled at admitPerMinute, holding at most one tick's worth (so a pause never turns into a burst).
+ * Capacity: maxActiveShoppers minus those active. Stock: the cap above minus those active.
+ * The watermark moves by compare-and-set, so a stale advancer can neither skip nor repeat a place.
+ */
+export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs: number; log: FastifyBaseLogger }) {
+  const { db, store, tickMs } = deps;
+  const buckets = new Map<string, { credit: number; at: number }>();
+
+  return {
+    async tick(event: AdvancedEvent, now = Date.now()): Promise<QueueUpdate | undefined> {
+      const { issued, preQueueSize } = await store.freeze(event);
+      if (preQueueSize === null) return undefined;
+      const [{ admittedThrough }, stock, active] = await Promise.all([
+        db.query<{ admittedThrough: number }>('select admitted_through::float8 as "admittedThrough" from queue_state where event_id = $1', [event.eventId]).then((r) => r.rows[0] ?? { admittedThrough: 0 }),
+        stockPicture(db, event),
+        store.activeCount(event, now),
+      ]);
+      const { admitPerMinute, maxActiveShoppers } = event.settings;
+      const perTick = Math.max(1, (admitPerMinute * tickMs) / 60_000);
+      const bucket = buckets.get(event.eventId) ?? { credit: 0, at: now - tickMs };
+      bucket.credit = Math.min(perTick, bucket.credit + (admitPerMinute * (now - bucket.at)) / 60_000);
+      bucket.at = now;
+      buckets.set(event.eventId, bucket);
+
+      const admit = Math.max(0, Math.min(
+        Math.floor(bucket.credit),
+        issued - admittedThrough,
+        maxActiveShoppers === null ? Infinity : maxActiveShoppers - active,
+        stock.shopperCap - active,
+        stock.state === 'on_sale' ? Infinity : 0,
+      ));
+      let through = admittedThrough;
+      if (admit > 0 && (await store.admit(event, admittedThrough, admittedThrough + admit, now))) {
+        bucket.credit -= admit;
+        through += admit;
+      }
+      return { eventId: event.eventId, admittedThrough: through, preQueueSize, stock: stock.state, issued };
+    },
+    forget(eventId: string) {
+      buckets.delete(eventId);
+    },
+  };
+}

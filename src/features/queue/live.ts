@@ -1,0 +1,136 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AppContext } from '../../context.js';
+import type { Queryable } from '../../db/database.js';
+import type { Api } from '../../http/api.js';
+import { IdParams, StrictObject, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import { sectionAvailability } from '../inventory/availability.js';
+import { notFound } from '../../errors.js';
+import { findEvent } from '../events/events.js';
+import type { QueueService } from './queue.js';
+import type { QueuePlace } from './tokens.js';
+
+/** Each socket's own state: its place (if it sent a token) and what it was last told. */
+interface LiveClient {
+  socket: WebSocket;
+  place: QueuePlace | undefined;
+}
+
+interface EventRoom {
+  clients: Set<LiveClient>;
+  availability: string;
+}
+
+const heartbeatMs = 1000;
+const availabilityMs = 500;
+/** A client this far behind is not sent more until it catches up (a slow reader must not grow our memory). */
+const backlogBytesMax = 256 * 1024;
+
+/**
+ * One hub per node fans updates out to its local sockets: queue positions when the advancer
+ * publishes (pushed across nodes by Redis pub/sub) and at least every heartbeat, and section
+ * availability polled per event with listeners and sent only when it changed (coalesced: at most
+ * two per second).
+ */
+export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: FastifyBaseLogger }) {
+  const { db, queue, log } = deps;
+  const rooms = new Map<string, EventRoom>();
+
+  const send = (client: LiveClient, message: string) => {
+    if (client.socket.readyState === client.socket.OPEN && client.socket.bufferedAmount < backlogBytesMax) client.socket.send(message);
+  };
+
+  async function pushStatus(client: LiveClient): Promise<void> {
+    if (!client.place) return;
+    try {
+      const { state, position, ahead, etaSeconds, admittedUntil } = await queue.status(client.place);
+      send(client, JSON.stringify({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
+    } catch (error) {
+      log.debug({ err: error }, 'live status failed');
+    }
+  }
+
+  const pushRoom = (eventId: string) => {
+    const room = rooms.get(eventId);
+    if (room) for (const client of room.clients) void pushStatus(client);
+  };
+
+  async function pollAvailability(): Promise<void> {
+    const eventIds = [...rooms.keys()];
+    if (eventIds.length === 0) return;
+    const sections = await sectionAvailability(db, eventIds);
+    for (const [eventId, room] of rooms) {
+      const text = JSON.stringify({ type: 'availability', sections: sections.filter((s) => s.eventId === eventId).map(({ id, available }) => ({ id, available })) });
+      if (text === room.availability) continue;
+      room.availability = text;
+      for (const client of room.clients) send(client, text);
+    }
+  }
+
+  const unsubscribe = queue.onUpdate((update) => pushRoom(update.eventId));
+  const heartbeat = setInterval(() => {
+    for (const eventId of rooms.keys()) pushRoom(eventId);
+  }, heartbeatMs);
+  let polling = false;
+  const availability = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    pollAvailability().catch((error: unknown) => log.warn({ err: error }, 'availability poll failed')).finally(() => (polling = false));
+  }, availabilityMs);
+  heartbeat.unref();
+  availability.unref();
+
+  return {
+    add(eventId: string, socket: WebSocket, place: QueuePlace | undefined) {
+      let room = rooms.get(eventId);
+      if (!room) {
+        room = { clients: new Set(), availability: '' };
+        rooms.set(eventId, room);
+      }
+      const client: LiveClient = { socket, place };
+      room.clients.add(client);
+      if (room.availability) send(client, room.availability);
+      void pushStatus(client);
+      socket.on('close', () => {
+        room.clients.delete(client);
+        if (room.clients.size === 0 && rooms.get(eventId) === room) rooms.delete(eventId);
+      });
+    },
+    close() {
+      unsubscribe();
+      clearInterval(heartbeat);
+      clearInterval(availability);
+    },
+  };
+}
+
+export async function liveRoutes(app: Api, context: AppContext): Promise<void> {
+  const { queue } = context;
+  const hub = createLiveHub(context);
+  app.addHook('onClose', async () => hub.close());
+
+  app.get('/events/:id/live', {
+    websocket: true,
+    schema: {
+      tags: ['queue'],
+      summary: 'Live updates (WebSocket): your place in line, and section availability',
+      description: 'With `queueToken`: `{type:"queue", state, position, ahead, etaSeconds}` at least every 2 s and as soon as you are admitted. Always: `{type:"availability", sections:[{id, available}]}` when stock changes. Reconnect with the same token to keep your place.',
+      params: IdParams,
+      querystring: StrictObject({ queueToken: Type.Optional(Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax })) }),
+      response: errorResponses(400, 401, 403, 404),
+    },
+    // Refused over plain HTTP, before the upgrade: a bad token never gets a socket.
+    preHandler: async (request) => {
+      const { id } = request.params as { id: string };
+      const token = (request.query as { queueToken?: string }).queueToken;
+      const place = token === undefined ? undefined : queue.placeFor(id, token);
+      if (place) await queue.status(place);
+      else if (!(await findEvent(context.db, id))) throw notFound('event');
+      (request as unknown as { livePlace?: QueuePlace }).livePlace = place;
+    },
+  }, (socket, request) => {
+    hub.add(request.params.id, socket, (request as unknown as { livePlace?: QueuePlace }).livePlace);
+  });
+}

@@ -1,0 +1,123 @@
+import { EventEmitter } from 'node:events';
+import type { Database } from '../../db/database.js';
+import { advanceWatermark, readQueueRow } from './state.js';
+import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+
+/**
+ * The single-node backend, for the embedded default (PGlite) and small installations. Unlike the
+ * Redis backend it keeps a compact registry row per place (event, user, seq) and one per active
+ * shopper: a join is one short transaction serialized on the event's queue_state row. Updates reach
+ * this node's sockets through an in-process emitter; other nodes (if any) see them by polling.
+ * Rate limits are counted in this process.
+ */
+export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): QueueStore {
+  const updates = new EventEmitter();
+  updates.setMaxListeners(0);
+  const windows = new Map<string, { hits: number; endsAt: number }>();
+
+  return {
+    kind: 'postgres',
+
+    async join(event, userId) {
+      return db.transaction(async (tx) => {
+        await tx.query('insert into queue_state (event_id) values ($1) on conflict (event_id) do nothing', [event.eventId]);
+        // The row lock serializes joins of one event, so the count and the freeze are exact.
+        await tx.query('select 1 from queue_state where event_id = $1 for update', [event.eventId]);
+        const existing = await tx.query<{ seq: number }>('select seq::float8 as seq from queue_members where event_id = $1 and user_id = $2', [event.eventId, userId]);
+        if (existing.rows[0]) return { seq: existing.rows[0].seq, created: false };
+        const { rows } = await tx.query<{ seq: number }>(
+          `update queue_state set seq_reserved = seq_reserved + 1,
+                  pre_queue_size = case when pre_queue_size is null and now() >= $2 then seq_reserved else pre_queue_size end
+            where event_id = $1 returning seq_reserved::float8 as seq`,
+          [event.eventId, new Date(event.startsAtMs)],
+        );
+        const seq = rows[0]!.seq;
+        await tx.query('insert into queue_members (event_id, user_id, seq) values ($1, $2, $3)', [event.eventId, userId, seq]);
+        return { seq, created: true };
+      });
+    },
+
+    async leave(event, userId) {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ seq: number }>('delete from queue_members where event_id = $1 and user_id = $2 returning seq::float8 as seq', [event.eventId, userId]);
+        const seq = rows[0]?.seq;
+        if (seq !== undefined) await tx.query('delete from queue_active where event_id = $1 and seq = $2', [event.eventId, seq]);
+        return seq;
+      });
+    },
+
+    async freeze(event) {
+      await db.query(
+        `update queue_state set pre_queue_size = seq_reserved where event_id = $1 and pre_queue_size is null and now() >= $2`,
+        [event.eventId, new Date(event.startsAtMs)],
+      );
+      const row = await readQueueRow(db, event.eventId);
+      return { issued: row.seqReserved, preQueueSize: row.preQueueSize };
+    },
+
+    async activeCount(event, nowMs) {
+      const { rows } = await db.query<{ n: number }>('select count(*)::int as n from queue_active where event_id = $1 and until > $2', [event.eventId, new Date(nowMs)]);
+      return rows[0]!.n;
+    },
+
+    async activeUntil(event, seq) {
+      const { rows } = await db.query<{ until: Date }>('select until from queue_active where event_id = $1 and seq = $2 and until > now()', [event.eventId, seq]);
+      return rows[0]?.until.getTime();
+    },
+
+    async admit(event, from, through, nowMs) {
+      const { preQueueSize } = await readQueueRow(db, event.eventId);
+      const seqAt = seqOfIndex(event.eventId, preQueueSize);
+      const seqs = Array.from({ length: through - from }, (_, i) => seqAt(from + 1 + i));
+      return advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs }, async (tx) => {
+        // Only places someone still holds become active shoppers: a departed place frees its slot at once.
+        await tx.query(
+          `insert into queue_active (event_id, queue_index, seq, until)
+           select $1, $2::bigint + t.ord, t.seq, $4 from unnest($3::bigint[]) with ordinality as t(seq, ord)
+            where exists (select 1 from queue_members m where m.event_id = $1 and m.seq = t.seq)`,
+          [event.eventId, from, seqs, new Date(nowMs + event.windowMs)],
+        );
+        await tx.query('delete from queue_active where event_id = $1 and until <= $2', [event.eventId, new Date(nowMs)]);
+      });
+    },
+
+    async acquireLease(eventId, nodeId, ttlMs) {
+      await db.query('insert into queue_state (event_id) values ($1) on conflict (event_id) do nothing', [eventId]);
+      const taken = await db.query(
+        `update queue_state set lease_node = $2, lease_until = now() + make_interval(secs => $3::float8 / 1000)
+          where event_id = $1 and (lease_node = $2 or lease_node is null or lease_until < now())`,
+        [eventId, nodeId, ttlMs],
+      );
+      return taken.rowCount > 0;
+    },
+
+    async releaseLease(eventId, nodeId) {
+      await db.query('update queue_state set lease_node = null, lease_until = null where event_id = $1 and lease_node = $2', [eventId, nodeId]);
+    },
+
+    async publish(update) {
+      updates.emit('update', update);
+    },
+
+    async subscribe(listener: (update: QueueUpdate) => void) {
+      updates.on('update', listener);
+    },
+
+    async hit(scope, id, limit, windowMs) {
+      const key = `${scope}:${id}`;
+      const now = Date.now();
+      let window = windows.get(key);
+      if (!window || window.endsAt <= now) {
+        if (windows.size > 100_000) for (const [k, w] of windows) if (w.endsAt <= now) windows.delete(k);
+        window = { hits: 0, endsAt: now + windowMs };
+        windows.set(key, window);
+      }
+      window.hits += 1;
+      return { allowed: window.hits <= limit, retryAfterMs: window.endsAt - now };
+    },
+
+    async close() {
+      updates.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/database.js';
+import { AppError, notFound } from '../../errors.js';
+import { startPeriodic, type Job } from '../../jobs.js';
+import { createRedisClient } from '../../redis/client.js';
+import { createKeys } from '../../redis/keys.js';
+import { createAdvancer, type AdvancedEvent } from './advancer.js';
+import { createPermutation, permutationKeys, type Permutation } from './permutation.js';
+import { createPostgresStore } from './postgres-store.js';
+import { createRedisStore } from './redis-store.js';
+import { onsaleColumns, onsaleFromRow } from './settings.js';
+import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import { createQueueTokens, type QueuePlace } from './tokens.js';
+import { createQueueViews, type QueueView } from './views.js';
+
+export type QueueState = 'pre_queue' | 'waiting' | 'admitted' | 'expired' | 'sold_out' | 'paused';
+
+export interface QueueStatus {
+  state: QueueState;
+  /** Place in line counting from 1 at the door; null in the pre-queue (drawn at the start). */
+  position: number | null;
+  ahead: number | null;
+  etaSeconds: number | null;
+  admittedUntil?: Date;
+}
+
+export interface QueueService {
+  join(eventId: string, userId: string): Promise<QueueStatus & { queueToken: string }>;
+  /** Checks the per-IP and per-account join limits; returns the wait in seconds when over. */
+  joinLimit(ip: string, userId: string): Promise<number | undefined>;
+  /** Reads a token for this event (401 forged, 403 another event's). */
+  placeFor(eventId: string, token: string): QueuePlace;
+  status(place: QueuePlace): Promise<QueueStatus>;
+  leave(eventId: string, userId: string): Promise<void>;
+  /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
+  gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
+  /** A checkout ended the user's shopping: frees the active-shopper place. */
+  checkedOut(eventId: string, userId: string): Promise<void>;
+  invalidate(eventId: string): void;
+  onUpdate(listener: (update: QueueUpdate) => void): () => void;
+  start(): Promise<Job>;
+}
+
+interface Deps {
+  config: Readonly<Config>;
+  db: Database;
+  log: FastifyBaseLogger;
+}
+
+export function createQueueStore(config: Readonly<Config>, db: Database, mapping: PlaceMapping): QueueStore {
+  if (!config.redisUrl) return createPostgresStore(db, mapping.seqOfIndex);
+  const client = createRedisClient(config.redisUrl);
+  return createRedisStore({ client, keys: createKeys(config.redisKeyPrefix), db, ...mapping, seqBlock: config.queue.seqBlock });
+}
+
+export interface PlaceMapping {
+  indexOfSeq: IndexOfSeq;
+  seqOfIndex: SeqOfIndex;
+}
+
+/** place <-> seq mapping: the pre-queue (seq 1..N) is shuffled by a keyed permutation; later joiners keep their seq. */
+export function createPlaceMapping(secret: string): PlaceMapping {
+  const permutations = new Map<string, Permutation>();
+  const permutationFor = (eventId: string, size: number) => {
+    const key = `${eventId}:${size}`;
+    let permutation = permutations.get(key);
+    if (!permutation) {
+      if (permutations.size > 1000) permutations.clear();
+      permutation = createPermutation(size, permutationKeys(secret, eventId));
+      permutations.set(key, permutation);
+    }
+    return permutation;
+  };
+  return {
+    indexOfSeq: (eventId, preQueueSize, seq) =>
+      seq <= preQueueSize ? permutationFor(eventId, preQueueSize).forward(seq - 1) + 1 : seq,
+    seqOfIndex: ((eventId, preQueueSize) => (index) =>
+      preQueueSize !== null && index <= preQueueSize ? permutationFor(eventId, preQueueSize).inverse(index - 1) + 1 : index) as SeqOfIndex,
+  };
+}
+
+const queueOf = (view: QueueView) => (view.onsale?.queue?.enabled ? view.onsale.queue : null);
+const refOf = (view: QueueView): QueueEventRef => ({
+  eventId: view.eventId,
+  startsAtMs: view.onsale!.startsAt.getTime(),
+  windowMs: (view.onsale!.queue?.shoppingWindowSeconds ?? 600) * 1000,
+});
+
+export function createQueueService({ config, db, log }: Deps): QueueService {
+  const mapping = createPlaceMapping(config.queue.tokenSecret);
+  const store = createQueueStore(config, db, mapping);
+  const tokens = createQueueTokens(config.queue.tokenSecret);
+  const views = createQueueViews(db, config.queue.tickMs);
+  const listeners = new Set<(update: QueueUpdate) => void>();
+  // The process id in the node id lets an operator (and the multi-node test) tell which process holds a lease.
+  const nodeId = `${process.pid}:${randomUUID()}`;
+
+  async function queueView(eventId: string): Promise<QueueView> {
+    const view = await views.get(eventId);
+    if (!view.exists || !view.published) throw notFound('event');
+    if (!queueOf(view)) throw new AppError('queue_not_enabled', 'This event has no waiting room; buy directly.');
+    return view;
+  }
+
+  /** Status from the token and this node's view; only an admitted place asks the store (for its window). */
+  async function statusOf(view: QueueView, seq: number): Promise<QueueStatus> {
+    const queue = queueOf(view)!;
+    const now = Date.now();
+    const startsAt = view.onsale!.startsAt.getTime();
+    if (view.preQueueSize === null) {
+      return { state: 'pre_queue', position: null, ahead: null, etaSeconds: Math.max(0, Math.ceil((startsAt - now) / 1000)) };
+    }
+    const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, seq);
+    if (index <= view.admittedThrough) {
+      const until = await store.activeUntil(refOf(view), seq);
+      return until === undefined
+        ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
+        : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
+    }
+    const position = index - view.admittedThrough;
+    const ahead = position - 1;
+    if (view.stock === 'sold_out') return { state: 'sold_out', position, ahead, etaSeconds: null };
+    return { state: view.stock === 'paused' ? 'paused' : 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
+  }
+
+  const advancer = createAdvancer({ db, store, tickMs: config.queue.tickMs, log });
+
+  /** Queue-enabled events whose line is open now (or opens within a minute) and whose event has not begun. */
+  async function eventsToAdvance(): Promise<AdvancedEvent[]> {
+    const { rows } = await db.query<Record<string, unknown> & { maxTicketsPerOrder: number }>(
+      `select ${onsaleColumns}, e.max_tickets_per_order as "maxTicketsPerOrder"
+         from event_onsale o join events e on e.id = o.event_id
+        where o.queue_enabled and e.status = 'published' and e.starts_at > now()
+          and o.starts_at <= now() + interval '1 minute'`,
+    );
+    return rows.map((row) => {
+      const onsale = onsaleFromRow(row as never);
+      return {
+        eventId: row.eventId as string,
+        startsAtMs: onsale.startsAt.getTime(),
+        windowMs: onsale.queue!.shoppingWindowSeconds * 1000,
+        settings: onsale.queue!,
+        maxTicketsPerOrder: row.maxTicketsPerOrder,
+      };
+    });
+  }
+
+  async function advanceAll(): Promise<void> {
+    for (const event of await eventsToAdvance()) {
+      if (!(await store.acquireLease(event.eventId, nodeId, config.queue.leaseMs))) {
+        advancer.forget(event.eventId);
+        continue;
+      }
+      try {
+        const update = await advancer.tick(event);
+        if (update) await store.publish(update);
+      } catch (error) {
+        log.error({ err: error, eventId: event.eventId }, 'queue advancer tick failed');
+      }
+    }
+  }
+
+  const deliver = (update: QueueUpdate) => {
+    views.apply(update);
+    for (const listener of listeners) listener(update);
+  };
+
+  return {
+    async join(eventId, userId) {
+      const view = await queueView(eventId);
+      const now = Date.now();
+      if (view.eventStartsAt && view.eventStartsAt.getTime() <= now) throw new AppError('not_on_sale', 'This event has started; the sale is over.');
+      const queue = queueOf(view)!;
+      const opensAt = queue.preQueueOpensAt ?? view.onsale!.startsAt;
+      if (now < opensAt.getTime()) throw new AppError('queue_not_open', `The queue opens at ${opensAt.toISOString()}.`, { opensAt: opensAt.toISOString() });
+      const { seq } = await store.join(refOf(view), userId);
+      // Between the start and the advancer's next tick this node may not know the draw yet: ask.
+      if (view.preQueueSize === null && now >= view.onsale!.startsAt.getTime()) view.preQueueSize = (await store.freeze(refOf(view))).preQueueSize;
+      const queueToken = tokens.sign({ eventId, userId, seq, issuedAt: now });
+      return { queueToken, ...(await statusOf(view, seq)) };
+    },
+
+    async joinLimit(ip, userId) {
+      const windowMs = 60_000;
+      const [byIp, byUser] = await Promise.all([
+        store.hit('join-ip', ip, config.queue.joinIpLimitPerMinute, windowMs),
+        store.hit('join-user', userId, config.queue.joinLimitPerMinute, windowMs),
+      ]);
+      const refused = [byIp, byUser].filter((r) => !r.allowed);
+      return refused.length ? Math.max(1, Math.ceil(Math.max(...refused.map((r) => r.retryAfterMs)) / 1000)) : undefined;
+    },
+
+    placeFor(eventId, token) {
+      const place = tokens.verify(token);
+      if (place.eventId !== eventId) throw new AppError('queue_token_mismatch', 'This queue token is for another event.');
+      return place;
+    },
+
+    async status(place) {
+      return statusOf(await queueView(place.eventId), place.seq);
+    },
+
+    async leave(eventId, userId) {
+      const view = await queueView(eventId);
+      await store.leave(refOf(view), userId);
+    },
+
+    async gate(eventId, userId, token) {
+      const view = await views.get(eventId);
+      if (!view.exists || !queueOf(view)) return;
+      if (!token) throw new AppError('not_admitted', 'This sale has a waiting room: join the queue and send your X-Queue-Token once admitted.');
+      const place = tokens.verify(token);
+      if (place.eventId !== eventId || place.userId !== userId) throw new AppError('queue_token_mismatch', 'This queue token belongs to another event or account.');
+      // Asked of the store, not the cached watermark, so an admission a moment old already counts.
+      if ((await store.activeUntil(refOf(view), place.seq)) !== undefined) return;
+      const index = view.preQueueSize === null ? Infinity : mapping.indexOfSeq(eventId, view.preQueueSize, place.seq);
+      if (index <= view.admittedThrough) throw new AppError('admission_expired', 'Your shopping window has ended; join the queue again.');
+      throw new AppError('not_admitted', 'You have not been admitted yet; keep your place in the queue.', { position: Number.isFinite(index) ? index - view.admittedThrough : null });
+    },
+
+    async checkedOut(eventId, userId) {
+      const view = await views.get(eventId);
+      if (view.exists && queueOf(view)) await store.leave(refOf(view), userId);
+    },
+
+    invalidate: (eventId) => views.invalidate(eventId),
+
+    onUpdate(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async start() {
+      await store.subscribe(deliver);
+      const advancing = startPeriodic('queue-advancer', config.queue.tickMs, advanceAll, log);
+      return {
+        async stop() {
+          await advancing.stop();
+          const held = await eventsToAdvance().catch(() => []);
+          await Promise.all(held.map((e) => store.releaseLease(e.eventId, nodeId).catch(() => undefined)));
+          await store.close();
+        },
+      };
+    },
+  };
+}

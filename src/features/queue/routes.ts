@@ -1,0 +1,67 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+import type { Api } from '../../http/api.js';
+import { BearerAuth, IdParams, Nullable, TimestampOut, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import { principalOf } from '../auth/guard.js';
+import type { QueueStatus } from './queue.js';
+
+const QueueStatusSchema = Type.Object({
+  state: Type.Union(['pre_queue', 'waiting', 'admitted', 'expired', 'sold_out', 'paused'].map((s) => Type.Literal(s))),
+  position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
+  ahead: Nullable(Type.Integer()),
+  etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),
+  admittedUntil: Type.Optional(TimestampOut),
+});
+
+export const QueueTokenHeader = Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax });
+
+const asReply = (status: QueueStatus) => status as never;
+
+export async function queueRoutes(app: Api, { queue, guards }: AppContext): Promise<void> {
+  app.post('/events/:id/queue', {
+    preHandler: guards.authenticate,
+    schema: {
+      tags: ['queue'],
+      summary: 'Join the waiting room of an event',
+      description: 'One place per account: joining again returns the same place. Keep `queueToken`: it is your place, and `POST /holds` needs it (header `X-Queue-Token`) once you are admitted.',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 404, 409, 429) },
+    },
+  }, async (request, reply) => {
+    const { userId } = principalOf(request);
+    const retryAfter = await queue.joinLimit(request.ip, userId);
+    if (retryAfter !== undefined) {
+      reply.header('retry-after', String(retryAfter));
+      throw new AppError('too_many_requests', 'Too many attempts to join; try again shortly.', { retryAfterSeconds: retryAfter });
+    }
+    return reply.status(201).send((await queue.join(request.params.id, userId)) as never);
+  });
+
+  app.get('/events/:id/queue', {
+    schema: {
+      tags: ['queue'],
+      summary: 'Your place in the waiting room',
+      description: 'Answered from the signed token and this node\'s watermark: no database round trip.',
+      params: IdParams,
+      headers: Type.Object({ 'x-queue-token': QueueTokenHeader }),
+      response: { 200: QueueStatusSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => asReply(await queue.status(queue.placeFor(request.params.id, request.headers['x-queue-token']))));
+
+  app.delete('/events/:id/queue', {
+    preHandler: guards.authenticate,
+    schema: {
+      tags: ['queue'],
+      summary: 'Leave the waiting room (frees your shopping place if admitted)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request, reply) => {
+    await queue.leave(request.params.id, principalOf(request).userId);
+    return reply.status(204).send(null);
+  });
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEvent, openStoreFixture, spearman, storeBackends, type StoreFixture } from '../../../test/support/queue.js';
+import { sleep } from '../../../test/support/app.js';
+import { createAdvancer, type AdvancedEvent } from './advancer.js';
+import { readQueueRow } from './state.js';
+import type { QueueSettings } from './settings.js';
+
+const log = pino({ level: 'silent' });
+const tickMs = 200;
+
+const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
+  enabled: true,
+  preQueueOpensAt: null,
+  admitPerMinute: 60_000,
+  maxActiveShoppers: null,
+  stockAware: false,
+  stockBasis: 'max',
+  stockHeadroomPercent: 0,
+  shoppingWindowSeconds: 600,
+  ...overrides,
+});
+
+describe.each(storeBackends)('queue store conformance on %s', (backend) => {
+  let fx: StoreFixture;
+  beforeAll(async () => {
+    fx = await openStoreFixture(backend);
+  });
+  afterAll(() => fx?.close());
+
+  async function newEvent(overrides: Partial<QueueSettings> = {}, startsAtMs = Date.now() - 1000, stock: { capacity?: number; maxTicketsPerOrder?: number } = {}): Promise<AdvancedEvent> {
+    const { eventId } = await insertEvent(fx.db, stock);
+    const s = settings(overrides);
+    return { eventId, startsAtMs, windowMs: s.shoppingWindowSeconds * 1000, settings: s, maxTicketsPerOrder: stock.maxTicketsPerOrder ?? 8 };
+  }
+  const advancer = () => createAdvancer({ db: fx.db, store: fx.store, tickMs, log });
+  const joinAll = async (event: AdvancedEvent, users: string[]) => {
+    const seqs: number[] = [];
+    for (const user of users) seqs.push((await fx.store.join(event, user)).seq);
+    return seqs;
+  };
+  /** Runs ticks on a simulated clock (the rate is about time, not about waiting in a test). */
+  async function runTicks(event: AdvancedEvent, ticks: number, a = advancer(), start = Date.now()) {
+    let last;
+    for (let i = 1; i <= ticks; i++) last = await a.tick(event, start + i * tickMs);
+    return last!;
+  }
+  const isActive = async (event: AdvancedEvent, seq: number) => (await fx.store.activeUntil(event, seq)) !== undefined;
+
+  it('FIFO: 1,000 sequential joiners get places 1..1000 in join order, once each, and are admitted in that order', async () => {
+    const event = await newEvent({ admitPerMinute: 30_000 }); // 100 per 200 ms tick
+    const users = Array.from({ length: 1000 }, () => randomUUID());
+    const seqs = await joinAll(event, users);
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect((await fx.store.join(event, users[10]!)).seq).toBe(11); // joining again: same place
+    const a = advancer();
+    const start = Date.now();
+    for (let tick = 1; tick <= 10; tick++) {
+      const update = await a.tick(event, start + tick * tickMs);
+      expect(update!.admittedThrough).toBe(tick * 100);
+      // exactly the first tick*100 joiners are in; the next one is not
+      expect(await isActive(event, tick * 100)).toBe(true);
+      if (tick < 10) expect(await isActive(event, tick * 100 + 1)).toBe(false);
+    }
+    const actives = await Promise.all(seqs.map((s) => isActive(event, s)));
+    expect(actives.every(Boolean)).toBe(true);
+  });
+
+  it('one place per account under concurrent joins, and unique places for concurrent different accounts', async () => {
+    const event = await newEvent();
+    const same = randomUUID();
+    const twice = await Promise.all(Array.from({ length: 20 }, () => fx.store.join(event, same)));
+    expect(new Set(twice.map((r) => r.seq)).size).toBe(1);
+    expect(twice.filter((r) => r.created)).toHaveLength(1);
+    const many = await Promise.all(Array.from({ length: 300 }, () => fx.store.join(event, randomUUID())));
+    const seqs = many.map((r) => r.seq).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 300 }, (_, i) => i + 2));
+  });
+
+  it('pre-queue: 1,000 early joiners become a permutation of 1..1000 at the start, uncorrelated with join order; later joiners follow', async () => {
+    const startsAtMs = Date.now() + 4000;
+    const event = await newEvent({ admitPerMinute: 30_000 }, startsAtMs);
+    const users = Array.from({ length: 1000 }, () => randomUUID());
+    const seqs = await Promise.all(users.map((u) => fx.store.join(event, u).then((r) => r.seq)));
+    expect((await fx.store.freeze(event)).preQueueSize).toBeNull();
+    await sleep(Math.max(0, startsAtMs - Date.now() + 50));
+    const late = await joinAll(event, [randomUUID(), randomUUID()]);
+    const { preQueueSize } = await fx.store.freeze(event);
+    expect(preQueueSize).toBe(1000);
+    expect((await readQueueRow(fx.db, event.eventId)).preQueueSize).toBe(1000);
+    const places = seqs.map((seq) => fx.mapping.indexOfSeq(event.eventId, 1000, seq));
+    expect([...places].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(Math.abs(spearman(seqs, places))).toBeLessThan(0.1);
+    expect(late.map((seq) => fx.mapping.indexOfSeq(event.eventId, 1000, seq))).toEqual([1001, 1002]);
+    // The advancer admits by place: after 1,000 admissions every early joiner is in and the late ones are not.
+    await runTicks(event, 10, advancer());
+    expect((await Promise.all(seqs.map((s) => isActive(event, s)))).every(Boolean)).toBe(true);
+    expect(await isActive(event, late[0]!)).toBe(false);
+  });
+
+  it('rate: 600 per minute admits 100 in 10 s (simulated clock, 200 ms ticks)', async () => {
+    const event = await newEvent({ admitPerMinute: 600 });
+    await joinAll(event, Array.from({ length: 300 }, () => randomUUID()));
+    const update = await runTicks(event, 50);
+    expect(update.admittedThrough).toBeGreaterThanOrEqual(98);
+    expect(update.admittedThrough).toBeLessThanOrEqual(102);
+  });
+
+  it('capacity: never more than maxActiveShoppers active; each leave lets exactly one more in', async () => {
+    const event = await newEvent({ maxActiveShoppers: 50 });
+    const users = Array.from({ length: 120 }, () => randomUUID());
+    await joinAll(event, users);
+    const a = advancer();
+    let update = await runTicks(event, 5, a);
+    expect(update.admittedThrough).toBe(50);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(50);
+    for (let i = 0; i < 3; i++) await fx.store.leave(event, users[i]!);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(47);
+    update = await runTicks(event, 3, a, Date.now() + 10_000);
+    expect(update.admittedThrough).toBe(53);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(50);
+    // a place that left before its turn takes no slot when reached
+    await fx.store.leave(event, users[53]!);
+    await fx.store.leave(event, users[3]!);
+    update = await runTicks(event, 2, a, Date.now() + 20_000);
+    expect(update.admittedThrough).toBe(55);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(50);
+  });
+
+  it('stock-aware: 20 tickets at 2 per order admit no more than 10 (+0 % headroom) until stock returns; sold out stops admission', async () => {
+    const event = await newEvent({ stockAware: true, stockHeadroomPercent: 0 }, Date.now() - 1000, { capacity: 20, maxTicketsPerOrder: 2 });
+    await joinAll(event, Array.from({ length: 40 }, () => randomUUID()));
+    let update = await runTicks(event, 5);
+    expect(update.admittedThrough).toBe(10);
+    expect(update.stock).toBe('on_sale');
+    await fx.db.query('update sections set capacity = 40, available = 40 where event_id = $1', [event.eventId]);
+    update = await runTicks(event, 3, advancer(), Date.now() + 5000);
+    expect(update.admittedThrough).toBe(20);
+    await fx.db.query('update sections set available = 0 where event_id = $1', [event.eventId]);
+    update = await runTicks(event, 3, advancer(), Date.now() + 10_000);
+    expect(update).toMatchObject({ admittedThrough: 20, stock: 'sold_out' });
+  });
+
+  it('the watermark moves by compare-and-set: a stale advancer cannot admit the same places again', async () => {
+    const event = await newEvent();
+    await joinAll(event, Array.from({ length: 10 }, () => randomUUID()));
+    await fx.store.freeze(event);
+    expect(await fx.store.admit(event, 0, 5, Date.now())).toBe(true);
+    expect(await fx.store.admit(event, 0, 5, Date.now())).toBe(false);
+    expect(await fx.store.admit(event, 5, 10, Date.now())).toBe(true);
+    expect((await readQueueRow(fx.db, event.eventId)).admittedThrough).toBe(10);
+  });
+
+  it('one advancer lease per event: a second node waits until the holder stops renewing', async () => {
+    const event = await newEvent();
+    const other = fx.anotherNode();
+    expect(await fx.store.acquireLease(event.eventId, 'node-a', 1000)).toBe(true);
+    expect(await other.acquireLease(event.eventId, 'node-b', 1000)).toBe(false);
+    expect(await fx.store.acquireLease(event.eventId, 'node-a', 1000)).toBe(true);
+    await sleep(1100);
+    expect(await other.acquireLease(event.eventId, 'node-b', 1000)).toBe(true);
+    expect(await fx.store.acquireLease(event.eventId, 'node-a', 1000)).toBe(false);
+    if (other !== fx.store && backend === 'redis') await other.close();
+  });
+
+  it('rate limits count per key in a fixed window', async () => {
+    const key = randomUUID();
+    const hits = [];
+    for (let i = 0; i < 4; i++) hits.push(await fx.store.hit('t', key, 3, 60_000));
+    expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false]);
+    expect(hits[3]!.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {
+    const startsAtMs = Date.now() + 1500;
+    const event = await newEvent({ admitPerMinute: 30_000 }, startsAtMs);
+    const early = Array.from({ length: 100 }, () => randomUUID());
+    const earlySeqs = await Promise.all(early.map((u) => fx.store.join(event, u).then((r) => r.seq)));
+    await sleep(Math.max(0, startsAtMs - Date.now() + 50));
+    const laterSeqs = await joinAll(event, Array.from({ length: 100 }, () => randomUUID()));
+    const update = await runTicks(event, 1);
+    expect(update.admittedThrough).toBe(100);
+    const admittedSeqs = Array.from({ length: 100 }, (_, i) => fx.mapping.seqOfIndex(event.eventId, 100)(i + 1));
+
+    await fx.flushRedis();
+
+    const afterLoss = await joinAll(event, Array.from({ length: 100 }, () => randomUUID()));
+    const before = new Set([...earlySeqs, ...laterSeqs]);
+    expect(afterLoss.some((seq) => before.has(seq))).toBe(false);
+    expect(new Set(afterLoss).size).toBe(100);
+    expect(Math.min(...afterLoss)).toBeGreaterThan(Math.max(...before));
+    for (const seq of admittedSeqs) expect(await isActive(event, seq)).toBe(true);
+    expect(await isActive(event, laterSeqs[50]!)).toBe(false);
+    expect((await fx.store.freeze(event)).preQueueSize).toBe(100);
+    // the line goes on from the durable watermark: the next tick admits the later joiners, not the early ones again
+    const next = await runTicks(event, 1, advancer(), Date.now() + 1000);
+    expect(next.admittedThrough).toBeGreaterThan(100);
+    expect(await isActive(event, laterSeqs[0]!)).toBe(true);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Where the queue's fast state lives. Two backends behind this one interface: Redis (production,
+ * many nodes) and PostgreSQL (embedded, single node, works on PGlite). store.conformance.test.ts runs
+ * the same suite against both.
+ */
+export interface QueueEventRef {
+  eventId: string;
+  startsAtMs: number;
+  windowMs: number;
+}
+
+/** What an advancer publishes after each tick, and every node applies to its watermark cache. */
+export interface QueueUpdate {
+  eventId: string;
+  admittedThrough: number;
+  preQueueSize: number | null;
+  stock: StockState;
+  /** Highest seq handed out: the end of the line. */
+  issued: number;
+}
+
+export type StockState = 'on_sale' | 'paused' | 'sold_out';
+
+export interface Counters {
+  /** Highest seq handed out (an upper bound after data loss). */
+  issued: number;
+  /** The pre-queue size, once frozen at the start. */
+  preQueueSize: number | null;
+}
+
+/** Maps a place in queue order to the seq holding it, once the pre-queue size is known. */
+export type SeqOfIndex = (eventId: string, preQueueSize: number | null) => (index: number) => number;
+
+/** The place in queue order of a seq, given the frozen pre-queue size. */
+export type IndexOfSeq = (eventId: string, preQueueSize: number, seq: number) => number;
+
+export interface QueueStore {
+  readonly kind: 'redis' | 'postgres';
+  /** A place for the user: a new seq, or the one the user already has. */
+  join(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean }>;
+  /** Frees the user's place (and active-shopper slot). Returns the seq freed. */
+  leave(event: QueueEventRef, userId: string): Promise<number | undefined>;
+  /** Freezes the pre-queue if the start has passed; returns the counters. */
+  freeze(event: QueueEventRef): Promise<Counters>;
+  activeCount(event: QueueEventRef, nowMs: number): Promise<number>;
+  /** End of the shopping window (ms) of an active shopper, or undefined (not admitted, left, window over). */
+  activeUntil(event: QueueEventRef, seq: number): Promise<number | undefined>;
+  /**
+   * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
+   * PostgreSQL). Returns false when another advancer moved it first.
+   */
+  admit(event: QueueEventRef, from: number, through: number, nowMs: number): Promise<boolean>;
+  /** Takes or renews the advancer lease of an event for ttlMs. */
+  acquireLease(eventId: string, nodeId: string, ttlMs: number): Promise<boolean>;
+  releaseLease(eventId: string, nodeId: string): Promise<void>;
+  publish(update: QueueUpdate): Promise<void>;
+  subscribe(listener: (update: QueueUpdate) => void): Promise<void>;
+  /** Counts a hit against a fixed-window limit. */
+  hit(scope: string, id: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  close(): Promise<void>;
+}

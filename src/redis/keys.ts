@@ -1,0 +1,31 @@
+/**
+ * Every Redis key and channel the service uses is built here, under one prefix (tests use a random
+ * one, so they isolate themselves and can flush only their own keys). The event id sits in a hash
+ * tag so that one event's keys share a cluster slot, which multi-key scripts need.
+ */
+export function createKeys(prefix: string) {
+  const event = (eventId: string, part: string) => `${prefix}q:{${eventId}}:${part}`;
+  return {
+    prefix,
+    /**
+     * Hash: counter (last seq given), blockEnd (end of the reserved block), frozen (pre-queue size),
+     * applied (watermark applied to `active`), horizon (seqs up to it were given before the last rebuild).
+     */
+    queueMeta: (eventId: string) => event(eventId, 'meta'),
+    /** Hash: user id -> seq. One place per account. */
+    queueUsers: (eventId: string) => event(eventId, 'users'),
+    /** Set of seqs someone holds (given since the last rebuild, not left). */
+    queueMembers: (eventId: string) => event(eventId, 'members'),
+    /** Set of seqs whose holder left or checked out. */
+    queueDeparted: (eventId: string) => event(eventId, 'departed'),
+    /** Sorted set: seq of each active shopper, scored by the end of its shopping window (ms). */
+    queueActive: (eventId: string) => event(eventId, 'active'),
+    queueLease: (eventId: string) => event(eventId, 'lease'),
+    /** Held by the one node rebuilding an event's queue state, so the rebuild starts from one block. */
+    queueRebuildLock: (eventId: string) => event(eventId, 'rebuild'),
+    rateLimit: (scope: string, id: string) => `${prefix}rl:${scope}:${id}`,
+    queueUpdates: `${prefix}queue-updates`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof createKeys>;
