@@ -15,8 +15,10 @@ describe('loadConfig', () => {
 
   it('refuses to start in production with a default secret or admin password', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_PASSWORD: 'a-real-password' })).toThrowError(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrowError(/ADMIN_PASSWORD/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'a-real-password' }).env).toBe('production');
+    const secrets = { JWT_SECRET: 'x'.repeat(40), QUEUE_TOKEN_SECRET: 'y'.repeat(40) };
+    expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrowError(/ADMIN_PASSWORD/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secrets.JWT_SECRET, ADMIN_PASSWORD: 'a-real-password' })).toThrowError(/QUEUE_TOKEN_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets, ADMIN_PASSWORD: 'a-real-password' }).env).toBe('production');
   });
 
   it('refuses a short secret', () => {
