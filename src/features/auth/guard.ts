@@ -17,9 +17,16 @@ export interface Guards {
   requireAdmin(request: FastifyRequest): Promise<void>;
 }
 
+/**
+ * The access token of a request: `Authorization: Bearer …`, or, for a WebSocket upgrade (browsers
+ * cannot set headers on one), the `accessToken` query parameter.
+ */
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (header === undefined) return undefined;
+  if (header === undefined) {
+    const fromQuery = (request.query as { accessToken?: unknown } | undefined)?.accessToken;
+    return request.headers.upgrade?.toLowerCase() === 'websocket' && typeof fromQuery === 'string' ? fromQuery : undefined;
+  }
   const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);
   if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <access token>".');
   return match[1];

@@ -23,7 +23,7 @@ const DeliverySchema = Type.Object({
 
 const WebhookSchema = Type.Object({ id: Uuid, url: Type.String(), eventId: Nullable(Uuid), active: Type.Boolean(), createdAt: TimestampOut });
 
-export async function notificationRoutes(app: Api, { notifications, guards }: AppContext): Promise<void> {
+export async function notificationRoutes(app: Api, { notifications, guards, live }: AppContext): Promise<void> {
   app.get('/admin/deliveries', {
     onRequest: guards.requireAdmin,
     schema: {
@@ -76,4 +76,21 @@ export async function notificationRoutes(app: Api, { notifications, guards }: Ap
       response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Uuid, to: Type.String(), subject: Type.String(), body: Type.String(), createdAt: TimestampOut })) }), ...errorResponses(401) },
     },
   }, async (request) => ({ items: await notifications.inbox(principalOf(request).userId) }));
+
+  app.get('/me/live', {
+    websocket: true,
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['notifications'],
+      summary: 'Your notifications, live (WebSocket)',
+      description: 'Pushes `{kind:"notification", id, type, eventId, payload, createdAt}` for every notification the outbox delivers to you while the socket is open; `id` is stable, so drop duplicates. Authenticate with `?accessToken=`.',
+      querystring: StrictObject({ accessToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) }),
+      response: errorResponses(400, 401),
+    },
+  }, (socket, request) => {
+    const unsubscribe = live.subscribe(principalOf(request).userId, (message) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ kind: 'notification', ...message }));
+    });
+    socket.on('close', unsubscribe);
+  });
 }
