@@ -52,26 +52,38 @@ export function devInboxTransport(db: Database, log: FastifyBaseLogger): EmailTr
   };
 }
 
+/** The payload fields emails use; which are present depends on the notification type. */
+interface EmailPayload {
+  orderId?: string;
+  holdId?: string;
+  total?: number;
+  currency?: string;
+  quantity?: number;
+  expiresAt?: string;
+  refund?: { amount: number; currency: string };
+  tickets?: { code: string; sectionName: string; seatLabel: string | null }[];
+}
+
 export interface RenderInput {
   type: NotificationType;
   eventTitle: string | null;
-  payload: Record<string, any>;
+  payload: EmailPayload;
 }
 
-const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency}`;
-const when = (iso: string) => new Date(iso).toUTCString();
+const money = (amount = 0, currency = '') => `${(amount / 100).toFixed(2)} ${currency}`;
+const when = (iso = '') => new Date(iso).toUTCString();
 
 /** Subject and plain-text body of the email for one notification. */
 export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
   const title = eventTitle ?? 'your event';
   switch (type) {
     case 'order.confirmed': {
-      const lines = (p.tickets as { code: string; sectionName: string; seatLabel: string | null }[])
+      const lines = (p.tickets ?? [])
         .map((t) => `  ${t.code}  ${t.sectionName}${t.seatLabel ? ` seat ${t.seatLabel}` : ''}`);
       return { subject: `Your tickets for ${title}`, text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\nTicket codes:\n${lines.join('\n')}\n` };
     }
     case 'order.cancelled':
-      return { subject: `Order cancelled: ${title}`, text: `Your order ${p.orderId} was cancelled. ${money(p.refund.amount, p.refund.currency)} will be refunded.\n` };
+      return { subject: `Order cancelled: ${title}`, text: `Your order ${p.orderId} was cancelled. ${money(p.refund?.amount, p.refund?.currency)} will be refunded.\n` };
     case 'hold.expiring':
       return { subject: `Your tickets for ${title} are held until ${when(p.expiresAt)}`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go back on sale.\n` };
     case 'hold.expired':
