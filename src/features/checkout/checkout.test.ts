@@ -92,8 +92,11 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     await app.db.query(`update holds set expires_at = now() + interval '1 minute' where id = $1`, [first.id]);
     const reply = await pay(first.id);
     expect(reply.status).toBe(410);
-    const states = [...app.payments.payments.values()].map((p) => p.state);
-    expect(states.at(-1)).toBe('voided');
+    // Whether the sweeper ended the hold first (410 before any payment) or the checkout found the seat
+    // gone (410 after authorizing), no money may stay taken.
+    const attempts = await app.db.query<{ status: string }>('select status from payments where hold_id = $1', [first.id]);
+    expect(attempts.rows.every((r) => r.status === 'voided')).toBe(true);
+    expect([...app.payments.payments.values()].filter((p) => p.state === 'authorized')).toHaveLength(0);
     expect((await app.db.query(`select 1 from tickets where seat_id = $1`, [seat])).rowCount).toBe(0);
   });
 
@@ -153,5 +156,43 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     expect(app.payments.payments.get(orphan.reference)!.state).toBe('voided');
     const row = await app.db.query<{ status: string }>('select status from payments where reference = $1', [orphan.reference]);
     expect(row.rows[0]!.status).toBe('voided');
+  });
+});
+
+describe('cancelling an event', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('postgres');
+  });
+  afterAll(() => app?.close());
+
+  it('cancels and refunds every order, and refuses payment for holds still open', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 3000, capacity: 50 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 10 }] }] });
+    const buyers = await app.registerBuyers(3);
+    const orders = [];
+    for (const [i, buyer] of buyers.slice(0, 2).entries()) {
+      const body = i === 0 ? { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 } : { eventId: event.id, sectionId: event.sections[1].id, quantity: 3 };
+      const hold = (await app.request('POST', '/api/v1/holds', { token: buyer.token, body })).body;
+      orders.push((await app.request('POST', `/api/v1/holds/${hold.id}/checkout`, { token: buyer.token, body: goodCard })).body);
+    }
+    const open = (await app.request('POST', '/api/v1/holds', { token: buyers[2]!.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 } })).body;
+
+    const cancelled = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { status: 'cancelled' } });
+    expect(cancelled.status).toBe(200);
+    for (const [i, order] of orders.entries()) {
+      const after = (await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyers[i]!.token })).body;
+      expect(after).toMatchObject({ status: 'cancelled', refund: { amount: order.total, currency: 'EUR' } });
+      expect(after.tickets.every((t: { status: string }) => t.status === 'void')).toBe(true);
+    }
+    const refunded = await app.db.query<{ status: string }>('select status from payments where order_id = any($1::uuid[])', [orders.map((o) => o.id)]);
+    expect(refunded.rows.map((r) => r.status)).toEqual(['refunded', 'refunded']);
+    expect([...app.payments.payments.values()].filter((p) => p.state === 'refunded').map((p) => p.refunded).sort()).toEqual(expect.arrayContaining([6000, 12000]));
+    const notices = await app.db.query<{ type: string }>(`select type from outbox where event_id = $1 and type = 'order.cancelled'`, [event.id]);
+    expect(notices.rowCount).toBe(2);
+
+    const late = await app.request('POST', `/api/v1/holds/${open.id}/checkout`, { token: buyers[2]!.token, body: goodCard });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('not_on_sale');
+    expect((await app.db.query('select 1 from orders where hold_id = $1', [open.id])).rowCount).toBe(0);
   });
 });

@@ -14,6 +14,8 @@ export interface CheckoutService {
   getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
   listOrders(userId: string): Promise<OrderView[]>;
   cancel(viewer: Principal, orderId: string): Promise<OrderView>;
+  /** Sends the refunds that cancelled orders owe (after their transaction committed). */
+  settleRefunds(owed: OwedRefund[]): Promise<void>;
   /** Finishes payments a crash left half-done: captures paid orders, voids orphans, sends refunds. */
   reconcilePayments(): Promise<void>;
 }
@@ -31,14 +33,16 @@ const holdExpired = () => new AppError('hold_expired', 'This hold has expired; i
 
 /** Locks the hold and says whether it can still be paid for; throws the reason it cannot. */
 async function lockPayableHold(tx: Tx, holdId: string, userId: string): Promise<LockedHold> {
-  const { rows } = await tx.query<LockedHold>(
-    `select status, expires_at <= now() as lapsed, event_id as "eventId", user_id as "userId", total, currency
-       from holds where id = $1 and user_id = $2 for update`,
+  const { rows } = await tx.query<LockedHold & { eventCancelled: boolean }>(
+    `select h.status, h.expires_at <= now() as lapsed, h.event_id as "eventId", h.user_id as "userId", h.total, h.currency,
+            (select status = 'cancelled' from events where id = h.event_id) as "eventCancelled"
+       from holds h where h.id = $1 and h.user_id = $2 for update of h`,
     [holdId, userId],
   );
   const hold = rows[0];
   if (!hold) throw notFound('hold');
   if (hold.status === 'converted') return hold;
+  if (hold.eventCancelled) throw new AppError('not_on_sale', 'This event was cancelled; nothing can be bought for it.');
   if (hold.status === 'expired' || (hold.status === 'active' && hold.lapsed)) throw holdExpired();
   if (hold.status === 'released') throw new AppError('hold_not_active', 'This hold was released.');
   return hold;
@@ -157,44 +161,35 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
     listOrders: (userId) => listOrders(db, userId),
 
     async cancel(viewer, orderId) {
-      const refund = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ userId: string; eventId: string; status: string; started: boolean; total: number; currency: string }>(
-          `select o.user_id as "userId", o.event_id as "eventId", o.status, e.starts_at <= now() as started, o.total, o.currency
+      const owed = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<CancellableOrder & { status: string; started: boolean }>(
+          `select o.id, o.user_id as "userId", o.event_id as "eventId", o.status, e.starts_at <= now() as started, o.total, o.currency
              from orders o join events e on e.id = o.event_id where o.id = $1 for update of o`,
           [orderId],
         );
         const order = rows[0];
         if (!order || (viewer.role !== 'admin' && order.userId !== viewer.userId)) throw notFound('order');
-        if (order.status === 'cancelled') return undefined;
+        if (order.status === 'cancelled') return [];
         if (order.started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
-        await returnOrderStock(tx, orderId);
-        await tx.query(`update orders set status = 'cancelled', cancelled_at = now(), refund_amount = total where id = $1`, [orderId]);
-        await enqueue(tx, { type: 'order.cancelled', userId: order.userId, eventId: order.eventId, payload: { orderId, refund: { amount: order.total, currency: order.currency } } });
-        const payment = await tx.query<{ id: string; reference: string; status: string }>(
-          `update payments p set status = 'refunding', updated_at = now()
-             from payments old where p.id = old.id and p.order_id = $1 and p.status in ('authorized', 'captured')
-           returning p.id, p.reference, old.status`,
-          [orderId],
-        );
-        return { payment: payment.rows[0], amount: order.total };
+        return cancelLockedOrders(tx, [order]);
       });
-      if (refund) {
-        metrics.ordersCancelled.inc();
-        if (refund.payment) await settleRefund(refund.payment.id, refund.payment.reference, refund.payment.status, refund.amount);
-      }
+      await settleRefunds(owed);
       return (await findOrder(db, { orderId }))!;
     },
+
+    settleRefunds,
 
     async reconcilePayments() {
       const { rows } = await db.query<{ id: string; reference: string | null; status: string; orderId: string | null; amount: number; orderStatus: string | null }>(
         `select p.id, p.reference, p.status, p.order_id as "orderId", p.amount, o.status as "orderStatus"
            from payments p left join orders o on o.id = p.order_id
-          where p.status in ('authorizing', 'authorized', 'refunding') and p.updated_at < now() - interval '1 minute'
+          where (p.status in ('authorizing', 'authorized') and p.updated_at < now() - interval '1 minute') or p.status = 'refunding'
           limit 100`,
       );
       for (const payment of rows) {
         if (payment.status === 'refunding') {
-          await settleRefund(payment.id, payment.reference!, 'captured', payment.amount);
+          // Refunds are idempotent per payment at the provider, so racing the cancel that owes it is harmless.
+          await settleRefund({ id: payment.id, reference: payment.reference!, previousStatus: 'captured', amount: payment.amount });
         } else if (payment.orderId) {
           await payments.capture(payment.reference!);
           await setPayment(payment.id, 'captured');
@@ -207,19 +202,83 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
     },
   };
 
-  async function settleRefund(paymentId: string, reference: string, previousStatus: string, amount: number): Promise<void> {
+  async function settleRefunds(owed: OwedRefund[]): Promise<void> {
+    metrics.ordersCancelled.inc(owed.length);
+    for (const payment of owed) await settleRefund(payment);
+  }
+
+  /** Sends the money back: a captured payment is refunded, an authorization only voided. */
+  async function settleRefund(payment: OwedRefund): Promise<void> {
     try {
-      if (previousStatus === 'authorized') await payments.void(reference);
-      else await payments.refund(reference, amount);
-      await setPayment(paymentId, 'refunded');
+      if (payment.previousStatus === 'authorized') {
+        await payments.void(payment.reference);
+      } else {
+        await payments.refund(payment.reference, payment.amount);
+        await setPayment(payment.id, 'refunded');
+      }
     } catch (error) {
-      log.error({ err: error, paymentId }, 'refund failed; the reconciler retries');
+      log.error({ err: error, paymentId: payment.id }, 'refund failed; the reconciler retries');
     }
   }
 }
 
 async function ownsOrder(db: Database, userId: string, orderId: string): Promise<boolean> {
   return (await db.query('select 1 from orders where id = $1 and user_id = $2', [orderId, userId])).rowCount > 0;
+}
+
+interface CancellableOrder {
+  id: string;
+  userId: string;
+  eventId: string;
+  total: number;
+  currency: string;
+}
+
+/** A payment a cancelled order must give back once its transaction has committed. */
+export interface OwedRefund {
+  id: string;
+  reference: string;
+  previousStatus: 'authorized' | 'captured';
+  amount: number;
+}
+
+/**
+ * Cancels orders the caller has locked, in its transaction: tickets void, their units back on sale
+ * (the waitlist first), the buyer told, and each payment marked for refund (`refunding`, which the
+ * reconciler retries until sent) or, if it was never captured, voided. Returns what is owed.
+ */
+async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<OwedRefund[]> {
+  if (orders.length === 0) return [];
+  for (const order of orders) await returnOrderStock(tx, order.id);
+  const ids = orders.map((o) => o.id);
+  await tx.query(`update orders set status = 'cancelled', cancelled_at = now(), refund_amount = total where id = any($1::uuid[])`, [ids]);
+  await enqueue(tx, ...orders.map((order) => ({
+    type: 'order.cancelled' as const,
+    userId: order.userId,
+    eventId: order.eventId,
+    payload: { orderId: order.id, refund: { amount: order.total, currency: order.currency } },
+  })));
+  const { rows } = await tx.query<OwedRefund>(
+    `update payments p set status = case when old.status = 'captured' then 'refunding' else 'voided' end, updated_at = now()
+       from payments old
+      where p.id = old.id and p.order_id = any($1::uuid[]) and old.status in ('authorized', 'captured')
+      returning p.id, p.reference, old.status as "previousStatus", p.amount`,
+    [ids],
+  );
+  return rows;
+}
+
+/**
+ * An event is cancelled: every confirmed order is cancelled and refunded in full, in the caller's
+ * transaction (which holds the event row). Returns the refunds to send after it commits.
+ */
+export async function cancelEventOrders(tx: Tx, eventId: string): Promise<OwedRefund[]> {
+  const { rows } = await tx.query<CancellableOrder>(
+    `select id, user_id as "userId", event_id as "eventId", total, currency
+       from orders where event_id = $1 and status = 'confirmed' order by id for update`,
+    [eventId],
+  );
+  return cancelLockedOrders(tx, rows);
 }
 
 /**

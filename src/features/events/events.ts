@@ -1,6 +1,7 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import { cancelEventOrders, type OwedRefund } from '../checkout/checkout.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
@@ -170,8 +171,9 @@ const updatableColumns = {
   status: 'status',
 } as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 
-export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<void> {
-  await db.transaction(async (tx) => {
+/** Applies an admin's changes. Cancelling the event cancels its orders: the refunds they owe are returned, to send after commit. */
+export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
+  return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ status: EventStatus; startsAt: Date; endsAt: Date | null }>(
       'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for update',
       [eventId],
@@ -187,9 +189,11 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}, `);
     await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
-    if (changes.status === 'cancelled' && current.status !== 'cancelled') await cancelWaitlistAndNotify(tx, eventId);
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
+    if (changes.status !== 'cancelled' || current.status === 'cancelled') return [];
+    await cancelWaitlistAndNotify(tx, eventId);
+    return cancelEventOrders(tx, eventId);
   });
 }
 

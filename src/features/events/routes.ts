@@ -7,7 +7,7 @@ import { sectionAccounting } from '../inventory/availability.js';
 import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
 import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
-export async function eventRoutes(app: Api, { db, guards, queue }: AppContext): Promise<void> {
+export async function eventRoutes(app: Api, { db, guards, queue, checkout }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
@@ -30,14 +30,16 @@ export async function eventRoutes(app: Api, { db, guards, queue }: AppContext): 
     schema: {
       tags: ['events'],
       summary: 'Edit, publish or cancel an event (admin)',
+      description: 'Cancelling an event cancels every confirmed order for it and refunds it in full.',
       security: BearerAuth,
       params: IdParams,
       body: UpdateEventBody,
       response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    await updateEvent(db, request.params.id, request.body);
+    const owed = await updateEvent(db, request.params.id, request.body);
     queue.invalidate(request.params.id);
+    await checkout.settleRefunds(owed);
     return getEvent(db, request.params.id, true) as never;
   });
 

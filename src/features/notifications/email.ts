@@ -98,6 +98,6 @@ export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { su
     case 'waitlist.offer_lapsed':
       return { subject: `Your waitlist offer for ${title} lapsed`, text: `Offer ${p.holdId} was not checked out in time; the tickets went to the next fan.\n` };
     case 'event.cancelled':
-      return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer; they will tell you about refunds.\n` };
+      return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer. Your orders for it are cancelled and refunded in full.\n` };
   }
 }
