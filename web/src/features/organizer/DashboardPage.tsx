@@ -109,7 +109,7 @@ export function DashboardPage({ id }: { id: string }) {
             <Kpi label="In line" text={queue ? String(queue.length) : '—'} />
             <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : '—'} note={`set to ${queueSettings.admitPerMinute}`} />
             <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `at most ${queueSettings.maxActiveShoppers}` : undefined} />
-            <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} />
+            <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} note={queue?.state === 'pre_queue' ? 'at the set rate' : 'at the last minute\'s pace'} />
           </div>
         ) : (
           <p className="muted">No waiting room for this event: buyers go straight to the tickets.</p>
