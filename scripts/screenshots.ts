@@ -32,6 +32,22 @@ async function stageActivity(app: TestApp, eventId: string) {
   return { reserved, ga };
 }
 
+/**
+ * Opens a waiting room on the event once the buyers' shots are taken (they buy directly): 60 people
+ * join, and the shopper cap lets 25 in, so the dashboard shows a line that moves.
+ */
+async function stageQueue(app: TestApp, eventId: string) {
+  const onsale = { startsAt: new Date(Date.now() - 60_000).toISOString(), queue: { enabled: true, admitPerMinute: 600, maxActiveShoppers: 25 } };
+  await app.request('PATCH', `/api/v1/events/${eventId}`, { token: app.adminToken, body: { onsale } });
+  for (const buyer of await app.registerBuyers(60)) await app.request('POST', `/api/v1/events/${eventId}/queue`, { token: buyer.token });
+  for (let i = 0; i < 100; i++) {
+    const { queue } = (await app.request('GET', `/api/v1/events/${eventId}/stats`, { token: app.adminToken })).body;
+    if (queue?.activeShoppers === 25) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the waiting room did not admit its first shoppers');
+}
+
 async function shoot(page: Page, name: string, size: keyof typeof sizes) {
   await page.waitForLoadState('networkidle').catch(() => undefined);
   await page.screenshot({ path: `${outDir}/${name}-${size}.png`, fullPage: true });
@@ -72,11 +88,14 @@ async function main() {
       await page.getByTestId('order-confirmed').waitFor();
       await page.locator('img.qr').nth(1).waitFor();
       await shoot(page, 'tickets', size);
-
+    }
+    await stageQueue(app, eventId);
+    for (const size of Object.keys(sizes) as (keyof typeof sizes)[]) {
       const admin = await browser.newPage(sizes[size]);
       await logIn(admin, 'admin@example.test', 'admin-password');
       await admin.goto(`/organizer/events/${eventId}`);
       await admin.locator('.chart svg').waitFor();
+      await admin.getByTestId('queue-state').waitFor();
       await shoot(admin, 'dashboard', size);
       await admin.goto('/organizer/new');
       await admin.getByLabel('Title', { exact: true }).fill('Opening Night at the Canal');

@@ -66,4 +66,29 @@ describe('an organizer in the browser', () => {
     await expect.poll(() => page.getByTestId('kpi-sold').textContent(), { timeout: 10_000 }).toBe('4');
     await expect.poll(() => page.locator('.chart figcaption').textContent(), { timeout: 10_000 }).toContain('4 tickets');
   });
+
+  it('shows the waiting room live on the dashboard: people in line, admitted per minute, shoppers, and when the line clears', async () => {
+    const event = await e2e.app.createEvent({
+      title: 'Queued Gig',
+      onsale: { startsAt: new Date(Date.now() - 60_000).toISOString(), queue: { enabled: true, admitPerMinute: 600, maxActiveShoppers: 2, stockAware: false } },
+    });
+    const buyers = await e2e.app.registerBuyers(5);
+    for (const buyer of buyers) expect((await e2e.app.request('POST', `/api/v1/events/${event.id}/queue`, { token: buyer.token })).status).toBe(201);
+    const page = await e2e.adminPage();
+    await page.goto(`/organizer/events/${event.id}`);
+    const kpi = (name: string) => () => page.getByTestId(`kpi-${name}`).textContent();
+
+    // two shoppers at most: two are let in, three wait, and at two a minute the line takes about 2 minutes
+    await expect.poll(kpi('shopping-now'), { timeout: 10_000 }).toBe('2');
+    await expect.poll(kpi('in-line'), { timeout: 10_000 }).toBe('3');
+    await expect(kpi('admitted-min')()).resolves.toBe('2');
+    await expect(kpi('line-clears-in')()).resolves.toBe('about 2 minutes');
+    await expect(page.getByTestId('queue-state').textContent()).resolves.toBe('Admitting');
+
+    // a shopper leaves: the next in line is admitted, and the page follows without a reload
+    await e2e.app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: buyers[0]!.token });
+    await expect.poll(kpi('in-line'), { timeout: 10_000 }).toBe('2');
+    await expect.poll(kpi('admitted-min'), { timeout: 10_000 }).toBe('3');
+    await expect(kpi('shopping-now')()).resolves.toBe('2');
+  });
 });

@@ -79,11 +79,12 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect((await app.db.query('select 1 from events where venue_id = $1', [venue.id])).rowCount).toBe(0);
   });
 
-  it('reports sold, held and available per section to admins', async () => {
+  it('reports sold, held and available per section to admins, and no queue for an event without a waiting room', async () => {
     const event = await app.createEvent();
     const buyer = await app.registerBuyer();
     await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 } });
     const stats = await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
     expect(stats.body.sections).toEqual([expect.objectContaining({ capacity: 100, sold: 0, held: 2, available: 98 })]);
+    expect(stats.body.queue).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } fr
 import { notFound } from '../../errors.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
-import { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
+import { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
 export async function eventRoutes(app: Api, { db, guards, queue, checkout }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
@@ -79,14 +79,16 @@ export async function eventRoutes(app: Api, { db, guards, queue, checkout }: App
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
-      summary: 'Sold, held, offered to the waitlist, held back for it, and available per section (admin)',
+      summary: 'Sold, held, offered to the waitlist, held back for it, and available per section; the waiting room\'s figures (admin)',
+      description: '`queue` is null for an event without a waiting room.',
       security: BearerAuth,
       params: IdParams,
-      response: { 200: Type.Object({ sections: Type.Array(SectionAccountingSchema) }), ...errorResponses(400, 401, 403, 404) },
+      response: { 200: EventStatsSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
     if (!(await findEvent(db, request.params.id))) throw notFound('event');
-    return { sections: await sectionAccounting(db, request.params.id) };
+    const [sections, queueFigures] = await Promise.all([sectionAccounting(db, request.params.id), queue.figures(request.params.id)]);
+    return { sections, queue: queueFigures };
   });
 
   app.patch('/events/:id/sections/:sectionId', {

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Currency, MinorUnits, Nullable, StrictObject, Text, Timestamp, TimestampOut, Uuid } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
+import { QueueFiguresSchema } from '../queue/schemas.js';
 import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
 
 const SeatSpec = StrictObject({
@@ -132,6 +133,8 @@ export const SectionAccountingSchema = Type.Object({
   reserved: Type.Integer({ description: 'Units held back for waitlist entries that cannot be served yet' }),
   available: Type.Integer(),
 });
+
+export const EventStatsSchema = Type.Object({ sections: Type.Array(SectionAccountingSchema), queue: Nullable(QueueFiguresSchema) });
 
 export const SeatSchema = Type.Object({
   id: Uuid,

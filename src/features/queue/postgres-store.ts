@@ -60,6 +60,16 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
       return rows[0]!.n;
     },
 
+    async figures(event, nowMs) {
+      // Counting the active rows reads at most maxActiveShoppers index entries, not the line.
+      const { rows } = await db.query<{ issued: number; active: number }>(
+        `select coalesce((select seq_reserved::float8 from queue_state where event_id = $1), 0) as issued,
+                (select count(*)::int from queue_active where event_id = $1 and until > $2) as active`,
+        [event.eventId, new Date(nowMs)],
+      );
+      return rows[0]!;
+    },
+
     async activeUntil(event, seq) {
       const { rows } = await db.query<{ until: Date }>('select until from queue_active where event_id = $1 and seq = $2 and until > now()', [event.eventId, seq]);
       return rows[0]?.until.getTime();

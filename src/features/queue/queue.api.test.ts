@@ -104,6 +104,30 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect((await until(() => status(event.id, tokens[2]!), (r) => r.body.state === 'sold_out')).body).toMatchObject({ state: 'sold_out', etaSeconds: null });
   });
 
+  it('reports the line on the organizer stats: length, admitted in the last minute, active shoppers; a departure lets the next in', async () => {
+    const event = await queued({ maxActiveShoppers: 3, stockAware: false });
+    const people = await app.registerBuyers(6);
+    for (const person of people) expect((await join(event.id, person)).status).toBe(201);
+    const stats = () => app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
+    const settled = (admittedThrough: number) => until(stats, (r) => r.body.queue?.admittedThrough === admittedThrough && r.body.queue?.activeShoppers === 3);
+
+    expect((await settled(3)).body.queue).toEqual({ state: 'on_sale', issued: 6, admittedThrough: 3, length: 3, activeShoppers: 3, admittedPerMinute: 3 });
+    // nobody more gets in while three shop: the figures stay put over several ticks
+    await sleep(300);
+    expect((await stats()).body.queue).toMatchObject({ admittedThrough: 3, length: 3, activeShoppers: 3 });
+
+    expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: people[0]!.token })).status).toBe(204);
+    expect((await settled(4)).body.queue).toEqual({ state: 'on_sale', issued: 6, admittedThrough: 4, length: 2, activeShoppers: 3, admittedPerMinute: 4 });
+    expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: buyers[0]!.token })).status).toBe(403);
+  });
+
+  it('counts the pre-queue as the line before the start, with nobody admitted', async () => {
+    const event = await app.createEvent({ onsale: { startsAt: minutesFromNow(60), queue: { enabled: true, admitPerMinute: 10, preQueueOpensAt: minutesFromNow(-1) } } });
+    for (const person of await app.registerBuyers(2)) expect((await join(event.id, person)).status).toBe(201);
+    const stats = await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
+    expect(stats.body.queue).toEqual({ state: 'pre_queue', issued: 2, admittedThrough: 0, length: 2, activeShoppers: 0, admittedPerMinute: 0 });
+  });
+
   it('answers queue_not_open before the pre-queue opens, and pre_queue (no place yet) before the start', async () => {
     const closed = await app.createEvent({ onsale: { startsAt: minutesFromNow(60), queue: { enabled: true, admitPerMinute: 10, preQueueOpensAt: minutesFromNow(30) } } });
     const refused = await join(closed.id, buyers[0]!);

@@ -11,6 +11,8 @@ import { createPermutation, permutationKeys, type Permutation } from './permutat
 import { createPostgresStore } from './postgres-store.js';
 import { createRedisStore } from './redis-store.js';
 import { onsaleColumns, onsaleFromRow } from './settings.js';
+import type { QueueFigures } from './schemas.js';
+import { readQueueRow, watermarkAt } from './state.js';
 import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 import { createQueueTokens, type QueuePlace } from './tokens.js';
 import { createQueueViews, type QueueView } from './views.js';
@@ -36,6 +38,8 @@ export interface QueueService {
   leave(eventId: string, userId: string): Promise<void>;
   /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
+  /** The line's figures for the organizer's dashboard; null for an event without a waiting room. */
+  figures(eventId: string): Promise<QueueFigures | null>;
   /** A checkout ended the user's shopping: frees the active-shopper place. */
   checkedOut(eventId: string, userId: string): Promise<void>;
   invalidate(eventId: string): void;
@@ -218,6 +222,26 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       const index = view.preQueueSize === null ? Infinity : mapping.indexOfSeq(eventId, view.preQueueSize, place.seq);
       if (index <= view.admittedThrough) throw new AppError('admission_expired', 'Your shopping window has ended; join the queue again.');
       throw new AppError('not_admitted', 'You have not been admitted yet; keep your place in the queue.', { position: Number.isFinite(index) ? index - view.admittedThrough : null });
+    },
+
+    async figures(eventId) {
+      const view = await views.get(eventId);
+      if (!view.exists || !queueOf(view)) return null;
+      const now = Date.now();
+      // Exact rather than this node's cached view: an organizer compares these with the sales.
+      const [row, minuteAgo, { issued, active }] = await Promise.all([
+        readQueueRow(db, eventId),
+        watermarkAt(db, eventId, now - 60_000),
+        store.figures(refOf(view), now),
+      ]);
+      return {
+        state: row.preQueueSize === null ? 'pre_queue' : view.stock,
+        length: Math.max(0, issued - row.admittedThrough),
+        issued,
+        admittedThrough: row.admittedThrough,
+        activeShoppers: active,
+        admittedPerMinute: row.admittedThrough - minuteAgo,
+      };
     },
 
     async checkedOut(eventId, userId) {

@@ -97,6 +97,11 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       return withRebuild(event, () => client.run<number>('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId)], [nowMs]), (n) => n === -1);
     },
 
+    async figures(event, nowMs) {
+      const [issued, active] = await client.run<[number, number]>('queue_figures', [keys.queueMeta(event.eventId), keys.queueActive(event.eventId)], [nowMs]);
+      return { issued, active };
+    },
+
     async activeUntil(event, seq) {
       const [until, givenBeforeRebuild] = (await withRebuild(
         event,

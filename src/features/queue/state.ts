@@ -81,3 +81,15 @@ export async function admissionsAfter(db: Queryable, eventId: string, after: num
   });
   return ranges.filter((r) => r.admittedAt >= admittedSince);
 }
+
+/**
+ * The watermark as it stood at `atMs`: the last tick logged at or before then. Walks the log
+ * backwards from its end, so it reads only the ticks since `atMs` (one per tick at most).
+ */
+export async function watermarkAt(db: Queryable, eventId: string, atMs: number): Promise<number> {
+  const { rows } = await db.query<{ through: number }>(
+    'select through::float8 as through from queue_admissions where event_id = $1 and admitted_at <= $2 order by through desc limit 1',
+    [eventId, new Date(atMs)],
+  );
+  return rows[0]?.through ?? 0;
+}

@@ -142,6 +142,20 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(update).toMatchObject({ admittedThrough: 20, stock: 'sold_out' });
   });
 
+  it('figures: places given and shoppers active now; a shopper who leaves or whose window ended no longer counts; reading creates nothing', async () => {
+    const event = await newEvent({ maxActiveShoppers: 3, shoppingWindowSeconds: 60 });
+    expect(await fx.store.figures(event, Date.now())).toEqual({ issued: 0, active: 0 });
+    if (fx.redis) expect(await fx.redis.redis.keys(`${fx.prefix}q:{${event.eventId}}:*`)).toEqual([]);
+    const users = Array.from({ length: 5 }, () => randomUUID());
+    await joinAll(event, users);
+    const start = Date.now();
+    await runTicks(event, 2, advancer(), start);
+    expect(await fx.store.figures(event, start)).toEqual({ issued: 5, active: 3 });
+    await fx.store.leave(event, users[0]!);
+    expect(await fx.store.figures(event, start)).toEqual({ issued: 5, active: 2 });
+    expect(await fx.store.figures(event, start + 2 * tickMs + event.windowMs)).toEqual({ issued: 5, active: 0 });
+  });
+
   it('the watermark moves by compare-and-set: a stale advancer cannot admit the same places again', async () => {
     const event = await newEvent();
     await joinAll(event, Array.from({ length: 10 }, () => randomUUID()));

@@ -43,6 +43,8 @@ export interface QueueStore {
   /** Freezes the pre-queue if the start has passed; returns the counters. */
   freeze(event: QueueEventRef): Promise<Counters>;
   activeCount(event: QueueEventRef, nowMs: number): Promise<number>;
+  /** Places given and shoppers active now, for the dashboard: read-only, O(1) in the number of people in line. */
+  figures(event: QueueEventRef, nowMs: number): Promise<{ issued: number; active: number }>;
   /** End of the shopping window (ms) of an active shopper, or undefined (not admitted, left, window over). */
   activeUntil(event: QueueEventRef, seq: number): Promise<number | undefined>;
   /**

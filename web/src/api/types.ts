@@ -5,7 +5,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { SessionSchema, UserSchema } from '../../../src/features/auth/routes.js';
 import type { OrderSchema } from '../../../src/features/checkout/routes.js';
-import type { CreateEventBody, EventSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
+import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
 import type { HoldSchema } from '../../../src/features/inventory/routes.js';
 import type { SalesSchema } from '../../../src/features/organizer/routes.js';
 import type { VenueSchema } from '../../../src/features/venues/routes.js';
@@ -43,14 +43,9 @@ export type Venue = Wire<typeof VenueSchema>;
 export type Sales = Wire<typeof SalesSchema>;
 export type NewEvent = Static<typeof CreateEventBody> & { onsale?: Onsale };
 export type EventChanges = Static<typeof UpdateEventBody>;
-export type SectionStats = { sectionId: string; name: string; capacity: number; sold: number; held: number; available: number };
-/** Queue figures for the dashboard, when the queue feature reports them with the stats. */
-export interface QueueStats {
-  length: number;
-  admittedPerMinute: number;
-  activeShoppers: number;
-}
-export type EventStats = { sections: SectionStats[]; queue?: QueueStats };
+/** Stock per section and, for an event with a waiting room, the line's figures (`queue`, else null). */
+export type EventStats = Wire<typeof EventStatsSchema>;
+export type QueueFigures = NonNullable<EventStats['queue']>;
 
 /** Waiting-room contract of issue 3. */
 export type QueueState = 'pre_queue' | 'waiting' | 'admitted' | 'expired' | 'sold_out' | 'paused';

@@ -1,11 +1,15 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
+import type { QueueFigures } from '../../api/types';
 import { formatDate, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link, useLocation } from '../../app/router';
 import { useLive } from '../events/live';
 import { SalesChart } from './SalesChart';
+
+/** The line's figures change with every join and tick, not only with the stock: refreshed this often. */
+const queueRefreshMs = 2000;
 
 /** Organizer's live view of one event: stock per section, the queue, the pace of sales. */
 export function DashboardPage({ id }: { id: string }) {
@@ -19,6 +23,12 @@ export function DashboardPage({ id }: { id: string }) {
     void sales.reload();
   };
   const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh);
+  const queueOn = event.data?.onsale?.queue.enabled === true;
+  useEffect(() => {
+    if (!queueOn) return;
+    const timer = setInterval(() => void stats.reload(), queueRefreshMs);
+    return () => clearInterval(timer);
+  }, [queueOn, stats.reload]);
 
   if (event.error && !event.data) return <Problem error={event.error} />;
   if (!event.data || !stats.data) return <p className="loading" aria-busy="true">Loading the dashboard…</p>;
@@ -27,7 +37,7 @@ export function DashboardPage({ id }: { id: string }) {
   const perMinute = (sales.data?.ticketsLastFiveMinutes ?? 0) / 5;
   const sellOut = totals.available === 0 ? 'Sold out' : perMinute > 0 ? formatWait((totals.available / perMinute) * 60) : 'No recent sales';
   const queue = stats.data.queue;
-  const queueOn = e.onsale?.queue.enabled === true;
+  const queueSettings = e.onsale?.queue;
 
   const setStatus = async (status: 'published' | 'cancelled') => {
     setProblem(undefined);
@@ -90,12 +100,16 @@ export function DashboardPage({ id }: { id: string }) {
       </section>
 
       <section className="panel" aria-labelledby="queue-title">
-        <h2 id="queue-title">Waiting room</h2>
-        {queueOn ? (
+        <div className="panel-head">
+          <h2 id="queue-title">Waiting room</h2>
+          {queueOn && queue && <span className={`badge ${queueBadge[queue.state]}`} data-testid="queue-state">{queueStateLabel[queue.state]}</span>}
+        </div>
+        {queueOn && queueSettings ? (
           <div className="kpis">
             <Kpi label="In line" text={queue ? String(queue.length) : '—'} />
-            <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : `${e.onsale?.queue.admitPerMinute} (set)`} />
-            <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} />
+            <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : '—'} note={`set to ${queueSettings.admitPerMinute}`} />
+            <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `at most ${queueSettings.maxActiveShoppers}` : undefined} />
+            <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} note={queue?.state === 'pre_queue' ? 'at the set rate' : 'at the last minute\'s pace'} />
           </div>
         ) : (
           <p className="muted">No waiting room for this event: buyers go straight to the tickets.</p>
@@ -110,12 +124,28 @@ export function DashboardPage({ id }: { id: string }) {
   );
 }
 
-function Kpi({ label, value, of, text }: { label: string; value?: number; of?: number; text?: string }) {
+const queueStateLabel: Record<QueueFigures['state'], string> = { pre_queue: 'Pre-queue', on_sale: 'Admitting', paused: 'Paused', sold_out: 'Sold out' };
+const queueBadge: Record<QueueFigures['state'], string> = { pre_queue: 'badge-few_left', on_sale: 'badge-on_sale', paused: 'badge-few_left', sold_out: 'badge-sold_out' };
+
+/**
+ * How long until everyone now in line is let in, at the rate measured over the last minute (before
+ * the start, at the set rate). Only an estimate: stock and shopper limits can slow the line down.
+ */
+function lineClearsIn(queue: QueueFigures, setPerMinute: number): string {
+  if (queue.state === 'sold_out') return 'Sold out';
+  if (queue.length === 0) return 'Nobody waiting';
+  if (queue.state === 'paused') return 'Paused';
+  const perMinute = queue.state === 'pre_queue' ? setPerMinute : queue.admittedPerMinute;
+  return perMinute > 0 ? formatWait((queue.length / perMinute) * 60) : 'Not moving';
+}
+
+function Kpi({ label, value, of, text, note }: { label: string; value?: number; of?: number; text?: string; note?: string }) {
   return (
     <div className="kpi">
       <span className="kpi-label">{label}</span>
       <strong className="kpi-value" data-testid={`kpi-${label.toLowerCase().replace(/\W+/g, '-')}`}>{text ?? value}</strong>
       {of !== undefined && value !== undefined && <span className="kpi-of">of {of}</span>}
+      {note && <span className="kpi-of">{note}</span>}
     </div>
   );
 }
