@@ -40,7 +40,8 @@ export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise
 
 /**
  * One event's admission step, run by whichever node holds the event's lease. Rate: a token bucket
- * filled at admitPerMinute, holding at most one tick's worth (so a pause never turns into a burst).
+ * filled at admitPerMinute by the wall clock, holding at most two ticks' worth: a late tick (timers
+ * drift under load) loses no admissions, and a pause never turns into more than one extra tick's burst.
  * Capacity: maxActiveShoppers minus those active. Stock: the cap above minus those active.
  * The watermark moves by compare-and-set, so a stale advancer can neither skip nor repeat a place.
  */
@@ -60,7 +61,7 @@ export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs:
       const { admitPerMinute, maxActiveShoppers } = event.settings;
       const perTick = Math.max(1, (admitPerMinute * tickMs) / 60_000);
       const bucket = buckets.get(event.eventId) ?? { credit: 0, at: now - tickMs };
-      bucket.credit = Math.min(perTick, bucket.credit + (admitPerMinute * (now - bucket.at)) / 60_000);
+      bucket.credit = Math.min(2 * perTick, bucket.credit + (admitPerMinute * (now - bucket.at)) / 60_000);
       bucket.at = now;
       buckets.set(event.eventId, bucket);
 
