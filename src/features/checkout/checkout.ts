@@ -223,12 +223,12 @@ async function ownsOrder(db: Database, userId: string, orderId: string): Promise
 }
 
 /**
- * Voids an order's tickets and puts exactly those units back (lock order: sections, then seats); GA
- * units go to the waitlist first, in this transaction.
+ * Voids an order's tickets and puts exactly those units and seats back (lock order: sections, then
+ * seats); they go to the waitlist first, in this transaction.
  */
 async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
   await tx.query(
-    `select id from sections where id in (select section_id from tickets where order_id = $1 and seat_id is null and status = 'valid')
+    `select id from sections where id in (select section_id from tickets where order_id = $1 and status = 'valid')
       order by id for update`,
     [orderId],
   );
@@ -248,5 +248,5 @@ async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
      update seats set status = 'available' where id in (select id from locked)`,
     [seatIds],
   );
-  await offerReturnedStock(tx, [...gaCounts.keys()]);
+  await offerReturnedStock(tx, [...new Set(voided.rows.map((t) => t.sectionId))]);
 }

@@ -193,10 +193,13 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
   });
 }
 
-/** Serves the event's held-back units again (lock order: the event row, then its sections by id). */
+/**
+ * Serves the event's held-back units again: GA units held back, and the free seats of reserved
+ * sections (lock order: the event row, then its sections by id).
+ */
 async function offerHeldBackStock(tx: Tx, eventId: string): Promise<void> {
   const { rows } = await tx.query<{ id: string }>(
-    `select id from sections where event_id = $1 and kind = 'ga' and reserved_for_waitlist > 0 order by id for update`,
+    `select id from sections where event_id = $1 and (kind = 'seated' or reserved_for_waitlist > 0) order by id for update`,
     [eventId],
   );
   await offerReturnedStock(tx, rows.map((r) => r.id));
