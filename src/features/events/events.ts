@@ -1,6 +1,6 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
-import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import { sectionAvailability, seatsHeldBack, type SectionAvailability } from '../inventory/availability.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
@@ -287,12 +287,16 @@ export async function listEvents(db: Queryable, query: ListEventsQuery) {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
 }
 
+/** The seat map. A free seat the waitlist holds back (docs/waitlist.md) shows as held: nobody can pick it. */
 export async function listSeats(db: Queryable, eventId: string) {
   const { rows } = await db.query(
-    `select id, section_id as "sectionId", row_label as row, number, label, x, y,
-            case when status = 'held' and held_until <= now() then 'available' else status end as status
-       from seats where event_id = $1
-      order by section_id, row_label, number`,
+    `select st.id, st.section_id as "sectionId", st.row_label as row, st.number, st.label, st.x, st.y,
+            case when st.status = 'sold' or (st.status = 'held' and st.held_until > now()) then st.status
+                 when held_back then 'held' else 'available' end as status
+       from seats st
+       join (select s.id, ${seatsHeldBack('s')} as held_back from sections s where s.event_id = $1) sc on sc.id = st.section_id
+      where st.event_id = $1
+      order by st.section_id, st.row_label, st.number`,
     [eventId],
   );
   return rows;
