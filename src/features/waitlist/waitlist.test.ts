@@ -454,6 +454,18 @@ describe.each(backends)('waitlist on %s', (backend) => {
       expect(await accounting(event.id)).toMatchObject({ reserved: 0, offered: 2, available: 0 });
     });
 
+    it('the rebalance pass offers free seats a waiting entry fits (as an out-of-band change leaves them)', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([2], 2);
+      await join(event, fans[0]!.token, { sectionId, quantity: 2 });
+      // Written by hand: the hold ended and its seats came free, but no offer was made.
+      await app.db.query(`update holds set status = 'released', ended_at = now() where id = $1`, [holds[0]]);
+      await app.db.query(`update seats set status = 'available', hold_id = null, held_until = null where event_id = $1`, [event.id]);
+      expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 0, reserved: 2, available: 0 });
+      expect(await app.server.context.waitlist.rebalance()).toBeGreaterThanOrEqual(1);
+      expect((await offerOf(event, fans[0]!)).labels).toEqual(['A1', 'A2']);
+      expect(await accounting(event.id)).toMatchObject({ offered: 2, reserved: 0, available: 0 });
+    });
+
     it('serves a whole-event entry from a reserved section, never splitting it across sections', async () => {
       const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 1 }, { name: 'Stalls', price: 3000, rows: [{ label: 'A', seats: 2 }] }] });
       const [floor, stalls] = event.sections.map((s: { id: string }) => s.id);
