@@ -79,7 +79,7 @@ export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { su
     case 'waitlist.offer_made':
       return {
         subject: `Tickets for you: ${title}`,
-        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
+        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}${p.seats ? `, seats ${(p.seats as string[]).join(', ')}` : ''}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
       };
     case 'waitlist.offer_expiring':
       return { subject: `Your waitlist offer for ${title} lapses soon`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go to the next fan.\n` };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { sectionAccounting } from '../inventory/availability.js';
+import { renderEmail } from '../notifications/email.js';
 
 const card = { payment: { cardNumber: '4242424242424242' } };
 
@@ -386,8 +387,9 @@ describe.each(backends)('waitlist on %s', (backend) => {
       await app.server.context.holds.sweepLapsed();
       expect((await offerOf(event, fans[0]!)).seatIds).toEqual([...seats].sort());
       expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 3, reserved: 0, available: 0 });
-      const made = await app.db.query<{ seats: string[] }>(`select payload->'seats' as seats from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
-      expect(made.rows.map((r) => [...r.seats].sort())).toEqual([['A1', 'A2', 'A3']]);
+      const made = await app.db.query<{ payload: Record<string, any> }>(`select payload from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
+      expect(made.rows.map((r) => r.payload.seats)).toEqual([['A1', 'A2', 'A3']]);
+      expect(renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Stalls night', payload: made.rows[0]!.payload }).text).toContain('seats A1, A2, A3');
     });
 
     it('offers the seats of a cancelled order', async () => {
