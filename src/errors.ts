@@ -32,7 +32,6 @@ export const errorCatalogue = {
   invalid_capacity: 409,
   tickets_available: 409,
   already_waitlisted: 409,
-  waitlist_unavailable: 409,
   offer_not_active: 409,
   delivery_not_parked: 409,
   hold_expired: 410,

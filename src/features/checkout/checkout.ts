@@ -226,7 +226,7 @@ async function ownsOrder(db: Database, userId: string, orderId: string): Promise
   return (await db.query('select 1 from orders where id = $1 and user_id = $2', [orderId, userId])).rowCount > 0;
 }
 
-interface CancellableOrder {
+export interface CancellableOrder {
   id: string;
   userId: string;
   eventId: string;
@@ -247,7 +247,7 @@ export interface OwedRefund {
  * (the waitlist first), the buyer told, and each payment marked for refund (`refunding`, which the
  * reconciler retries until sent) or, if it was never captured, voided. Returns what is owed.
  */
-async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<OwedRefund[]> {
+export async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<OwedRefund[]> {
   if (orders.length === 0) return [];
   for (const order of orders) await returnOrderStock(tx, order.id);
   const ids = orders.map((o) => o.id);
@@ -269,25 +269,26 @@ async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<O
 }
 
 /**
- * An event is cancelled: every confirmed order is cancelled and refunded in full, in the caller's
- * transaction (which holds the event row). Returns the refunds to send after it commits.
+ * For an event being cancelled: locks its confirmed orders, then all of its sections (lock order:
+ * orders, sections, then seats and waitlist entries), and returns the orders for `cancelLockedOrders`.
  */
-export async function cancelEventOrders(tx: Tx, eventId: string): Promise<OwedRefund[]> {
+export async function lockEventOrders(tx: Tx, eventId: string): Promise<CancellableOrder[]> {
   const { rows } = await tx.query<CancellableOrder>(
     `select id, user_id as "userId", event_id as "eventId", total, currency
        from orders where event_id = $1 and status = 'confirmed' order by id for update`,
     [eventId],
   );
-  return cancelLockedOrders(tx, rows);
+  await tx.query('select 1 from sections where event_id = $1 order by id for update', [eventId]);
+  return rows;
 }
 
 /**
- * Voids an order's tickets and puts exactly those units back (lock order: sections, then seats); GA
- * units go to the waitlist first, in this transaction.
+ * Voids an order's tickets and puts exactly those units and seats back (lock order: sections, then
+ * seats); they go to the waitlist first, in this transaction.
  */
 async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
   await tx.query(
-    `select id from sections where id in (select section_id from tickets where order_id = $1 and seat_id is null and status = 'valid')
+    `select id from sections where id in (select section_id from tickets where order_id = $1 and status = 'valid')
       order by id for update`,
     [orderId],
   );
@@ -307,5 +308,5 @@ async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
      update seats set status = 'available' where id in (select id from locked)`,
     [seatIds],
   );
-  await offerReturnedStock(tx, [...gaCounts.keys()]);
+  await offerReturnedStock(tx, [...new Set(voided.rows.map((t) => t.sectionId))]);
 }

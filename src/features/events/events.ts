@@ -1,7 +1,7 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
-import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
-import { cancelEventOrders, type OwedRefund } from '../checkout/checkout.js';
+import { sectionAvailability, seatsHeldBack, type SectionAvailability } from '../inventory/availability.js';
+import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkout/checkout.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
@@ -192,15 +192,20 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
     if (changes.status !== 'cancelled' || current.status === 'cancelled') return [];
+    // Cancelled: every order is refunded. Orders and sections are locked before the waitlist's entries.
+    const orders = await lockEventOrders(tx, eventId);
     await cancelWaitlistAndNotify(tx, eventId);
-    return cancelEventOrders(tx, eventId);
+    return cancelLockedOrders(tx, orders);
   });
 }
 
-/** Serves the event's held-back units again (lock order: the event row, then its sections by id). */
+/**
+ * Serves the event's held-back units again: GA units held back, and the free seats of reserved
+ * sections (lock order: the event row, then its sections by id).
+ */
 async function offerHeldBackStock(tx: Tx, eventId: string): Promise<void> {
   const { rows } = await tx.query<{ id: string }>(
-    `select id from sections where event_id = $1 and kind = 'ga' and reserved_for_waitlist > 0 order by id for update`,
+    `select id from sections where event_id = $1 and (kind = 'seated' or reserved_for_waitlist > 0) order by id for update`,
     [eventId],
   );
   await offerReturnedStock(tx, rows.map((r) => r.id));
@@ -288,12 +293,16 @@ export async function listEvents(db: Queryable, query: ListEventsQuery) {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
 }
 
+/** The seat map. A free seat the waitlist holds back (docs/waitlist.md) shows as held: nobody can pick it. */
 export async function listSeats(db: Queryable, eventId: string) {
   const { rows } = await db.query(
-    `select id, section_id as "sectionId", row_label as row, number, label, x, y,
-            case when status = 'held' and held_until <= now() then 'available' else status end as status
-       from seats where event_id = $1
-      order by section_id, row_label, number`,
+    `select st.id, st.section_id as "sectionId", st.row_label as row, st.number, st.label, st.x, st.y,
+            case when st.status = 'sold' or (st.status = 'held' and st.held_until > now()) then st.status
+                 when held_back then 'held' else 'available' end as status
+       from seats st
+       join (select s.id, ${seatsHeldBack('s')} as held_back from sections s where s.event_id = $1) sc on sc.id = st.section_id
+      where st.event_id = $1
+      order by st.section_id, st.row_label, st.number`,
     [eventId],
   );
   return rows;

@@ -11,16 +11,40 @@ export interface SectionAvailability {
 }
 
 /**
+ * True while a waiting waitlist entry could be served by reserved section `s` (an entry for it, or a
+ * whole-event entry, that the section's seats could ever satisfy): every free seat of the section is
+ * then held back for the waitlist, and general sale treats it as sold out (docs/waitlist.md). Only a
+ * join makes it true, and a join takes the section lock FOR UPDATE, so a reader holding the section
+ * lock (shared or not) cannot miss an entry that would hold its seats back.
+ */
+export const seatsHeldBack = (s: string) => `exists (
+  select 1 from waitlist_entries w
+   where w.event_id = ${s}.event_id and w.status = 'waiting' and (w.section_id = ${s}.id or w.section_id is null)
+     and w.quantity <= ${s}.capacity)`;
+
+/** Free seats of reserved section `s`: never held, or held by a hold past its expiry. */
+const freeSeats = `(select count(*) from seats
+   where section_id = s.id and (status = 'available' or (status = 'held' and held_until <= now())))`;
+
+/**
  * Units on sale now in section `s`. A hold past its expiry is worth nothing even before the sweeper
  * has returned it, so its units count as available (invariant 3): for GA, the stock counter plus
- * lapsed holds; for reserved seating, free seats plus seats whose hold has lapsed.
+ * lapsed holds; for reserved seating, free seats plus seats whose hold has lapsed, unless the
+ * waitlist holds them back.
  */
 const availableNow = `
   case when s.kind = 'ga' then s.available + coalesce((
          select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
           where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)
-       else (select count(*) from seats
-              where section_id = s.id and (status = 'available' or (status = 'held' and held_until <= now())))
+       when ${seatsHeldBack('s')} then 0
+       else ${freeSeats}
+  end::int`;
+
+/** Units held back for the waitlist: the GA counter, or every free seat of a reserved section a waiting entry could use. */
+const reservedNow = `
+  case when s.kind = 'ga' then s.reserved_for_waitlist
+       when ${seatsHeldBack('s')} then ${freeSeats}
+       else 0
   end::int`;
 
 export async function sectionAvailability(db: Queryable, eventIds: readonly string[]): Promise<SectionAvailability[]> {
@@ -43,7 +67,7 @@ export interface SectionAccounting {
   held: number;
   /** Live waitlist offers (holds made to a waitlist entry). */
   offered: number;
-  /** GA units held back for waiting entries that cannot be served yet (docs/waitlist.md). */
+  /** Units held back for waiting entries that cannot be served yet (docs/waitlist.md). */
   reserved: number;
   available: number;
 }
@@ -70,7 +94,7 @@ export async function sectionAccounting(db: Queryable, eventId: string): Promise
             (select count(*) from tickets t where t.section_id = s.id and t.status = 'valid')::int as sold,
             ${liveHeldUnits(false)} as held,
             ${liveHeldUnits(true)} as offered,
-            s.reserved_for_waitlist as reserved,
+            ${reservedNow} as reserved,
             ${availableNow} as available
        from sections s
       where s.event_id = $1

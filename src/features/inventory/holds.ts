@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { Metrics } from '../ops/metrics.js';
 import { KeyedBatcher } from './batcher.js';
+import { seatsHeldBack } from './availability.js';
 import { pickBestSeats, type PickerSeat } from './seat-picker.js';
 import { endHolds, lockStockSectionsOf } from './stock.js';
 
@@ -149,6 +150,8 @@ interface LockedSection {
   kind: 'ga' | 'seated';
   available: number | null;
   price: number;
+  /** Reserved seating only: the waitlist holds every free seat back (`seatsHeldBack`). */
+  heldBack: boolean;
 }
 
 /** GA stock: a counter. Lapsed holds are reclaimed (skipping any a checkout is busy with) only when short. */
@@ -178,12 +181,15 @@ async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<
   };
 }
 
+const noStock: SectionStock = { take: () => undefined, giveBack: () => undefined };
+
 /**
  * Reserved-seating stock for "best available" picks. With the section locked FOR UPDATE no other hold
  * can take its seats; seats whose hold lapsed are locked too, so a checkout finishing one of them is
- * waited for and seen.
+ * waited for and seen. While the waitlist holds the section's free seats back, there is none.
  */
 async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock> {
+  if (section.heldBack) return noStock;
   await tx.query(`select 1 from seats where section_id = $1 and status = 'held' and held_until <= now() order by id for update`, [section.id]);
   const { rows: seats } = await tx.query<PickerSeat & { label: string }>(
     `select id, row_label as row, number, label, x, y, (status = 'available' or (status = 'held' and held_until <= now())) as free
@@ -243,7 +249,7 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
  */
 async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
   const { rows } = await tx.query<LockedSection & Terms>(
-    `select s.id, s.kind, s.available, s.price, ${termsColumns}
+    `select s.id, s.kind, s.available, s.price, s.kind = 'seated' and ${seatsHeldBack('s')} as "heldBack", ${termsColumns}
        from sections s join events e on e.id = s.event_id where s.id = $1 for update of s`,
     [sectionId],
   );
@@ -310,11 +316,12 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
     const knownIds = new Set(known.map((s) => s.id));
     return { kind: 'refused', error: new AppError('not_found', 'Some seats do not exist in this event.', { seatIds: seatIds.filter((id) => !knownIds.has(id)) }) };
   }
-  // Shared section locks: named-seat holds run side by side, but not during a best-available pick.
+  // Shared section locks: named-seat holds run side by side, but not during a best-available pick,
+  // a return to the waitlist or a join (so the waitlist check below cannot miss a waiting entry).
   await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for share', [[...new Set(known.map((s) => s.sectionId))]]);
   const { rows: seats } = await tx.query<{ id: string; sectionId: string; label: string; price: number; free: boolean }>(
     `select st.id, st.section_id as "sectionId", st.label, sc.price,
-            (st.status = 'available' or (st.status = 'held' and st.held_until <= now())) as free
+            (st.status = 'available' or (st.status = 'held' and st.held_until <= now())) and not ${seatsHeldBack('sc')} as free
        from seats st join sections sc on sc.id = st.section_id
       where st.id = any($1::uuid[]) order by st.id for update of st`,
     [seatIds],

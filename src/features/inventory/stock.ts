@@ -3,17 +3,23 @@ import { afterHoldsEnded } from '../waitlist/offers.js';
 
 /*
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
- *   sections (sorted by id) -> holds -> seats (sorted by id) -> waitlist entries (by join order) -> event_buyers.
+ *   [event row ->] [orders (sorted by id) ->] sections (sorted by id) -> holds -> seats (sorted by id)
+ *   -> waitlist entries (by join order) -> event_buyers.
+ * (Only cancellations lock orders, and only an event's status change locks its row.)
  * A transaction that already holds a section lock only ever takes hold locks with SKIP LOCKED.
  * Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so transactions
  * serving different sections of one event queue on a shared whole-event entry instead of deadlocking.
  */
 
-/** Locks the GA sections that these holds took stock from, in id order. */
+/**
+ * Locks every section these holds took stock from (GA units or seats), in id order: their return
+ * goes to the waitlist, which needs the section exclusively. Named-seat holds take their sections
+ * FOR SHARE, also first, so they queue behind a return instead of deadlocking with it.
+ */
 export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): Promise<void> {
   await tx.query(
     `select id from sections
-      where id in (select section_id from hold_items where hold_id = any($1::uuid[]) and seat_id is null)
+      where id in (select section_id from hold_items where hold_id = any($1::uuid[]))
       order by id for update`,
     [holdIds],
   );
@@ -22,7 +28,7 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
 export type EndedHoldStatus = 'released' | 'expired';
 
 /**
- * Ends active holds and puts their stock back, in the caller's transaction: GA units go to the
+ * Ends active holds and puts their stock back, in the caller's transaction: units and seats go to the
  * waitlist first (`afterHoldsEnded` offers them before anything else can take them). The conditional
  * status change is what makes a return happen once: of two concurrent releases (or a release and the
  * sweeper) only one sees the hold active. With `onlyLapsed`, holds not yet past expiry are left alone.

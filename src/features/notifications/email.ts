@@ -62,6 +62,8 @@ interface EmailPayload {
   expiresAt?: string;
   refund?: { amount: number; currency: string };
   tickets?: { code: string; sectionName: string; seatLabel: string | null }[];
+  /** Seat labels of a reserved-seating offer. */
+  seats?: string[];
 }
 
 export interface RenderInput {
@@ -91,7 +93,7 @@ export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { su
     case 'waitlist.offer_made':
       return {
         subject: `Tickets for you: ${title}`,
-        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
+        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}${p.seats ? `, seats ${p.seats.join(', ')}` : ''}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
       };
     case 'waitlist.offer_expiring':
       return { subject: `Your waitlist offer for ${title} lapses soon`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go to the next fan.\n` };

@@ -78,6 +78,89 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     expect(told.rowCount).toBe(capacity);
   });
 
+  it('100 seats returned concurrently (cancellations, releases, sweeps) against 100 entries are each offered once, never on general sale, with exact accounting throughout', async () => {
+    const capacity = 100;
+    const rows = 'ABCDEFGHIJ'.split('').map((label) => ({ label, seats: 10 }));
+    const event = await app.createEvent({ maxTicketsPerOrder: 1, sections: [{ name: 'Stalls', price: 3000, rows }] });
+    const sectionId = event.sections[0].id as string;
+    const [holders, waiters, public_] = [await app.registerBuyers(capacity), await app.registerBuyers(capacity), await app.registerBuyers(20)];
+
+    const holds = await Promise.all(holders.map((b) => app.fetch('POST', '/api/v1/holds', { token: b.token, body: { eventId: event.id, sectionId, quantity: 1 } })));
+    expect(holds.every((h) => h.status === 201)).toBe(true);
+    const seatIds: string[] = holds.map((h) => h.body.items[0].seatId);
+    expect(new Set(seatIds).size).toBe(capacity);
+    // 40 orders to cancel, 40 holds to release, 20 holds to lapse and be swept.
+    const orders = await Promise.all(holders.slice(0, 40).map((b, i) => app.fetch('POST', `/api/v1/holds/${holds[i]!.body.id}/checkout`, { token: b.token, body: card })));
+    expect(orders.every((o) => o.status === 201)).toBe(true);
+    for (const waiter of waiters) {
+      expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: waiter.token, body: { sectionId, quantity: 1 } })).status).toBe(201);
+    }
+    const lapsing = holds.slice(80).map((h) => h.body.id as string);
+    await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = any($1::uuid[])`, [lapsing]);
+    await app.db.query(`update seats set held_until = now() - interval '1 second' where hold_id = any($1::uuid[])`, [lapsing]);
+
+    let racing = true;
+    const samples: { sold: number; held: number; offered: number; reserved: number; available: number }[] = [];
+    const sampler = (async () => {
+      while (racing) {
+        samples.push((await sectionAccounting(app.db, event.id))[0]!);
+        await sleep(2);
+      }
+    })();
+    const attempts: { status: number; code: string }[] = [];
+    const generalSale = Promise.all(public_.map(async (buyer, b) => {
+      for (let i = 0; i < 5; i++) {
+        // Best available and named seats (the returned ones among them), alternately.
+        const body = (b + i) % 2 === 0 ? { eventId: event.id, sectionId } : { eventId: event.id, seatIds: [seatIds[(b * 5 + i) % capacity]] };
+        const reply = await app.fetch('POST', '/api/v1/holds', { token: buyer.token, body: 'sectionId' in body ? { ...body, quantity: 1 } : body });
+        attempts.push({ status: reply.status, code: reply.body.error?.code });
+      }
+    }));
+    const sweeps = Promise.all([0, 5, 10, 20].map(async (delay) => {
+      await sleep(delay);
+      return app.server.context.holds.sweepLapsed();
+    }));
+    const returns = await Promise.all([
+      ...holders.slice(0, 40).map((b, i) => app.fetch('POST', `/api/v1/orders/${orders[i]!.body.id}/cancel`, { token: b.token })),
+      ...holders.slice(40, 80).map((b, i) => app.fetch('DELETE', `/api/v1/holds/${holds[40 + i]!.body.id}`, { token: b.token })),
+    ]);
+    expect((await sweeps).reduce((a, b) => a + b, 0)).toBe(20);
+    await generalSale;
+    racing = false;
+    await sampler;
+
+    expect(returns.map((r) => r.status).sort()).toEqual([...Array(40).fill(200), ...Array(40).fill(204)]);
+    expect(attempts).toHaveLength(100);
+    for (const attempt of attempts) expect(attempt).toEqual({ status: 409, code: expect.stringMatching(/^(sold_out|seats_unavailable)$/) });
+    expect(samples.length).toBeGreaterThan(5);
+    for (const sample of samples) {
+      expect(identity(sample)).toBe(capacity);
+      expect(sample.available).toBe(0);
+    }
+    expect((await sectionAccounting(app.db, event.id))[0]).toMatchObject({ capacity, sold: 0, held: 0, offered: capacity, reserved: 0, available: 0 });
+
+    // Every seat is held by exactly one live offer, every entry has exactly one offer of one seat.
+    const offers = await app.db.query<{ holdId: string; entryId: string; userId: string; entryUser: string; entryStatus: string; seatId: string; seatHold: string; seatStatus: string }>(
+      `select h.id as "holdId", h.waitlist_entry_id as "entryId", h.user_id as "userId", w.user_id as "entryUser", w.status as "entryStatus",
+              i.seat_id as "seatId", st.hold_id as "seatHold", st.status as "seatStatus"
+         from holds h join hold_items i on i.hold_id = h.id join waitlist_entries w on w.id = h.waitlist_entry_id join seats st on st.id = i.seat_id
+        where h.event_id = $1 and h.status = 'active'`,
+      [event.id],
+    );
+    expect(offers.rowCount).toBe(capacity);
+    expect(new Set(offers.rows.map((o) => o.seatId))).toEqual(new Set(seatIds));
+    expect(new Set(offers.rows.map((o) => o.entryId)).size).toBe(capacity);
+    expect(offers.rows.every((o) => o.seatHold === o.holdId && o.seatStatus === 'held' && o.userId === o.entryUser && o.entryStatus === 'offered')).toBe(true);
+    expect(new Set(offers.rows.map((o) => o.userId))).toEqual(new Set(waiters.map((w) => w.userId)));
+    const doubly = await app.db.query(
+      `select i.seat_id from hold_items i join holds h on h.id = i.hold_id where h.event_id = $1 and h.status = 'active' group by i.seat_id having count(*) > 1`,
+      [event.id],
+    );
+    expect(doubly.rowCount).toBe(0);
+    const told = await app.db.query(`select distinct user_id from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
+    expect(told.rowCount).toBe(capacity);
+  });
+
   it('concurrent releases in two sections serve section and whole-event entries once each, without deadlock', async () => {
     const event = await app.createEvent({ maxTicketsPerOrder: 1, sections: [{ name: 'A', price: 1000, capacity: 40 }, { name: 'B', price: 2000, capacity: 40 }] });
     const sectionIds: string[] = event.sections.map((s: { id: string }) => s.id);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { sectionAccounting } from '../inventory/availability.js';
+import { renderEmail } from '../notifications/email.js';
 
 const card = { payment: { cardNumber: '4242424242424242' } };
 
@@ -21,12 +22,15 @@ describe.each(backends)('waitlist on %s', (backend) => {
   const join = (event: { id: string }, token: string, body: unknown) => app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token, body });
   const entry = (event: { id: string }, token: string) => app.request('GET', `/api/v1/events/${event.id}/waitlist`, { token });
   const accounting = async (eventId: string) => (await sectionAccounting(app.db, eventId))[0]!;
-  const expireHolds = (holdIds: string[]) => app.db.query(`update holds set expires_at = now() - interval '1 second' where id = any($1::uuid[])`, [holdIds]);
+  /** Moves holds past their expiry (and their seats, which copy it). */
+  const expireHolds = async (holdIds: string[]) => {
+    await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = any($1::uuid[])`, [holdIds]);
+    await app.db.query(`update seats set held_until = now() - interval '1 second' where hold_id = any($1::uuid[])`, [holdIds]);
+  };
 
-  /** A published GA event of `capacity` tickets, all held by `holder` (one hold per `split` tickets). */
-  async function soldOutEvent(capacity: number, split = capacity, overrides: Record<string, unknown> = {}) {
-    const event = await app.createEvent({ maxTicketsPerOrder: 20, sections: [{ name: 'Floor', price: 1000, capacity }], ...overrides });
-    const sectionId = event.sections[0].id as string;
+  /** Holds all `capacity` tickets of the event's first section for `holder`, one hold per `split` tickets. */
+  async function holdAll<E extends { id: string; sections: { id: string }[] }>(event: E, capacity: number, split: number) {
+    const sectionId = event.sections[0]!.id;
     const holds: string[] = [];
     for (let left = capacity; left > 0; left -= split) {
       const reply = await hold(holder.token, { eventId: event.id, sectionId, quantity: Math.min(split, left) });
@@ -34,6 +38,18 @@ describe.each(backends)('waitlist on %s', (backend) => {
       holds.push(reply.body.id);
     }
     return { event, sectionId, holds };
+  }
+
+  /** A published GA event of `capacity` tickets, all held by `holder` (one hold per `split` tickets). */
+  async function soldOutEvent(capacity: number, split = capacity, overrides: Record<string, unknown> = {}) {
+    return holdAll(await app.createEvent({ maxTicketsPerOrder: 20, sections: [{ name: 'Floor', price: 1000, capacity }], ...overrides }), capacity, split);
+  }
+
+  /** A published reserved-seating event (rows A, B, ... of `rows[i]` seats), every seat held by `holder`. */
+  async function soldOutSeatedEvent(rows: number[], split: number, overrides: Record<string, unknown> = {}) {
+    const section = { name: 'Stalls', price: 3000, rows: rows.map((seats, i) => ({ label: String.fromCharCode(65 + i), seats })) };
+    const event = await app.createEvent({ maxTicketsPerOrder: 20, sections: [section], ...overrides });
+    return holdAll(event, rows.reduce((a, b) => a + b, 0), split);
   }
 
   it('lets fans join only a sold-out section, one entry each, in join order', async () => {
@@ -78,7 +94,7 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect((await join(event, token, { sectionId: '00000000-0000-4000-8000-000000000000', quantity: 1 })).status).toBe(404);
     expect((await join({ id: '00000000-0000-4000-8000-000000000000' }, token, { quantity: 1 })).status).toBe(404);
     expect((await join(event, token, { sectionId, quantity: 1, extra: true })).status).toBe(400);
-    expect((await join(seated, token, { sectionId: seated.sections[0].id, quantity: 1 })).body.error.code).toBe('waitlist_unavailable');
+    expect((await join(seated, token, { sectionId: seated.sections[0].id, quantity: 1 })).body.error).toMatchObject({ code: 'tickets_available', details: { available: 2 } });
     expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { body: { quantity: 1 } })).status).toBe(401);
     expect((await app.request('POST', '/api/v1/waitlist/offers/not-a-uuid/decline', { token })).status).toBe(400);
     expect((await app.db.query('select 1 from waitlist_entries where event_id = $1', [event.id])).rowCount).toBe(0);
@@ -306,5 +322,168 @@ describe.each(backends)('waitlist on %s', (backend) => {
     const offered = (await entry(event, fans[0]!.token)).body;
     expect(offered.status).toBe('offered');
     expect((await app.request('GET', `/api/v1/holds/${offered.offer.holdId}`, { token: fans[0]!.token })).body.total).toBe(4000);
+  });
+  describe('reserved seating', () => {
+    /** The open offer of `buyer`'s entry, with the seats its hold has. */
+    async function offerOf(event: { id: string }, buyer: Buyer) {
+      const current = (await entry(event, buyer.token)).body;
+      expect(current.status).toBe('offered');
+      const offerHold = (await app.request('GET', `/api/v1/holds/${current.offer.holdId}`, { token: buyer.token })).body;
+      const items: { seatId: string; label: string }[] = offerHold.items;
+      return { holdId: current.offer.holdId as string, hold: offerHold, seatIds: items.map((i) => i.seatId).sort(), labels: items.map((i) => i.label).sort() };
+    }
+    const seatMap = async (eventId: string) => (await app.request('GET', `/api/v1/events/${eventId}/seats`)).body as { id: string; label: string; status: string }[];
+    const freeSeatIds = async (eventId: string) => {
+      const { rows } = await app.db.query<{ id: string }>(`select id from seats where event_id = $1 and status = 'available' order by id`, [eventId]);
+      return rows.map((r) => r.id);
+    };
+
+    it('offers released seats side by side to the first entry, and holds the rest back from general sale', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([4, 4], 4);
+      expect((await join(event, fans[0]!.token, { sectionId, quantity: 2 })).status).toBe(201);
+      expect((await join(event, fans[1]!.token, { sectionId, quantity: 4 })).status).toBe(201);
+      expect((await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token })).status).toBe(204);
+
+      const offer = await offerOf(event, fans[0]!);
+      expect(offer.hold).toMatchObject({ status: 'active', total: 6000 });
+      const [first, second] = offer.labels.map((label) => ({ row: label[0], number: Number(label.slice(1)) }));
+      expect(first!.row).toBe(second!.row);
+      expect(Math.abs(first!.number - second!.number)).toBe(1);
+      expect(await accounting(event.id)).toMatchObject({ capacity: 8, sold: 0, held: 4, offered: 2, reserved: 2, available: 0 });
+
+      // The 2 seats left wait for the 4-ticket entry: not on sale, by name or best available.
+      const heldBack = await freeSeatIds(event.id);
+      expect(heldBack).toHaveLength(2);
+      const named = await hold(fans[2]!.token, { eventId: event.id, seatIds: heldBack });
+      expect(named.status).toBe(409);
+      expect(named.body.error.code).toBe('seats_unavailable');
+      expect([...named.body.error.details.seatIds].sort()).toEqual(heldBack);
+      expect((await hold(fans[2]!.token, { eventId: event.id, sectionId, quantity: 1 })).body.error.code).toBe('sold_out');
+      expect((await app.request('GET', `/api/v1/events/${event.id}`)).body.sections[0].available).toBe(0);
+      expect((await seatMap(event.id)).every((seat) => seat.status === 'held')).toBe(true);
+
+      const order = await app.request('POST', `/api/v1/holds/${offer.holdId}/checkout`, { token: fans[0]!.token, body: card });
+      expect(order.status).toBe(201);
+      expect(order.body.tickets.map((t: { seatId: string }) => t.seatId).sort()).toEqual(offer.seatIds);
+      expect((await entry(event, fans[0]!.token)).body.status).toBe('converted');
+      expect(await accounting(event.id)).toMatchObject({ sold: 2, held: 4, offered: 0, reserved: 2, available: 0 });
+
+      // Nobody left who could use them: the seats go on sale.
+      expect((await app.request('DELETE', `/api/v1/events/${event.id}/waitlist`, { token: fans[1]!.token })).status).toBe(204);
+      expect(await accounting(event.id)).toMatchObject({ sold: 2, held: 4, offered: 0, reserved: 0, available: 2 });
+      expect((await hold(fans[2]!.token, { eventId: event.id, seatIds: heldBack })).status).toBe(201);
+    });
+
+    it('holds lapsed seats back for the waitlist and offers them when the sweeper ends the hold', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([3], 3);
+      expect((await join(event, fans[0]!.token, { sectionId, quantity: 3 })).status).toBe(201);
+      await expireHolds(holds);
+      // Lapsed but not swept: worth nothing to the holder, and not for sale either.
+      expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 0, reserved: 3, available: 0 });
+      expect((await hold(fans[1]!.token, { eventId: event.id, sectionId, quantity: 1 })).body.error.code).toBe('sold_out');
+      const seats = (await seatMap(event.id)).map((seat) => seat.id);
+      expect((await hold(fans[1]!.token, { eventId: event.id, seatIds: seats.slice(0, 1) })).body.error.code).toBe('seats_unavailable');
+
+      await app.server.context.holds.sweepLapsed();
+      expect((await offerOf(event, fans[0]!)).seatIds).toEqual([...seats].sort());
+      expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 3, reserved: 0, available: 0 });
+      const made = await app.db.query<{ payload: Record<string, any> }>(`select payload from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
+      expect(made.rows.map((r) => r.payload.seats)).toEqual([['A1', 'A2', 'A3']]);
+      expect(renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Stalls night', payload: made.rows[0]!.payload }).text).toContain('seats A1, A2, A3');
+    });
+
+    it('offers the seats of a cancelled order', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([2, 2], 2);
+      const order = await app.request('POST', `/api/v1/holds/${holds[0]}/checkout`, { token: holder.token, body: card });
+      expect(order.status).toBe(201);
+      expect((await join(event, fans[0]!.token, { sectionId, quantity: 2 })).status).toBe(201);
+      expect((await app.request('POST', `/api/v1/orders/${order.body.id}/cancel`, { token: holder.token })).status).toBe(200);
+      expect((await offerOf(event, fans[0]!)).seatIds).toEqual(order.body.tickets.map((t: { seatId: string }) => t.seatId).sort());
+      expect(await accounting(event.id)).toMatchObject({ sold: 0, held: 2, offered: 2, reserved: 0, available: 0 });
+    });
+
+    it('passes declined and lapsed seat offers to the next entry, and the seats to general sale when nobody is left', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([2], 2, { offerTtlSeconds: 30 });
+      for (const fan of fans.slice(0, 3)) expect((await join(event, fan.token, { sectionId, quantity: 2 })).status).toBe(201);
+      await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+      const first = await offerOf(event, fans[0]!);
+      expect((await app.request('POST', `/api/v1/waitlist/offers/${first.holdId}/decline`, { token: fans[0]!.token })).status).toBe(204);
+      expect((await entry(event, fans[0]!.token)).body.status).toBe('declined');
+
+      const second = await offerOf(event, fans[1]!);
+      expect(second.seatIds).toEqual(first.seatIds);
+      await expireHolds([second.holdId]);
+      await app.server.context.holds.sweepLapsed();
+      expect((await entry(event, fans[1]!.token)).body.status).toBe('lapsed');
+      expect((await offerOf(event, fans[2]!)).seatIds).toEqual(first.seatIds);
+      expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 2, reserved: 0, available: 0 });
+
+      expect((await app.request('DELETE', `/api/v1/events/${event.id}/waitlist`, { token: fans[2]!.token })).status).toBe(204);
+      expect(await accounting(event.id)).toMatchObject({ offered: 0, reserved: 0, available: 2 });
+      expect((await hold(fans[3]!.token, { eventId: event.id, seatIds: first.seatIds })).status).toBe(201);
+    });
+
+    it('strict_order holds seats back for the head entry; fill gives them to a smaller entry behind it', async () => {
+      for (const policy of ['strict_order', 'fill'] as const) {
+        const { event, sectionId, holds } = await soldOutSeatedEvent([3, 3], 2, { waitlistPolicy: policy });
+        await join(event, fans[0]!.token, { sectionId, quantity: 4 });
+        await join(event, fans[1]!.token, { sectionId, quantity: 2 });
+        await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+        expect((await hold(fans[2]!.token, { eventId: event.id, sectionId, quantity: 1 })).body.error.code).toBe('sold_out');
+        const statuses = async () => [(await entry(event, fans[0]!.token)).body.status, (await entry(event, fans[1]!.token)).body.status];
+        if (policy === 'strict_order') {
+          expect(await statuses()).toEqual(['waiting', 'waiting']);
+          expect(await accounting(event.id)).toMatchObject({ held: 4, offered: 0, reserved: 2, available: 0 });
+          await app.request('DELETE', `/api/v1/holds/${holds[1]}`, { token: holder.token });
+          expect(await statuses()).toEqual(['offered', 'waiting']);
+          expect((await offerOf(event, fans[0]!)).seatIds).toHaveLength(4);
+          expect(await accounting(event.id)).toMatchObject({ held: 2, offered: 4, reserved: 0, available: 0 });
+        } else {
+          expect(await statuses()).toEqual(['waiting', 'offered']);
+          expect(await accounting(event.id)).toMatchObject({ held: 4, offered: 2, reserved: 0, available: 0 });
+        }
+      }
+    });
+
+    it('switching to fill serves an entry behind a head that was holding seats back', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([2, 2], 2);
+      await join(event, fans[0]!.token, { sectionId, quantity: 4 });
+      await join(event, fans[1]!.token, { sectionId, quantity: 2 });
+      await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
+      expect(await accounting(event.id)).toMatchObject({ reserved: 2, offered: 0 });
+      await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { waitlistPolicy: 'fill' } });
+      expect((await entry(event, fans[1]!.token)).body.status).toBe('offered');
+      expect(await accounting(event.id)).toMatchObject({ reserved: 0, offered: 2, available: 0 });
+    });
+
+    it('the rebalance pass offers free seats a waiting entry fits (as an out-of-band change leaves them)', async () => {
+      const { event, sectionId, holds } = await soldOutSeatedEvent([2], 2);
+      await join(event, fans[0]!.token, { sectionId, quantity: 2 });
+      // Written by hand: the hold ended and its seats came free, but no offer was made.
+      await app.db.query(`update holds set status = 'released', ended_at = now() where id = $1`, [holds[0]]);
+      await app.db.query(`update seats set status = 'available', hold_id = null, held_until = null where event_id = $1`, [event.id]);
+      expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 0, reserved: 2, available: 0 });
+      expect(await app.server.context.waitlist.rebalance()).toBeGreaterThanOrEqual(1);
+      expect((await offerOf(event, fans[0]!)).labels).toEqual(['A1', 'A2']);
+      expect(await accounting(event.id)).toMatchObject({ offered: 2, reserved: 0, available: 0 });
+    });
+
+    it('serves a whole-event entry from a reserved section, never splitting it across sections', async () => {
+      const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 1 }, { name: 'Stalls', price: 3000, rows: [{ label: 'A', seats: 2 }] }] });
+      const [floor, stalls] = event.sections.map((s: { id: string }) => s.id);
+      const floorHold = (await hold(holder.token, { eventId: event.id, sectionId: floor, quantity: 1 })).body;
+      expect((await join(event, fans[0]!.token, { quantity: 2 })).body.error).toMatchObject({ code: 'tickets_available', details: { available: 2 } });
+      const stallsHold = (await hold(holder.token, { eventId: event.id, sectionId: stalls, quantity: 2 })).body;
+      expect((await join(event, fans[0]!.token, { quantity: 2 })).status).toBe(201);
+
+      await app.request('DELETE', `/api/v1/holds/${floorHold.id}`, { token: holder.token });
+      expect((await entry(event, fans[0]!.token)).body.status).toBe('waiting');
+      expect((await sectionAccounting(app.db, event.id)).map((s) => s.available)).toEqual([1, 0]);
+      await app.request('DELETE', `/api/v1/holds/${stallsHold.id}`, { token: holder.token });
+      const offer = await offerOf(event, fans[0]!);
+      expect(offer.hold.total).toBe(6000);
+      expect(offer.labels).toEqual(['A1', 'A2']);
+      expect((await sectionAccounting(app.db, event.id)).map((s) => [s.offered, s.available])).toEqual([[0, 1], [2, 0]]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError, notFound } from '../../errors.js';
+import { seatsHeldBack } from '../inventory/availability.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { offerReturnedStock } from './offers.js';
@@ -73,22 +74,29 @@ async function latestEntry(db: Queryable, userId: string, eventId: string): Prom
 
 const alreadyWaitlisted = () => new AppError('already_waitlisted', 'You are already on the waitlist for this event; leave it first to change your request.');
 
-/** Locks sections (lock order) and returns lapsed holds in them, so they are counted (and offered) before a join decides. */
+/**
+ * Locks sections (lock order) and returns lapsed holds in them, so they are counted (and offered)
+ * before a join decides. A seat hold reaching into a section not locked here is left to the sweeper:
+ * returning it would lock that section out of order.
+ */
 async function lockAndReclaim(tx: Tx, sectionIds: string[]): Promise<void> {
   await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
   const lapsed = await tx.query<{ id: string }>(
-    `select h.id from holds h join hold_items i on i.hold_id = h.id
-      where i.section_id = any($1::uuid[]) and h.status = 'active' and h.expires_at <= now()
-      order by h.id for update of h skip locked`,
+    `select h.id from holds h
+      where h.id in (select hold_id from hold_items where section_id = any($1::uuid[]))
+        and not exists (select 1 from hold_items i where i.hold_id = h.id and i.section_id <> all($1::uuid[]))
+        and h.status = 'active' and h.expires_at <= now()
+      order by h.id for update skip locked`,
     [sectionIds],
   );
   await endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
 }
 
-/** Units anyone could buy now in these sections (GA counter; free or lapsed seats). */
+/** Units anyone could buy now in these sections (GA counter; free or lapsed seats the waitlist does not hold back). */
 async function unitsOnSale(tx: Tx, sectionIds: string[]): Promise<number> {
   const { rows } = await tx.query<{ units: number }>(
     `select coalesce(sum(case when s.kind = 'ga' then s.available
+                        when ${seatsHeldBack('s')} then 0
                         else (select count(*) from seats st where st.section_id = s.id
                                and (st.status = 'available' or (st.status = 'held' and st.held_until <= now()))) end), 0)::int as units
        from sections s where s.id = any($1::uuid[])`,
@@ -108,9 +116,9 @@ async function ticketsTaken(tx: Tx, userId: string, eventId: string): Promise<nu
   return rows[0]!.taken;
 }
 
-/** The sections an entry is served from: its own, or every GA section of the event. */
+/** The sections an entry is served from: its own, or every section of the event. */
 function servingSections(sections: EventSection[], sectionId: string | null | undefined): EventSection[] {
-  return sectionId ? sections.filter((s) => s.id === sectionId) : sections.filter((s) => s.kind === 'ga');
+  return sectionId ? sections.filter((s) => s.id === sectionId) : sections;
 }
 
 export function createWaitlistService({ db }: { db: Database }): WaitlistService {
@@ -133,19 +141,14 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
         throw new AppError('not_found', 'The section does not exist in this event.', { field: 'sectionId' });
       }
       const serving = servingSections(sections, sectionId);
-      if (serving.length === 0 || serving.some((s) => s.kind !== 'ga')) {
-        throw new AppError('waitlist_unavailable', 'The waitlist serves general-admission sections; returned reserved seats go straight back on sale.');
-      }
       const max = Math.min(terms.maxPerOrder, Math.max(...serving.map((s) => s.capacity)));
       if (quantity > max) throw new AppError('invalid_quantity', `You may wait for at most ${max} tickets here.`, { min: 1, max });
 
       const servingIds = serving.map((s) => s.id);
-      // "Sold out" means every section the entry asks about (the whole event: every section, seated too).
-      const soldOutScope = sectionId ? servingIds : sections.map((s) => s.id);
       const entryId = await db
         .transaction(async (tx) => {
           await lockAndReclaim(tx, servingIds);
-          const onSale = await unitsOnSale(tx, soldOutScope);
+          const onSale = await unitsOnSale(tx, servingIds);
           if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
           if (terms.maxPerUser !== null && (await ticketsTaken(tx, userId, eventId)) + quantity > terms.maxPerUser) {
             throw new AppError('limit_reached', `You may hold and buy at most ${terms.maxPerUser} tickets for this event.`, { maxTicketsPerUser: terms.maxPerUser });
@@ -209,15 +212,19 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
     },
 
     async rebalance() {
-      // Per GA section on sale with free units: is there work? Strict order: the head entry fits
-      // (or units are on sale while anyone who fits waits); fill: any entry fits; or units are held
-      // back for nobody.
+      // Per section on sale with free units (GA counters; free seats of a reserved section someone
+      // waits for): is there work? Strict order: the head entry fits (or units are on sale while
+      // anyone who fits waits); fill: any entry fits; or GA units are held back for nobody.
       const { rows } = await db.query<{ id: string }>(
         `with pools as (
-           select s.id, s.event_id, s.capacity, s.available, s.reserved_for_waitlist as reserved,
-                  s.available + s.reserved_for_waitlist as pool, e.waitlist_policy as policy
-             from sections s join events e on e.id = s.event_id
-            where s.kind = 'ga' and e.status = 'published' and e.starts_at > now() and s.available + s.reserved_for_waitlist > 0)
+           select * from (
+             select s.id, s.event_id, s.capacity, coalesce(s.available, 0) as available, s.reserved_for_waitlist as reserved,
+                    case when s.kind = 'ga' then s.available + s.reserved_for_waitlist
+                         else (select count(*) from seats st where st.section_id = s.id and st.status = 'available')::int end as pool,
+                    e.waitlist_policy as policy
+               from sections s join events e on e.id = s.event_id
+              where e.status = 'published' and e.starts_at > now() and (s.kind = 'ga' or ${seatsHeldBack('s')})) p
+            where p.pool > 0)
          select p.id from pools p
           cross join lateral (
             select w.quantity from waitlist_entries w
