@@ -66,6 +66,8 @@ const onsaleEnv = {
   SEED_DEMO: 'false',
   HOST: '127.0.0.1',
   JWT_SECRET: jwtSecret,
+  // Production refuses default secrets; no event here has a waiting room, but the check is global.
+  QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex'),
   ACCESS_TOKEN_TTL_SECONDS: '86400',
   // Only registration (setup) hashes passwords; a small argon2 cost keeps setup short and touches no hold.
   ARGON2_MEMORY_KIB: '1024',
