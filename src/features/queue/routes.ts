@@ -7,8 +7,8 @@ import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 import type { QueueStatus } from './queue.js';
 
-const QueueStatusSchema = Type.Object({
-  state: Type.Union(['pre_queue', 'waiting', 'admitted', 'expired', 'sold_out', 'paused'].map((s) => Type.Literal(s))),
+export const QueueStatusSchema = Type.Object({
+  state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
   position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
   ahead: Nullable(Type.Integer()),
   etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),

@@ -5,13 +5,16 @@ import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses 
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 
-const EntrySchema = Type.Object({
+export const WaitlistEntrySchema = Type.Object({
   id: Uuid,
   eventId: Uuid,
   position: Type.Integer({ description: '1 = served next; 0 once the entry is no longer waiting' }),
   quantity: Type.Integer(),
   sectionId: Type.Optional(Uuid),
-  status: Type.Union(['waiting', 'offered', 'converted', 'left', 'declined', 'lapsed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: Type.Union([
+    Type.Literal('waiting'), Type.Literal('offered'), Type.Literal('converted'), Type.Literal('left'),
+    Type.Literal('declined'), Type.Literal('lapsed'), Type.Literal('cancelled'),
+  ]),
   offer: Type.Optional(Type.Object({ holdId: Uuid, expiresAt: TimestampOut }, { description: 'The hold made for you: check it out like any hold' })),
   createdAt: TimestampOut,
 });
@@ -33,7 +36,7 @@ export async function waitlistRoutes(app: Api, { waitlist, guards }: AppContext)
       security: BearerAuth,
       params: IdParams,
       body: JoinBody,
-      response: { 201: EntrySchema, ...errorResponses(400, 401, 404, 409) },
+      response: { 201: WaitlistEntrySchema, ...errorResponses(400, 401, 404, 409) },
     },
   }, async (request, reply) => {
     const entry = await waitlist.join(principalOf(request).userId, request.params.id, request.body);
@@ -42,7 +45,7 @@ export async function waitlistRoutes(app: Api, { waitlist, guards }: AppContext)
 
   app.get('/events/:id/waitlist', {
     onRequest: guards.authenticate,
-    schema: { tags: ['waitlist'], summary: 'Your waitlist entry for the event: position and status', security: BearerAuth, params: IdParams, response: { 200: EntrySchema, ...errorResponses(400, 401, 404) } },
+    schema: { tags: ['waitlist'], summary: 'Your waitlist entry for the event: position and status', security: BearerAuth, params: IdParams, response: { 200: WaitlistEntrySchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => waitlist.get(principalOf(request).userId, request.params.id));
 
   app.delete('/events/:id/waitlist', {

@@ -18,7 +18,7 @@ export function EventPage({ id }: { id: string }) {
   const event = useLoad(() => api.events.get(id), [id]);
   const hasSeats = event.data?.sections.some((s) => s.kind === 'seated') ?? false;
   const seats = useLoad(() => (hasSeats ? api.events.seats(id) : Promise.resolve([] as Seat[])), [id, hasSeats]);
-  const queueOn = event.data?.onsale?.queue.enabled === true;
+  const queueOn = event.data?.onsale?.queue?.enabled === true;
   const queue = useQueue(id, queueOn);
   const [live, setLive] = useState<Record<string, number>>({});
   const [sectionId, setSectionId] = useState<string>();

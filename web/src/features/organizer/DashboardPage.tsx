@@ -4,7 +4,7 @@ import type { QueueFigures } from '../../api/types';
 import { formatDate, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
-import { Link, useLocation } from '../../app/router';
+import { Link } from '../../app/router';
 import { useLive } from '../events/live';
 import { SalesChart } from './SalesChart';
 
@@ -13,7 +13,6 @@ const queueRefreshMs = 2000;
 
 /** Organizer's live view of one event: stock per section, the queue, the pace of sales. */
 export function DashboardPage({ id }: { id: string }) {
-  const { search } = useLocation();
   const event = useLoad(() => api.events.get(id), [id]);
   const stats = useLoad(() => api.events.stats(id), [id]);
   const sales = useLoad(() => api.events.sales(id), [id]);
@@ -23,7 +22,7 @@ export function DashboardPage({ id }: { id: string }) {
     void sales.reload();
   };
   const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh);
-  const queueOn = event.data?.onsale?.queue.enabled === true;
+  const queueOn = event.data?.onsale?.queue?.enabled === true;
   useEffect(() => {
     if (!queueOn) return;
     const timer = setInterval(() => void stats.reload(), queueRefreshMs);
@@ -63,7 +62,6 @@ export function DashboardPage({ id }: { id: string }) {
           <Link className="button" to={`/events/${id}`}>View page</Link>
         </div>
       </header>
-      {search.get('onsale') === 'unsupported' && <p className="notice">This server has no waiting room yet, so the on-sale settings were not saved.</p>}
       {problem && <p role="alert" className="notice error">{problem}</p>}
 
       <section className="kpis" aria-label="Totals">

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { ApiError, api } from '../../api/client';
-import type { NewEvent, Onsale, Seat } from '../../api/types';
+import { api } from '../../api/client';
+import type { NewEvent, OnsaleSettings, Seat } from '../../api/types';
 import { asApiError, useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { SeatMap } from '../seatmap/SeatMap';
@@ -61,7 +61,7 @@ export function NewEventPage() {
             : { name: s.name, price: toMinor(s.price), rows: generateRows(s) },
         ),
       };
-      const settings: Onsale = {
+      const settings: OnsaleSettings = {
         startsAt: fromLocal(onsale.startsAt),
         queue: {
           enabled: onsale.queue,
@@ -72,8 +72,8 @@ export function NewEventPage() {
           shoppingWindowSeconds: onsale.shoppingWindowMinutes * 60,
         },
       };
-      const created = await createWithOnsale(body, settings);
-      navigate(`/organizer/events/${created.id}${created.onsaleIgnored ? '?onsale=unsupported' : ''}`);
+      const created = await api.events.create({ ...body, onsale: settings });
+      navigate(`/organizer/events/${created.id}`);
     } catch (error) {
       const failure = asApiError(error);
       const fields = (failure.details.fields as { field: string; message: string }[] | undefined)?.map((f) => `${f.field} ${f.message}`).join('; ');
@@ -195,21 +195,3 @@ function GridPreview({ spec }: { spec: GridSpec }) {
   );
 }
 
-/**
- * Sends the on-sale settings with the event. A server without the waiting room (issue 3) refuses the
- * unknown `onsale` field; then the event is created without it and the organizer is told.
- */
-async function createWithOnsale(body: NewEvent, onsale: Onsale) {
-  try {
-    return { ...(await api.events.create({ ...body, onsale })), onsaleIgnored: false };
-  } catch (error) {
-    const failure = asApiError(error);
-    const fields = (failure.details.fields as { field: string }[] | undefined) ?? [];
-    if (failure.code !== 'validation_failed' || !fields.some((f) => f.field.startsWith('/onsale'))) throw error;
-    if (onsale.queue.enabled) {
-      // Only refuse silently-dropped settings that matter: a queue was asked for.
-      throw new ApiError(400, 'onsale_unsupported', 'This server does not support waiting rooms yet. Untick "Use a waiting room" to continue.');
-    }
-    return { ...(await api.events.create(body)), onsaleIgnored: true };
-  }
-}

@@ -5,6 +5,7 @@ import type { Queue } from './useQueue';
 
 /** The waiting room: where the buyer stands, how long it should take, and what happens next. */
 export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) {
+  const settings = onsale.queue;
   const { status } = queue;
   const toStart = useSecondsLeft(onsale.startsAt);
   const shoppingLeft = useSecondsLeft(status?.admittedUntil);
@@ -35,7 +36,7 @@ export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) 
           <div className="progress" role="progressbar" aria-label="Progress through the line" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(queue.progress * 100)}>
             <div style={{ width: `${Math.max(3, queue.progress * 100)}%` }} />
           </div>
-          <p className="muted">Reloading or closing this tab keeps your place. We'll let you in automatically; {onsale.queue.admitPerMinute} people go in every minute.</p>
+          <p className="muted">Reloading or closing this tab keeps your place. We'll let you in automatically; {settings?.admitPerMinute} people go in every minute.</p>
         </section>
       );
     case 'admitted':
@@ -44,7 +45,7 @@ export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) 
           <h2 id="queue-title">It's your turn!</h2>
           <p>
             You have{' '}
-            <strong role="timer">{shoppingLeft === undefined ? formatWait(onsale.queue.shoppingWindowSeconds) : formatClock(shoppingLeft)}</strong>{' '}
+            <strong role="timer">{shoppingLeft === undefined ? formatWait(settings?.shoppingWindowSeconds ?? 0) : formatClock(shoppingLeft)}</strong>{' '}
             to pick your tickets. Once they're on hold, the hold's own timer applies at checkout.
           </p>
         </section>

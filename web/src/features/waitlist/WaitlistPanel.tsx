@@ -14,7 +14,8 @@ export function WaitlistPanel({ event, sectionId }: { event: EventDetail; sectio
   const [quantity, setQuantity] = useState(1);
   const [message, setMessage] = useState<string>();
   const entry = useLoad(async () => (session ? api.waitlist.get(event.id).catch((e: unknown) => (asApiError(e).status === 404 ? null : Promise.reject(e))) : null), [event.id, session?.user.id]);
-  const offer = useLoad(async () => (entry.data?.holdId ? api.holds.get(entry.data.holdId) : null), [entry.data?.holdId]);
+  const offerHoldId = entry.data?.offer?.holdId;
+  const offer = useLoad(async () => (offerHoldId ? api.holds.get(offerHoldId) : null), [offerHoldId]);
   useInterval(() => void entry.reload(), entry.data ? 5000 : null);
 
   if (!session) {
