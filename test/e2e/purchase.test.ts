@@ -70,9 +70,12 @@ describe('buying tickets in the browser', () => {
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem('onsale.session')!).accessToken as string);
     expect(token).not.toBe('expired.token.value');
 
+    const refreshToken = await page.evaluate(() => JSON.parse(localStorage.getItem('onsale.session')!).refreshToken as string);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in' }).waitFor();
     await page.goto('/tickets');
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // Logging out revoked the session on the server too: its refresh token no longer works.
+    await expect.poll(async () => (await e2e.app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken } })).status).toBe(401);
   });
 });

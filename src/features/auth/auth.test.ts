@@ -64,6 +64,17 @@ describe.each(backends)('accounts on %s', (backend) => {
     expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
+  it('logs out: the refresh token, and every token rotated from it, stops working', async () => {
+    const session = (await register({ email: 'fay@example.test', password: 'long enough', name: 'Fay' })).body;
+    const rotated = (await app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })).body;
+    const other = (await app.request('POST', '/api/v1/auth/login', { body: { email: 'fay@example.test', password: 'long enough' } })).body;
+    expect((await app.request('POST', '/api/v1/auth/logout', { body: { refreshToken: rotated.refreshToken } })).status).toBe(204);
+    expect((await app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: rotated.refreshToken } })).status).toBe(401);
+    // Another device's session (another family) is not touched.
+    expect((await app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: other.refreshToken } })).status).toBe(200);
+    expect((await app.request('POST', '/api/v1/auth/logout', { body: { refreshToken: 'never-issued' } })).status).toBe(204);
+  });
+
   it('refuses forged, tampered, expired and malformed access tokens with 401', async () => {
     const session = (await register({ email: 'ed@example.test', password: 'long enough', name: 'Ed' })).body;
     const [header, , signature] = session.accessToken.split('.');

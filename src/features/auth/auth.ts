@@ -22,6 +22,8 @@ export interface AuthService {
   register(input: { email: string; password: string; name: string }): Promise<Session>;
   login(input: { email: string; password: string }): Promise<Session>;
   refresh(refreshToken: string): Promise<Session>;
+  /** Ends a session: revokes the refresh token's whole family, so no copy of it can be used again. */
+  logout(refreshToken: string): Promise<void>;
   getUser(userId: string): Promise<User | undefined>;
   /** Makes sure an admin account with this email and password exists (ADMIN_EMAIL / ADMIN_PASSWORD). */
   ensureAdmin(email: string, password: string): Promise<User>;
@@ -107,6 +109,14 @@ export function createAuthService(deps: {
         if (!session) throw new AppError('invalid_token', 'The refresh token is invalid, expired or already used.');
         return session;
       });
+    },
+
+    async logout(refreshToken) {
+      await db.query(
+        `update refresh_tokens set revoked_at = now()
+          where revoked_at is null and family_id = (select family_id from refresh_tokens where token_hash = $1)`,
+        [hashRefreshToken(refreshToken)],
+      );
     },
 
     async getUser(userId) {

@@ -39,6 +39,19 @@ export async function authRoutes(app: Api, { auth, guards }: AppContext): Promis
     },
   }, async (request) => auth.refresh(request.body.refreshToken));
 
+  app.post('/auth/logout', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Log out: the refresh token and every token rotated from it stop working',
+      description: 'Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS). Unknown tokens are accepted silently.',
+      body: StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
+      response: { 204: Type.Null(), ...errorResponses(400) },
+    },
+  }, async (request, reply) => {
+    await auth.logout(request.body.refreshToken);
+    return reply.status(204).send(null);
+  });
+
   app.get('/me', {
     onRequest: guards.authenticate,
     schema: { tags: ['auth'], summary: 'The logged-in user', security: BearerAuth, response: { 200: UserSchema, ...errorResponses(401, 404) } },

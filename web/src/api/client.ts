@@ -101,6 +101,12 @@ export const api = {
     login: (body: { email: string; password: string }) => request<Session>('POST', '/auth/login', { body }),
     me: () => request<User>('GET', '/me'),
     refresh: refreshSession,
+    /** Forgets the session here and revokes its refresh token on the server (best effort: offline still logs out). */
+    async logout(): Promise<void> {
+      const refreshToken = session?.refreshToken;
+      setSession(null);
+      if (refreshToken) await request<void>('POST', '/auth/logout', { body: { refreshToken } }).catch(() => undefined);
+    },
   },
   venues: {
     list: () => request<{ items: Venue[] }>('GET', '/venues'),

@@ -1,5 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { setSession } from '../api/client';
+import { api } from '../api/client';
 import { AuthPage } from '../features/account/AuthPage';
 import { CheckoutPage } from '../features/checkout/CheckoutPage';
 import { EventPage } from '../features/events/EventPage';
@@ -57,7 +57,7 @@ export function App() {
             {session && <li><Link to="/tickets" aria-current={path === '/tickets' ? 'page' : undefined}>My tickets</Link></li>}
             {session?.user.role === 'admin' && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
             {session ? (
-              <li><button type="button" className="link-button" onClick={() => { setSession(null); navigate('/'); }}>Log out</button></li>
+              <li><button type="button" className="link-button" onClick={() => { void api.auth.logout(); navigate('/'); }}>Log out</button></li>
             ) : (
               <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
             )}
