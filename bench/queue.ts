@@ -47,7 +47,7 @@ async function main() {
       ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, PG_POOL_SIZE: '10',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, QUEUE_TICK_MS: String(tickMs),
       QUEUE_TOKEN_SECRET: queueSecret, JWT_SECRET: jwtSecret, SEED_DEMO: 'false', LOG_LEVEL: 'error', ADMIN_EMAIL: 'admin@example.test',
-      ADMIN_PASSWORD: 'admin-password', QUEUE_JOIN_IP_LIMIT_PER_MINUTE: '10000000', QUEUE_JOIN_LIMIT_PER_MINUTE: '1000000',
+      ADMIN_PASSWORD: 'admin-password', AUTH_IP_LIMIT_PER_MINUTE: '10000000', QUEUE_JOIN_IP_LIMIT_PER_MINUTE: '10000000', QUEUE_JOIN_LIMIT_PER_MINUTE: '1000000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -30,6 +30,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     bodyLimit: limits.bodyBytesMax,
     // Keep-alive sockets left idle by load balancers should not hold shutdown forever.
     forceCloseConnections: 'idle',
+    trustProxy: context.config.trustProxy,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -37,6 +37,9 @@ const EnvSchema = Type.Object({
   QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
   QUEUE_JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
   QUEUE_JOIN_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200 }),
+  AUTH_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 300 }),
+  LOGIN_EMAIL_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -68,6 +71,10 @@ export interface Config {
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   queue: { tokenSecret: string; tickMs: number; leaseMs: number; seqBlock: number; joinLimitPerMinute: number; joinIpLimitPerMinute: number };
+  /** Logins and registrations per client IP, and logins per email address, per minute. */
+  authLimits: { perIpPerMinute: number; loginPerEmailPerMinute: number };
+  /** Behind a load balancer: take the client's IP from X-Forwarded-For (rate limits are per IP). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -122,5 +129,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       joinLimitPerMinute: parsed.QUEUE_JOIN_LIMIT_PER_MINUTE,
       joinIpLimitPerMinute: parsed.QUEUE_JOIN_IP_LIMIT_PER_MINUTE,
     }),
+    authLimits: Object.freeze({ perIpPerMinute: parsed.AUTH_IP_LIMIT_PER_MINUTE, loginPerEmailPerMinute: parsed.LOGIN_EMAIL_LIMIT_PER_MINUTE }),
+    trustProxy: parsed.TRUST_PROXY,
   });
 }

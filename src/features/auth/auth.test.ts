@@ -91,6 +91,18 @@ describe.each(backends)('accounts on %s', (backend) => {
     expect((await app.request('GET', '/api/v1/me')).body.error.code).toBe('unauthorized');
   });
 
+  it('slows down password guessing: 429 with Retry-After past the per-email limit, other accounts unaffected', async () => {
+    await register({ email: 'gus@example.test', password: 'long enough', name: 'Gus' });
+    const attempt = (email: string, password: string) => app.request('POST', '/api/v1/auth/login', { body: { email, password } });
+    for (let i = 0; i < 10; i++) expect((await attempt('gus@example.test', `wrong ${i}`)).status).toBe(401);
+    const throttled = await attempt('GUS@example.test', 'long enough');
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error.code).toBe('too_many_requests');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    await register({ email: 'hal@example.test', password: 'long enough', name: 'Hal' });
+    expect((await attempt('hal@example.test', 'long enough')).status).toBe(200);
+  });
+
   it('keeps venue and event changes to admins', async () => {
     const buyer = await app.registerBuyer();
     const venue = await app.request('POST', '/api/v1/venues', { token: buyer.token, body: { name: 'X', city: 'Y' } });
@@ -100,5 +112,23 @@ describe.each(backends)('accounts on %s', (backend) => {
     expect((await app.request('PATCH', `/api/v1/events/${event.id}`, { token: buyer.token, body: { title: 'Mine now' } })).status).toBe(403);
     expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: buyer.token })).status).toBe(403);
     expect((await app.request('POST', '/api/v1/venues', { body: { name: 'X', city: 'Y' } })).status).toBe(401);
+  });
+});
+
+describe('sign-up limits per address', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('pglite', { AUTH_IP_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(() => app?.close());
+
+  it('refuses a fourth registration or login from one address within a minute', async () => {
+    const register = (i: number) => app.request('POST', '/api/v1/auth/register', { body: { email: `ip${i}@example.test`, password: 'long enough', name: 'N' } });
+    // The test harness logged the admin in once already: that counts.
+    expect((await register(1)).status).toBe(201);
+    expect((await register(2)).status).toBe(201);
+    const refused = await register(3);
+    expect(refused.status).toBe(429);
+    expect((await app.db.query(`select 1 from users where email = 'ip3@example.test'`)).rowCount).toBe(0);
   });
 });

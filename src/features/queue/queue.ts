@@ -32,6 +32,8 @@ export interface QueueService {
   join(eventId: string, userId: string): Promise<QueueStatus & { queueToken: string }>;
   /** Checks the per-IP and per-account join limits; returns the wait in seconds when over. */
   joinLimit(ip: string, userId: string): Promise<number | undefined>;
+  /** Fixed-window rate limits on the queue's store (Redis across nodes, else this node's memory). */
+  rateLimiter: RateLimiter;
   /** Reads a token for this event (401 forged, 403 another event's). */
   placeFor(eventId: string, token: string): QueuePlace;
   status(place: QueuePlace): Promise<QueueStatus>;
@@ -92,9 +94,32 @@ const refOf = (view: QueueView): QueueEventRef => ({
   windowMs: (view.onsale!.queue?.shoppingWindowSeconds ?? 600) * 1000,
 });
 
+export interface RateCheck {
+  scope: string;
+  id: string;
+  limitPerMinute: number;
+}
+
+export interface RateLimiter {
+  /** Counts one hit against every check; returns the seconds to wait when any is over its limit. */
+  retryAfter(checks: RateCheck[]): Promise<number | undefined>;
+}
+
+function createRateLimiter(store: Pick<QueueStore, 'hit'>): RateLimiter {
+  const windowMs = 60_000;
+  return {
+    async retryAfter(checks) {
+      const results = await Promise.all(checks.map((c) => store.hit(c.scope, c.id, c.limitPerMinute, windowMs)));
+      const refused = results.filter((r) => !r.allowed);
+      return refused.length ? Math.max(1, Math.ceil(Math.max(...refused.map((r) => r.retryAfterMs)) / 1000)) : undefined;
+    },
+  };
+}
+
 export function createQueueService({ config, db, log }: Deps): QueueService {
   const mapping = createPlaceMapping(config.queue.tokenSecret);
   const store = createQueueStore(config, db, mapping);
+  const rateLimiter = createRateLimiter(store);
   const tokens = createQueueTokens(config.queue.tokenSecret);
   const views = createQueueViews(db, config.queue.tickMs);
   const listeners = new Set<(update: QueueUpdate) => void>();
@@ -186,15 +211,13 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       return { queueToken, ...(await statusOf(view, seq)) };
     },
 
-    async joinLimit(ip, userId) {
-      const windowMs = 60_000;
-      const [byIp, byUser] = await Promise.all([
-        store.hit('join-ip', ip, config.queue.joinIpLimitPerMinute, windowMs),
-        store.hit('join-user', userId, config.queue.joinLimitPerMinute, windowMs),
-      ]);
-      const refused = [byIp, byUser].filter((r) => !r.allowed);
-      return refused.length ? Math.max(1, Math.ceil(Math.max(...refused.map((r) => r.retryAfterMs)) / 1000)) : undefined;
-    },
+    joinLimit: (ip, userId) =>
+      rateLimiter.retryAfter([
+        { scope: 'join-ip', id: ip, limitPerMinute: config.queue.joinIpLimitPerMinute },
+        { scope: 'join-user', id: userId, limitPerMinute: config.queue.joinLimitPerMinute },
+      ]),
+
+    rateLimiter,
 
     placeFor(eventId, token) {
       const place = tokens.verify(token);
