@@ -224,6 +224,21 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(hits[3]!.retryAfterMs).toBeGreaterThan(50_000);
   });
 
+  it.runIf(backend === 'redis')('Redis data loss: arrival marks are lost, so every rebuilt shopper counts as arrived until its window ends (never over maxActiveShoppers)', async () => {
+    const event = await newEvent({ maxActiveShoppers: 4, arrivalGraceSeconds: 30 });
+    const seqs = await joinAll(event, Array.from({ length: 8 }, () => randomUUID()));
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 1, a, start)).admittedThrough).toBe(4);
+    await fx.store.arrive(event, seqs[0]!);
+    await fx.flushRedis();
+    // the three no-shows are past their grace, but Redis no longer knows they never came: nobody more gets in
+    expect((await runTicks(event, 3, a, start + 31_000)).admittedThrough).toBe(4);
+    expect(await fx.store.activeCount(event, start + 31_000)).toBe(4);
+    expect(await isActive(event, seqs[1]!)).toBe(true);
+    expect(await fx.store.activeCount(event, start + tickMs + event.windowMs)).toBe(0);
+  });
+
   it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {
     const startsAtMs = Date.now() + 1500;
     const event = await newEvent({ admitPerMinute: 30_000 }, startsAtMs);
