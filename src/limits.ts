@@ -25,5 +25,7 @@ export const limits = {
   admitPerMinuteMax: 1_000_000,
   activeShoppersMax: 10_000_000,
   shoppingWindowSecondsMax: 24 * 60 * 60,
+  /** Shorter would call people who merely reload slowly no-shows. */
+  arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
 } as const;

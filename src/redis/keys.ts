@@ -20,6 +20,11 @@ export function createKeys(prefix: string) {
     queueDeparted: (eventId: string) => event(eventId, 'departed'),
     /** Sorted set: seq of each active shopper, scored by the end of its shopping window (ms). */
     queueActive: (eventId: string) => event(eventId, 'active'),
+    /**
+     * Sorted set: seq of each active shopper taking a shopper slot, scored by when it stops taking it:
+     * the end of its arrival grace until its holder shows up, then the end of its window. A subset of `active`.
+     */
+    queueOccupied: (eventId: string) => event(eventId, 'occupied'),
     queueLease: (eventId: string) => event(eventId, 'lease'),
     /** Held by the one node rebuilding an event's queue state, so the rebuild starts from one block. */
     queueRebuildLock: (eventId: string) => event(eventId, 'rebuild'),

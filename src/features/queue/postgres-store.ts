@@ -8,7 +8,9 @@ import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
  * Redis backend it keeps a compact registry row per place (event, user, seq) and one per active
  * shopper: a join is one short transaction serialized on the event's queue_state row. Updates reach
  * this node's sockets through an in-process emitter; other nodes (if any) see them by polling.
- * Rate limits are counted in this process.
+ * Rate limits are counted in this process. An active shopper's row says until when it takes a
+ * shopper slot (`counts_until`: the arrival grace end, moved to the window end once its holder shows
+ * up, written once per shopper).
  */
 export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): QueueStore {
   const updates = new EventEmitter();
@@ -56,22 +58,29 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
     },
 
     async activeCount(event, nowMs) {
-      const { rows } = await db.query<{ n: number }>('select count(*)::int as n from queue_active where event_id = $1 and until > $2', [event.eventId, new Date(nowMs)]);
+      const { rows } = await db.query<{ n: number }>('select count(*)::int as n from queue_active where event_id = $1 and counts_until > $2', [event.eventId, new Date(nowMs)]);
       return rows[0]!.n;
     },
 
     async figures(event, nowMs) {
-      // Counting the active rows reads at most maxActiveShoppers index entries, not the line.
+      // Counting the slots taken reads only their index entries (about maxActiveShoppers), not the line.
       const { rows } = await db.query<{ issued: number; active: number }>(
         `select coalesce((select seq_reserved::float8 from queue_state where event_id = $1), 0) as issued,
-                (select count(*)::int from queue_active where event_id = $1 and until > $2) as active`,
+                (select count(*)::int from queue_active where event_id = $1 and counts_until > $2) as active`,
         [event.eventId, new Date(nowMs)],
       );
       return rows[0]!;
     },
 
-    async activeUntil(event, seq) {
-      const { rows } = await db.query<{ until: Date }>('select until from queue_active where event_id = $1 and seq = $2 and until > now()', [event.eventId, seq]);
+    async arrive(event, seq) {
+      // One statement; it writes only on the holder's first arrival (or first after the grace ran out).
+      const { rows } = await db.query<{ until: Date }>(
+        `with shopper as (select queue_index, until, counts_until from queue_active where event_id = $1 and seq = $2 and until > now()),
+              arrived as (update queue_active a set counts_until = shopper.until from shopper
+                           where a.event_id = $1 and a.queue_index = shopper.queue_index and shopper.counts_until < shopper.until)
+         select until from shopper`,
+        [event.eventId, seq],
+      );
       return rows[0]?.until.getTime();
     },
 
@@ -82,10 +91,10 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
       return advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs }, async (tx) => {
         // Only places someone still holds become active shoppers: a departed place frees its slot at once.
         await tx.query(
-          `insert into queue_active (event_id, queue_index, seq, until)
-           select $1, $2::bigint + t.ord, t.seq, $4 from unnest($3::bigint[]) with ordinality as t(seq, ord)
+          `insert into queue_active (event_id, queue_index, seq, until, counts_until)
+           select $1, $2::bigint + t.ord, t.seq, $4, $5 from unnest($3::bigint[]) with ordinality as t(seq, ord)
             where exists (select 1 from queue_members m where m.event_id = $1 and m.seq = t.seq)`,
-          [event.eventId, from, seqs, new Date(nowMs + event.windowMs)],
+          [event.eventId, from, seqs, new Date(nowMs + event.windowMs), new Date(nowMs + Math.min(event.graceMs, event.windowMs))],
         );
         await tx.query('delete from queue_active where event_id = $1 and until <= $2', [event.eventId, new Date(nowMs)]);
       });

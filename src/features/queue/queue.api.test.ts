@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
+import { createPlaceMapping } from './queue.js';
 
 const setups = [
   { name: 'PostgreSQL + Redis', backend: 'postgres' as const, env: (): Record<string, string> => ({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testRedisPrefix() }) },
@@ -40,7 +41,9 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
 
   it('shows and edits the on-sale settings of an event', async () => {
     const event = await queued({ maxActiveShoppers: 5 });
-    expect(event.onsale.queue).toMatchObject({ enabled: true, admitPerMinute: 6000, maxActiveShoppers: 5, stockAware: true, shoppingWindowSeconds: 600, preQueueOpensAt: null });
+    expect(event.onsale.queue).toMatchObject({ enabled: true, admitPerMinute: 6000, maxActiveShoppers: 5, stockAware: true, shoppingWindowSeconds: 600, arrivalGraceSeconds: 120, preQueueOpensAt: null });
+    expect((await queued({ shoppingWindowSeconds: 60 })).onsale.queue).toMatchObject({ shoppingWindowSeconds: 60, arrivalGraceSeconds: 60 });
+    expect((await queued({ shoppingWindowSeconds: 300, arrivalGraceSeconds: 45 })).onsale.queue).toMatchObject({ shoppingWindowSeconds: 300, arrivalGraceSeconds: 45 });
     const patched = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { onsale: { startsAt: minutesFromNow(-1), queue: { enabled: false, admitPerMinute: 10 } } } });
     expect(patched.status).toBe(200);
     expect(patched.body.onsale.queue).toMatchObject({ enabled: false, admitPerMinute: 10 });
@@ -58,6 +61,12 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
       { startsAt: 'tomorrow', queue: { enabled: true, admitPerMinute: 10 } },
       { startsAt: minutesFromNow(-1), queue: { enabled: true } },
       { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, surprise: 1 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, arrivalGraceSeconds: 5 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, arrivalGraceSeconds: -1 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, arrivalGraceSeconds: 601 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, shoppingWindowSeconds: 60, arrivalGraceSeconds: 61 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, arrivalGraceSeconds: 1e9 } },
+      { startsAt: minutesFromNow(-1), queue: { enabled: true, admitPerMinute: 10, arrivalGraceSeconds: 'soon' } },
     ];
     const before = (await app.request('GET', '/api/v1/events?limit=100')).body.items.length;
     for (const onsale of bad) {
@@ -229,6 +238,37 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect(seqOf(b)).toBeGreaterThan(seqOf(a));
     // the never-used rest of the lost block is crossed without taking shopper places (this event is stock-capped at 14)
     expect((await admitted(event.id, b)).state).toBe('admitted');
+  });
+
+  it.runIf(name.includes('Redis'))('arrival grace: admitted no-shows stop holding shopper places after the grace, the arrived keep theirs, a no-show who comes back is still admitted', async () => {
+    const people = await app.registerBuyers(8);
+    const startsAt = new Date(Date.now() + 2000).toISOString();
+    const event = await app.createEvent({ onsale: { startsAt, queue: { enabled: true, admitPerMinute: 6000, maxActiveShoppers: 4, stockAware: false, arrivalGraceSeconds: 10, preQueueOpensAt: minutesFromNow(-1) } } });
+    // Joined in the pre-queue (nobody is admitted at join, so no join counts as an arrival); places are drawn at the start.
+    const joins = await Promise.all(people.map((person) => join(event.id, person)));
+    expect(joins.map((r) => r.body.state)).toEqual(Array(8).fill('pre_queue'));
+    const tokens = joins.map((r) => r.body.queueToken as string);
+    const seqOf = (token: string) => Number(Buffer.from(token.split('.')[0]!, 'base64url').readBigUInt64BE(32));
+    const placeOf = (token: string) => createPlaceMapping(testSecret).indexOfSeq(event.id, 8, seqOf(token));
+    const byPlace = [...tokens.keys()].sort((x, y) => placeOf(tokens[x]!) - placeOf(tokens[y]!));
+    const stats = async () => (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue;
+
+    expect(await until(stats, (q) => q.admittedThrough === 4, 5000)).toMatchObject({ admittedThrough: 4, activeShoppers: 4 });
+    const [arrived1, arrived2, noShow1, noShow2] = byPlace;
+    for (const i of [arrived1!, arrived2!]) expect((await status(event.id, tokens[i]!)).body.state).toBe('admitted');
+
+    // Ten seconds after admission the two no-shows stop holding places: exactly two more get in.
+    const after = await until(stats, (q) => q.admittedThrough > 4, 14_000);
+    expect(after).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
+    await sleep(500);
+    expect(await stats()).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
+    expect((await status(event.id, tokens[byPlace[6]!]!)).body).toMatchObject({ state: 'waiting', position: 1 });
+    for (const i of [arrived1!, arrived2!]) expect((await status(event.id, tokens[i]!)).body.state).toBe('admitted');
+
+    // A no-show comes back within the window: still admitted, and may hold; the line is one over for now.
+    expect((await status(event.id, tokens[noShow1!]!)).body.state).toBe('admitted');
+    expect((await hold(event.id, event.sections[0].id, people[noShow2!]!, tokens[noShow2!])).status).toBe(201);
+    expect(await until(stats, (q) => q.activeShoppers === 6)).toMatchObject({ admittedThrough: 6, activeShoppers: 6 });
   });
 
   it('lets holds through without a token when the event has no waiting room', async () => {

@@ -10,7 +10,7 @@ import { createAdvancer, type AdvancedEvent } from './advancer.js';
 import { createPermutation, permutationKeys, type Permutation } from './permutation.js';
 import { createPostgresStore } from './postgres-store.js';
 import { createRedisStore } from './redis-store.js';
-import { onsaleColumns, onsaleFromRow } from './settings.js';
+import { onsaleColumns, onsaleFromRow, type QueueSettings } from './settings.js';
 import type { QueueFigures } from './schemas.js';
 import { readQueueRow, watermarkAt } from './state.js';
 import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
@@ -88,10 +88,13 @@ export function createPlaceMapping(secret: string): PlaceMapping {
 }
 
 const queueOf = (view: QueueView) => (view.onsale?.queue?.enabled ? view.onsale.queue : null);
-const refOf = (view: QueueView): QueueEventRef => ({
-  eventId: view.eventId,
-  startsAtMs: view.onsale!.startsAt.getTime(),
-  windowMs: (view.onsale!.queue?.shoppingWindowSeconds ?? 600) * 1000,
+/** The store's reference to an event with a waiting room (callers have checked queueOf). */
+const refOf = (view: QueueView): QueueEventRef => refFromSettings(view.eventId, view.onsale!.startsAt, queueOf(view)!);
+const refFromSettings = (eventId: string, startsAt: Date, queue: QueueSettings): QueueEventRef => ({
+  eventId,
+  startsAtMs: startsAt.getTime(),
+  windowMs: queue.shoppingWindowSeconds * 1000,
+  graceMs: queue.arrivalGraceSeconds * 1000,
 });
 
 export interface RateCheck {
@@ -133,7 +136,10 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
     return view;
   }
 
-  /** Status from the token and this node's view; only an admitted place asks the store (for its window). */
+  /**
+   * Status from the token and this node's view; only an admitted place asks the store (for its window),
+   * which also marks its holder arrived: whoever asks with the token (status, live socket, hold) is here.
+   */
   async function statusOf(view: QueueView, seq: number): Promise<QueueStatus> {
     const queue = queueOf(view)!;
     const now = Date.now();
@@ -143,7 +149,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
     }
     const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, seq);
     if (index <= view.admittedThrough) {
-      const until = await store.activeUntil(refOf(view), seq);
+      const until = await store.arrive(refOf(view), seq);
       return until === undefined
         ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
         : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
@@ -167,9 +173,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
     return rows.map((row) => {
       const onsale = onsaleFromRow(row as never);
       return {
-        eventId: row.eventId as string,
-        startsAtMs: onsale.startsAt.getTime(),
-        windowMs: onsale.queue!.shoppingWindowSeconds * 1000,
+        ...refFromSettings(row.eventId as string, onsale.startsAt, onsale.queue!),
         settings: onsale.queue!,
         maxTicketsPerOrder: row.maxTicketsPerOrder,
       };
@@ -241,7 +245,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       const place = tokens.verify(token);
       if (place.eventId !== eventId || place.userId !== userId) throw new AppError('queue_token_mismatch', 'This queue token belongs to another event or account.');
       // Asked of the store, not the cached watermark, so an admission a moment old already counts.
-      if ((await store.activeUntil(refOf(view), place.seq)) !== undefined) return;
+      if ((await store.arrive(refOf(view), place.seq)) !== undefined) return;
       const index = view.preQueueSize === null ? Infinity : mapping.indexOfSeq(eventId, view.preQueueSize, place.seq);
       if (index <= view.admittedThrough) throw new AppError('admission_expired', 'Your shopping window has ended; join the queue again.');
       throw new AppError('not_admitted', 'You have not been admitted yet; keep your place in the queue.', { position: Number.isFinite(index) ? index - view.admittedThrough : null });

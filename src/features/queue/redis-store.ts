@@ -18,10 +18,12 @@ import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } f
  *   - the frozen pre-queue size, so the draw never changes.
  * The unused rest of the block lost with the data (at most QUEUE_SEQ_BLOCK places nobody holds) is
  * crossed by the advancer at the admission rate but takes no shopper slot.
+ * Arrival marks live only in Redis (the `occupied` scores): after a loss every rebuilt shopper counts
+ * as arrived until its window ends, the safe side for maxActiveShoppers.
  */
 export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; db: Database; seqOfIndex: SeqOfIndex; indexOfSeq: IndexOfSeq; seqBlock: number }): QueueStore {
   const { client, keys, db, seqOfIndex, indexOfSeq, seqBlock } = deps;
-  const metaKeys = (eventId: string) => [keys.queueMeta(eventId), keys.queueActive(eventId)];
+  const metaKeys = (eventId: string) => [keys.queueMeta(eventId), keys.queueActive(eventId), keys.queueOccupied(eventId)];
 
   /** Reserves the next block in PostgreSQL and appends it to the live queue's range. */
   async function extend(event: QueueEventRef): Promise<void> {
@@ -76,7 +78,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async leave(event, userId) {
-      const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId)], [userId]);
+      const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)], [userId]);
       return seq > 0 ? seq : undefined;
     },
 
@@ -94,18 +96,18 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async activeCount(event, nowMs) {
-      return withRebuild(event, () => client.run<number>('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId)], [nowMs]), (n) => n === -1);
+      return withRebuild(event, () => client.run<number>('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === -1);
     },
 
     async figures(event, nowMs) {
-      const [issued, active] = await client.run<[number, number]>('queue_figures', [keys.queueMeta(event.eventId), keys.queueActive(event.eventId)], [nowMs]);
+      const [issued, active] = await client.run<[number, number]>('queue_figures', [keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]);
       return { issued, active };
     },
 
-    async activeUntil(event, seq) {
+    async arrive(event, seq) {
       const [until, givenBeforeRebuild] = (await withRebuild(
         event,
-        () => client.run<[string, number] | null>('queue_active_until', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueDeparted(event.eventId)], [seq]),
+        () => client.run<[string, number] | null>('queue_arrive', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueDeparted(event.eventId), keys.queueOccupied(event.eventId)], [seq, Date.now()]),
         (result) => result === null,
       ))!;
       const ms = until ? Number(until) : givenBeforeRebuild ? await activateFromLog(event, seq) : 0;
@@ -166,7 +168,11 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const seqAt = seqOfIndex(event.eventId, row.preQueueSize);
     for (const range of await admissionsAfter(db, event.eventId, applied!, 0)) {
       const seqs = Array.from({ length: range.through - range.from }, (_, i) => seqAt(range.from + 1 + i));
-      const result = await client.run<number>('queue_admit', [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId)], [range.from, range.through, range.admittedAt + event.windowMs, ...seqs]);
+      const result = await client.run<number>(
+        'queue_admit',
+        [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)],
+        [range.from, range.through, range.admittedAt + event.windowMs, range.admittedAt + Math.min(event.graceMs, event.windowMs), ...seqs],
+      );
       if (result === -1) return rebuild(event);
     }
   }
@@ -174,8 +180,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
   /**
    * A place given before Redis lost its data is not in the members set, so its admission after the
    * loss activated nobody. When its holder shows up, the durable log says whether (and when) the
-   * place was admitted: activate it for the rest of its window, or remember that it is over.
-   * Runs only for such places, once each.
+   * place was admitted: activate it (arrived: its holder is here) for the rest of its window, or
+   * remember that it is over. Runs only for such places, once each.
    */
   async function activateFromLog(event: QueueEventRef, seq: number): Promise<number> {
     const row = await readQueueRow(db, event.eventId);
@@ -186,8 +192,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       [event.eventId, index],
     );
     const until = (rows[0]?.admittedAt.getTime() ?? 0) + event.windowMs;
-    if (until > Date.now()) await client.redis.zadd(keys.queueActive(event.eventId), 'NX', until, seq);
-    else await client.redis.sadd(keys.queueDeparted(event.eventId), seq);
+    await client.run('queue_activate', [keys.queueActive(event.eventId), keys.queueOccupied(event.eventId), keys.queueDeparted(event.eventId)], [seq, until, Date.now()]);
     return until;
   }
 }

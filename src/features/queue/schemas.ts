@@ -8,7 +8,7 @@ export const QueueFiguresSchema = Type.Object({
   length: Type.Integer({ description: 'Places in line not yet admitted (before the start: everyone in the pre-queue). Counts places, so one whose holder left counts until the line passes it' }),
   issued: Type.Integer({ description: 'Places handed out so far' }),
   admittedThrough: Type.Integer({ description: 'Places admitted so far (the watermark)' }),
-  activeShoppers: Type.Integer({ description: 'Admitted people whose shopping window is open and who have not left or checked out' }),
+  activeShoppers: Type.Integer({ description: 'Admitted people taking a shopper place: window open, not left or checked out, and arrived or still within the arrival grace (may briefly exceed maxActiveShoppers after late arrivals)' }),
   admittedPerMinute: Type.Integer({ description: 'Places admitted in the last 60 seconds, measured from the admission log' }),
 });
 export type QueueFigures = Static<typeof QueueFiguresSchema>;

@@ -4,6 +4,10 @@ import { AppError } from '../../errors.js';
 import { Nullable, StrictObject, Timestamp, TimestampOut } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 
+/** Default arrival grace; an event whose window is shorter gets the window (the grace never outlasts it). */
+const arrivalGraceSecondsDefault = 120;
+const shoppingWindowSecondsDefault = 600;
+
 const queueFields = {
   enabled: Type.Boolean(),
   preQueueOpensAt: Type.Optional(Timestamp),
@@ -13,6 +17,7 @@ const queueFields = {
   stockBasis: Type.Optional(Type.Union([Type.Literal('max'), Type.Literal('average')], { description: 'Tickets per shopper assumed by stock-aware admission: the event maximum per order (default) or the average of its orders so far' })),
   stockHeadroomPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Extra shoppers admitted beyond what the stock could serve, in percent (default 10)' })),
   shoppingWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.shoppingWindowSecondsMax, description: 'How long an admitted user may shop, from admission (default 600)' })),
+  arrivalGraceSeconds: Type.Optional(Type.Integer({ minimum: limits.arrivalGraceSecondsMin, maximum: limits.shoppingWindowSecondsMax, description: `An admitted user who has not shown up (status check, live socket or hold with the queue token) this long after admission stops taking a shopper place, so the next in line is let in; the admission itself stands until the window ends. At most shoppingWindowSeconds (default ${arrivalGraceSecondsDefault}, or the window if shorter)` })),
 };
 
 export const OnsaleInput = StrictObject({
@@ -32,6 +37,7 @@ export const OnsaleSchema = Type.Object({
     stockBasis: Type.String(),
     stockHeadroomPercent: Type.Integer(),
     shoppingWindowSeconds: Type.Integer(),
+    arrivalGraceSeconds: Type.Integer(),
   })),
 });
 
@@ -44,6 +50,8 @@ export interface QueueSettings {
   stockBasis: 'max' | 'average';
   stockHeadroomPercent: number;
   shoppingWindowSeconds: number;
+  /** After admission, how long a place takes a shopper slot before its holder shows up (see docs/waiting-room.md). */
+  arrivalGraceSeconds: number;
 }
 
 export interface OnsaleSettings {
@@ -54,12 +62,16 @@ export interface OnsaleSettings {
 const fieldError = (field: string, message: string) =>
   new AppError('validation_failed', 'The on-sale settings are not valid.', { fields: [{ in: 'body', field, message }] });
 
-/** Checks what the schema cannot: the order of the times. */
+/** Checks what the schema cannot: the order of the times, and a grace within the window. */
 function assertCoherent(onsale: OnsaleInput, eventStartsAt: Date): void {
   const startsAt = new Date(onsale.startsAt);
   if (startsAt >= eventStartsAt) throw fieldError('/onsale/startsAt', 'must be before the event starts');
   const opens = onsale.queue?.preQueueOpensAt;
   if (opens !== undefined && new Date(opens) >= startsAt) throw fieldError('/onsale/queue/preQueueOpensAt', 'must be before onsale.startsAt');
+  const grace = onsale.queue?.arrivalGraceSeconds;
+  if (grace !== undefined && grace > (onsale.queue?.shoppingWindowSeconds ?? shoppingWindowSecondsDefault)) {
+    throw fieldError('/onsale/queue/arrivalGraceSeconds', 'must not be longer than shoppingWindowSeconds');
+  }
 }
 
 /** Replaces an event's on-sale settings (null removes them). Runs inside the event's transaction. */
@@ -70,16 +82,18 @@ export async function saveOnsale(tx: Tx, eventId: string, onsale: OnsaleInput | 
   }
   assertCoherent(onsale, eventStartsAt);
   const q = onsale.queue;
+  const window = q?.shoppingWindowSeconds ?? shoppingWindowSecondsDefault;
   await tx.query(
     `insert into event_onsale (event_id, starts_at, queue_enabled, pre_queue_opens_at, admit_per_minute, max_active_shoppers,
-                               stock_aware, stock_basis, stock_headroom_percent, shopping_window_seconds)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               stock_aware, stock_basis, stock_headroom_percent, shopping_window_seconds, arrival_grace_seconds)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      on conflict (event_id) do update set starts_at = excluded.starts_at, queue_enabled = excluded.queue_enabled,
        pre_queue_opens_at = excluded.pre_queue_opens_at, admit_per_minute = excluded.admit_per_minute,
        max_active_shoppers = excluded.max_active_shoppers, stock_aware = excluded.stock_aware, stock_basis = excluded.stock_basis,
-       stock_headroom_percent = excluded.stock_headroom_percent, shopping_window_seconds = excluded.shopping_window_seconds`,
+       stock_headroom_percent = excluded.stock_headroom_percent, shopping_window_seconds = excluded.shopping_window_seconds,
+       arrival_grace_seconds = excluded.arrival_grace_seconds`,
     [eventId, onsale.startsAt, q?.enabled ?? false, q?.preQueueOpensAt ?? null, q?.admitPerMinute ?? null, q?.maxActiveShoppers ?? null,
-      q?.stockAware ?? true, q?.stockBasis ?? 'max', q?.stockHeadroomPercent ?? 10, q?.shoppingWindowSeconds ?? 600],
+      q?.stockAware ?? true, q?.stockBasis ?? 'max', q?.stockHeadroomPercent ?? 10, window, q?.arrivalGraceSeconds ?? Math.min(arrivalGraceSecondsDefault, window)],
   );
 }
 
@@ -94,11 +108,13 @@ interface OnsaleRow {
   stockBasis: 'max' | 'average';
   stockHeadroomPercent: number;
   shoppingWindowSeconds: number;
+  arrivalGraceSeconds: number;
 }
 
 export const onsaleColumns = `o.event_id as "eventId", o.starts_at as "startsAt", o.queue_enabled as enabled, o.pre_queue_opens_at as "preQueueOpensAt",
   o.admit_per_minute as "admitPerMinute", o.max_active_shoppers as "maxActiveShoppers", o.stock_aware as "stockAware",
-  o.stock_basis as "stockBasis", o.stock_headroom_percent as "stockHeadroomPercent", o.shopping_window_seconds as "shoppingWindowSeconds"`;
+  o.stock_basis as "stockBasis", o.stock_headroom_percent as "stockHeadroomPercent", o.shopping_window_seconds as "shoppingWindowSeconds",
+  o.arrival_grace_seconds as "arrivalGraceSeconds"`;
 
 export function onsaleFromRow({ startsAt, admitPerMinute, eventId: _, ...queue }: OnsaleRow): OnsaleSettings {
   return { startsAt, queue: admitPerMinute === null ? null : { ...queue, admitPerMinute } };

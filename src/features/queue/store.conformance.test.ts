@@ -19,6 +19,7 @@ const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
   stockBasis: 'max',
   stockHeadroomPercent: 0,
   shoppingWindowSeconds: 600,
+  arrivalGraceSeconds: Math.min(120, overrides.shoppingWindowSeconds ?? 600),
   ...overrides,
 });
 
@@ -32,7 +33,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
   async function newEvent(overrides: Partial<QueueSettings> = {}, startsAtMs = Date.now() - 1000, stock: { capacity?: number; maxTicketsPerOrder?: number } = {}): Promise<AdvancedEvent> {
     const { eventId } = await insertEvent(fx.db, stock);
     const s = settings(overrides);
-    return { eventId, startsAtMs, windowMs: s.shoppingWindowSeconds * 1000, settings: s, maxTicketsPerOrder: stock.maxTicketsPerOrder ?? 8 };
+    return { eventId, startsAtMs, windowMs: s.shoppingWindowSeconds * 1000, graceMs: s.arrivalGraceSeconds * 1000, settings: s, maxTicketsPerOrder: stock.maxTicketsPerOrder ?? 8 };
   }
   const advancer = () => createAdvancer({ db: fx.db, store: fx.store, tickMs, log });
   const joinAll = async (event: AdvancedEvent, users: string[]) => {
@@ -46,7 +47,8 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     for (let i = 1; i <= ticks; i++) last = await a.tick(event, start + i * tickMs);
     return last!;
   }
-  const isActive = async (event: AdvancedEvent, seq: number) => (await fx.store.activeUntil(event, seq)) !== undefined;
+  /** Asks as the place's holder would (which also marks the holder arrived). */
+  const isActive = async (event: AdvancedEvent, seq: number) => (await fx.store.arrive(event, seq)) !== undefined;
 
   it('FIFO: 1,000 sequential joiners get places 1..1000 in join order, once each, and are admitted in that order', async () => {
     const event = await newEvent({ admitPerMinute: 30_000 }); // 100 per 200 ms tick
@@ -128,6 +130,42 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, Date.now())).toBe(50);
   });
 
+  it('arrival grace: admitted no-shows stop taking shopper places after the grace; the arrived keep theirs; a no-show who comes back is still admitted', async () => {
+    const event = await newEvent({ maxActiveShoppers: 10, arrivalGraceSeconds: 30 });
+    const seqs = await joinAll(event, Array.from({ length: 20 }, () => randomUUID()));
+    const a = advancer();
+    const start = Date.now();
+    let update = await runTicks(event, 3, a, start);
+    expect(update.admittedThrough).toBe(10);
+    const windowEnd = start + tickMs + event.windowMs; // all ten were admitted by the first tick
+    const arrived = seqs.slice(0, 4);
+    const noShows = seqs.slice(4, 10);
+    for (const seq of arrived) expect(await fx.store.arrive(event, seq)).toBe(windowEnd);
+
+    // within the grace the no-shows still hold their places: nobody more is let in
+    update = await runTicks(event, 3, a, start + 20_000);
+    expect(update.admittedThrough).toBe(10);
+    expect(await fx.store.activeCount(event, start + 21_000)).toBe(10);
+
+    // the grace has passed: exactly the six no-show places go to the next six in line
+    update = await runTicks(event, 5, a, start + 31_000);
+    expect(update.admittedThrough).toBe(16);
+    expect(await fx.store.activeCount(event, start + 32_000)).toBe(10);
+    expect(await fx.store.figures(event, start + 32_000)).toEqual({ issued: 20, active: 10 });
+    expect(await isActive(event, seqs[16]!)).toBe(false);
+    for (const seq of arrived) expect(await fx.store.arrive(event, seq)).toBe(windowEnd);
+
+    // a no-show comes back within the window: still admitted (same window end), and shopping again,
+    // so the line is one over maxActiveShoppers until someone's place frees up
+    expect(await fx.store.arrive(event, noShows[0]!)).toBe(windowEnd);
+    expect(await fx.store.activeCount(event, start + 33_000)).toBe(11);
+    update = await runTicks(event, 3, a, start + 33_000);
+    expect(update.admittedThrough).toBe(16);
+    // the ones still away stay admitted too, until their window ends
+    expect(await fx.store.arrive(event, noShows[5]!)).toBe(windowEnd);
+    expect(await fx.store.activeCount(event, windowEnd)).toBe(0);
+  });
+
   it('stock-aware: 20 tickets at 2 per order admit no more than 10 (+0 % headroom) until stock returns; sold out stops admission', async () => {
     const event = await newEvent({ stockAware: true, stockHeadroomPercent: 0 }, Date.now() - 1000, { capacity: 20, maxTicketsPerOrder: 2 });
     await joinAll(event, Array.from({ length: 40 }, () => randomUUID()));
@@ -184,6 +222,21 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     for (let i = 0; i < 4; i++) hits.push(await fx.store.hit('t', key, 3, 60_000));
     expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false]);
     expect(hits[3]!.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it.runIf(backend === 'redis')('Redis data loss: arrival marks are lost, so every rebuilt shopper counts as arrived until its window ends (never over maxActiveShoppers)', async () => {
+    const event = await newEvent({ maxActiveShoppers: 4, arrivalGraceSeconds: 30 });
+    const seqs = await joinAll(event, Array.from({ length: 8 }, () => randomUUID()));
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 1, a, start)).admittedThrough).toBe(4);
+    await fx.store.arrive(event, seqs[0]!);
+    await fx.flushRedis();
+    // the three no-shows are past their grace, but Redis no longer knows they never came: nobody more gets in
+    expect((await runTicks(event, 3, a, start + 31_000)).admittedThrough).toBe(4);
+    expect(await fx.store.activeCount(event, start + 31_000)).toBe(4);
+    expect(await isActive(event, seqs[1]!)).toBe(true);
+    expect(await fx.store.activeCount(event, start + tickMs + event.windowMs)).toBe(0);
   });
 
   it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {

@@ -7,6 +7,8 @@ export interface QueueEventRef {
   eventId: string;
   startsAtMs: number;
   windowMs: number;
+  /** Arrival grace: an admitted place takes a shopper slot this long unless its holder shows up (≤ windowMs). */
+  graceMs: number;
 }
 
 /** What an advancer publishes after each tick, and every node applies to its watermark cache. */
@@ -42,11 +44,19 @@ export interface QueueStore {
   leave(event: QueueEventRef, userId: string): Promise<number | undefined>;
   /** Freezes the pre-queue if the start has passed; returns the counters. */
   freeze(event: QueueEventRef): Promise<Counters>;
+  /**
+   * Shopper slots taken now: admitted places whose window is open and whose holder has arrived or is
+   * still within the arrival grace. Late arrivals count again, so this may briefly exceed maxActiveShoppers.
+   */
   activeCount(event: QueueEventRef, nowMs: number): Promise<number>;
-  /** Places given and shoppers active now, for the dashboard: read-only, O(1) in the number of people in line. */
+  /** Places given and shopper slots taken now, for the dashboard: read-only, O(1) in the number of people in line. */
   figures(event: QueueEventRef, nowMs: number): Promise<{ issued: number; active: number }>;
-  /** End of the shopping window (ms) of an active shopper, or undefined (not admitted, left, window over). */
-  activeUntil(event: QueueEventRef, seq: number): Promise<number | undefined>;
+  /**
+   * The holder of `seq` showed up (status check, live socket, hold): if admitted and the window is
+   * open, marks the place arrived (it takes a shopper slot until its window ends, again if the grace
+   * had passed) and returns the window end (ms); undefined when not admitted, left, or window over.
+   */
+  arrive(event: QueueEventRef, seq: number): Promise<number | undefined>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
    * PostgreSQL). Returns false when another advancer moved it first.
