@@ -33,6 +33,8 @@ describe('admission rate on the wall clock', () => {
     const expected = (600 / 60) * elapsedSeconds;
     const oneTick = (600 / 60) * (tickMs / 1000);
     expect(after).toBeLessThan(300);
-    expect(Math.abs(after - before - expected)).toBeLessThanOrEqual(oneTick + 1);
+    // Admission moves in whole ticks, and each of the two readings may land just before or after one:
+    // the admitted count is within one tick's worth at each end of the measured window.
+    expect(Math.abs(after - before - expected)).toBeLessThanOrEqual(2 * oneTick + 1);
   }, 60_000);
 });
