@@ -106,7 +106,7 @@ export function DashboardPage({ id }: { id: string }) {
           <div className="kpis">
             <Kpi label="In line" text={queue ? String(queue.length) : '—'} />
             <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : '—'} note={`set to ${queueSettings.admitPerMinute}`} />
-            <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `at most ${queueSettings.maxActiveShoppers}` : undefined} />
+            <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `cap ${queueSettings.maxActiveShoppers} (late arrivals may briefly exceed it)` : undefined} />
             <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} note={queue?.state === 'pre_queue' ? 'at the set rate' : 'at the last minute\'s pace'} />
           </div>
         ) : (
