@@ -243,13 +243,15 @@ describe('notifications through the outbox (postgres, SMTP)', () => {
     // As if the hold were 590 s into its 600 s.
     const age = (holdId: string) => app.db.query(`update holds set created_at = now() - interval '590 seconds', expires_at = now() + interval '10 seconds' where id = $1`, [holdId]);
     await age(held.body.id);
-    expect(await notifications().sendReminders()).toBe(1);
-    expect(await notifications().sendReminders()).toBe(0);
+    // The server's own reminder job runs too; whichever gets there first, one reminder is written.
+    await notifications().sendReminders();
+    await notifications().sendReminders();
 
     await app.request('DELETE', `/api/v1/holds/${held.body.id}`, { token: buyer.token });
     const offer = (await app.request('GET', `/api/v1/events/${event.id}/waitlist`, { token: waiter.token })).body.offer;
     await age(offer.holdId);
-    expect(await notifications().sendReminders()).toBe(1);
+    await notifications().sendReminders();
+    await notifications().sendReminders();
     const types = (await outboxOf(event.id)).rows.map((r) => `${r.type}:${r.userId === waiter.userId ? 'waiter' : 'buyer'}`);
     expect(types).toEqual(['hold.expiring:buyer', 'waitlist.offer_made:waiter', 'waitlist.offer_expiring:waiter']);
   });
