@@ -258,7 +258,8 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     for (const i of [arrived1!, arrived2!]) expect((await status(event.id, tokens[i]!)).body.state).toBe('admitted');
 
     // Ten seconds after admission the two no-shows stop holding places: exactly two more get in.
-    const after = await until(stats, (q) => q.admittedThrough > 4, 14_000);
+    // (The watermark and the shopper set are written one after the other: wait for both to show it.)
+    const after = await until(stats, (q) => q.admittedThrough > 4 && q.activeShoppers >= 4, 14_000);
     expect(after).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
     await sleep(500);
     expect(await stats()).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
