@@ -97,19 +97,8 @@ export async function saveOnsale(tx: Tx, eventId: string, onsale: OnsaleInput | 
   );
 }
 
-interface OnsaleRow {
-  eventId: string;
-  startsAt: Date;
-  enabled: boolean;
-  preQueueOpensAt: Date | null;
-  admitPerMinute: number | null;
-  maxActiveShoppers: number | null;
-  stockAware: boolean;
-  stockBasis: 'max' | 'average';
-  stockHeadroomPercent: number;
-  shoppingWindowSeconds: number;
-  arrivalGraceSeconds: number;
-}
+/** A row of `event_onsale`: the queue settings, flattened, with no rate stored when the queue is off. */
+type OnsaleRow = Omit<QueueSettings, 'admitPerMinute'> & { eventId: string; startsAt: Date; admitPerMinute: number | null };
 
 export const onsaleColumns = `o.event_id as "eventId", o.starts_at as "startsAt", o.queue_enabled as enabled, o.pre_queue_opens_at as "preQueueOpensAt",
   o.admit_per_minute as "admitPerMinute", o.max_active_shoppers as "maxActiveShoppers", o.stock_aware as "stockAware",
