@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sectionAccounting, type SectionAccounting } from '../src/features/inventory/availability.js';
+import { accountedUnits, watchAccounting } from './support/accounting.js';
 import { seatIds, sleep, startTestApp, type Buyer, type Reply, type TestApp } from './support/app.js';
 
 let app: TestApp;
@@ -22,37 +23,16 @@ const codes = (replies: Reply[]) => replies.reduce<Record<string, number>>((coun
   return counts;
 }, {});
 
-/**
- * Samples sold + held + offered + reserved + available for every section while a race runs; every sample must add up
- * to the capacity.
- */
-function watchAccounting(eventId: string) {
-  const samples: SectionAccounting[][] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      samples.push(await sectionAccounting(app.db, eventId));
-      await sleep(5);
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-    samples.push(await sectionAccounting(app.db, eventId));
-    return samples;
-  };
-}
-
 function expectBalanced(samples: SectionAccounting[][]) {
   expect(samples.length).toBeGreaterThan(1);
-  for (const sample of samples) for (const s of sample) expect(s.sold + s.held + s.offered + s.reserved + s.available, s.name).toBe(s.capacity);
+  for (const sample of samples) for (const s of sample) expect(accountedUnits(s), s.name).toBe(s.capacity);
 }
 
 describe('no oversell and no false sold-out', () => {
   it('gives 2,000 concurrent requests for a 500-ticket pool exactly 500 holds and 1,500 sold_out', async () => {
     const event = await app.createEvent({ sections: [{ name: 'Pool', price: 1000, capacity: 500 }] });
     const sectionId = event.sections[0].id;
-    const stop = watchAccounting(event.id);
+    const stop = watchAccounting(app.db, event.id);
     const replies = await Promise.all(Array.from({ length: 2000 }, (_, i) => holdOverSocket(buyers[i % buyers.length]!, { eventId: event.id, sectionId, quantity: 1 })));
     expectBalanced(await stop());
     expect(codes(replies)).toEqual({ held: 500, sold_out: 1500 });
@@ -85,7 +65,7 @@ describe('no oversell and no false sold-out', () => {
       const count = 1 + Math.floor(random() * 4);
       return seats.slice(start, start + count);
     });
-    const stop = watchAccounting(event.id);
+    const stop = watchAccounting(app.db, event.id);
     const replies = await Promise.all(wanted.map((ids, i) => holdOverSocket(buyers[i % buyers.length]!, { eventId: event.id, seatIds: ids })));
     expectBalanced(await stop());
 
@@ -200,7 +180,7 @@ describe('expiry and cancellation', () => {
     }));
     const before = await sectionAccounting(app.db, event.id);
     const cancelling = orders.slice(0, 25);
-    const stop = watchAccounting(event.id);
+    const stop = watchAccounting(app.db, event.id);
     await Promise.all(cancelling.flatMap(({ buyer, order }) => [1, 2].map(() => app.fetch('POST', `/api/v1/orders/${order.id}/cancel`, { token: buyer.token }))));
     expectBalanced(await stop());
     const after = await sectionAccounting(app.db, event.id);

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config.js';
 import type { Tx } from '../../db/database.js';
 import { startServer, type RunningServer } from '../../server.js';
 import { sleep, startTestApp, type TestApp } from '../../../test/support/app.js';
+import { accountedUnits, watchAccounting } from '../../../test/support/accounting.js';
 import { adminUrl } from '../../../test/support/postgres.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
@@ -18,7 +19,6 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
   });
   afterAll(() => app?.close());
 
-  const identity = (s: { sold: number; held: number; offered: number; reserved: number; available: number }) => s.sold + s.held + s.offered + s.reserved + s.available;
 
   it('200 concurrent cancellations and releases against 200 waitlist entries offer every unit once, never on general sale, with exact accounting throughout', async () => {
     const capacity = 200;
@@ -34,14 +34,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: waiter.token, body: { sectionId, quantity: 1 } })).status).toBe(201);
     }
 
-    let racing = true;
-    const samples: { sold: number; held: number; offered: number; reserved: number; available: number }[] = [];
-    const sampler = (async () => {
-      while (racing) {
-        samples.push((await sectionAccounting(app.db, event.id))[0]!);
-        await sleep(2);
-      }
-    })();
+    const stopWatching = watchAccounting(app.db, event.id);
     const attempts: number[] = [];
     const generalSale = Promise.all(public_.map(async (buyer) => {
       for (let i = 0; i < 5; i++) attempts.push((await app.fetch('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId, quantity: 1 } })).status);
@@ -51,15 +44,14 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       ...holders.slice(100).map((b, i) => app.fetch('DELETE', `/api/v1/holds/${holds[100 + i]!.body.id}`, { token: b.token })),
     ]);
     await generalSale;
-    racing = false;
-    await sampler;
+    const samples = (await stopWatching()).map((sections) => sections[0]!);
 
     expect(returns.map((r) => r.status).sort()).toEqual([...Array(100).fill(200), ...Array(100).fill(204)]);
     expect(attempts.length).toBe(100);
     expect(attempts.every((status) => status === 409)).toBe(true);
     expect(samples.length).toBeGreaterThan(5);
     for (const sample of samples) {
-      expect(identity(sample)).toBe(capacity);
+      expect(accountedUnits(sample)).toBe(capacity);
       expect(sample.available).toBe(0);
     }
     expect((await sectionAccounting(app.db, event.id))[0]).toMatchObject({ capacity, sold: 0, held: 0, offered: capacity, reserved: 0, available: 0 });
@@ -99,14 +91,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = any($1::uuid[])`, [lapsing]);
     await app.db.query(`update seats set held_until = now() - interval '1 second' where hold_id = any($1::uuid[])`, [lapsing]);
 
-    let racing = true;
-    const samples: { sold: number; held: number; offered: number; reserved: number; available: number }[] = [];
-    const sampler = (async () => {
-      while (racing) {
-        samples.push((await sectionAccounting(app.db, event.id))[0]!);
-        await sleep(2);
-      }
-    })();
+    const stopWatching = watchAccounting(app.db, event.id);
     const attempts: { status: number; code: string }[] = [];
     const generalSale = Promise.all(public_.map(async (buyer, b) => {
       for (let i = 0; i < 5; i++) {
@@ -126,15 +111,14 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     ]);
     expect((await sweeps).reduce((a, b) => a + b, 0)).toBe(20);
     await generalSale;
-    racing = false;
-    await sampler;
+    const samples = (await stopWatching()).map((sections) => sections[0]!);
 
     expect(returns.map((r) => r.status).sort()).toEqual([...Array(40).fill(200), ...Array(40).fill(204)]);
     expect(attempts).toHaveLength(100);
     for (const attempt of attempts) expect(attempt).toEqual({ status: 409, code: expect.stringMatching(/^(sold_out|seats_unavailable)$/) });
     expect(samples.length).toBeGreaterThan(5);
     for (const sample of samples) {
-      expect(identity(sample)).toBe(capacity);
+      expect(accountedUnits(sample)).toBe(capacity);
       expect(sample.available).toBe(0);
     }
     expect((await sectionAccounting(app.db, event.id))[0]).toMatchObject({ capacity, sold: 0, held: 0, offered: capacity, reserved: 0, available: 0 });
@@ -186,7 +170,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     const waiting = entries.rows.filter((e) => e.status === 'waiting');
     expect(entries.rows.every((e) => (e.status === 'offered' && e.offers === 1) || (e.status === 'waiting' && e.offers === 0))).toBe(true);
     for (const section of accounting) {
-      expect(identity(section)).toBe(40);
+      expect(accountedUnits(section)).toBe(40);
       expect(section).toMatchObject({ held: 0, reserved: 0 });
       // Units on sale only when no waiting entry could use them.
       if (section.available > 0) expect(waiting.filter((e) => e.sectionId === null || e.sectionId === section.sectionId)).toEqual([]);
