@@ -17,7 +17,6 @@ export const errorCatalogue = {
   admission_expired: 403,
   queue_token_mismatch: 403,
   not_found: 404,
-  method_not_allowed: 405,
   email_taken: 409,
   sold_out: 409,
   seats_unavailable: 409,
