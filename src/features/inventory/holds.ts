@@ -224,19 +224,24 @@ type Outcome = { kind: 'placed'; hold: HoldView } | { kind: 'replay' } | { kind:
 
 const soldOut = () => new AppError('sold_out', 'Not enough tickets are left in this section.');
 
+/** A hold's rows as one item per ticket: a GA row of quantity 3 is three items. */
+function ticketItems(rows: { sectionId: string; seatId: string | null; label?: string | null; quantity: number; price: number }[]): HoldItem[] {
+  return rows.flatMap((row) =>
+    Array.from({ length: row.quantity }, () => ({
+      sectionId: row.sectionId,
+      price: row.price,
+      ...(row.seatId ? { seatId: row.seatId, label: row.label ?? '' } : {}),
+    })),
+  );
+}
+
 function viewOf(terms: Terms, hold: NewHold): HoldView {
   return {
     id: hold.id,
     eventId: terms.eventId,
     status: 'active',
     expiresAt: terms.expiresAt,
-    items: hold.items.flatMap((item) =>
-      Array.from({ length: item.quantity }, () => ({
-        sectionId: item.sectionId,
-        price: item.price,
-        ...(item.seatId ? { seatId: item.seatId, label: item.label! } : {}),
-      })),
-    ),
+    items: ticketItems(hold.items),
     total: holdTotal(hold),
     currency: terms.currency,
   };
@@ -359,14 +364,7 @@ async function findHold(db: Queryable, where: { userId: string } & ({ holdId: st
   );
   const row = rows[0];
   if (!row) return undefined;
-  const items = row.items.flatMap((item) =>
-    Array.from({ length: item.quantity }, () => ({
-      sectionId: item.sectionId,
-      price: item.price,
-      ...(item.seatId ? { seatId: item.seatId, label: item.label ?? '' } : {}),
-    })),
-  );
-  return { ...row, items };
+  return { ...row, items: ticketItems(row.items) };
 }
 
 export function createHoldService({ db, metrics }: { db: Database; metrics: Metrics }): HoldService {
