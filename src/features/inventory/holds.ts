@@ -116,24 +116,29 @@ async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<s
   return new Set(inserted.rows.map((r) => r.id));
 }
 
-/**
- * Tickets each buyer already has for the event (live holds plus valid tickets), counted under a
- * per-buyer row lock so that concurrent holds by one buyer are counted one after another.
- */
-async function lockBuyerCounts(tx: Tx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-  const unique = [...new Set(userIds)].sort();
-  await tx.query('insert into event_buyers (event_id, user_id) select $1, unnest($2::uuid[]) on conflict do nothing', [eventId, unique]);
-  await tx.query('select 1 from event_buyers where event_id = $1 and user_id = any($2::uuid[]) order by user_id for update', [eventId, unique]);
-  const { rows } = await tx.query<{ userId: string; taken: number }>(
+/** Tickets each buyer has for the event: live holds (offers included) plus valid tickets. */
+export async function ticketsTakenBy(q: Queryable, eventId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ userId: string; taken: number }>(
     `select u.user_id as "userId",
             (coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
                         where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()), 0)
            + (select count(*) from tickets t join orders o on o.id = t.order_id
                where o.user_id = u.user_id and t.event_id = $1 and t.status = 'valid'))::int as taken
        from unnest($2::uuid[]) as u(user_id)`,
-    [eventId, unique],
+    [eventId, userIds],
   );
   return new Map(rows.map((r) => [r.userId, r.taken]));
+}
+
+/**
+ * `ticketsTakenBy`, counted under a per-buyer row lock so that concurrent holds by one buyer are
+ * counted one after another.
+ */
+async function lockBuyerCounts(tx: Tx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(userIds)].sort();
+  await tx.query('insert into event_buyers (event_id, user_id) select $1, unnest($2::uuid[]) on conflict do nothing', [eventId, unique]);
+  await tx.query('select 1 from event_buyers where event_id = $1 and user_id = any($2::uuid[]) order by user_id for update', [eventId, unique]);
+  return ticketsTakenBy(tx, eventId, unique);
 }
 
 const limitReached = (max: number) =>

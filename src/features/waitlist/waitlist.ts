@@ -2,6 +2,7 @@ import type { Database, Queryable, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError, notFound } from '../../errors.js';
 import { seatsHeldBack } from '../inventory/availability.js';
+import { ticketsTakenBy } from '../inventory/holds.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { offerReturnedStock } from './offers.js';
@@ -105,17 +106,6 @@ async function unitsOnSale(tx: Tx, sectionIds: string[]): Promise<number> {
   return rows[0]!.units;
 }
 
-async function ticketsTaken(tx: Tx, userId: string, eventId: string): Promise<number> {
-  const { rows } = await tx.query<{ taken: number }>(
-    `select (coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
-                        where h.user_id = $1 and h.event_id = $2 and h.status = 'active' and h.expires_at > now()), 0)
-           + (select count(*) from tickets t join orders o on o.id = t.order_id
-               where o.user_id = $1 and t.event_id = $2 and t.status = 'valid'))::int as taken`,
-    [userId, eventId],
-  );
-  return rows[0]!.taken;
-}
-
 /** The sections an entry is served from: its own, or every section of the event. */
 function servingSections(sections: EventSection[], sectionId: string | null | undefined): EventSection[] {
   return sectionId ? sections.filter((s) => s.id === sectionId) : sections;
@@ -150,7 +140,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
           await lockAndReclaim(tx, servingIds);
           const onSale = await unitsOnSale(tx, servingIds);
           if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
-          if (terms.maxPerUser !== null && (await ticketsTaken(tx, userId, eventId)) + quantity > terms.maxPerUser) {
+          if (terms.maxPerUser !== null && ((await ticketsTakenBy(tx, eventId, [userId])).get(userId) ?? 0) + quantity > terms.maxPerUser) {
             throw new AppError('limit_reached', `You may hold and buy at most ${terms.maxPerUser} tickets for this event.`, { maxTicketsPerUser: terms.maxPerUser });
           }
           const inserted = await tx.query<{ id: string }>(
