@@ -46,6 +46,15 @@ export function createRedisClient(url: string): RedisClient {
   };
 }
 
-/** True when a request failed because Redis is unreachable (answered 503: try again shortly). */
+/**
+ * Work on Redis state that could not finish within its bounds (`limits.ts`): another node's rebuild
+ * outlasted the wait, or retries ran out. Answered 503 like an unreachable Redis: try again shortly.
+ */
+export class RedisBusyError extends Error {
+  override readonly name = 'RedisBusyError';
+}
+
+/** True when a request failed because Redis is unreachable or busy (answered 503: try again shortly). */
 export const isRedisUnavailable = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(error.message));
+  error instanceof RedisBusyError ||
+  (error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(error.message)));

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
+import { createKeys } from '../../redis/keys.js';
 import { createPlaceMapping } from './queue.js';
 
 const setups = [
@@ -238,6 +239,35 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect(seqOf(b)).toBeGreaterThan(seqOf(a));
     // the never-used rest of the lost block is crossed without taking shopper places (this event is stock-capped at 14)
     expect((await admitted(event.id, b)).state).toBe('admitted');
+  });
+
+  it.runIf(name.includes('Redis'))('a Redis retry that cannot finish within its bounds answers 503 unavailable with Retry-After instead of hanging', async () => {
+    const people = await app.registerBuyers(2);
+    const redis = new Redis(redisUrl);
+    const keys = createKeys(app.server.context.config.redisKeyPrefix);
+    const joinOverSocket = (eventId: string, buyer: Buyer) => app.fetch('POST', `/api/v1/events/${eventId}/queue`, { token: buyer.token });
+    try {
+      // another node took the rebuild lock and never finished (a paused process)
+      const stuck = await queued();
+      await redis.set(keys.queueRebuildLock(stuck.id), 'stuck', 'PX', 120_000);
+      const refused = await joinOverSocket(stuck.id, people[0]!);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('unavailable');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      await redis.del(keys.queueRebuildLock(stuck.id));
+      expect((await joinOverSocket(stuck.id, people[0]!)).status).toBe(201);
+
+      // Redis is ahead of PostgreSQL (a database restored from an older backup): no block reserved lies beyond the used-up one
+      const ahead = await queued();
+      expect((await joinOverSocket(ahead.id, people[0]!)).status).toBe(201);
+      await redis.hset(keys.queueMeta(ahead.id), 'counter', 1e12, 'blockEnd', 1e12);
+      const exhausted = await joinOverSocket(ahead.id, people[1]!);
+      expect(exhausted.status).toBe(503);
+      expect(exhausted.body.error.code).toBe('unavailable');
+      expect(Number(exhausted.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it.runIf(name.includes('Redis'))('arrival grace: admitted no-shows stop holding shopper places after the grace, the arrived keep theirs, a no-show who comes back is still admitted', async () => {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
-import type { RedisClient } from '../../redis/client.js';
+import { limits } from '../../limits.js';
+import { RedisBusyError, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import { admissionsAfter, advanceWatermark, persistPreQueueSize, readQueueRow, reserveSeqBlock } from './state.js';
 import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
@@ -34,15 +36,18 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
   /**
    * Creates the queue's Redis state, or rebuilds it after Redis lost it, from PostgreSQL: a fresh
    * block beyond every block ever reserved, the frozen pre-queue size, the watermark, and the
-   * shoppers whose window is still open. One node at a time (a short lock), so the queue restarts
-   * from a single block and places stay contiguous.
+   * shoppers whose window is still open. One node at a time (a short lock, waited for within
+   * limits.queueRebuildWaitMsMax), so the queue restarts from a single block and places stay contiguous.
    */
   async function rebuild(event: QueueEventRef): Promise<void> {
     const lock = keys.queueRebuildLock(event.eventId);
+    const owner = randomUUID();
+    const giveUpAt = Date.now() + limits.queueRebuildWaitMsMax;
     for (;;) {
       if ((await client.redis.exists(keys.queueMeta(event.eventId))) === 1) return;
-      if ((await client.redis.set(lock, '1', 'PX', 5000, 'NX')) === 'OK') break;
-      await sleep(10);
+      if ((await client.redis.set(lock, owner, 'PX', limits.queueRebuildLockTtlMs, 'NX')) === 'OK') break;
+      if (Date.now() >= giveUpAt) throw new RedisBusyError(`Another node is still rebuilding the waiting room of event ${event.eventId}.`);
+      await sleep(limits.queueRebuildPollMs);
     }
     try {
       const end = await reserveSeqBlock(db, event.eventId, seqBlock);
@@ -54,7 +59,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       }
       await client.run('queue_refill', metaKeys(event.eventId), args);
     } finally {
-      await client.redis.del(lock);
+      // Compare-and-delete: a lock that lapsed meanwhile may be another node's now.
+      await client.run('lease_release', [lock], [owner]);
     }
   }
 
@@ -63,16 +69,19 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const first = await attempt();
     if (!missing(first)) return first;
     await rebuild(event);
-    return attempt();
+    const second = await attempt();
+    if (missing(second)) throw new RedisBusyError(`The waiting room of event ${event.eventId} lost its Redis state again while being rebuilt.`);
+    return second;
   }
 
   return {
     kind: 'redis',
 
     async join(event, userId) {
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
         const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
+        if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
         await (seq === -1 ? rebuild(event) : extend(event));
       }
     },
