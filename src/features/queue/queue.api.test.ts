@@ -241,6 +241,44 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect((await admitted(event.id, b)).state).toBe('admitted');
   });
 
+  /** As a Redis restart without persistence would: every key of this app is gone (nothing to do without Redis). */
+  async function loseRedisData(): Promise<void> {
+    const prefix = app.server.context.config.redisKeyPrefix;
+    if (!app.server.context.config.redisUrl) return;
+    const client = new Redis(redisUrl);
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  }
+  const seqOf = (token: string) => Number(Buffer.from(token.split('.')[0]!, 'base64url').readBigUInt64BE(32));
+
+  it.runIf(name.includes('Redis'))('250 joins, 25 at a time over sockets, reserve at most one sequence block at a time; after Redis loses its data, 20 new joiners are admitted at the rate', async () => {
+    const seqBlock = 16;
+    const admitPerMinute = 6000;
+    const people = await app.registerBuyers(270);
+    const [early, late] = [people.slice(0, 250), people.slice(250)];
+    const event = await queued({ admitPerMinute, stockAware: false });
+    const joinOverSocket = (buyer: Buyer) => app.fetch('POST', `/api/v1/events/${event.id}/queue`, { token: buyer.token });
+    for (let i = 0; i < early.length; i += 25) {
+      const replies = await Promise.all(early.slice(i, i + 25).map(joinOverSocket));
+      expect(replies.map((r) => r.status)).toEqual(Array(replies.length).fill(201));
+    }
+    const reserved = await app.db.query<{ n: number }>('select seq_reserved::float8 as n from queue_state where event_id = $1', [event.id]);
+    expect(reserved.rows[0]!.n).toBeLessThanOrEqual((Math.ceil(early.length / seqBlock) + 1) * seqBlock);
+    const stats = async () => (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue;
+    expect(await until(stats, (q) => q.admittedThrough === early.length, 30_000)).toMatchObject({ admittedThrough: early.length });
+
+    await loseRedisData();
+    const tokens = (await Promise.all(late.map(joinOverSocket))).map((r) => r.body.queueToken as string);
+    const seqs = tokens.map(seqOf);
+    // Ahead of them: at most the unused rest of one block (one node)...
+    expect(Math.min(...seqs) - 1 - early.length).toBeLessThanOrEqual(seqBlock);
+    // ...crossed at the admission rate: all in within (block + 20) / rate, awaited with room to spare.
+    const boundMs = ((seqBlock + late.length) * 60_000) / admitPerMinute;
+    const admittedNow = async () => (await Promise.all(tokens.map((t) => status(event.id, t)))).filter((r) => r.body.state === 'admitted').length;
+    expect(await until(admittedNow, (n) => n === late.length, 10 * boundMs + 5000)).toBe(late.length);
+  });
+
   it.runIf(name.includes('Redis'))('a Redis retry that cannot finish within its bounds answers 503 unavailable with Retry-After instead of hanging', async () => {
     const people = await app.registerBuyers(2);
     const redis = new Redis(redisUrl);

@@ -27,11 +27,33 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
   const { client, keys, db, seqOfIndex, indexOfSeq, seqBlock } = deps;
   const metaKeys = (eventId: string) => [keys.queueMeta(eventId), keys.queueActive(eventId), keys.queueOccupied(eventId)];
 
-  /** Reserves the next block in PostgreSQL and appends it to the live queue's range. */
-  async function extend(event: QueueEventRef): Promise<void> {
+  /** Per event, the block reservation and the rebuild this node has in flight. */
+  const reservations = new Map<string, Promise<void>>();
+  const rebuilds = new Map<string, Promise<void>>();
+
+  /** Single flight: whoever needs the same work for an event while it runs waits for that run. */
+  function once(flights: Map<string, Promise<void>>, eventId: string, work: () => Promise<void>): Promise<void> {
+    let flight = flights.get(eventId);
+    if (!flight) {
+      flight = work().finally(() => flights.delete(eventId));
+      flights.set(eventId, flight);
+    }
+    return flight;
+  }
+
+  /**
+   * Reserves the next block in PostgreSQL once the live one is used up, and appends it to the live
+   * queue's range. Concurrent joins on this node share one reservation; a join that saw the block
+   * used up before a reservation landed reserves nothing. So each node has at most one block beyond
+   * the places given, which is all a loss of Redis's data can leave unused.
+   */
+  const extend = (event: QueueEventRef) => once(reservations, event.eventId, async () => {
+    const [counter, blockEnd] = await client.redis.hmget(keys.queueMeta(event.eventId), 'counter', 'blockEnd');
+    if (counter === null || blockEnd === null) return rebuild(event);
+    if (Number(counter) < Number(blockEnd)) return;
     const end = await reserveSeqBlock(db, event.eventId, seqBlock);
     if ((await client.run<number>('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
-  }
+  });
 
   /**
    * Creates the queue's Redis state, or rebuilds it after Redis lost it, from PostgreSQL: a fresh
@@ -39,7 +61,9 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
    * shoppers whose window is still open. One node at a time (a short lock, waited for within
    * limits.queueRebuildWaitMsMax), so the queue restarts from a single block and places stay contiguous.
    */
-  async function rebuild(event: QueueEventRef): Promise<void> {
+  const rebuild = (event: QueueEventRef) => once(rebuilds, event.eventId, () => rebuildUnderLock(event));
+
+  async function rebuildUnderLock(event: QueueEventRef): Promise<void> {
     const lock = keys.queueRebuildLock(event.eventId);
     const owner = randomUUID();
     const giveUpAt = Date.now() + limits.queueRebuildWaitMsMax;

@@ -9,6 +9,7 @@ import type { QueueSettings } from './settings.js';
 
 const log = pino({ level: 'silent' });
 const tickMs = 200;
+const seqBlock = 64;
 
 const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
   enabled: true,
@@ -26,7 +27,7 @@ const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
 describe.each(storeBackends)('queue store conformance on %s', (backend) => {
   let fx: StoreFixture;
   beforeAll(async () => {
-    fx = await openStoreFixture(backend);
+    fx = await openStoreFixture(backend, seqBlock);
   });
   afterAll(() => fx?.close());
 
@@ -237,6 +238,36 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, start + 31_000)).toBe(4);
     expect(await isActive(event, seqs[1]!)).toBe(true);
     expect(await fx.store.activeCount(event, start + tickMs + event.windowMs)).toBe(0);
+  });
+
+  it('concurrent joins on two nodes reserve at most one sequence block per node at a time; after Redis loses its data, new joiners wait behind at most that', async () => {
+    const event = await newEvent({ admitPerMinute: 6000 }); // 20 per 200 ms tick
+    const nodes = [fx.store, fx.anotherNode()];
+    const users = Array.from({ length: 250 }, () => randomUUID());
+    for (let i = 0; i < users.length; i += 25) {
+      await Promise.all(users.slice(i, i + 25).map((user, j) => nodes[j % nodes.length]!.join(event, user)));
+    }
+    const reserved = (await readQueueRow(fx.db, event.eventId)).seqReserved;
+    expect(reserved).toBeLessThanOrEqual((Math.ceil(users.length / seqBlock) + nodes.length) * seqBlock);
+
+    const a = advancer();
+    let clock = Date.now();
+    const tick = async (ticks: number) => {
+      const update = await runTicks(event, ticks, a, clock);
+      clock += ticks * tickMs;
+      return update;
+    };
+    expect((await tick(13)).admittedThrough).toBe(250);
+    await fx.flushRedis();
+    const late = Array.from({ length: 20 }, () => randomUUID());
+    const lateSeqs = await joinAll(event, late);
+    // Ahead of them: only the unused rest of the blocks the nodes had reserved (none on PostgreSQL).
+    expect(Math.min(...lateSeqs) - 1 - users.length).toBeLessThanOrEqual(nodes.length * seqBlock);
+    // ...which the line crosses at the admission rate: 20 per tick.
+    await tick(Math.ceil((nodes.length * seqBlock + late.length) / 20));
+    const admitted = await Promise.all(lateSeqs.map((seq) => isActive(event, seq)));
+    expect(admitted.filter(Boolean)).toHaveLength(late.length);
+    if (nodes[1] !== fx.store && backend === 'redis') await nodes[1]!.close();
   });
 
   it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {
