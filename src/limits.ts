@@ -35,4 +35,6 @@ export const limits = {
   /** How long a node waits for another node's rebuild of a queue before answering 503. */
   queueRebuildWaitMsMax: 5_000,
   queueRebuildPollMs: 10,
+  /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
+  queueClaimAttemptsMax: 3,
 } as const;

@@ -279,6 +279,49 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect(await until(admittedNow, (n) => n === late.length, 10 * boundMs + 5000)).toBe(late.length);
   });
 
+  it('after Redis loses its data: the old token of a buyer who checked out or left cannot hold again, and a waiting buyer keeps one place', async () => {
+    const people = await app.registerBuyers(6);
+    const [checkedOut, left, shopper, other, waiting, rejoiner] = people as [Buyer, Buyer, Buyer, Buyer, Buyer, Buyer];
+    const event = await queued({ maxActiveShoppers: 2, stockAware: false });
+    const sectionId = event.sections[0].id;
+    const tokens = new Map<Buyer, string>();
+    for (const person of people) tokens.set(person, (await join(event.id, person)).body.queueToken as string);
+    const tokenOf = (buyer: Buyer) => tokens.get(buyer)!;
+    await admitted(event.id, tokenOf(checkedOut));
+    const held = await hold(event.id, sectionId, checkedOut, tokenOf(checkedOut));
+    expect(held.status).toBe(201);
+    expect((await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: checkedOut.token, body: { payment: { cardNumber: '4242424242424242' } } })).status).toBe(201);
+    await admitted(event.id, tokenOf(left));
+    expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: left.token })).status).toBe(204);
+    await admitted(event.id, tokenOf(shopper));
+    await admitted(event.id, tokenOf(other));
+    expect((await status(event.id, tokenOf(waiting))).body.state).toBe('waiting');
+
+    await loseRedisData();
+
+    for (const gone of [checkedOut, left]) {
+      const again = await hold(event.id, sectionId, gone, tokenOf(gone));
+      expect(again.status).toBe(403);
+      expect(again.body.error.code).toBe('admission_expired');
+    }
+    // joining again with the token keeps the place; without it, the place the account holds wins once shown
+    const rejoined = await app.request('POST', `/api/v1/events/${event.id}/queue`, { token: waiting.token, headers: { 'x-queue-token': tokenOf(waiting) } });
+    expect(rejoined.status).toBe(201);
+    expect(seqOf(rejoined.body.queueToken)).toBe(seqOf(tokenOf(waiting)));
+    const second = (await join(event.id, rejoiner)).body.queueToken as string;
+    expect(seqOf(second) === seqOf(tokenOf(rejoiner))).toBe(backend === 'pglite');
+    // the two shoppers finish (leaving with their token, as the web client does): the two waiting are let in
+    for (const done of [shopper, other]) expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: done.token, headers: { 'x-queue-token': tokenOf(done) } })).status).toBe(204);
+    expect((await admitted(event.id, tokenOf(waiting))).state).toBe('admitted');
+    expect((await admitted(event.id, tokenOf(rejoiner))).state).toBe('admitted');
+    expect((await hold(event.id, sectionId, rejoiner, tokenOf(rejoiner))).status).toBe(201);
+    // the newer place ended when the older one was shown (on PostgreSQL both tokens are the one place)
+    if (backend !== 'pglite') expect((await hold(event.id, sectionId, rejoiner, second)).status).toBe(403);
+    expect((await hold(event.id, sectionId, waiting, tokenOf(waiting))).status).toBe(201);
+    // the shoppers who left after the loss no longer take shopper places
+    expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue.activeShoppers).toBe(2);
+  });
+
   it.runIf(name.includes('Redis'))('a Redis retry that cannot finish within its bounds answers 503 unavailable with Retry-After instead of hanging', async () => {
     const people = await app.registerBuyers(2);
     const redis = new Redis(redisUrl);
