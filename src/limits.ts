@@ -28,4 +28,13 @@ export const limits = {
   /** Shorter would call people who merely reload slowly no-shows. */
   arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
+  /** Tries of one join at the Redis sequence (each after a block reservation or a rebuild) before 503. */
+  queueJoinAttemptsMax: 20,
+  /** The lock of a rebuild of a queue's Redis state lapses after this, should its node die mid-rebuild. */
+  queueRebuildLockTtlMs: 5_000,
+  /** How long a node waits for another node's rebuild of a queue before answering 503. */
+  queueRebuildWaitMsMax: 5_000,
+  queueRebuildPollMs: 10,
+  /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
+  queueClaimAttemptsMax: 3,
 } as const;
