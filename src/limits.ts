@@ -28,4 +28,6 @@ export const limits = {
   /** Shorter would call people who merely reload slowly no-shows. */
   arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
+  /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
+  accessTokenClockSkewSecondsMax: 30,
 } as const;
