@@ -40,6 +40,7 @@ const EnvSchema = Type.Object({
   AUTH_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 300 }),
   LOGIN_EMAIL_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
   TRUST_PROXY: Type.Boolean({ default: false }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -75,6 +76,8 @@ export interface Config {
   authLimits: { perIpPerMinute: number; loginPerEmailPerMinute: number };
   /** Behind a load balancer: take the client's IP from X-Forwarded-For (rate limits are per IP). */
   trustProxy: boolean;
+  /** Set: `/metrics` answers only `Authorization: Bearer <metricsToken>`; unset: anyone who can reach it. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -131,5 +134,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     }),
     authLimits: Object.freeze({ perIpPerMinute: parsed.AUTH_IP_LIMIT_PER_MINUTE, loginPerEmailPerMinute: parsed.LOGIN_EMAIL_LIMIT_PER_MINUTE }),
     trustProxy: parsed.TRUST_PROXY,
+    metricsToken: parsed.METRICS_TOKEN,
   });
 }
