@@ -28,6 +28,11 @@ export const limits = {
   /** Shorter would call people who merely reload slowly no-shows. */
   arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
+  /** A live-socket ticket opens one socket within this long of being issued. */
+  liveTicketTtlSeconds: 30,
+  /** Expired tickets deleted by each new ticket, so the table stays small without a sweeper. */
+  liveTicketSweepBatchMax: 100,
+  liveTicketLengthMax: 64,
   /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
   accessTokenClockSkewSecondsMax: 30,
 } as const;

@@ -47,6 +47,8 @@ describe('request logging at the default level', () => {
     expect((await app.fetch('GET', '/api/v1/me', { token: buyer.token })).status).toBe(200);
     expect((await app.fetch('GET', `/api/v1/events/${event.id}/queue`, { headers: { 'x-queue-token': queueToken } })).status).toBe(200);
     expect(await knock(`${ws}/api/v1/events/${event.id}/live?queueToken=${encodeURIComponent(queueToken)}`)).toBe(101);
+    const ticket = (await app.fetch('POST', '/api/v1/me/live/ticket', { token: buyer.token })).body.ticket as string;
+    expect(await knock(`${ws}/api/v1/me/live?ticket=${ticket}`)).toBe(101);
     // A client still sending its access token in the URL is logged without it, whatever the answer.
     await knock(`${ws}/api/v1/me/live?accessToken=${encodeURIComponent(buyer.token)}`);
     await knock(`${ws}/api/v1/me/live?AccessToken=${encodeURIComponent(app.adminToken)}&x=1`);
@@ -54,10 +56,11 @@ describe('request logging at the default level', () => {
     const urls = lines.filter((line) => line.msg === 'incoming request').map((line) => line.req?.url);
     expect(urls).toEqual(expect.arrayContaining([
       `/api/v1/events/${event.id}/live?queueToken=[REDACTED]`,
+      '/api/v1/me/live?ticket=[REDACTED]',
       '/api/v1/me/live?accessToken=[REDACTED]',
       '/api/v1/me/live?AccessToken=[REDACTED]&x=1',
     ]));
-    const secrets = { accessToken: buyer.token, adminToken: app.adminToken, queueToken };
+    const secrets = { accessToken: buyer.token, adminToken: app.adminToken, queueToken, ticket };
     const log = text.join('');
     expect(Object.entries(secrets).filter(([, secret]) => log.includes(secret) || log.includes(encodeURIComponent(secret))).map(([name]) => name)).toEqual([]);
   });

@@ -63,6 +63,6 @@ export function createAccessTokens(secret: string, ttlSeconds: number): AccessTo
   };
 }
 
-/** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
-export const newRefreshToken = (): string => randomBytes(32).toString('base64url');
-export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** Refresh tokens and live tickets are opaque random strings; only their SHA-256 is stored. */
+export const newOpaqueToken = (): string => randomBytes(32).toString('base64url');
+export const hashOpaqueToken = (token: string): string => createHash('sha256').update(token).digest('hex');
