@@ -61,7 +61,7 @@ async function refuseNonPublicTarget(url: string, lookupTimeoutMs: number): Prom
     await checkTarget(url, lookupTimeoutMs);
   } catch (error) {
     if (!(error instanceof WebhookAddressError)) throw error;
-    throw new AppError('webhook_address_not_allowed', `Webhooks go to public addresses only, and ${error.target}: a loopback, private, link-local or reserved address.`, {
+    throw new AppError('webhook_address_not_allowed', `Webhooks go to public addresses only; refused: ${error.target} (loopback, private, link-local or reserved).`, {
       field: 'url',
       host: error.host,
       address: error.address,

@@ -58,7 +58,7 @@ describe('webhook targets (postgres; private addresses refused by default)', () 
 
   it('refuses loopback, private, link-local, metadata and other non-public addresses at registration, in every spelling', async () => {
     const refused = [
-      'http://127.0.0.1/hooks', 'http://127.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://127.255.255.254:8080/',
+      'http://127.0.0.1/hooks', 'http://example.com@127.0.0.1/', 'http://127.1/', 'http://2130706433/', 'http://0x7f000001/', 'http://127.255.255.254:8080/',
       'http://localhost/', 'http://LOCALHOST./', 'http://api.localhost/', 'http://[::1]/', 'http://[0:0:0:0:0:0:0:1]/',
       'http://0.0.0.0/', 'http://0/', 'http://[::]/', 'http://10.0.0.1/', 'http://10.255.255.255/', 'http://172.16.0.1/',
       'http://172.31.255.255/', 'http://192.168.1.1/', 'https://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/',

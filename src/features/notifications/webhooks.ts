@@ -46,7 +46,7 @@ export interface PostOptions {
  * host is checked as spelled, and a name is resolved by publicOnlyLookup, so the socket connects only
  * to an address that passed the check.
  */
-export function postWebhook(url: string, secret: string, eventId: string, body: string, { timeoutMs, allowPrivate, resolver }: PostOptions): Promise<void> {
+export async function postWebhook(url: string, secret: string, eventId: string, body: string, { timeoutMs, allowPrivate, resolver }: PostOptions): Promise<void> {
   const target = new URL(url);
   if (!allowPrivate) checkHostSpelling(hostOf(target));
   return new Promise((resolve, reject) => {
