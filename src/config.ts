@@ -28,6 +28,7 @@ const EnvSchema = Type.Object({
   DELIVERY_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 5_000 }),
   DELIVERY_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 3_600_000 }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   REMINDER_LEAD_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:' }),
@@ -40,6 +41,7 @@ const EnvSchema = Type.Object({
   AUTH_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 300 }),
   LOGIN_EMAIL_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
   TRUST_PROXY: Type.Boolean({ default: false }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 });
 
@@ -63,7 +65,7 @@ export interface Config {
   smtpUrl: string | undefined;
   emailFrom: string;
   outboxIntervalMs: number;
-  delivery: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; webhookTimeoutMs: number };
+  delivery: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; webhookTimeoutMs: number; webhookAllowPrivate: boolean };
   reminderLeadSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   webDistDir: string;
@@ -75,6 +77,8 @@ export interface Config {
   authLimits: { perIpPerMinute: number; loginPerEmailPerMinute: number };
   /** Behind a load balancer: take the client's IP from X-Forwarded-For (rate limits are per IP). */
   trustProxy: boolean;
+  /** Set: `/metrics` answers only `Authorization: Bearer <metricsToken>`; unset: anyone who can reach it. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +119,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       backoffBaseMs: parsed.DELIVERY_BACKOFF_BASE_MS,
       backoffMaxMs: parsed.DELIVERY_BACKOFF_MAX_MS,
       webhookTimeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
+      webhookAllowPrivate: parsed.WEBHOOK_ALLOW_PRIVATE,
     },
     reminderLeadSeconds: parsed.REMINDER_LEAD_SECONDS,
     logLevel: parsed.LOG_LEVEL,
@@ -131,5 +136,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     }),
     authLimits: Object.freeze({ perIpPerMinute: parsed.AUTH_IP_LIMIT_PER_MINUTE, loginPerEmailPerMinute: parsed.LOGIN_EMAIL_LIMIT_PER_MINUTE }),
     trustProxy: parsed.TRUST_PROXY,
+    metricsToken: parsed.METRICS_TOKEN,
   });
 }

@@ -7,6 +7,7 @@ export const errorCatalogue = {
   invalid_json: 400,
   invalid_quantity: 400,
   bad_request: 400,
+  webhook_address_not_allowed: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   invalid_token: 401,

@@ -37,4 +37,11 @@ export const limits = {
   queueRebuildPollMs: 10,
   /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
   queueClaimAttemptsMax: 3,
+  /** A live-socket ticket opens one socket within this long of being issued. */
+  liveTicketTtlSeconds: 30,
+  /** Expired tickets deleted by each new ticket, so the table stays small without a sweeper. */
+  liveTicketSweepBatchMax: 100,
+  liveTicketLengthMax: 64,
+  /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
+  accessTokenClockSkewSecondsMax: 30,
 } as const;

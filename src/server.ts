@@ -6,10 +6,15 @@ import { createContext, type AppContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
+import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): FastifyBaseLogger {
-  return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-queue-token"]'] });
+/**
+ * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
+ * Requests are logged without headers and with credentials in the query string redacted.
+ */
+export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: pino.DestinationStream): FastifyBaseLogger {
+  return pino({ level: config.logLevel, serializers: { req: requestForLog } }, destination);
 }
 
 export async function connect(config: Readonly<Config>): Promise<Database> {

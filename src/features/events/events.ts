@@ -6,6 +6,7 @@ import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
+import { uuidPattern } from '../../http/schemas.js';
 import { loadOnsale, saveOnsale, type OnsaleSettings } from '../queue/settings.js';
 
 export interface EventRecord {
@@ -238,8 +239,6 @@ interface Cursor {
 }
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Exactly what encodeCursor writes (toISOString of an event's start, years 0001-9999), so nothing that
