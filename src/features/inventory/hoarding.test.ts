@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server.js';
-import { startTestApp, type Buyer, type Reply, type TestApp } from '../../../test/support/app.js';
+import { seatIds, startTestApp, type Buyer, type Reply, type TestApp } from '../../../test/support/app.js';
 import { sectionAccounting } from './availability.js';
 
 let app: TestApp;
@@ -26,18 +26,21 @@ const codes = (replies: Reply[]) => replies.reduce<Record<string, number>>((coun
   return counts;
 }, {});
 
-/** `count` holds of `quantity` fired at once by one buyer, alternating between the two nodes. */
-async function hoard(buyer: Buyer, event: { id: string; sections: { id: string }[] }, count: number, quantity: number): Promise<Reply[]> {
-  const body = JSON.stringify({ eventId: event.id, sectionId: event.sections[0]!.id, quantity });
-  return Promise.all(Array.from({ length: count }, async (_, i) => {
+/** Hold requests fired at once by one buyer, alternating between the two nodes. */
+function fire(buyer: Buyer, bodies: unknown[]): Promise<Reply[]> {
+  return Promise.all(bodies.map(async (body, i) => {
     const response = await fetch(`${i % 2 === 0 ? app.url : second.url}/api/v1/holds`, {
       method: 'POST',
       headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' },
-      body,
+      body: JSON.stringify(body),
     });
     return { status: response.status, body: await response.json(), headers: {} };
   }));
 }
+
+/** `count` holds of `quantity` in the event's first section. */
+const hoard = (buyer: Buyer, event: { id: string; sections: { id: string }[] }, count: number, quantity: number) =>
+  fire(buyer, Array.from({ length: count }, () => ({ eventId: event.id, sectionId: event.sections[0]!.id, quantity })));
 
 async function heldBy(buyer: Buyer, eventId: string) {
   const { rows } = await app.db.query<{ holds: number; tickets: number }>(
@@ -49,7 +52,7 @@ async function heldBy(buyer: Buyer, eventId: string) {
   return rows[0];
 }
 
-describe('one buyer racing for a 400-ticket section', () => {
+describe('one buyer racing to hoard an event', () => {
   it('with the defaults, 50 concurrent holds of 8 end with one hold of 8 tickets', async () => {
     const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 400 }] });
     const buyer = await app.registerBuyer();
@@ -67,6 +70,24 @@ describe('one buyer racing for a 400-ticket section', () => {
     expect(codes(await hoard(buyer, event, 50, 8))).toEqual({ held: 2, limit_reached: 48 });
     expect(await heldBy(buyer, event.id)).toEqual({ holds: 2, tickets: 16 });
     expect(await sectionAccounting(app.db, event.id)).toEqual([expect.objectContaining({ held: 16, available: 384 })]);
+  });
+
+  it('with the defaults, 50 concurrent holds spread over sections and named seats (no shared section lock) end with one hold', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ({ label: `R${i + 1}`, seats: 20 }));
+    const event = await app.createEvent({ sections: [{ name: 'Stalls', price: 1000, rows }, ...['A', 'B', 'C', 'D'].map((name) => ({ name, price: 1000, capacity: 100 }))] });
+    const seats = await seatIds(app, event.id);
+    const buyer = await app.registerBuyer();
+    // A returning buyer (the first hold created their per-event lock row, whose insert would
+    // otherwise make the first concurrent requests wait for each other).
+    const first = await app.fetch('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[1].id, quantity: 1 } });
+    expect((await app.fetch('DELETE', `/api/v1/holds/${first.body.id}`, { token: buyer.token })).status).toBe(204);
+    // Named-seat holds share their section (FOR SHARE) and GA holds of different sections share
+    // nothing: only the buyer's own lock stands between these requests.
+    const bodies = Array.from({ length: 50 }, (_, i) => (i % 2 === 0
+      ? { eventId: event.id, seatIds: seats.slice(i * 8, i * 8 + 8) }
+      : { eventId: event.id, sectionId: event.sections[1 + ((i >> 1) % 4)].id, quantity: 8 }));
+    expect(codes(await fire(buyer, bodies))).toEqual({ held: 1, hold_limit_reached: 49 });
+    expect(await heldBy(buyer, event.id)).toEqual({ holds: 1, tickets: 8 });
   });
 
   it('with maxHoldsPerUser 3 and no ticket cap, 50 concurrent holds of 4 end with three holds', async () => {
