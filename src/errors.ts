@@ -23,6 +23,7 @@ export const errorCatalogue = {
   seats_unavailable: 409,
   not_on_sale: 409,
   limit_reached: 409,
+  hold_limit_reached: 409,
   hold_not_active: 409,
   checkout_in_progress: 409,
   not_cancellable: 409,

@@ -6,6 +6,12 @@ export const limits = {
   passwordLengthMin: 8,
   passwordLengthMax: 256,
   ticketsPerOrderMax: 100,
+  ticketsPerOrderDefault: 8,
+  /** An event's maxTicketsPerUser when its organizer gives none (or its maxTicketsPerOrder, if larger). */
+  ticketsPerUserDefault: 8,
+  /** An event's maxHoldsPerUser when its organizer gives none: one open hold (basket) per buyer. */
+  holdsPerUserDefault: 1,
+  holdsPerUserMax: 100,
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,

@@ -15,6 +15,12 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
+/**
+ * Per-buyer caps for an event where the 60 buyers stand in for a crowd of thousands, so that the
+ * caps (raced in src/features/inventory/hoarding.test.ts) do not decide races about stock.
+ */
+const crowd = { maxHoldsPerUser: null, maxTicketsPerUser: null };
+
 const holdOverSocket = (buyer: Buyer, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   app.fetch('POST', '/api/v1/holds', { token: buyer.token, body, headers });
 const codes = (replies: Reply[]) => replies.reduce<Record<string, number>>((counts, r) => {
@@ -30,7 +36,7 @@ function expectBalanced(samples: SectionAccounting[][]) {
 
 describe('no oversell and no false sold-out', () => {
   it('gives 2,000 concurrent requests for a 500-ticket pool exactly 500 holds and 1,500 sold_out', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'Pool', price: 1000, capacity: 500 }] });
+    const event = await app.createEvent({ ...crowd, sections: [{ name: 'Pool', price: 1000, capacity: 500 }] });
     const sectionId = event.sections[0].id;
     const stop = watchAccounting(app.db, event.id);
     const replies = await Promise.all(Array.from({ length: 2000 }, (_, i) => holdOverSocket(buyers[i % buyers.length]!, { eventId: event.id, sectionId, quantity: 1 })));
@@ -42,7 +48,7 @@ describe('no oversell and no false sold-out', () => {
   });
 
   it('serves every request while stock remains, whatever the mix of quantities', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'Pool', price: 1000, capacity: 700 }] });
+    const event = await app.createEvent({ ...crowd, sections: [{ name: 'Pool', price: 1000, capacity: 700 }] });
     const sectionId = event.sections[0].id;
     const quantities = Array.from({ length: 600 }, (_, i) => 1 + (i % 4));
     const replies = await Promise.all(quantities.map((quantity, i) => holdOverSocket(buyers[i % buyers.length]!, { eventId: event.id, sectionId, quantity })));
@@ -56,7 +62,7 @@ describe('no oversell and no false sold-out', () => {
   });
 
   it('lets 300 buyers race for overlapping seats: each seat held once, every refusal a real conflict', async () => {
-    const event = await app.createEvent({ maxTicketsPerOrder: 4, sections: [{ name: 'Stalls', price: 4000, rows: 'ABCDEFGHIJ'.split('').map((label) => ({ label, seats: 20 })) }] });
+    const event = await app.createEvent({ ...crowd, maxTicketsPerOrder: 4, sections: [{ name: 'Stalls', price: 4000, rows: 'ABCDEFGHIJ'.split('').map((label) => ({ label, seats: 20 })) }] });
     const seats = await seatIds(app, event.id);
     let seed = 42;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
@@ -88,7 +94,7 @@ describe('no oversell and no false sold-out', () => {
   });
 
   it('fills a reserved section exactly with 100 concurrent best-available pairs', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'Stalls', price: 4000, rows: 'ABCDEFGHIJ'.split('').map((label) => ({ label, seats: 20 })) }] });
+    const event = await app.createEvent({ ...crowd, sections: [{ name: 'Stalls', price: 4000, rows: 'ABCDEFGHIJ'.split('').map((label) => ({ label, seats: 20 })) }] });
     const sectionId = event.sections[0].id;
     const replies = await Promise.all(Array.from({ length: 110 }, (_, i) => holdOverSocket(buyers[i % buyers.length]!, { eventId: event.id, sectionId, quantity: 2 })));
     expect(codes(replies)).toEqual({ held: 100, sold_out: 10 });
@@ -99,7 +105,7 @@ describe('no oversell and no false sold-out', () => {
 
 describe('limits and idempotency', () => {
   it('caps one buyer firing 20 concurrent holds at maxTicketsPerUser 4', async () => {
-    const event = await app.createEvent({ maxTicketsPerUser: 4, sections: [{ name: 'Pool', price: 1000, capacity: 100 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 20 }] }] });
+    const event = await app.createEvent({ maxTicketsPerUser: 4, maxHoldsPerUser: 20, sections: [{ name: 'Pool', price: 1000, capacity: 100 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 20 }] }] });
     const [buyer] = await app.registerBuyers(1);
     const seats = await seatIds(app, event.id);
     const replies = await Promise.all(Array.from({ length: 20 }, (_, i) =>
@@ -137,7 +143,7 @@ describe('limits and idempotency', () => {
 
 describe('expiry and cancellation', () => {
   it('lets checkout racing expiry sell only the hold\'s own seats or answer 410', async () => {
-    const event = await app.createEvent({ holdTtlSeconds: 1, sections: [{ name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 20 }, { label: 'B', seats: 20 }] }] });
+    const event = await app.createEvent({ ...crowd, holdTtlSeconds: 1, sections: [{ name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 20 }, { label: 'B', seats: 20 }] }] });
     const seats = await seatIds(app, event.id);
     const first = buyers.slice(0, 40);
     const second = buyers.slice(20, 60);

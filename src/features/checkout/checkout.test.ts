@@ -101,7 +101,7 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
   });
 
   it('cancels an order: refunds it, voids its tickets and puts exactly those back on sale', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
+    const event = await app.createEvent({ maxHoldsPerUser: 2, sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
     const ga = await placeHold(event, { sectionId: event.sections[0].id, quantity: 4 });
     const seated = await placeHold(event, { sectionId: event.sections[1].id, quantity: 2 });
     const order = (await pay(ga.id)).body;

@@ -22,9 +22,11 @@ export interface EventRecord {
   status: EventStatus;
   maxTicketsPerOrder: number;
   maxTicketsPerUser: number | null;
+  maxHoldsPerUser: number | null;
   holdTtlSeconds: number;
   offerTtlSeconds: number;
   waitlistPolicy: WaitlistPolicy;
+  opensAt: Date | null;
 }
 
 type Section = Omit<SectionAvailability, 'eventId'>;
@@ -33,8 +35,9 @@ const eventColumns = `
   e.id, e.title, e.description, e.category, e.venue_id as "venueId",
   json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
-  e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser",
-  e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy"`;
+  e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
+  e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy",
+  (select o.starts_at from event_onsale o where o.event_id = e.id) as "opensAt"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
 const sectionsOf = (availability: SectionAvailability[], eventId: string): Section[] =>
@@ -53,20 +56,28 @@ export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: bo
   return { ...event, sections: sectionsOf(availability, eventId), onsale };
 }
 
+/**
+ * An event's per-buyer ticket cap: the organizer's (null = no limit), else the default, raised to
+ * the largest order so that one order of the event's own maximum is always possible.
+ */
+const ticketsPerUserOf = (input: CreateEventBody, maxTicketsPerOrder: number): number | null =>
+  input.maxTicketsPerUser === undefined ? Math.max(limits.ticketsPerUserDefault, maxTicketsPerOrder) : input.maxTicketsPerUser;
+
 export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
   assertTimesInOrder(input.startsAt, input.endsAt);
   assertSeatCountAllowed(input.sections);
+  const maxTicketsPerOrder = input.maxTicketsPerOrder ?? limits.ticketsPerOrderDefault;
   return db.transaction(async (tx) => {
     const venue = await tx.query('select 1 from venues where id = $1', [input.venueId]);
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
-                           max_tickets_per_order, max_tickets_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 8), $10, coalesce($11, 600), coalesce($12, 600), coalesce($13, 'strict_order'))
+                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'))
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
-        input.currency, input.status ?? 'draft', input.maxTicketsPerOrder ?? null, input.maxTicketsPerUser ?? null, input.holdTtlSeconds ?? null,
-        input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
+        input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
+        input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -166,6 +177,7 @@ const updatableColumns = {
   endsAt: 'ends_at',
   maxTicketsPerOrder: 'max_tickets_per_order',
   maxTicketsPerUser: 'max_tickets_per_user',
+  maxHoldsPerUser: 'max_holds_per_user',
   holdTtlSeconds: 'hold_ttl_seconds',
   offerTtlSeconds: 'offer_ttl_seconds',
   waitlistPolicy: 'waitlist_policy',

@@ -4,7 +4,7 @@ import { afterHoldsEnded } from '../waitlist/offers.js';
 /*
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
  *   [event row ->] [orders (sorted by id) ->] sections (sorted by id) -> holds -> seats (sorted by id)
- *   -> waitlist entries (by join order) -> event_buyers.
+ *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers.
  * (Only cancellations lock orders, and only an event's status change locks its row.)
  * A transaction that already holds a section lock only ever takes hold locks with SKIP LOCKED.
  * Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so transactions
