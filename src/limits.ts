@@ -22,6 +22,10 @@ export const limits = {
   holdBatchSizeMax: 256,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
+  /** Runs of one PostgreSQL transaction that was aborted for a deadlock or a serialization failure. */
+  transactionAttemptsMax: 3,
+  /** Longest random pause before such a transaction runs again, per attempt made. */
+  transactionRetryPauseMsMax: 20,
   admitPerMinuteMax: 1_000_000,
   activeShoppersMax: 10_000_000,
   shoppingWindowSecondsMax: 24 * 60 * 60,
