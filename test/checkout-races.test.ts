@@ -150,7 +150,7 @@ describe('buyer actions never deadlock', () => {
     expect(wins.paid + wins.released).toBe(60);
   });
 
-  it('cancels an event while its buyers cancel their orders: no 5xx, each order cancelled and refunded once, stock back exactly', async () => {
+  it('cancels an event while its buyers cancel their orders and others hold: no 5xx, each order cancelled and refunded once, stock back exactly', async () => {
     for (let round = 0; round < 3; round++) {
       const event = await app.createEvent(twoSections(30));
       const who = buyers.slice(0, 30);
@@ -161,13 +161,16 @@ describe('buyer actions never deadlock', () => {
         return reply.body as { id: string; total: number };
       }));
       const delayMs = between(0, 30);
-      const [cancels, eventCancel] = await Promise.all([
+      const [cancels, newHolds, eventCancel] = await Promise.all([
         Promise.all(orders.map((order, i) => app.fetch('POST', `/api/v1/orders/${order.id}/cancel`, { token: who[i]!.token }))),
+        Promise.all(buyers.slice(30).map((buyer) => app.fetch('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 } }))),
         sleep(delayMs).then(() => app.fetch('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { status: 'cancelled' } })),
       ]);
       const context = `round ${round}, event cancelled ${delayMs} ms into the order cancels`;
-      expect(serverErrors([...cancels, eventCancel]), context).toEqual([]);
+      expect(serverErrors([...cancels, ...newHolds, eventCancel]), context).toEqual([]);
       expect([...new Set(cancels.map((c) => c.status)), eventCancel.status], context).toEqual([200, 200]);
+      expect(newHolds.filter((h) => h.status !== 201).map((h) => h.body.error.code), context).toEqual(newHolds.filter((h) => h.status !== 201).map(() => 'not_on_sale'));
+      const held = newHolds.filter((h) => h.status === 201).length;
 
       const payments = await settledPayments(event.id);
       expect(payments.map((p) => p.status), context).toEqual(orders.map(() => 'refunded'));
@@ -179,7 +182,7 @@ describe('buyer actions never deadlock', () => {
       const notices = await app.db.query<{ n: number }>(`select count(*)::int as n from outbox where event_id = $1 and type = 'order.cancelled'`, [event.id]);
       expect(notices.rows[0]!.n, context).toBe(orders.length);
       const accounting = await sectionAccounting(app.db, event.id);
-      expect(accounting.map((s) => [s.sold, s.held, s.available]), context).toEqual(accounting.map((s) => [0, 0, s.capacity]));
+      expect(accounting.map((s) => [s.sold, s.held, s.available]), context).toEqual([[0, held, 100 - held], [0, 0, 30]]);
     }
   });
 });
