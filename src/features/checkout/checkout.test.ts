@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, seatIds, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { providerRecords } from '../../../test/support/payments.js';
+import { finishInterruptedCancellations } from '../events/events.js';
 import { sectionAccounting } from '../inventory/availability.js';
 
 const goodCard = { payment: { cardNumber: '4242424242424242' } };
@@ -195,5 +196,24 @@ describe('cancelling an event', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('not_on_sale');
     expect((await app.db.query('select 1 from orders where hold_id = $1', [open.id])).rowCount).toBe(0);
+  });
+
+  it('finishes a cancellation a crash interrupted after the status change: the orders are cancelled and refunded, once', async () => {
+    const event = await app.createEvent();
+    const [buyer] = await app.registerBuyers(1);
+    const hold = (await app.request('POST', '/api/v1/holds', { token: buyer!.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 } })).body;
+    const order = (await app.request('POST', `/api/v1/holds/${hold.id}/checkout`, { token: buyer!.token, body: goodCard })).body;
+    // What the first step of a cancellation leaves if the process dies before the second.
+    await app.db.query(`update events set status = 'cancelled' where id = $1`, [event.id]);
+
+    const { checkout } = app.server.context;
+    expect(await finishInterruptedCancellations(app.db, checkout.settleRefunds)).toBeGreaterThanOrEqual(1);
+    expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyer!.token })).body).toMatchObject({ status: 'cancelled', refund: { amount: 10000 } });
+    const payment = await app.db.query<{ status: string; reference: string }>('select status, reference from payments where order_id = $1', [order.id]);
+    expect(payment.rows[0]!.status).toBe('refunded');
+    expect((await providerRecords(app.db)).get(payment.rows[0]!.reference)).toMatchObject({ state: 'refunded', refunded: 10000 });
+    await finishInterruptedCancellations(app.db, checkout.settleRefunds);
+    const notices = await app.db.query(`select 1 from outbox where event_id = $1 and type in ('order.cancelled', 'event.cancelled')`, [event.id]);
+    expect(notices.rowCount).toBe(2);
   });
 });
