@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { AppContext } from './context.js';
 import { authRoutes } from './features/auth/routes.js';
-import { orderRoutes } from './features/checkout/routes.js';
+import { orderRoutes, paymentAdminRoutes } from './features/checkout/routes.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
@@ -58,6 +58,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await eventRoutes(typed, context);
     await holdRoutes(typed, context);
     await orderRoutes(typed, context);
+    await paymentAdminRoutes(typed, context);
     await salesRoutes(typed, context);
     await waitlistRoutes(typed, context);
     await notificationRoutes(typed, context);

@@ -20,6 +20,8 @@ const EnvSchema = Type.Object({
   ADMIN_PASSWORD: Type.String({ minLength: 8, default: developmentAdminPassword }),
   SEED_DEMO: Type.Boolean({ default: true }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  PAYMENT_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 30_000 }),
+  PAYMENT_STALE_AFTER_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 60_000 }),
   WEB_DIST_DIR: Type.String({ default: 'web/dist', description: 'The built web app served at /' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   EMAIL_FROM: Type.String({ default: 'Onsale <no-reply@onsale.local>' }),
@@ -61,6 +63,11 @@ export interface Config {
   admin: { email: string; password: string };
   seedDemo: boolean;
   sweepIntervalMs: number;
+  /**
+   * The payment reconciler's pass interval (also its first backoff), and the age after which a
+   * payment a checkout is still authorizing or capturing counts as abandoned by a crash.
+   */
+  payments: { reconcileIntervalMs: number; staleAfterMs: number };
   /** Unset: emails go to the log and the dev inbox (GET /api/v1/me/inbox). */
   smtpUrl: string | undefined;
   emailFrom: string;
@@ -111,6 +118,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     admin: { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD },
     seedDemo: parsed.SEED_DEMO,
     sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
+    payments: Object.freeze({ reconcileIntervalMs: parsed.PAYMENT_RECONCILE_INTERVAL_MS, staleAfterMs: parsed.PAYMENT_STALE_AFTER_MS }),
     smtpUrl: parsed.SMTP_URL,
     emailFrom: parsed.EMAIL_FROM,
     outboxIntervalMs: parsed.OUTBOX_INTERVAL_MS,

@@ -33,7 +33,7 @@ export interface AppContext {
   queue: QueueService;
 }
 
-export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
+export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider(db)): AppContext {
   const metrics = createMetrics();
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
@@ -48,7 +48,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     guards: createGuards(accessTokens),
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
     holds: createHoldService({ db, metrics }),
-    checkout: createCheckoutService({ db, payments, metrics, log }),
+    checkout: createCheckoutService({ db, payments, metrics, log, settlement: config.payments }),
     waitlist: createWaitlistService({ db }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,

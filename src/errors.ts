@@ -35,6 +35,7 @@ export const errorCatalogue = {
   already_waitlisted: 409,
   offer_not_active: 409,
   delivery_not_parked: 409,
+  payment_not_parked: 409,
   hold_expired: 410,
   body_too_large: 413,
   unsupported_media_type: 415,

@@ -28,6 +28,16 @@ export const limits = {
   holdBatchSizeMax: 256,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
+  /** Payments one reconciler pass claims, settled one by one in a stable order. */
+  paymentReconcileBatchSizeMax: 100,
+  /** Reconciler attempts at one payment failing in a row before it is parked for an admin. */
+  paymentAttemptsMax: 8,
+  /** Longest pause between two attempts at one payment; the first is PAYMENT_RECONCILE_INTERVAL_MS, doubling. */
+  paymentBackoffMsMax: 60 * 60 * 1000,
+  /** Runs of one PostgreSQL transaction that was aborted for a deadlock or a serialization failure. */
+  transactionAttemptsMax: 3,
+  /** Longest random pause before such a transaction runs again, per attempt made. */
+  transactionRetryPauseMsMax: 20,
   admitPerMinuteMax: 1_000_000,
   activeShoppersMax: 10_000_000,
   shoppingWindowSecondsMax: 24 * 60 * 60,

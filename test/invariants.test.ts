@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sectionAccounting, type SectionAccounting } from '../src/features/inventory/availability.js';
 import { accountedUnits, watchAccounting } from './support/accounting.js';
 import { seatIds, sleep, startTestApp, type Buyer, type Reply, type TestApp } from './support/app.js';
+import { providerRecords } from './support/payments.js';
 
 let app: TestApp;
 let buyers: Buyer[];
@@ -128,14 +129,14 @@ describe('limits and idempotency', () => {
     const event = await app.createEvent();
     const [buyer] = await app.registerBuyers(1);
     const hold = (await holdOverSocket(buyer!, { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 })).body;
-    const charged = app.payments.payments.size;
+    const charged = (await providerRecords(app.db)).size;
     const replies = await Promise.all(Array.from({ length: 10 }, () =>
       app.fetch('POST', `/api/v1/holds/${hold.id}/checkout`, { token: buyer!.token, body: { payment: { cardNumber: '4242424242424242' } } }),
     ));
     const created = replies.filter((r) => r.status === 201);
     expect(created).toHaveLength(1);
     for (const r of replies) expect(r.status === 201 || r.status === 200 || r.body.error.code === 'checkout_in_progress').toBe(true);
-    expect(app.payments.payments.size - charged).toBe(1);
+    expect((await providerRecords(app.db)).size - charged).toBe(1);
     expect((await app.db.query('select 1 from orders where hold_id = $1', [hold.id])).rowCount).toBe(1);
     expect((await app.db.query('select 1 from tickets t join orders o on o.id = t.order_id where o.hold_id = $1', [hold.id])).rowCount).toBe(2);
   });
@@ -172,7 +173,7 @@ describe('expiry and cancellation', () => {
       if (reply.status === 201) expect(soldTo.has(seats[i]!)).toBe(false);
     });
     expect(checkouts.some((r) => r.status === 201) || grabs.some((r) => r.status === 201)).toBe(true);
-    const payments = [...app.payments.payments.values()];
+    const payments = [...(await providerRecords(app.db)).values()];
     expect(payments.filter((p) => p.state === 'authorized')).toHaveLength(0);
   });
 

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { withConflictRetries } from './retry.js';
 
 /** Something that runs one SQL statement with positional ($1, $2, …) parameters. */
 export interface Queryable {
@@ -20,7 +21,11 @@ export type Tx = Queryable & { readonly [inTransaction]: true };
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `work` in one READ COMMITTED transaction: commits if it resolves, rolls back if it throws. */
+  /**
+   * Runs `work` in one READ COMMITTED transaction: commits if it resolves, rolls back if it throws.
+   * On PostgreSQL a run aborted for a deadlock or a serialization failure is run again (db/retry.ts),
+   * so `work` must do nothing outside the database.
+   */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
@@ -40,7 +45,7 @@ export async function openPostgres(connectionString: string, poolSize: number): 
     const result = await client.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
   };
-  return {
+  const database: Database = {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
     async transaction(work) {
@@ -62,6 +67,7 @@ export async function openPostgres(connectionString: string, poolSize: number): 
     },
     close: () => pool.end(),
   };
+  return withConflictRetries(database);
 }
 
 /**

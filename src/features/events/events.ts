@@ -184,11 +184,18 @@ const updatableColumns = {
   status: 'status',
 } as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 
-/** Applies an admin's changes. Cancelling the event cancels its orders: the refunds they owe are returned, to send after commit. */
+/**
+ * Applies an admin's changes. Cancelling takes two transactions: the status change commits first, so
+ * sales stop at once (no hold or payment starts on a cancelled event, and the change need not wait
+ * for the checkouts under way), then `finishCancellation` cancels the orders. The refunds they owe
+ * are returned, to send after commit.
+ */
 export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
-  return db.transaction(async (tx) => {
+  const status = await db.transaction(async (tx) => {
+    // FOR NO KEY UPDATE: the foreign-key checks of rows inserted for the event (holds, orders, outbox)
+    // do not wait for it, so transactions that hold section locks and insert them cannot deadlock with it.
     const { rows } = await tx.query<{ status: EventStatus; startsAt: Date; endsAt: Date | null }>(
-      'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for update',
+      'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for no key update',
       [eventId],
     );
     const current = rows[0];
@@ -204,12 +211,38 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
-    if (changes.status !== 'cancelled' || current.status === 'cancelled') return [];
-    // Cancelled: every order is refunded. Orders and sections are locked before the waitlist's entries.
+    return changes.status ?? current.status;
+  });
+  return status === 'cancelled' ? finishCancellation(db, eventId) : [];
+}
+
+/**
+ * The second step of cancelling an event, once: every confirmed order is cancelled (and owes its
+ * payment back) and the waitlist closes, in one transaction. `lockEventOrders` reads the orders
+ * only once every section is locked, after the checkouts that were committing on a status read
+ * before the cancellation (they hold their sections FOR KEY SHARE); those starting after it see the
+ * event cancelled. The claim on `cancellation_finished_at` makes it run once, whoever calls it.
+ */
+export async function finishCancellation(db: Database, eventId: string): Promise<OwedRefund[]> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx.query(
+      `update events set cancellation_finished_at = now() where id = $1 and status = 'cancelled' and cancellation_finished_at is null`,
+      [eventId],
+    );
+    if (claimed.rowCount === 0) return [];
     const orders = await lockEventOrders(tx, eventId);
     await cancelWaitlistAndNotify(tx, eventId);
     return cancelLockedOrders(tx, orders);
   });
+}
+
+/** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
+export async function finishInterruptedCancellations(db: Database, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from events where status = 'cancelled' and cancellation_finished_at is null order by updated_at limit 100`,
+  );
+  for (const { id } of rows) await settleRefunds(await finishCancellation(db, id));
+  return rows.length;
 }
 
 /**
