@@ -127,6 +127,17 @@ describe.each(backends)('holds on %s', (backend) => {
     expect(different.body.error.code).toBe('idempotency_key_reused');
   });
 
+  it('answers one of two concurrent holds that reuse one Idempotency-Key for two events, and refuses the other with 422, taking its stock nowhere', async () => {
+    const [first, second] = [await app.createEvent(), await app.createEvent()];
+    const racers = await app.registerBuyers(20);
+    const rounds = await Promise.all(racers.map((racer) => Promise.all([first, second].map((event) =>
+      app.fetch('POST', '/api/v1/holds', { token: racer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 }, headers: { 'idempotency-key': 'same-key-two-events' } })))));
+    const outcomes = rounds.map((replies) => replies.map((r) => `${r.status} ${r.body.error?.code ?? ''}`.trim()).sort());
+    expect(outcomes).toEqual(racers.map(() => ['201', '422 idempotency_key_reused']));
+    const available = await Promise.all([first, second].map(async (event) => (await app.request('GET', `/api/v1/events/${event.id}`)).body.sections[0].available));
+    expect(available[0]! + available[1]!).toBe(200 - 2 * racers.length);
+  });
+
   it('lets only the owner see or release a hold; to anyone else it does not exist', async () => {
     const event = await app.createEvent();
     const mine = (await hold({ eventId: event.id, sectionId: event.sections[0].id, quantity: 2 })).body;

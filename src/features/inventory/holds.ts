@@ -87,32 +87,42 @@ const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item
 /**
  * Writes holds in one statement: the hold rows, their items, the GA stock they take and the seats
  * they mark held. The caller holds the section or seat locks and has checked the stock, and holds
- * the buyers' locks under which it found their idempotency keys unused (`lockBuyers`).
+ * the buyers' locks under which it found their idempotency keys unused (`lockBuyers`). Those locks
+ * are per event, while a key is unique per buyer: the same key sent at once for two events passes
+ * both checks, so a hold whose key turns out taken inserts nothing and takes nothing (its request is
+ * a replay, which answers 422 for the other event's body). Returns the ids inserted.
  */
-async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<void> {
-  if (holds.length === 0) return;
+async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
+  if (holds.length === 0) return new Set();
   const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
-  await tx.query(
+  const inserted = await tx.query<{ id: string }>(
     `with items as (
        select * from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::int[], $13::int[]) as t(hold_id, section_id, seat_id, quantity, price)
      ), inserted as (
        insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint)
        select id, $1, user_id, 'active', $2, total, $3, idempotency_key, fingerprint
          from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
+       on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+       returning id
+     ), written as (
+       select * from items where hold_id in (select id from inserted)
      ), new_items as (
        insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-       select hold_id, section_id, seat_id, quantity, price from items
+       select hold_id, section_id, seat_id, quantity, price from written
      ), ga_taken as (
        update sections s set available = s.available - taken.quantity
-         from (select section_id, sum(quantity)::int as quantity from items where seat_id is null group by section_id) taken
+         from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
         where s.id = taken.section_id
+     ), seats_held as (
+       update seats s set status = 'held', hold_id = written.hold_id, held_until = $2
+         from written where s.id = written.seat_id
      )
-     update seats s set status = 'held', hold_id = items.hold_id, held_until = $2
-       from items where s.id = items.seat_id`,
+     select id from inserted`,
     [terms.eventId, terms.expiresAt, terms.currency, holds.map((h) => h.id), holds.map((h) => h.userId), holds.map(holdTotal),
       holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint),
       items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
   );
+  return new Set(inserted.rows.map((r) => r.id));
 }
 
 /** SQL: the tickets buyer `u.user_id` has for event $1: live holds (offers included) plus valid tickets. */
@@ -338,8 +348,8 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
     countHold(buyer!, hold);
     granted.push({ index, hold });
   }
-  await writeHolds(tx, locked, granted.map((g) => g.hold));
-  for (const { index, hold } of granted) outcomes[index] = { kind: 'placed', hold: viewOf(locked, hold) };
+  const inserted = await writeHolds(tx, locked, granted.map((g) => g.hold));
+  for (const { index, hold } of granted) outcomes[index] = inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(locked, hold) } : { kind: 'replay' };
   return outcomes;
 }
 
@@ -382,8 +392,8 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
     fingerprint,
     items: seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price })),
   };
-  await writeHolds(tx, terms!, [hold]);
-  return { kind: 'placed', hold: viewOf(terms!, hold) };
+  const inserted = await writeHolds(tx, terms!, [hold]);
+  return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
 }
 
 async function findHold(db: Queryable, where: { userId: string } & ({ holdId: string } | { idempotencyKey: string })) {
