@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
-import { isTransientDbError } from '../db/pg-errors.js';
+import { isConnectionFailure, isTransientDbError } from '../db/pg-errors.js';
+import { limits } from '../limits.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import { describeValidationErrors } from './validation.js';
 
@@ -29,6 +30,9 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
   void reply.status(400).send(errorBody('bad_request', 'The request path is not valid.', { reason: error.code }));
 }
 
+const sendUnavailable = (reply: FastifyReply, body: ErrorBody) =>
+  reply.status(503).header('retry-after', String(limits.unavailableRetryAfterSeconds)).send(body);
+
 /**
  * Every failure leaves as `{ error: { code, message, details } }`. Client errors say what was wrong;
  * server errors say nothing internal (the log has the details).
@@ -36,7 +40,8 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
-      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
+      const body = errorBody(error.code, error.message, error.details);
+      return error.statusCode === 503 ? sendUnavailable(reply, body) : reply.status(error.statusCode).send(body);
     }
     if (error.validation) {
       const fields = describeValidationErrors(error.validation as never, error.validationContext);
@@ -51,9 +56,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send(errorBody(status === 429 ? 'too_many_requests' : 'bad_request', error.message));
     }
-    if (isTransientDbError(error) || isRedisUnavailable(error)) {
+    if (isTransientDbError(error) || isConnectionFailure(error) || isRedisUnavailable(error)) {
       request.log.warn({ err: error }, 'database busy');
-      return reply.status(503).header('retry-after', '1').send(errorBody('unavailable', 'The service is busy; try again in a moment.'));
+      return sendUnavailable(reply, errorBody('unavailable', 'The service is busy; try again in a moment.'));
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side.'));
