@@ -17,6 +17,7 @@ const EnvSchema = Type.Object({
   PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: limits.statementTimeoutMsDefault }),
   PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: limits.lockTimeoutMsDefault }),
   PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: limits.idleInTransactionTimeoutMsDefault }),
+  HOLD_QUEUE_LENGTH_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5_000 }),
   JWT_SECRET: Type.String({ minLength: 32, default: developmentSecret }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
@@ -59,6 +60,8 @@ export interface Config {
   pgPoolSize: number;
   /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
   pgSession: SessionTimeouts;
+  /** Hold requests that may wait for one section on one node; more are refused with 503. */
+  holdQueueLengthMax: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -112,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       lockTimeoutMs: parsed.PG_LOCK_TIMEOUT_MS,
       idleInTransactionTimeoutMs: parsed.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     }),
+    holdQueueLengthMax: parsed.HOLD_QUEUE_LENGTH_MAX,
     jwtSecret: parsed.JWT_SECRET,
     accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,
