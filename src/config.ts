@@ -17,6 +17,8 @@ const EnvSchema = Type.Object({
   PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: limits.statementTimeoutMsDefault }),
   PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: limits.lockTimeoutMsDefault }),
   PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: limits.idleInTransactionTimeoutMsDefault }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+  HTTP_CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 120_000 }),
   HOLD_QUEUE_LENGTH_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5_000 }),
   JWT_SECRET: Type.String({ minLength: 32, default: developmentSecret }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
@@ -60,6 +62,8 @@ export interface Config {
   pgPoolSize: number;
   /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
   pgSession: SessionTimeouts;
+  /** A request must arrive whole within requestTimeoutMs; a socket with no traffic for connectionTimeoutMs is closed. */
+  http: { requestTimeoutMs: number; connectionTimeoutMs: number };
   /** Hold requests that may wait for one section on one node; more are refused with 503. */
   holdQueueLengthMax: number;
   jwtSecret: string;
@@ -115,6 +119,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
       lockTimeoutMs: parsed.PG_LOCK_TIMEOUT_MS,
       idleInTransactionTimeoutMs: parsed.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     }),
+    http: Object.freeze({ requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: parsed.HTTP_CONNECTION_TIMEOUT_MS }),
     holdQueueLengthMax: parsed.HOLD_QUEUE_LENGTH_MAX,
     jwtSecret: parsed.JWT_SECRET,
     accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
 import { isConnectionFailure, isTransientDbError } from '../db/pg-errors.js';
@@ -28,6 +29,26 @@ export const errorBody = (code: string, message: string, details: Record<string,
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   void reply.status(400).send(errorBody('bad_request', 'The request path is not valid.', { reason: error.code }));
+}
+
+/**
+ * Failures Node reports on the socket, outside any route (a request that did not arrive whole
+ * within HTTP_REQUEST_TIMEOUT_MS, headers too large, bytes that are not HTTP), answered in the
+ * error shape before the connection is closed.
+ */
+export function clientErrors(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'Request Timeout', errorBody('request_timeout', 'The request did not arrive in time.')]
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', errorBody('headers_too_large', 'The request headers are too large.')]
+      : [400, 'Bad Request', errorBody('bad_request', 'The request is not valid HTTP.')];
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+  }
+  socket.destroy(error);
 }
 
 const sendUnavailable = (reply: FastifyReply, body: ErrorBody) =>
