@@ -38,7 +38,7 @@ export const limits = {
   migrationStatementTimeoutMs: 30 * 60_000,
   migrationLockTimeoutMs: 5 * 60_000,
   /** Waiting for a pooled PostgreSQL connection, or for a new one to open. */
-  dbConnectionWaitMsMax: 10_000,
+  dbConnectionWaitMsMax: 30_000,
   /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
   httpTimeoutCheckIntervalMs: 1_000,
 } as const;

@@ -6,7 +6,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../test/support/app.js';
+import WebSocket from 'ws';
+import { sleep, startTestApp, type TestApp } from '../../test/support/app.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -64,6 +65,21 @@ describe('slow clients', () => {
     expect(result.closed).toBe(true);
     // Node times a connection that never started a request out like a late one.
     expect(result.received).toMatch(/^(HTTP\/1\.1 408 [^]*)?$/);
+  });
+
+  it('keeps an open WebSocket past both timeouts: they bound requests, not upgraded connections', async () => {
+    const buyer = await app.registerBuyer();
+    const socket = new WebSocket(`${app.url.replace('http', 'ws')}/api/v1/me/live?accessToken=${encodeURIComponent(buyer.token)}`);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    let closed = false;
+    socket.on('close', () => (closed = true));
+    // Nothing to await here: the point is that time passes, silent, beyond both timeouts.
+    await sleep(4_000);
+    expect(closed).toBe(false);
+    const pong = new Promise((resolve) => socket.once('pong', resolve));
+    socket.ping();
+    await pong;
+    socket.close();
   });
 
   it('still serves requests sent at a normal pace', async () => {
