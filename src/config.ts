@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { SessionTimeouts } from './db/database.js';
+import { limits } from './limits.js';
 
 const developmentSecret = 'onsale-development-secret-do-not-use-in-production';
 const developmentAdminPassword = 'onsale-admin';
@@ -12,6 +14,12 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data' }),
   PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: limits.statementTimeoutMsDefault }),
+  PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: limits.lockTimeoutMsDefault }),
+  PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: limits.idleInTransactionTimeoutMsDefault }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
+  HTTP_CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 120_000 }),
+  HOLD_QUEUE_LENGTH_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5_000 }),
   JWT_SECRET: Type.String({ minLength: 32, default: developmentSecret }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
@@ -56,6 +64,12 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   pgPoolSize: number;
+  /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
+  pgSession: SessionTimeouts;
+  /** A request must arrive whole within requestTimeoutMs; a socket with no traffic for connectionTimeoutMs is closed. */
+  http: { requestTimeoutMs: number; connectionTimeoutMs: number };
+  /** Hold requests that may wait for one section on one node; more are refused with 503. */
+  holdQueueLengthMax: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -111,6 +125,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
     databaseUrl: parsed.DATABASE_URL,
     dataDir: parsed.DATA_DIR,
     pgPoolSize: parsed.PG_POOL_SIZE,
+    pgSession: Object.freeze({
+      statementTimeoutMs: parsed.PG_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: parsed.PG_LOCK_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: parsed.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }),
+    http: Object.freeze({ requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: parsed.HTTP_CONNECTION_TIMEOUT_MS }),
+    holdQueueLengthMax: parsed.HOLD_QUEUE_LENGTH_MAX,
     jwtSecret: parsed.JWT_SECRET,
     accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,

@@ -47,7 +47,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     payments,
     guards: createGuards(accessTokens),
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
-    holds: createHoldService({ db, metrics }),
+    holds: createHoldService({ db, metrics, queueLengthMax: config.holdQueueLengthMax }),
     checkout: createCheckoutService({ db, payments, metrics, log, settlement: config.payments }),
     waitlist: createWaitlistService({ db }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),

@@ -36,11 +36,13 @@ export const errorCatalogue = {
   offer_not_active: 409,
   delivery_not_parked: 409,
   payment_not_parked: 409,
+  request_timeout: 408,
   hold_expired: 410,
   body_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   too_many_requests: 429,
+  headers_too_large: 431,
   internal_error: 500,
   unavailable: 503,
 } as const;

@@ -60,4 +60,17 @@ export const limits = {
   liveTicketLengthMax: 64,
   /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
   accessTokenClockSkewSecondsMax: 30,
+  /** Retry-After on a 503: the pool reconnects, a lock frees or a queue drains within about this long. */
+  unavailableRetryAfterSeconds: 1,
+  /** PostgreSQL session bounds (PG_STATEMENT_TIMEOUT_MS, PG_LOCK_TIMEOUT_MS, PG_IDLE_IN_TRANSACTION_TIMEOUT_MS). */
+  statementTimeoutMsDefault: 30_000,
+  lockTimeoutMsDefault: 10_000,
+  idleInTransactionTimeoutMsDefault: 60_000,
+  /** Migrations build indexes on full tables and wait for other nodes' migrations: longer bounds. */
+  migrationStatementTimeoutMs: 30 * 60_000,
+  migrationLockTimeoutMs: 5 * 60_000,
+  /** Waiting for a pooled PostgreSQL connection, or for a new one to open. */
+  dbConnectionWaitMsMax: 30_000,
+  /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
+  httpTimeoutCheckIntervalMs: 1_000,
 } as const;

@@ -19,7 +19,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destinati
 }
 
 export async function connect(config: Readonly<Config>): Promise<Database> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize });
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize, session: config.pgSession });
 }
 
 export interface RunningServer {

@@ -49,7 +49,6 @@ let counter = 0;
 const uniqueEmail = () => `buyer-${process.pid}-${Date.now()}-${counter++}@example.test`;
 
 export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { log?: FastifyBaseLogger } = {}): Promise<TestApp> {
-  const database = backend === 'postgres' ? await openTestPostgres() : await pgliteDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -63,6 +62,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     AUTH_IP_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
+  const database = backend === 'postgres' ? await openTestPostgres(undefined, config.pgSession) : await pgliteDatabase();
   const server = await startServer(config, { db: database.db, ...(options.log ? { log: options.log } : {}) });
 
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {

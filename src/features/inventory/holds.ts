@@ -412,13 +412,17 @@ async function findHold(db: Queryable, where: { userId: string } & ({ holdId: st
   return { ...row, items: ticketItems(row.items) };
 }
 
-export function createHoldService({ db, metrics }: { db: Database; metrics: Metrics }): HoldService {
+export function createHoldService({ db, metrics, queueLengthMax }: { db: Database; metrics: Metrics; queueLengthMax: number }): HoldService {
   const batcher = new KeyedBatcher<SectionRequest, Outcome>(
     (sectionId, requests) => {
       metrics.holdBatchSize.observe(requests.length);
       return db.transaction((tx) => placeSectionBatch(tx, sectionId, requests));
     },
-    limits.holdBatchSizeMax,
+    {
+      batchSizeMax: limits.holdBatchSizeMax,
+      queueLengthMax,
+      queueFull: () => new AppError('unavailable', 'Too many hold requests are waiting for this section; try again in a moment.'),
+    },
   );
 
   async function existingByKey(userId: string, idempotencyKey: string, fingerprint: string | null) {
