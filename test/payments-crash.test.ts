@@ -60,37 +60,52 @@ const settled = (s: Settlement) =>
   (s.status === 'voided' && s.orderStatus !== 'confirmed') ||
   (s.status === 'refunded' && s.orderStatus === 'cancelled');
 
+/** Rounds of load-then-kill tried until a kill catches payments half-way (each round is a fresh crowd). */
+const crashRoundsMax = 5;
+
+/**
+ * Starts a server, puts a crowd of 100 buyers through checkouts and cancellations spread over 1.5 s,
+ * and kills the server with SIGKILL once 30 of those requests have been answered.
+ */
+async function crashMidCheckouts(round: number): Promise<void> {
+  const first = await serve(env);
+  const admin = (await call(first.url, 'POST', '/api/v1/auth/login', { email: 'owner@example.test', password: 'owner-password' })).body.accessToken;
+  const venue = (await call(first.url, 'POST', '/api/v1/venues', { name: 'Hall', city: 'Porto' }, admin)).body;
+  const event = (await call(first.url, 'POST', '/api/v1/events', {
+    title: 'Crash', venueId: venue.id, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), currency: 'EUR', status: 'published',
+    sections: [{ name: 'Floor', price: 2500, capacity: 1000 }],
+  }, admin)).body;
+  const buyers = await Promise.all(Array.from({ length: 100 }, async (_, i) =>
+    (await call(first.url, 'POST', '/api/v1/auth/register', { email: `crash-${round}-${i}@example.test`, password: 'long enough', name: 'Fan' })).body.accessToken as string));
+  const holds = await Promise.all(buyers.map(async (token, i) =>
+    (await call(first.url, 'POST', '/api/v1/holds', { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 + (i % 2) }, token)).body.id as string));
+  // A fifth of the buyers already have an order, and cancel it during the load.
+  const paidEarly = 20;
+  const orders = await Promise.all(holds.slice(0, paidEarly).map(async (holdId, i) =>
+    (await call(first.url, 'POST', `/api/v1/holds/${holdId}/checkout`, card, buyers[i])).body.id as string));
+
+  // The load is spread over 1.5 s, so the kill finds requests at every stage of a checkout.
+  let answered = 0;
+  const spread = () => sleep(Math.random() * 1500);
+  const load = [
+    ...holds.slice(paidEarly).map((holdId, i) => spread().then(() => call(first.url, 'POST', `/api/v1/holds/${holdId}/checkout`, card, buyers[paidEarly + i]))),
+    ...orders.map((orderId, i) => spread().then(() => call(first.url, 'POST', `/api/v1/orders/${orderId}/cancel`, undefined, buyers[i]))),
+  ].map((request) => request.then(() => answered++, () => undefined));
+  await waitFor(async () => answered, (n) => n >= 30, 20_000);
+  first.child.kill('SIGKILL');
+  await exitOf(first.child);
+  await Promise.all(load);
+}
+
 describe('payments after a crash', () => {
   it('settles every payment a kill -9 left half-way within the bound: captured with its order, voided without one, or refunded', async () => {
-    const first = await serve(env);
-    const admin = (await call(first.url, 'POST', '/api/v1/auth/login', { email: 'owner@example.test', password: 'owner-password' })).body.accessToken;
-    const venue = (await call(first.url, 'POST', '/api/v1/venues', { name: 'Hall', city: 'Porto' }, admin)).body;
-    const event = (await call(first.url, 'POST', '/api/v1/events', {
-      title: 'Crash', venueId: venue.id, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), currency: 'EUR', status: 'published',
-      sections: [{ name: 'Floor', price: 2500, capacity: 1000 }],
-    }, admin)).body;
-    const buyers = await Promise.all(Array.from({ length: 100 }, async (_, i) =>
-      (await call(first.url, 'POST', '/api/v1/auth/register', { email: `crash-${i}@example.test`, password: 'long enough', name: 'Fan' })).body.accessToken as string));
-    const holds = await Promise.all(buyers.map(async (token, i) =>
-      (await call(first.url, 'POST', '/api/v1/holds', { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 + (i % 2) }, token)).body.id as string));
-    // A fifth of the buyers already have an order, and cancel it during the load.
-    const paidEarly = 20;
-    const orders = await Promise.all(holds.slice(0, paidEarly).map(async (holdId, i) =>
-      (await call(first.url, 'POST', `/api/v1/holds/${holdId}/checkout`, card, buyers[i])).body.id as string));
-
-    // The load is spread over 1.5 s, so the kill finds requests at every stage of a checkout.
-    let answered = 0;
-    const spread = () => sleep(Math.random() * 1500);
-    const load = [
-      ...holds.slice(paidEarly).map((holdId, i) => spread().then(() => call(first.url, 'POST', `/api/v1/holds/${holdId}/checkout`, card, buyers[paidEarly + i]))),
-      ...orders.map((orderId, i) => spread().then(() => call(first.url, 'POST', `/api/v1/orders/${orderId}/cancel`, undefined, buyers[i]))),
-    ].map((request) => request.then(() => answered++, () => undefined));
-    await waitFor(async () => answered, (n) => n >= 30, 20_000);
-    first.child.kill('SIGKILL');
-    await exitOf(first.child);
-    await Promise.all(load);
-
-    const leftByCrash = (await settlements()).filter((s) => !settled(s));
+    // Whether a kill lands while a payment is half-way is down to timing; a round that left every
+    // payment settled proves nothing, so crash again (the recovery below must then settle them all).
+    let leftByCrash: Settlement[] = [];
+    for (let round = 0; round < crashRoundsMax && leftByCrash.length === 0; round++) {
+      await crashMidCheckouts(round);
+      leftByCrash = (await settlements()).filter((s) => !settled(s));
+    }
     expect(leftByCrash.length).toBeGreaterThan(0);
 
     const second = await serve(env);
@@ -109,5 +124,5 @@ describe('payments after a crash', () => {
     const stopped = exitOf(second.child);
     second.child.kill('SIGTERM');
     expect(await stopped).toBe(0);
-  }, 180_000);
+  }, 600_000);
 });
