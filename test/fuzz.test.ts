@@ -356,6 +356,15 @@ describe.each(backends)('bad input on %s', (backend) => {
         expect([paid.status, paid.body.total]).toEqual([201, limits.ticketsPerOrderMax * limits.priceMinorMax]);
       });
 
+      it('stores seat coordinates as the nearest real, and ones too close to zero for a real as 0', async () => {
+        const seats = [{ x: -5.336e-74, y: 1e-40 }, { x: Number.MIN_VALUE, y: -1e-300 }, { x: 0.1, y: -99_999.5 }];
+        const created = await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), sections: [{ name: 'Tiny', price: 100, rows: [{ label: 'A', seats }] }] } }));
+        expectSafe(route(events), created, false);
+        expect(created.status, created.text).toBe(201);
+        const stored = (await app.request('GET', `/api/v1/events/${created.body.id}/seats`)).body.map((s: { x: number; y: number }) => [s.x, s.y]);
+        expect(stored).toEqual([[0, 0], [0, 0], [0.1, -99_999.5]]);
+      });
+
       it('refuses more seats in one event than it may have, before laying them out', async () => {
         const rows = Array.from({ length: limits.rowsPerSectionMax }, (_, i) => ({ label: `R${i}`, seats: limits.seatsPerRowMax }));
         const sections = Array.from({ length: 45 }, (_, i) => ({ name: `S${i}`, price: 100, rows }));
