@@ -43,8 +43,15 @@ const writesOnPurpose = (route: Pick<LiveRoute, 'path'>, code: string) =>
 
 const isSnakeCase = (code: unknown) => typeof code === 'string' && /^[a-z]+(_[a-z]+)*$/.test(code);
 
-/** FUZZ_RUNS=10 fuzzes ten times longer (locally, or a nightly job); the default keeps the file fast. */
-const runs = (n: number) => ({ numRuns: n * Number(process.env.FUZZ_RUNS ?? 1), endOnFailure: true });
+/**
+ * One seed per run, printed, so any failure can be replayed with the same cases:
+ * `FUZZ_SEED=<seed> FUZZ_RUNS=<runs> npx vitest run test/fuzz.test.ts`. FUZZ_RUNS multiplies every
+ * property's case count (`npm run fuzz` runs ten times the default); the default keeps `npm test` fast.
+ */
+const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const runsScale = Number(process.env.FUZZ_RUNS ?? 1);
+console.log(`fuzz: seed ${seed}, case counts x${runsScale}; replay with FUZZ_SEED=${seed} FUZZ_RUNS=${runsScale} npx vitest run test/fuzz.test.ts`);
+const runs = (n: number) => ({ numRuns: n * runsScale, seed, endOnFailure: true });
 
 describe.each(backends)('bad input on %s', (backend) => {
   let app: TestApp;
@@ -54,8 +61,9 @@ describe.each(backends)('bad input on %s', (backend) => {
   const tokens: Record<Caller, string | undefined> = { admin: undefined, buyer: undefined, none: undefined };
 
   beforeAll(async () => {
-    // The sweeper would change holds under the before/after snapshots; nothing here expires anyway.
-    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000' });
+    // Nothing may change on its own under the before/after snapshots, however long a run (FUZZ_RUNS)
+    // takes: the sample holds last a day (see buildSamples), and so do the tokens of the callers.
+    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000', ACCESS_TOKEN_TTL_SECONDS: '86400' });
     buyer = await app.registerBuyer();
     tokens.admin = app.adminToken;
     tokens.buyer = buyer.token;
@@ -147,7 +155,8 @@ describe.each(backends)('bad input on %s', (backend) => {
   const routeAndSample = (filter: (r: LiveRoute) => boolean = () => true) =>
     fc.constantFrom(...routes.filter(filter)).chain((target) => fc.constantFrom(...samplesFor(target)).map((sample) => ({ target, sample })));
 
-  describe('properties', () => {
+  // Longer runs (FUZZ_RUNS) need proportionally longer.
+  describe('properties', { timeout: 60_000 * runsScale }, () => {
     it('answers mutated JSON bodies (wrong types, unknown fields, junk, deep nesting) with 2xx or a clean 4xx', async () => {
       await fc.assert(fc.asyncProperty(routeAndSample((r) => r.hasBody), fc.array(mutation, { minLength: 1, maxLength: 3 }), async ({ target, sample }, mutations) => {
         const body = mutate(sample.body, mutations);
@@ -530,7 +539,7 @@ function tamper(token: string, n: number): string {
 /** Valid requests, one or more per route, with real ids; each mutation starts from one of these. */
 async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, Sample[]>> {
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
-  const event = await app.createEvent({ sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
+  const event = await app.createEvent({ holdTtlSeconds: limits.holdTtlSecondsMax, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
   // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time.
   const patchable = await app.createEvent({ status: 'draft' });
   const [seatA, seatB] = await seatIds(app, event.id);

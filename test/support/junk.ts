@@ -71,7 +71,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
 /** Applies mutations to a copy of `sample`: a value replaced by junk, a field removed, or one added. */
 export function mutate(sample: unknown, mutations: Mutation[]): unknown {
   let root = structuredClone(sample);
-  for (const { op, at, junk, field } of mutations) {
+  for (const { op, at, junk: shared, field } of mutations) {
+    // Junk comes from constants shared by every case (`{}`, `[]`): placing the shared object itself
+    // would let a later mutation edit it, in this body (a cycle) and in every later case.
+    const junk = structuredClone(shared);
     const paths = pathsOf(root);
     const path = paths[at % paths.length]!;
     const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], root);
