@@ -28,4 +28,10 @@ export const limits = {
   /** Shorter would call people who merely reload slowly no-shows. */
   arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
+  /**
+   * Connections the kernel holds until the process accepts them. A sale opens with a burst of
+   * thousands; past Node's default of 511 the kernel drops or resets them. Linux caps it at
+   * net.core.somaxconn (4096 by default).
+   */
+  listenBacklogMax: 4096,
 } as const;

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
 import type { Api } from './http/api.js';
+import { limits } from './limits.js';
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): FastifyBaseLogger {
   return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-queue-token"]'] });
@@ -49,7 +50,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
   const jobs = await startJobs(context);
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: limits.listenBacklogMax });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
