@@ -458,6 +458,15 @@ describe.each(backends)('bad input on %s', (backend) => {
         expectRejected(events, await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), startsAt: '0000-01-01T00:00:00Z' } })), 400, 'validation_failed');
       });
 
+      it('refuses a leap second (23:59:60), which PostgreSQL rolls over and JavaScript cannot read, with validation_failed', async () => {
+        const patch = 'PATCH /api/v1/events/{id}';
+        const leap = '2030-06-30T23:59:60Z';
+        // Past the event's end: unreadable in JavaScript, the start escaped the check that an event ends after it starts.
+        expectRejected(patch, await send(attemptFor(route(patch), sampleOf(patch), { body: { startsAt: leap } })), 400, 'validation_failed');
+        expectRejected(events, await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), startsAt: leap } })), 400, 'validation_failed');
+        expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['from', leap]] })), 400, 'validation_failed');
+      });
+
       it('refuses text with a NUL character with validation_failed', async () => {
         expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['q', 'a\u0000b']] })), 400, 'validation_failed');
         const venues = 'POST /api/v1/venues';
@@ -540,8 +549,9 @@ function tamper(token: string, n: number): string {
 async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, Sample[]>> {
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const event = await app.createEvent({ holdTtlSeconds: limits.holdTtlSecondsMax, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
-  // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time.
-  const patchable = await app.createEvent({ status: 'draft' });
+  // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time. It ends
+  // too, so that a changed start meets the check that an event ends after it starts.
+  const patchable = await app.createEvent({ status: 'draft', endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString() });
   const [seatA, seatB] = await seatIds(app, event.id);
   const hold = async (quantity: number) =>
     (await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity } })).body.id as string;
