@@ -53,6 +53,16 @@ const runsScale = Number(process.env.FUZZ_RUNS ?? 1);
 console.log(`fuzz: seed ${seed}, case counts x${runsScale}; replay with FUZZ_SEED=${seed} FUZZ_RUNS=${runsScale} npx vitest run test/fuzz.test.ts`);
 const runs = (n: number) => ({ numRuns: n * runsScale, seed, endOnFailure: true });
 
+describe('mutations', () => {
+  it('never place one junk value twice, so no body holds a cycle and no later case sees an edited constant', () => {
+    const shared = {};
+    // `a` becomes the junk object, then a field is added to that object, with the same junk again.
+    const body = mutate({ a: 1, b: 2 }, [{ op: 'replace', at: 1, junk: shared, field: 'x' }, { op: 'add-field', at: 1, junk: shared, field: 'self' }]);
+    expect(JSON.stringify(body)).toBe('{"a":{"self":{}},"b":2}');
+    expect(shared).toEqual({});
+  });
+});
+
 describe.each(backends)('bad input on %s', (backend) => {
   let app: TestApp;
   let buyer: Buyer;
