@@ -365,6 +365,21 @@ describe.each(backends)('bad input on %s', (backend) => {
         }
       });
 
+      it('bounds every number a request may carry by what its column stores (integer, real)', () => {
+        const spec = app.server.app.swagger() as OpenApiDocument;
+        const numbers = Object.entries(spec.paths).flatMap(([path, operations]) => Object.entries(operations).flatMap(([method, operation]) => [
+          ...numbersIn(operation.requestBody?.content?.['application/json']?.schema, `${method} ${path} body`, spec),
+          ...(operation.parameters ?? []).flatMap((p) => numbersIn(p.schema, `${method} ${path} ${p.in} ${p.name}`, spec)),
+        ]));
+        expect(numbers.length).toBeGreaterThan(20);
+        // Integers go to integer (int4) columns, numbers to real (float4) or double precision ones.
+        const unstorable = numbers.filter(({ schema }) => {
+          const [low, high] = schema.type === 'integer' ? [-(2 ** 31), 2 ** 31 - 1] : [-3.4e38, 3.4e38];
+          return !(schema.minimum !== undefined && schema.maximum !== undefined && schema.minimum >= low && schema.maximum <= high);
+        });
+        expect(unstorable.map((n) => n.at)).toEqual([]);
+      });
+
       it('holds and sells the most tickets an order allows at the highest price allowed', async () => {
         const event = await app.createEvent({ maxTicketsPerOrder: limits.ticketsPerOrderMax, sections: [{ name: 'Gold', price: limits.priceMinorMax, capacity: limits.ticketsPerOrderMax }] });
         const held = await send(attemptFor(route(holds), sampleOf(holds), { body: { eventId: event.id, sectionId: event.sections[0].id, quantity: limits.ticketsPerOrderMax } }));
@@ -536,6 +551,36 @@ describe.each(backends)('bad input on %s', (backend) => {
     });
   });
 });
+
+interface JsonSchema {
+  type?: string;
+  minimum?: number;
+  maximum?: number;
+  $ref?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; parameters?: { in: string; name: string; schema?: JsonSchema }[] }>>;
+  components?: { schemas?: Record<string, JsonSchema> };
+}
+
+/** Every integer or number field of a request schema, with where it is. */
+function numbersIn(schema: JsonSchema | undefined, at: string, spec: OpenApiDocument): { at: string; schema: JsonSchema }[] {
+  if (!schema) return [];
+  if (schema.$ref) return numbersIn(spec.components?.schemas?.[schema.$ref.split('/').at(-1)!], at, spec);
+  const own = schema.type === 'integer' || schema.type === 'number' ? [{ at, schema }] : [];
+  return [
+    ...own,
+    ...Object.entries(schema.properties ?? {}).flatMap(([name, child]) => numbersIn(child, `${at}/${name}`, spec)),
+    ...numbersIn(schema.items, `${at}/*`, spec),
+    ...[...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])].flatMap((child) => numbersIn(child, at, spec)),
+  ];
+}
 
 /** Rewrites a token's claims but keeps its signature, as an attacker editing a JWT would. */
 function withClaims(token: string, changes: object): string {
