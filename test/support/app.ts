@@ -1,7 +1,8 @@
 import { loadConfig } from '../../src/config.js';
-import { openPglite, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import type { TestPaymentProvider } from '../../src/features/checkout/payments.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { openTestPglite } from './pglite.js';
 import { openTestPostgres } from './postgres.js';
 
 export type Backend = 'postgres' | 'pglite';
@@ -137,7 +138,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
 }
 
 async function pgliteDatabase() {
-  const db = await openPglite();
+  const db = await openTestPglite();
   return { db, drop: () => db.close() };
 }
 
