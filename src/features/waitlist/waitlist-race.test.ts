@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../../server.js';
 import { sleep, startTestApp, type TestApp } from '../../../test/support/app.js';
 import { accountedUnits, watchAccounting } from '../../../test/support/accounting.js';
 import { adminUrl } from '../../../test/support/postgres.js';
+import { until } from '../../../test/support/wait.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
 
@@ -194,15 +195,6 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       restarted = await startServer(config, { db: app.db });
     }
 
-    async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await read();
-        if (done(value) || Date.now() > deadline) return value;
-        await sleep(50);
-      }
-    }
-
     /** A sold-out event with one waiter; made before any restart, while the test app's own server runs. */
     async function soldOutWithWaiter(): Promise<{ eventId: string; holdId: string }> {
       const [holder, waiter] = await app.registerBuyers(2);
@@ -244,7 +236,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
 
       await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = $1`, [holdId]);
       await restart();
-      expect(await waitFor(() => entryStatus(eventId), (s) => s === 'offered')).toBe('offered');
+      expect(await until(() => entryStatus(eventId), (s) => s === 'offered')).toBe('offered');
       expect((await sectionAccounting(app.db, eventId))[0]).toMatchObject({ held: 0, offered: 2, reserved: 0, available: 0 });
     });
 
@@ -258,7 +250,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       });
       expect((await sectionAccounting(app.db, eventId))[0]).toMatchObject({ held: 0, offered: 0, available: 2 });
       restarted = await startServer(config, { db: app.db });
-      expect(await waitFor(() => entryStatus(eventId), (s) => s === 'offered')).toBe('offered');
+      expect(await until(() => entryStatus(eventId), (s) => s === 'offered')).toBe('offered');
       expect((await sectionAccounting(app.db, eventId))[0]).toMatchObject({ offered: 2, reserved: 0, available: 0 });
     });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { backends, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { until } from '../../../test/support/wait.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { renderEmail } from '../notifications/email.js';
 
@@ -240,9 +241,7 @@ describe.each(backends)('waitlist on %s', (backend) => {
     // 3 units: the first 2-ticket entry, then no other 2 fits the 1 left, but the 1-ticket entry does.
     expect(raise.body).toMatchObject({ offered: 2, held: 9 });
     const statuses = async () => Promise.all(waiters.map(async (w) => (await entry(event, w.token)).body.status));
-    const deadline = Date.now() + 5000;
-    while ((await statuses())[4] !== 'offered' && Date.now() < deadline) await sleep(100);
-    expect(await statuses()).toEqual(['offered', 'waiting', 'waiting', 'waiting', 'offered']);
+    expect(await until(statuses, (s) => s[4] === 'offered')).toEqual(['offered', 'waiting', 'waiting', 'waiting', 'offered']);
     expect(await accounting(event.id)).toMatchObject({ offered: 3, reserved: 0, available: 0 });
     await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token });
     expect(await statuses()).toEqual(['offered', 'offered', 'offered', 'offered', 'offered']);
