@@ -603,7 +603,8 @@ function tamper(token: string, n: number): string {
 /** Valid requests, one or more per route, with real ids; each mutation starts from one of these. */
 async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, Sample[]>> {
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
-  const event = await app.createEvent({ holdTtlSeconds: limits.holdTtlSecondsMax, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
+  // The samples are several holds of one buyer: no per-buyer caps on their event.
+  const event = await app.createEvent({ holdTtlSeconds: limits.holdTtlSecondsMax, maxHoldsPerUser: null, maxTicketsPerUser: null, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
   // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time. It ends
   // too, so that a changed start meets the check that an event ends after it starts.
   const patchable = await app.createEvent({ status: 'draft', endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString() });

@@ -2,25 +2,16 @@
  * The product as a user runs it: `onsale serve` on the embedded default, seeded, stopped gracefully,
  * killed hard, and started again with nothing a buyer was told lost.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, exitOf, serve as startServe } from './support/serve.js';
+import { call, exitOf, killServers, serve } from './support/serve.js';
 
-const children: ChildProcess[] = [];
 let dataDir: string;
 
-/** Starts `onsale serve`; every process started is killed after the file. */
-async function serve(env: Record<string, string>) {
-  const started = await startServe(env);
-  children.push(started.child);
-  return started;
-}
-
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killServers();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

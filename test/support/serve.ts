@@ -8,15 +8,21 @@ export interface ServeProcess {
   output(): string;
 }
 
+const children = new Set<ChildProcess>();
+
 /**
  * Starts `onsale serve` as a child process, as a user runs it, on a port the system picks, and
- * resolves once it prints that it is running. A process that does not start is killed.
+ * resolves once it prints that it is running; a process that does not start is killed. The bound is
+ * generous: a busy machine takes tens of seconds to start one. `killServers` (for afterAll) kills
+ * whatever is still running.
  */
 export function serve(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let output = '';
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
@@ -43,7 +49,11 @@ export function serve(env: Record<string, string>, startTimeoutMs = 120_000): Pr
 
 export const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-/** A JSON request to a served process over a real socket. */
+export function killServers(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
+/** A JSON request to a served process; the body is undefined when the response is not JSON. */
 export async function call(url: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
   const response = await fetch(url + path, {
     method,

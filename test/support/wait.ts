@@ -1,11 +1,11 @@
 import { sleep } from './app.js';
 
 /**
- * Polls `probe` until `done` accepts its value, and returns the last value read, for the test to
- * assert on. The bound only ends a test whose condition never comes: it is generous, so that a busy
- * machine is never taken for a failure.
+ * Reads `probe` until `done` accepts its value, then returns the value; after `timeoutMs` returns the
+ * last value read, so the caller's assertion says what was wrong. A bound, not a wall-clock deadline:
+ * a busy machine only makes it poll longer.
  */
-export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

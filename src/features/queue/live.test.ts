@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
-import { until } from '../../../test/support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { createAccessTokens } from '../auth/tokens.js';
 
 const tickMs = 500;
@@ -66,7 +66,7 @@ describe('live queue updates over WebSocket (PostgreSQL + Redis)', () => {
     for (let i = 0; i < clients; i += 200) sockets.push(...(await Promise.all(queueTokens.slice(i, i + 200).map((t) => connect(live, t)))));
     // Every socket hears its place (at least every heartbeat) before the gate opens.
     const heardPlace = (c: Client) => c.messages.some((m) => m.type === 'queue' && m.state === 'waiting');
-    expect(await until(async () => sockets.filter(heardPlace).length, (n) => n === clients)).toBe(clients);
+    expect(await waitFor(async () => sockets.filter(heardPlace).length, (n) => n === clients)).toBe(clients);
 
     const waiting = sockets.at(-1)!;
     const lastPosition = waiting.messages.filter((m) => m.type === 'queue').at(-1)!.position!;
@@ -74,14 +74,14 @@ describe('live queue updates over WebSocket (PostgreSQL + Redis)', () => {
     waiting.socket.close();
     const again = await connect(live, waiting.token);
     sockets.push(again);
-    await until(async () => again.messages, (messages) => messages.some((m) => m.type === 'queue'));
+    await waitFor(async () => again.messages, (messages) => messages.some((m) => m.type === 'queue'));
     expect(again.messages.find((m) => m.type === 'queue')).toMatchObject({ state: 'waiting', position: lastPosition });
 
     const patched = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { onsale: { startsAt: new Date(Date.now() - 60_000).toISOString(), queue: { enabled: true, admitPerMinute: 48_000, stockAware: false } } } });
     expect(patched.status).toBe(200);
     const current = sockets.filter((c) => c !== waiting);
     const admittedHeard = async () => current.filter((c) => c.admittedSeenAt !== undefined).length;
-    expect(await until(admittedHeard, (n) => n === current.length)).toBe(current.length);
+    expect(await waitFor(admittedHeard, (n) => n === current.length)).toBe(current.length);
 
     // Each admission's time is the advancer's record of the tick that admitted the place.
     const ticks = (await app.db.query<{ through: number; at: Date }>('select through::int as through, admitted_at as at from queue_admissions where event_id = $1 order by through', [event.id])).rows;
@@ -107,8 +107,8 @@ describe('live queue updates over WebSocket (PostgreSQL + Redis)', () => {
     const heardBefore = placed.messages.length;
     const watcher = await connect(live);
     sockets.push(watcher);
-    await until(async () => placed.messages.length, (n) => n >= heardBefore + 2);
-    expect(await until(async () => watcher.messages.find((m) => m.type === 'availability'), Boolean)).toMatchObject({ sections: [{ id: event.sections[0].id, available: 1_000_000 }] });
+    await waitFor(async () => placed.messages.length, (n) => n >= heardBefore + 2);
+    expect(await waitFor(async () => watcher.messages.find((m) => m.type === 'availability'), Boolean)).toMatchObject({ sections: [{ id: event.sections[0].id, available: 1_000_000 }] });
     expect(watcher.messages.filter((m) => m.type === 'queue')).toEqual([]);
     await expect(connect(live, 'forged.token')).rejects.toThrow('HTTP 401');
     await expect(connect(`${app.url.replace('http', 'ws')}/api/v1/events/${randomUUID()}/live`)).rejects.toThrow('HTTP 404');

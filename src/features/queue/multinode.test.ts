@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
 import { redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
 import { serve, type ServeProcess } from '../../../test/support/serve.js';
-import { until } from '../../../test/support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { createKeys } from '../../redis/keys.js';
 import { createAccessTokens } from '../auth/tokens.js';
 import { createQueueTokens } from './tokens.js';
@@ -95,7 +95,7 @@ describe('three server processes on one PostgreSQL and one Redis', () => {
 
     // Open the gate: 6,000 a minute is 20 per 200 ms tick.
     expect((await call(nodes[1]!, 'PATCH', `/api/v1/events/${event.id}`, { token: admin, body: { onsale: onsale(6000) } })).status).toBe(200);
-    expect(await until(() => watermark(event.id), (w) => w >= 100)).toBeGreaterThanOrEqual(100);
+    expect(await waitFor(() => watermark(event.id), (w) => w >= 100)).toBeGreaterThanOrEqual(100);
 
     const holder = await redis.get(keys.queueLease(event.id));
     const victim = nodes.find((n) => String(n.child.pid) === holder?.split(':')[0]);
@@ -104,7 +104,7 @@ describe('three server processes on one PostgreSQL and one Redis', () => {
     const atKill = await watermark(event.id);
     const killedAt = Date.now();
     // How soon is a figure (the lease is 1.5 s), printed: a busy machine cannot promise one.
-    expect(await until(() => watermark(event.id), (w) => w > atKill + 20)).toBeGreaterThan(atKill + 20);
+    expect(await waitFor(() => watermark(event.id), (w) => w > atKill + 20)).toBeGreaterThan(atKill + 20);
     console.log(`advancer taken over after ${Date.now() - killedAt} ms (watermark ${atKill} at the kill)`);
     const survivors = nodes.filter((n) => n !== victim);
 
@@ -114,7 +114,7 @@ describe('three server processes on one PostgreSQL and one Redis', () => {
     // is admitted, they know every place up to it (what a node knows never goes back).
     const before = await watermark(event.id);
     const atBefore = places.find((p) => p.seq === before)!;
-    const heard = await until(() => Promise.all(survivors.map((n) => call(n, 'GET', `/api/v1/events/${event.id}/queue`, { headers: { 'x-queue-token': atBefore.token } }))),
+    const heard = await waitFor(() => Promise.all(survivors.map((n) => call(n, 'GET', `/api/v1/events/${event.id}/queue`, { headers: { 'x-queue-token': atBefore.token } }))),
       (replies) => replies.every((r) => r.body.state === 'admitted'));
     expect(heard.map((r) => r.body.state)).toEqual(['admitted', 'admitted']);
     const states = await Promise.all(places.map((p, i) => call(survivors[i % 2]!, 'GET', `/api/v1/events/${event.id}/queue`, { headers: { 'x-queue-token': p.token } })
@@ -130,7 +130,7 @@ describe('three server processes on one PostgreSQL and one Redis', () => {
     // every admitted place became exactly one active shopper (the advancer keeps going meanwhile)
     // (the shopper set is written after the watermark is committed, so it may be a moment behind it)
     const lower = await watermark(event.id);
-    const active = await until(() => redis.zcard(keys.queueActive(event.id)), (n) => n >= lower);
+    const active = await waitFor(() => redis.zcard(keys.queueActive(event.id)), (n) => n >= lower);
     expect(active).toBeGreaterThanOrEqual(lower);
     expect(active).toBeLessThanOrEqual(await watermark(event.id));
   }, 120_000);

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
-import { until } from '../../../test/support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { createKeys } from '../../redis/keys.js';
 import { createPlaceMapping } from './queue.js';
 
 const setups = [
@@ -30,7 +31,7 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
   const status = (eventId: string, queueToken: string) => app.request('GET', `/api/v1/events/${eventId}/queue`, { headers: { 'x-queue-token': queueToken } });
   const hold = (eventId: string, sectionId: string, buyer: Buyer, queueToken?: string) =>
     app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId, sectionId, quantity: 1 }, headers: queueToken ? { 'x-queue-token': queueToken } : {} });
-  const admitted = async (eventId: string, queueToken: string) => (await until(() => status(eventId, queueToken), (r) => r.body.state === 'admitted')).body;
+  const admitted = async (eventId: string, queueToken: string) => (await waitFor(() => status(eventId, queueToken), (r) => r.body.state === 'admitted')).body;
 
   it('shows and edits the on-sale settings of an event', async () => {
     const event = await queued({ maxActiveShoppers: 5 });
@@ -100,10 +101,10 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect(third).toMatchObject({ state: 'waiting', position: 2, ahead: 1, etaSeconds: 1 });
     const held = await hold(event.id, event.sections[0].id, buyers[0]!, tokens[0]);
     expect(held.status).toBe(201);
-    expect((await until(() => status(event.id, tokens[2]!), (r) => r.body.state === 'paused')).body.state).toBe('paused');
+    expect((await waitFor(() => status(event.id, tokens[2]!), (r) => r.body.state === 'paused')).body.state).toBe('paused');
     const paid = await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: buyers[0]!.token, body: { payment: { cardNumber: '4242424242424242' } } });
     expect(paid.status).toBe(201);
-    expect((await until(() => status(event.id, tokens[2]!), (r) => r.body.state === 'sold_out')).body).toMatchObject({ state: 'sold_out', etaSeconds: null });
+    expect((await waitFor(() => status(event.id, tokens[2]!), (r) => r.body.state === 'sold_out')).body).toMatchObject({ state: 'sold_out', etaSeconds: null });
   });
 
   it('reports the line on the organizer stats: length, admitted in the last minute, active shoppers; a departure lets the next in', async () => {
@@ -111,7 +112,7 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     const people = await app.registerBuyers(6);
     for (const person of people) expect((await join(event.id, person)).status).toBe(201);
     const stats = () => app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
-    const settled = (admittedThrough: number) => until(stats, (r) => r.body.queue?.admittedThrough === admittedThrough && r.body.queue?.activeShoppers === 3);
+    const settled = (admittedThrough: number) => waitFor(stats, (r) => r.body.queue?.admittedThrough === admittedThrough && r.body.queue?.activeShoppers === 3);
 
     expect((await settled(3)).body.queue).toEqual({ state: 'on_sale', issued: 6, admittedThrough: 3, length: 3, activeShoppers: 3, admittedPerMinute: 3 });
     // nobody more gets in while three shop: the figures stay put over several ticks
@@ -233,6 +234,116 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect((await admitted(event.id, b)).state).toBe('admitted');
   });
 
+  /** As a Redis restart without persistence would: every key of this app is gone (nothing to do without Redis). */
+  async function loseRedisData(): Promise<void> {
+    const prefix = app.server.context.config.redisKeyPrefix;
+    if (!app.server.context.config.redisUrl) return;
+    const client = new Redis(redisUrl);
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  }
+  const seqOf = (token: string) => Number(Buffer.from(token.split('.')[0]!, 'base64url').readBigUInt64BE(32));
+
+  it.runIf(name.includes('Redis'))('250 joins, 25 at a time over sockets, reserve at most one sequence block at a time; after Redis loses its data, 20 new joiners are admitted at the rate', async () => {
+    const seqBlock = 16;
+    const admitPerMinute = 6000;
+    const people = await app.registerBuyers(270);
+    const [early, late] = [people.slice(0, 250), people.slice(250)];
+    const event = await queued({ admitPerMinute, stockAware: false });
+    const joinOverSocket = (buyer: Buyer) => app.fetch('POST', `/api/v1/events/${event.id}/queue`, { token: buyer.token });
+    for (let i = 0; i < early.length; i += 25) {
+      const replies = await Promise.all(early.slice(i, i + 25).map(joinOverSocket));
+      expect(replies.map((r) => r.status)).toEqual(Array(replies.length).fill(201));
+    }
+    const reserved = await app.db.query<{ n: number }>('select seq_reserved::float8 as n from queue_state where event_id = $1', [event.id]);
+    expect(reserved.rows[0]!.n).toBeLessThanOrEqual((Math.ceil(early.length / seqBlock) + 1) * seqBlock);
+    const stats = async () => (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue;
+    expect(await waitFor(stats, (q) => q.admittedThrough === early.length, 30_000)).toMatchObject({ admittedThrough: early.length });
+
+    await loseRedisData();
+    const tokens = (await Promise.all(late.map(joinOverSocket))).map((r) => r.body.queueToken as string);
+    const seqs = tokens.map(seqOf);
+    // Ahead of them: at most the unused rest of one block (one node)...
+    expect(Math.min(...seqs) - 1 - early.length).toBeLessThanOrEqual(seqBlock);
+    // ...crossed at the admission rate: all in within (block + 20) / rate, awaited with room to spare.
+    const boundMs = ((seqBlock + late.length) * 60_000) / admitPerMinute;
+    const admittedNow = async () => (await Promise.all(tokens.map((t) => status(event.id, t)))).filter((r) => r.body.state === 'admitted').length;
+    expect(await waitFor(admittedNow, (n) => n === late.length, 10 * boundMs + 5000)).toBe(late.length);
+  });
+
+  it('after Redis loses its data: the old token of a buyer who checked out or left cannot hold again, and a waiting buyer keeps one place', async () => {
+    const people = await app.registerBuyers(6);
+    const [checkedOut, left, shopper, other, waiting, rejoiner] = people as [Buyer, Buyer, Buyer, Buyer, Buyer, Buyer];
+    const event = await queued({ maxActiveShoppers: 2, stockAware: false });
+    const sectionId = event.sections[0].id;
+    const tokens = new Map<Buyer, string>();
+    for (const person of people) tokens.set(person, (await join(event.id, person)).body.queueToken as string);
+    const tokenOf = (buyer: Buyer) => tokens.get(buyer)!;
+    await admitted(event.id, tokenOf(checkedOut));
+    const held = await hold(event.id, sectionId, checkedOut, tokenOf(checkedOut));
+    expect(held.status).toBe(201);
+    expect((await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: checkedOut.token, body: { payment: { cardNumber: '4242424242424242' } } })).status).toBe(201);
+    await admitted(event.id, tokenOf(left));
+    expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: left.token })).status).toBe(204);
+    await admitted(event.id, tokenOf(shopper));
+    await admitted(event.id, tokenOf(other));
+    expect((await status(event.id, tokenOf(waiting))).body.state).toBe('waiting');
+
+    await loseRedisData();
+
+    for (const gone of [checkedOut, left]) {
+      const again = await hold(event.id, sectionId, gone, tokenOf(gone));
+      expect(again.status).toBe(403);
+      expect(again.body.error.code).toBe('admission_expired');
+    }
+    // joining again with the token keeps the place; without it, the place the account holds wins once shown
+    const rejoined = await app.request('POST', `/api/v1/events/${event.id}/queue`, { token: waiting.token, headers: { 'x-queue-token': tokenOf(waiting) } });
+    expect(rejoined.status).toBe(201);
+    expect(seqOf(rejoined.body.queueToken)).toBe(seqOf(tokenOf(waiting)));
+    const second = (await join(event.id, rejoiner)).body.queueToken as string;
+    expect(seqOf(second) === seqOf(tokenOf(rejoiner))).toBe(backend === 'pglite');
+    // the two shoppers finish (leaving with their token, as the web client does): the two waiting are let in
+    for (const done of [shopper, other]) expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: done.token, headers: { 'x-queue-token': tokenOf(done) } })).status).toBe(204);
+    expect((await admitted(event.id, tokenOf(waiting))).state).toBe('admitted');
+    expect((await admitted(event.id, tokenOf(rejoiner))).state).toBe('admitted');
+    expect((await hold(event.id, sectionId, rejoiner, tokenOf(rejoiner))).status).toBe(201);
+    // the newer place ended when the older one was shown (on PostgreSQL both tokens are the one place)
+    if (backend !== 'pglite') expect((await hold(event.id, sectionId, rejoiner, second)).status).toBe(403);
+    expect((await hold(event.id, sectionId, waiting, tokenOf(waiting))).status).toBe(201);
+    // the shoppers who left after the loss no longer take shopper places
+    expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue.activeShoppers).toBe(2);
+  });
+
+  it.runIf(name.includes('Redis'))('a Redis retry that cannot finish within its bounds answers 503 unavailable with Retry-After instead of hanging', async () => {
+    const people = await app.registerBuyers(2);
+    const redis = new Redis(redisUrl);
+    const keys = createKeys(app.server.context.config.redisKeyPrefix);
+    const joinOverSocket = (eventId: string, buyer: Buyer) => app.fetch('POST', `/api/v1/events/${eventId}/queue`, { token: buyer.token });
+    try {
+      // another node took the rebuild lock and never finished (a paused process)
+      const stuck = await queued();
+      await redis.set(keys.queueRebuildLock(stuck.id), 'stuck', 'PX', 120_000);
+      const refused = await joinOverSocket(stuck.id, people[0]!);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('unavailable');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      await redis.del(keys.queueRebuildLock(stuck.id));
+      expect((await joinOverSocket(stuck.id, people[0]!)).status).toBe(201);
+
+      // Redis is ahead of PostgreSQL (a database restored from an older backup): no block reserved lies beyond the used-up one
+      const ahead = await queued();
+      expect((await joinOverSocket(ahead.id, people[0]!)).status).toBe(201);
+      await redis.hset(keys.queueMeta(ahead.id), 'counter', 1e12, 'blockEnd', 1e12);
+      const exhausted = await joinOverSocket(ahead.id, people[1]!);
+      expect(exhausted.status).toBe(503);
+      expect(exhausted.body.error.code).toBe('unavailable');
+      expect(Number(exhausted.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it.runIf(name.includes('Redis'))('arrival grace: admitted no-shows stop holding shopper places after the grace, the arrived keep theirs, a no-show who comes back is still admitted', async () => {
     const people = await app.registerBuyers(8);
     const queue = { enabled: true, admitPerMinute: 6000, maxActiveShoppers: 4, stockAware: false, arrivalGraceSeconds: 10, preQueueOpensAt: minutesFromNow(-1) };
@@ -249,16 +360,16 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     const stats = async () => (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue;
     // A status check of an admitted place is its holder's arrival: polling shows up the moment it is let in.
     // (The advancer writes the watermark, then the shopper set: only the second makes the place admitted.)
-    const showUpWhenAdmitted = (i: number) => until(() => status(event.id, tokens[i]!), (r) => r.body.state === 'admitted');
+    const showUpWhenAdmitted = (i: number) => waitFor(() => status(event.id, tokens[i]!), (r) => r.body.state === 'admitted');
 
     const opened = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { onsale: { startsAt: minutesFromNow(0), queue } } });
     expect(opened.status).toBe(200);
     for (const reply of await Promise.all([arrived1, arrived2].map(showUpWhenAdmitted))) expect(reply.body.state).toBe('admitted');
-    expect(await until(stats, (q) => q.activeShoppers === 4)).toMatchObject({ admittedThrough: 4, activeShoppers: 4 });
+    expect(await waitFor(stats, (q) => q.activeShoppers === 4)).toMatchObject({ admittedThrough: 4, activeShoppers: 4 });
 
     // Ten seconds after admission the two no-shows stop holding places: exactly two more get in (and show up).
     for (const reply of await Promise.all([next1, next2].map(showUpWhenAdmitted))) expect(reply.body.state).toBe('admitted');
-    expect(await until(stats, (q) => q.activeShoppers === 4)).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
+    expect(await waitFor(stats, (q) => q.activeShoppers === 4)).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
     await sleep(500);
     expect(await stats()).toMatchObject({ admittedThrough: 6, activeShoppers: 4 });
     expect((await status(event.id, tokens[byPlace[6]!]!)).body).toMatchObject({ state: 'waiting', position: 1 });
@@ -267,7 +378,7 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     // A no-show comes back within the window: still admitted, and may hold; the line is one over for now.
     expect((await status(event.id, tokens[noShow1]!)).body.state).toBe('admitted');
     expect((await hold(event.id, event.sections[0].id, people[noShow2]!, tokens[noShow2])).status).toBe(201);
-    expect(await until(stats, (q) => q.activeShoppers === 6)).toMatchObject({ admittedThrough: 6, activeShoppers: 6 });
+    expect(await waitFor(stats, (q) => q.activeShoppers === 6)).toMatchObject({ admittedThrough: 6, activeShoppers: 6 });
   });
 
   it('lets holds through without a token when the event has no waiting room', async () => {
