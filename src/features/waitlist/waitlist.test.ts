@@ -419,13 +419,16 @@ describe.each(backends)('waitlist on %s', (backend) => {
     it('holds lapsed seats back for the waitlist and offers them when the sweeper ends the hold', async () => {
       const { event, sectionId, holds } = await soldOutSeatedEvent([3], 3);
       expect((await join(event, fans[0]!.token, { sectionId, quantity: 3 })).status).toBe(201);
-      await expireHolds(holds);
-      // Lapsed but not swept: worth nothing to the holder, and not for sale either.
+      // Lapsed but not swept. Reads go by the seats' copy of the expiry, the sweeper by the hold's
+      // own: lapsing the seats first keeps the background sweeper off the hold while the test looks.
+      await app.db.query(`update seats set held_until = now() - interval '1 second' where hold_id = any($1::uuid[])`, [holds]);
+      // Worth nothing to the holder, and not for sale either.
       expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 0, reserved: 3, available: 0 });
       expect((await hold(fans[1]!.token, { eventId: event.id, sectionId, quantity: 1 })).body.error.code).toBe('sold_out');
       const seats = (await seatMap(event.id)).map((seat) => seat.id);
       expect((await hold(fans[1]!.token, { eventId: event.id, seatIds: seats.slice(0, 1) })).body.error.code).toBe('seats_unavailable');
 
+      await expireHolds(holds);
       await app.server.context.holds.sweepLapsed();
       expect((await offerOf(event, fans[0]!)).seatIds).toEqual([...seats].sort());
       expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 3, reserved: 0, available: 0 });
