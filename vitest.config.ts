@@ -5,8 +5,11 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Bounds that only end a test or a wait that never finishes: generous, so that a busy machine
+    // (other suites running beside this one) is never taken for a failure.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    expect: { poll: { timeout: 30_000 } },
     // Each file has its own database, so files run side by side; two cores, two at a time.
     maxWorkers: 2,
     minWorkers: 1,

@@ -73,4 +73,10 @@ export const limits = {
   dbConnectionWaitMsMax: 30_000,
   /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
   httpTimeoutCheckIntervalMs: 1_000,
+  /**
+   * Connections the kernel holds until the process accepts them. A sale opens with a burst of
+   * thousands; past Node's default of 511 the kernel drops or resets them. Linux caps it at
+   * net.core.somaxconn (4096 by default).
+   */
+  listenBacklogMax: 4096,
 } as const;

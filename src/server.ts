@@ -9,6 +9,7 @@ import { startPeriodic, type Job } from './jobs.js';
 import { finishInterruptedCancellations } from './features/events/events.js';
 import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
+import { limits } from './limits.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
@@ -57,7 +58,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
   const jobs = await startJobs(context);
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: limits.listenBacklogMax });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;

@@ -43,8 +43,25 @@ const writesOnPurpose = (route: Pick<LiveRoute, 'path'>, code: string) =>
 
 const isSnakeCase = (code: unknown) => typeof code === 'string' && /^[a-z]+(_[a-z]+)*$/.test(code);
 
-/** FUZZ_RUNS=10 fuzzes ten times longer (locally, or a nightly job); the default keeps the file fast. */
-const runs = (n: number) => ({ numRuns: n * Number(process.env.FUZZ_RUNS ?? 1), endOnFailure: true });
+/**
+ * One seed per run, printed, so any failure can be replayed with the same cases:
+ * `FUZZ_SEED=<seed> FUZZ_RUNS=<runs> npx vitest run test/fuzz.test.ts`. FUZZ_RUNS multiplies every
+ * property's case count (`npm run fuzz` runs ten times the default); the default keeps `npm test` fast.
+ */
+const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const runsScale = Number(process.env.FUZZ_RUNS ?? 1);
+console.log(`fuzz: seed ${seed}, case counts x${runsScale}; replay with FUZZ_SEED=${seed} FUZZ_RUNS=${runsScale} npx vitest run test/fuzz.test.ts`);
+const runs = (n: number) => ({ numRuns: n * runsScale, seed, endOnFailure: true });
+
+describe('mutations', () => {
+  it('never place one junk value twice, so no body holds a cycle and no later case sees an edited constant', () => {
+    const shared = {};
+    // `a` becomes the junk object, then a field is added to that object, with the same junk again.
+    const body = mutate({ a: 1, b: 2 }, [{ op: 'replace', at: 1, junk: shared, field: 'x' }, { op: 'add-field', at: 1, junk: shared, field: 'self' }]);
+    expect(JSON.stringify(body)).toBe('{"a":{"self":{}},"b":2}');
+    expect(shared).toEqual({});
+  });
+});
 
 describe.each(backends)('bad input on %s', (backend) => {
   let app: TestApp;
@@ -54,8 +71,9 @@ describe.each(backends)('bad input on %s', (backend) => {
   const tokens: Record<Caller, string | undefined> = { admin: undefined, buyer: undefined, none: undefined };
 
   beforeAll(async () => {
-    // The sweeper would change holds under the before/after snapshots; nothing here expires anyway.
-    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000' });
+    // Nothing may change on its own under the before/after snapshots, however long a run (FUZZ_RUNS)
+    // takes: the sample holds last a day (see buildSamples), and so do the tokens of the callers.
+    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000', ACCESS_TOKEN_TTL_SECONDS: '86400' });
     buyer = await app.registerBuyer();
     tokens.admin = app.adminToken;
     tokens.buyer = buyer.token;
@@ -147,7 +165,8 @@ describe.each(backends)('bad input on %s', (backend) => {
   const routeAndSample = (filter: (r: LiveRoute) => boolean = () => true) =>
     fc.constantFrom(...routes.filter(filter)).chain((target) => fc.constantFrom(...samplesFor(target)).map((sample) => ({ target, sample })));
 
-  describe('properties', () => {
+  // Longer runs (FUZZ_RUNS) need proportionally longer.
+  describe('properties', { timeout: 60_000 * runsScale }, () => {
     it('answers mutated JSON bodies (wrong types, unknown fields, junk, deep nesting) with 2xx or a clean 4xx', async () => {
       await fc.assert(fc.asyncProperty(routeAndSample((r) => r.hasBody), fc.array(mutation, { minLength: 1, maxLength: 3 }), async ({ target, sample }, mutations) => {
         const body = mutate(sample.body, mutations);
@@ -346,6 +365,21 @@ describe.each(backends)('bad input on %s', (backend) => {
         }
       });
 
+      it('bounds every number a request may carry by what its column stores (integer, real)', () => {
+        const spec = app.server.app.swagger() as OpenApiDocument;
+        const numbers = Object.entries(spec.paths).flatMap(([path, operations]) => Object.entries(operations).flatMap(([method, operation]) => [
+          ...numbersIn(operation.requestBody?.content?.['application/json']?.schema, `${method} ${path} body`, spec),
+          ...(operation.parameters ?? []).flatMap((p) => numbersIn(p.schema, `${method} ${path} ${p.in} ${p.name}`, spec)),
+        ]));
+        expect(numbers.length).toBeGreaterThan(20);
+        // Integers go to integer (int4) columns, numbers to real (float4) or double precision ones.
+        const unstorable = numbers.filter(({ schema }) => {
+          const [low, high] = schema.type === 'integer' ? [-(2 ** 31), 2 ** 31 - 1] : [-3.4e38, 3.4e38];
+          return !(schema.minimum !== undefined && schema.maximum !== undefined && schema.minimum >= low && schema.maximum <= high);
+        });
+        expect(unstorable.map((n) => n.at)).toEqual([]);
+      });
+
       it('holds and sells the most tickets an order allows at the highest price allowed', async () => {
         const event = await app.createEvent({ maxTicketsPerOrder: limits.ticketsPerOrderMax, sections: [{ name: 'Gold', price: limits.priceMinorMax, capacity: limits.ticketsPerOrderMax }] });
         const held = await send(attemptFor(route(holds), sampleOf(holds), { body: { eventId: event.id, sectionId: event.sections[0].id, quantity: limits.ticketsPerOrderMax } }));
@@ -354,6 +388,15 @@ describe.each(backends)('bad input on %s', (backend) => {
         expect(held.body.total).toBe(limits.ticketsPerOrderMax * limits.priceMinorMax);
         const paid = await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } });
         expect([paid.status, paid.body.total]).toEqual([201, limits.ticketsPerOrderMax * limits.priceMinorMax]);
+      });
+
+      it('stores seat coordinates as the nearest real, and ones too close to zero for a real as 0', async () => {
+        const seats = [{ x: -5.336e-74, y: 1e-40 }, { x: Number.MIN_VALUE, y: -1e-300 }, { x: 0.1, y: -99_999.5 }];
+        const created = await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), sections: [{ name: 'Tiny', price: 100, rows: [{ label: 'A', seats }] }] } }));
+        expectSafe(route(events), created, false);
+        expect(created.status, created.text).toBe(201);
+        const stored = (await app.request('GET', `/api/v1/events/${created.body.id}/seats`)).body.map((s: { x: number; y: number }) => [s.x, s.y]);
+        expect(stored).toEqual([[0, 0], [0, 0], [0.1, -99_999.5]]);
       });
 
       it('refuses more seats in one event than it may have, before laying them out', async () => {
@@ -440,6 +483,15 @@ describe.each(backends)('bad input on %s', (backend) => {
         expectRejected(events, await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), startsAt: '0000-01-01T00:00:00Z' } })), 400, 'validation_failed');
       });
 
+      it('refuses a leap second (23:59:60), which PostgreSQL rolls over and JavaScript cannot read, with validation_failed', async () => {
+        const patch = 'PATCH /api/v1/events/{id}';
+        const leap = '2030-06-30T23:59:60Z';
+        // Past the event's end: unreadable in JavaScript, the start escaped the check that an event ends after it starts.
+        expectRejected(patch, await send(attemptFor(route(patch), sampleOf(patch), { body: { startsAt: leap } })), 400, 'validation_failed');
+        expectRejected(events, await send(attemptFor(route(events), sampleOf(events), { body: { ...eventBody(), startsAt: leap } })), 400, 'validation_failed');
+        expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['from', leap]] })), 400, 'validation_failed');
+      });
+
       it('refuses text with a NUL character with validation_failed', async () => {
         expectRejected(list, await send(attemptFor(route(list), { caller: 'none' }, { query: [['q', 'a\u0000b']] })), 400, 'validation_failed');
         const venues = 'POST /api/v1/venues';
@@ -500,6 +552,36 @@ describe.each(backends)('bad input on %s', (backend) => {
   });
 });
 
+interface JsonSchema {
+  type?: string;
+  minimum?: number;
+  maximum?: number;
+  $ref?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; parameters?: { in: string; name: string; schema?: JsonSchema }[] }>>;
+  components?: { schemas?: Record<string, JsonSchema> };
+}
+
+/** Every integer or number field of a request schema, with where it is. */
+function numbersIn(schema: JsonSchema | undefined, at: string, spec: OpenApiDocument): { at: string; schema: JsonSchema }[] {
+  if (!schema) return [];
+  if (schema.$ref) return numbersIn(spec.components?.schemas?.[schema.$ref.split('/').at(-1)!], at, spec);
+  const own = schema.type === 'integer' || schema.type === 'number' ? [{ at, schema }] : [];
+  return [
+    ...own,
+    ...Object.entries(schema.properties ?? {}).flatMap(([name, child]) => numbersIn(child, `${at}/${name}`, spec)),
+    ...numbersIn(schema.items, `${at}/*`, spec),
+    ...[...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])].flatMap((child) => numbersIn(child, at, spec)),
+  ];
+}
+
 /** Rewrites a token's claims but keeps its signature, as an attacker editing a JWT would. */
 function withClaims(token: string, changes: object): string {
   const [header, payload, signature] = token.split('.');
@@ -522,9 +604,10 @@ function tamper(token: string, n: number): string {
 async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, Sample[]>> {
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
   // The samples are several holds of one buyer: no per-buyer caps on their event.
-  const event = await app.createEvent({ maxHoldsPerUser: null, maxTicketsPerUser: null, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
-  // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time.
-  const patchable = await app.createEvent({ status: 'draft' });
+  const event = await app.createEvent({ holdTtlSeconds: limits.holdTtlSecondsMax, maxHoldsPerUser: null, maxTicketsPerUser: null, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
+  // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time. It ends
+  // too, so that a changed start meets the check that an event ends after it starts.
+  const patchable = await app.createEvent({ status: 'draft', endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString() });
   const [seatA, seatB] = await seatIds(app, event.id);
   const hold = async (quantity: number) =>
     (await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity } })).body.id as string;

@@ -45,5 +45,5 @@ describe('onsale serve on the embedded database', () => {
     const exited = exitOf(second.child);
     second.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

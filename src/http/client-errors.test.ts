@@ -69,7 +69,8 @@ describe('slow clients', () => {
 
   it('keeps an open WebSocket past both timeouts: they bound requests, not upgraded connections', async () => {
     const buyer = await app.registerBuyer();
-    const socket = new WebSocket(`${app.url.replace('http', 'ws')}/api/v1/me/live`, { headers: { authorization: `Bearer ${buyer.token}` } });
+    const { ticket } = (await app.request('POST', '/api/v1/me/live/ticket', { token: buyer.token })).body;
+    const socket = new WebSocket(`${app.url.replace('http', 'ws')}/api/v1/me/live?ticket=${encodeURIComponent(ticket)}`);
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     let closed = false;
     socket.on('close', () => (closed = true));

@@ -15,10 +15,13 @@ function makeAjv(coerceTypes: boolean) {
 }
 
 /**
- * RFC 3339 allows what PostgreSQL's timestamptz refuses: year 0000, and UTC offsets past ±15:59.
- * Refused here, they are a 400 rather than a failed query.
+ * RFC 3339 allows what PostgreSQL's timestamptz refuses: year 0000, and UTC offsets past ±15:59. It
+ * also allows a leap second (23:59:60), which PostgreSQL rolls over to the next minute but JavaScript
+ * cannot read, so it escaped every check made in JavaScript (an event ending after it starts). Refused
+ * here, each is a 400 rather than a failed query.
  */
-const storableInPostgres = (dateTime: string) => !dateTime.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(dateTime);
+const storableInPostgres = (dateTime: string) =>
+  !dateTime.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(dateTime) && Number.isFinite(Date.parse(dateTime));
 
 /** Where the first string holding U+0000 is, as a JSON pointer; PostgreSQL text cannot store that character. */
 export function nulCharacterAt(value: unknown, path = ''): string | undefined {

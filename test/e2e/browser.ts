@@ -28,7 +28,7 @@ export async function launchBrowser(baseURL: string): Promise<TestBrowser> {
     browser,
     async newPage({ width = 1280, height = 900 } = {}) {
       const context = await browser.newContext({ baseURL, viewport: { width, height }, deviceScaleFactor: 1, reducedMotion: 'reduce' });
-      context.setDefaultTimeout(15_000);
+      context.setDefaultTimeout(30_000);
       contexts.push(context);
       return context.newPage();
     },

@@ -23,7 +23,7 @@ describe('an organizer in the browser', () => {
     await reserved.getByLabel('Price').fill('42.50');
     await reserved.getByLabel('Rows', { exact: true }).fill('5');
     await reserved.getByLabel('Seats per row').fill('12');
-    await expect.poll(() => reserved.locator('[data-seat]').count(), { timeout: 10_000 }).toBe(60);
+    await expect.poll(() => reserved.locator('[data-seat]').count()).toBe(60);
     const standing = page.getByRole('group', { name: 'Section 2' });
     await standing.getByLabel('Capacity').fill('150');
     await page.getByRole('button', { name: 'Create event (draft)' }).click();
@@ -50,7 +50,7 @@ describe('an organizer in the browser', () => {
     await buyer.getByRole('link', { name: 'Opening Night at the Canal' }).click();
     await buyer.getByRole('heading', { name: 'Opening Night at the Canal' }).waitFor();
     // The seats arrive after the heading: wait for them rather than count at once.
-    await expect.poll(() => buyer.locator('[data-seat]').count(), { timeout: 10_000 }).toBe(60);
+    await expect.poll(() => buyer.locator('[data-seat]').count()).toBe(60);
   });
 
   it('shows sales on the live dashboard as buyers check out', async () => {
@@ -63,8 +63,8 @@ describe('an organizer in the browser', () => {
     const hold = await e2e.app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 4 } });
     await e2e.app.request('POST', `/api/v1/holds/${hold.body.id}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } });
 
-    await expect.poll(() => page.getByTestId('kpi-sold').textContent(), { timeout: 10_000 }).toBe('4');
-    await expect.poll(() => page.locator('.chart figcaption').textContent(), { timeout: 10_000 }).toContain('4 tickets');
+    await expect.poll(() => page.getByTestId('kpi-sold').textContent()).toBe('4');
+    await expect.poll(() => page.locator('.chart figcaption').textContent()).toContain('4 tickets');
   });
 
   it('shows the waiting room live on the dashboard: people in line, admitted per minute, shoppers, and when the line clears', async () => {
@@ -79,16 +79,16 @@ describe('an organizer in the browser', () => {
     const kpi = (name: string) => () => page.getByTestId(`kpi-${name}`).textContent();
 
     // two shoppers at most: two are let in, three wait, and at two a minute the line takes about 2 minutes
-    await expect.poll(kpi('shopping-now'), { timeout: 10_000 }).toBe('2');
-    await expect.poll(kpi('in-line'), { timeout: 10_000 }).toBe('3');
+    await expect.poll(kpi('shopping-now')).toBe('2');
+    await expect.poll(kpi('in-line')).toBe('3');
     await expect(kpi('admitted-min')()).resolves.toBe('2');
     await expect(kpi('line-clears-in')()).resolves.toBe('about 2 minutes');
     await expect(page.getByTestId('queue-state').textContent()).resolves.toBe('Admitting');
 
     // a shopper leaves: the next in line is admitted, and the page follows without a reload
     await e2e.app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: buyers[0]!.token });
-    await expect.poll(kpi('in-line'), { timeout: 10_000 }).toBe('2');
-    await expect.poll(kpi('admitted-min'), { timeout: 10_000 }).toBe('3');
+    await expect.poll(kpi('in-line')).toBe('2');
+    await expect.poll(kpi('admitted-min')).toBe('3');
     await expect(kpi('shopping-now')()).resolves.toBe('2');
   });
 });

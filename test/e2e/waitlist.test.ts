@@ -27,14 +27,14 @@ describe('the waitlist in the browser', () => {
     const general = await e2e.app.request('POST', '/api/v1/holds', { token: someoneElse.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 } });
     expect(general.body.error.code).toBe('sold_out');
 
-    await page.getByText('Tickets are yours if you want them!').waitFor({ timeout: 15_000 });
+    await page.getByText('Tickets are yours if you want them!').waitFor();
     await expect(page.getByRole('timer').textContent()).resolves.toMatch(/^\d+:\d{2}$/);
     await page.getByRole('button', { name: 'Buy now' }).click();
     await page.waitForURL(/\/checkout\//);
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await page.getByRole('button', { name: /^Pay/ }).click();
     await page.waitForURL(/\/tickets\?order=/);
-    await expect.poll(() => page.locator('img.qr').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('img.qr').count()).toBe(2);
     const stats = await e2e.app.request('GET', `/api/v1/events/${event.id}/stats`, { token: e2e.app.adminToken });
     expect(stats.body.sections[0]).toMatchObject({ sold: 2, held: 0, offered: 0, available: 0 });
   });

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../../src/config.js';
-import { openPglite, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import type { TestPaymentProvider } from '../../src/features/checkout/payments.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { openTestPglite } from './pglite.js';
 import { openTestPostgres } from './postgres.js';
 
 export type Backend = 'postgres' | 'pglite';
@@ -138,7 +139,7 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
 }
 
 async function pgliteDatabase() {
-  const db = await openPglite();
+  const db = await openTestPglite();
   return { db, drop: () => db.close() };
 }
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 export const nastyStrings = [
   '', ' ', '\u0000', 'a\u0000b', '\ud800', '\uffff', '\u202e', '💥'.repeat(100), 'x'.repeat(10_000), '<script>alert(1)</script>',
   "'; drop table users; --", '%00', '%', '_', '\\', '../../etc/passwd', 'null', 'undefined', 'NaN', '-1', '1e309', '0x10',
-  '2024-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2024-01-01T00:00:00-23:59', '9999-12-31T23:59:60Z', '+275760-09-13T00:00:00.000Z', '2024-01-01', 'not-a-date',
+  '2024-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2024-01-01T00:00:00-23:59', '9999-12-31T23:59:60Z', '2030-06-30T23:59:60Z', '+275760-09-13T00:00:00.000Z', '2024-01-01', 'not-a-date',
   'not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '{00000000-0000-4000-8000-000000000000}',
   '00000000000040008000000000000000', '------------------------------------', '__proto__', 'constructor', 'admin',
 ];
@@ -71,7 +71,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
 /** Applies mutations to a copy of `sample`: a value replaced by junk, a field removed, or one added. */
 export function mutate(sample: unknown, mutations: Mutation[]): unknown {
   let root = structuredClone(sample);
-  for (const { op, at, junk, field } of mutations) {
+  for (const { op, at, junk: shared, field } of mutations) {
+    // Junk comes from constants shared by every case (`{}`, `[]`): placing the shared object itself
+    // would let a later mutation edit it, in this body (a cycle) and in every later case.
+    const junk = structuredClone(shared);
     const paths = pathsOf(root);
     const path = paths[at % paths.length]!;
     const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], root);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { openPglite, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createRedisClient, type RedisClient } from '../../src/redis/client.js';
 import { createKeys } from '../../src/redis/keys.js';
@@ -7,6 +7,7 @@ import { createPostgresStore } from '../../src/features/queue/postgres-store.js'
 import { createPlaceMapping } from '../../src/features/queue/queue.js';
 import { createRedisStore } from '../../src/features/queue/redis-store.js';
 import type { QueueStore } from '../../src/features/queue/store.js';
+import { openTestPglite } from './pglite.js';
 import { openTestPostgres } from './postgres.js';
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,7 +41,7 @@ export interface StoreFixture {
 }
 
 export async function openStoreFixture(backend: StoreBackend, seqBlock = 64): Promise<StoreFixture> {
-  const database = backend === 'pglite' ? await (async () => { const db = await openPglite(); await migrate(db); return { db, drop: () => db.close() }; })() : await openTestPostgres(4);
+  const database = backend === 'pglite' ? await (async () => { const db = await openTestPglite(); await migrate(db); return { db, drop: () => db.close() }; })() : await openTestPostgres(4);
   const { db } = database;
   const mapping = createPlaceMapping(testSecret);
   const prefix = testRedisPrefix();

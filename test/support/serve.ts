@@ -2,17 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ServeProcess {
   child: ChildProcess;
+  /** e.g. http://127.0.0.1:40123 */
   url: string;
+  /** Everything the process printed so far (stdout and stderr). */
   output(): string;
 }
 
 const children = new Set<ChildProcess>();
 
 /**
- * Starts `onsale serve` as a child process and resolves with its URL once it prints that it is
- * running. `killServers` (for afterAll) kills whatever is still running.
+ * Starts `onsale serve` as a child process, as a user runs it, on a port the system picks, and
+ * resolves once it prints that it is running; a process that does not start is killed. The bound is
+ * generous: a busy machine takes tens of seconds to start one. `killServers` (for afterAll) kills
+ * whatever is still running.
  */
-export function serve(env: Record<string, string>): Promise<ServeProcess> {
+export function serve(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,7 +25,11 @@ export function serve(env: Record<string, string>): Promise<ServeProcess> {
   child.once('exit', () => children.delete(child));
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
+    const fail = (error: Error) => {
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), startTimeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /app:\s+(http:\/\/\S+?)\/\s/.exec(output);
@@ -32,7 +40,10 @@ export function serve(env: Record<string, string>): Promise<ServeProcess> {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
   });
 }
 

@@ -95,6 +95,15 @@ interface SeatRow {
   y: number;
 }
 
+/** The smallest normal float4. PostgreSQL's `real` refuses anything closer to zero as an underflow. */
+const realMinNormal = 2 ** -126;
+
+/**
+ * A JSON number as the `real` column will hold it: the nearest float4, and 0 for a value too close to
+ * zero for a normal float4 (a coordinate like 1e-74 means 0 on any seat map; storing it failed the insert).
+ */
+const toStoredReal = (value: number): number => (Math.abs(value) < realMinNormal ? 0 : Math.fround(value));
+
 /** Lays out a reserved section's seats: a count makes a straight row; a list gives each seat's place. */
 export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { rows: unknown }>['rows']): SeatRow[] {
   const seats: SeatRow[] = [];
@@ -104,7 +113,7 @@ export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { row
       : row.seats;
     specs.forEach((spec, i) => {
       const number = spec.number ?? i + 1;
-      seats.push({ sectionId, row: row.label, number, label: ('label' in spec && spec.label) || `${row.label}${number}`, x: spec.x, y: spec.y });
+      seats.push({ sectionId, row: row.label, number, label: ('label' in spec && spec.label) || `${row.label}${number}`, x: toStoredReal(spec.x), y: toStoredReal(spec.y) });
     });
   });
   return seats;

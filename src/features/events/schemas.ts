@@ -4,11 +4,17 @@ import { limits } from '../../limits.js';
 import { QueueFiguresSchema } from '../queue/schemas.js';
 import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
 
+const Coordinate = Type.Number({
+  minimum: -100_000,
+  maximum: 100_000,
+  description: 'Position on the seat map. Stored as a 32-bit float: rounded to the nearest one, and a value closer to zero than 1.2e-38 is stored as 0',
+});
+
 const SeatSpec = StrictObject({
   number: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   label: Type.Optional(Text({ maxLength: 20 })),
-  x: Type.Number({ minimum: -100_000, maximum: 100_000 }),
-  y: Type.Number({ minimum: -100_000, maximum: 100_000 }),
+  x: Coordinate,
+  y: Coordinate,
 });
 
 const RowSpec = StrictObject({

@@ -92,7 +92,7 @@ describe('notifications through the outbox (postgres, SMTP)', () => {
     return { event, order: order.body };
   }
 
-  async function dispatchUntil(done: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  async function dispatchUntil(done: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error('condition not reached');

@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../../server.js';
 import { sleep, startTestApp, type TestApp } from '../../../test/support/app.js';
 import { accountedUnits, watchAccounting } from '../../../test/support/accounting.js';
 import { adminUrl } from '../../../test/support/postgres.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
 
@@ -195,15 +196,6 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     async function restart(): Promise<void> {
       await (restarted ?? app.server).close();
       restarted = await startServer(config, { db: app.db });
-    }
-
-    async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await read();
-        if (done(value) || Date.now() > deadline) return value;
-        await sleep(50);
-      }
     }
 
     /** A sold-out event with one waiter; made before any restart, while the test app's own server runs. */
