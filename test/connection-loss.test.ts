@@ -4,13 +4,12 @@
  * 2xx, a 4xx or a 503 (never a 500, never a reset connection), lose nothing it confirmed, and come
  * back by itself: its pool reconnects and its background jobs keep running.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../src/db/database.js';
 import { accountedUnits } from './support/accounting.js';
 import { sectionAccounting } from '../src/features/inventory/availability.js';
 import { sleep } from './support/app.js';
-import { adminUrl, createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { createTestDatabase, cutConnections, type TestDatabase } from './support/postgres.js';
 import { call, killServers, serve, type ServeProcess } from './support/serve.js';
 
 const capacity = 400;
@@ -42,21 +41,6 @@ afterAll(async () => {
   await db?.close();
   await database?.drop();
 });
-
-/** Cuts every connection to this test's database (and only those: other files share the server). */
-async function cutConnections(): Promise<number> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ cut: boolean }>(
-      'select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-      [database.name],
-    );
-    return rows.filter((row) => row.cut).length;
-  } finally {
-    await admin.end();
-  }
-}
 
 type Outcome = { kind: 'answered'; status: number; code?: string; what: string } | { kind: 'reset'; what: string; error: string };
 
@@ -116,7 +100,7 @@ describe('cut database connections under load', () => {
     };
     for (let cut = 0; cut < cuts && server.child.exitCode === null; cut++) {
       await awaitProgress();
-      cutCounts.push(await cutConnections());
+      cutCounts.push(await cutConnections(database.name));
     }
     await awaitProgress();
     running = false;

@@ -1,9 +1,8 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { connect } from '../server.js';
 import { sleep } from '../../test/support/app.js';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
+import { createTestDatabase, cutConnections, type TestDatabase } from '../../test/support/postgres.js';
 import { openPostgres, type Database } from './database.js';
 import { isConnectionFailure, isTransientDbError, pgErrorCode, pgErrorCodes } from './pg-errors.js';
 
@@ -12,17 +11,6 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(() => database?.drop());
-
-/** Runs one statement on a connection of its own, outside any pool under test. */
-async function asAdmin<T>(work: (client: pg.Client) => Promise<T>, url = adminUrl): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const failureOf = (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
 
@@ -97,7 +85,7 @@ describe('cut connections', () => {
       const error = await failureOf(db.transaction(async (tx) => {
         await tx.query('select 1');
         // Every connection of this database, the one this transaction holds included.
-        cut = await asAdmin(async (c) => (await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database.name])).rowCount ?? 0);
+        cut = await cutConnections(database.name);
         // Give the pool time to notice the cut on its idle connections before using it again.
         await sleep(200);
         await tx.query('select 1');

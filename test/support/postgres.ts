@@ -12,7 +12,8 @@ const urlFor = (database: string) => {
   return url.toString();
 };
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection of its own to the server's admin database, outside any pool under test. */
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -20,6 +21,18 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Cuts every connection to one test database (and only those: other files share the server), the way
+ * a restart, a failover or an operator's `pg_terminate_backend` would. Returns how many it cut.
+ */
+export async function cutConnections(database: string): Promise<number> {
+  const { rows } = await withAdmin((c) => c.query<{ cut: boolean }>(
+    'select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [database],
+  ));
+  return rows.filter((row) => row.cut).length;
 }
 
 /** A template database migrated once per schema version; each test file clones it (fast). */
