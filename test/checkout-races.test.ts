@@ -76,11 +76,15 @@ describe('cancelling an event while its buyers pay', () => {
   it('leaves every order cancelled and every payment voided or refunded, at the provider too, whatever the interleaving', async () => {
     let ordersMade = 0;
     let checkoutsRefused = 0;
-    for (let round = 0; round < 8; round++) {
+    // The cancel comes 20-120 ms into the checkouts at first. How far checkouts get in that time depends
+    // on the machine, so a round in which the cancel beat every checkout moves the window later, and one
+    // in which every checkout beat it moves the window earlier, until both kinds of round were seen.
+    let windowScale = 1;
+    for (let round = 0; round < 8 || (round < 24 && (ordersMade === 0 || checkoutsRefused === 0)); round++) {
       const event = await app.createEvent(twoSections(40));
       const holds = await holdsFor(event, buyers);
-      // The checkouts start over 150 ms, each at a random moment; the cancel comes 20-120 ms in.
-      const delayMs = between(20, 120);
+      // The checkouts start over 150 ms, each at a random moment.
+      const delayMs = Math.round(between(20, 120) * windowScale);
       const [checkouts, cancel] = await Promise.all([
         Promise.all(holds.map((holdId, i) => sleep(between(0, 150)).then(() =>
           app.fetch('POST', `/api/v1/holds/${holdId}/checkout`, { token: buyers[i]!.token, body: card })))),
@@ -97,13 +101,16 @@ describe('cancelling an event while its buyers pay', () => {
       expect(orders.filter((o) => o.status !== 'cancelled'), context).toEqual([]);
       expect(payments.filter((p) => p.orderId).map((p) => p.status), context).toEqual(orders.map(() => 'refunded'));
       expect((await sectionAccounting(app.db, event.id)).map((s) => s.sold), context).toEqual([0, 0]);
+      const refused = checkouts.filter((c) => c.status === 409).length;
+      if (orders.length === 0) windowScale *= 2;
+      else if (refused === 0) windowScale /= 2;
       ordersMade += orders.length;
-      checkoutsRefused += checkouts.filter((c) => c.status === 409).length;
+      checkoutsRefused += refused;
     }
     // The race was real: some checkouts committed before the cancel, others came after it.
     expect(ordersMade).toBeGreaterThan(0);
     expect(checkoutsRefused).toBeGreaterThan(0);
-  });
+  }, 600_000);
 });
 
 describe('buyer actions never deadlock', () => {
