@@ -31,9 +31,9 @@ describe('a simulated flash sale', () => {
     const fairness = report.fairness!;
     expect(fairness.preQueue.buyers).toBeGreaterThan(300);
     expect(Math.abs(fairness.preQueue.spearmanRho)).toBeLessThan(fairness.preQueue.threshold);
-    expect(fairness.postOpen.admitted).toBeGreaterThan(20);
+    expect(fairness.postOpen.buyers).toBeGreaterThan(1000);
     expect(fairness.postOpen.strictInversions).toBe(0);
-    expect(fairness.postOpen.kendallTau).toBeGreaterThanOrEqual(0.95);
+    expect(fairness.postOpen.kendallTau).toBe(1);
     expect(fairness.expectations.every((e) => e.ok)).toBe(true);
     expect(report.answers.fiveHundreds + report.answers.unavailable).toBe(0);
   }, 300_000);

@@ -76,7 +76,8 @@ export interface BuyerContext {
 const goodCard = { payment: { cardNumber: '4242424242424242' } };
 const declinedCard = { payment: { cardNumber: '4000000000000002' } };
 const waitlistPollMs = 5000;
-const seatsPerRow = 20;
+/** Named-seat buyers choose among the first runs of free seats on the map (the front rows), at random. */
+const seatRunsConsidered = 20;
 
 class Stopped extends Error {}
 
@@ -154,7 +155,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     });
   }
 
-  /** The first `count` adjacent free seats of a random row with room, from the live map. */
+  /** `count` adjacent free seats from the live map, near the front. */
   async function pickSeats(count: number): Promise<string[] | null> {
     const answer = await call('seats', 'GET', `/api/v1/events/${sale.eventId}/seats`);
     if (answer.status !== 200) return null;
@@ -169,7 +170,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
         if (seats[i + count - 1]!.number - seats[i]!.number === count - 1) runs.push(seats.slice(i, i + count).map((s) => s.id));
       }
     }
-    return runs.length ? runs[Math.floor(Math.random() * Math.min(runs.length, seatsPerRow))]! : null;
+    return runs.length ? runs[Math.floor(Math.random() * Math.min(runs.length, seatRunsConsidered))]! : null;
   }
 
   /** A hold, or 'sold_out', 'window_over' or 'failed' (recorded). Named seats: two tries from the live map, then the best available. */

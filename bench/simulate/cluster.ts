@@ -33,7 +33,7 @@ export interface Secrets {
 }
 
 const nginxBinary = process.env.NGINX ?? '/usr/sbin/nginx';
-/** Rows of waiting buyers' live sockets go through the balancer twice (client and upstream side). */
+/** nginx connections: each waiting buyer's live socket takes two (client side and upstream side). */
 const balancerConnectionsMax = 30_000;
 
 export const freePort = () => new Promise<number>((resolve, reject) => {

@@ -20,7 +20,7 @@ export const defaults = {
   admitPerMinute: 6_000,
   maxActive: 1_000,
   stockAware: true,
-  shoppingWindowSeconds: 180,
+  shoppingWindowSeconds: 120,
   arrivalGraceSeconds: 15,
   holdTtlSeconds: 60,
   maxTicketsPerUser: 8,

@@ -156,9 +156,9 @@ export function formatSummary(report: Report): string {
   ];
   if (f) {
     lines.push('', table(['fairness', 'value'], [
-      ['after opening: admitted / joined', `${f.postOpen.admitted} / ${f.postOpen.buyers}`],
-      ['after opening: Kendall tau / Spearman rho (arrival vs admission)', `${f.postOpen.kendallTau.toFixed(4)} / ${f.postOpen.spearmanRho.toFixed(4)}`],
-      ['after opening: inversions (overlapping joins) / strict', `${f.postOpen.inversions} / ${f.postOpen.strictInversions}`],
+      ['after opening: joined / reached by the line', `${f.postOpen.buyers} / ${f.postOpen.admitted}`],
+      ['after opening: Kendall tau (ordered pairs) / Spearman rho (all), arrival vs place', `${f.postOpen.kendallTau.toFixed(4)} / ${f.postOpen.spearmanRho.toFixed(4)}`],
+      ['after opening: inversions (all pairs) / strict inversions', `${f.postOpen.inversions} / ${f.postOpen.strictInversions}`],
       ['pre-queue: Spearman rho (arrival vs place), buyers', `${f.preQueue.spearmanRho.toFixed(4)}, ${f.preQueue.buyers}`],
       ['admitted, then met sold_out', f.admittedMetSoldOut],
       ['admitted and got tickets / got none', `${f.admittedGotTickets} / ${f.admittedGotNone}`],
