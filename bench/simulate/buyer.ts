@@ -285,20 +285,26 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     return 'told_sold_out';
   }
 
-  try {
+  /** Arrive, wait in line if there is one, then hold and pay (or be told sold out). */
+  async function journey(): Promise<Outcome> {
     await pause(Math.max(0, ctx.t0 + plan.arrivalMs - Date.now()));
     record.arrivedAt = Date.now();
     if (sale.queue) {
       const failed = await join();
-      if (failed) return { ...record, outcome: failed };
+      if (failed) return failed;
       const state = await waitInLine();
-      if (state === 'admitted') record.admittedSeenAt = Date.now();
-      else if (state === 'sold_out') {
+      if (state === 'sold_out') {
         record.toldSoldOut = 'queue';
-        return { ...record, outcome: await waitlist() };
-      } else return { ...record, outcome: state === 'failed' ? 'failed' : 'not_admitted' };
+        return waitlist();
+      }
+      if (state !== 'admitted') return state === 'failed' ? 'failed' : 'not_admitted';
+      record.admittedSeenAt = Date.now();
     }
-    record.outcome = await holdAndPay();
+    return holdAndPay();
+  }
+
+  try {
+    record.outcome = await journey();
   } catch (error) {
     if (!(error instanceof Stopped)) throw error;
     record.outcome = 'unfinished';
