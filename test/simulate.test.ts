@@ -18,7 +18,7 @@ import { deleteRedisPrefix, redisUrl } from './support/queue.js';
 const quick: Partial<SimulationOptions> = {
   buyers: 2000, ga: 160, seats: 40, preQueueSeconds: 5, spikeSeconds: 2, tailSeconds: 15,
   holdThinkSeconds: 0.5, payThinkSeconds: 1.5, holdTtlSeconds: 15, shoppingWindowSeconds: 30, arrivalGraceSeconds: 10,
-  waitlistPatienceSeconds: 15, pollMinSeconds: 1, pollMaxSeconds: 5, requestTimeoutSeconds: 30, redisUrl,
+  waitlistPatienceSeconds: 15, pollMinSeconds: 1, pollMaxSeconds: 5, requestTimeoutSeconds: 60, redisUrl,
 };
 
 describe('the fairness measures and the charts', () => {
