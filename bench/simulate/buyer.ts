@@ -36,6 +36,8 @@ export interface BuyerRecord {
   joinAnsweredAt: number | null;
   queueToken: string | null;
   admittedSeenAt: number | null;
+  /** When the buyer was told their place or window had expired (status `expired`, or a hold refused `admission_expired`). */
+  expiredSeenAt: number | null;
   toldSoldOut: 'queue' | 'hold' | null;
   holds: SeenHold[];
   /** `cancelled` is null when the cancellation got no answer. */
@@ -86,7 +88,7 @@ const jitter = (ms: number) => ms * (0.7 + Math.random() * 0.6);
 export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<BuyerRecord> {
   const record: BuyerRecord = {
     index: plan.index, userId: ctx.userId, arrivedAt: 0, joinSentAt: null, joinAnsweredAt: null, queueToken: null,
-    admittedSeenAt: null, toldSoldOut: null, holds: [], orders: [], unansweredHolds: 0, waitlist: null, outcome: 'unfinished', failure: null,
+    admittedSeenAt: null, expiredSeenAt: null, toldSoldOut: null, holds: [], orders: [], unansweredHolds: 0, waitlist: null, outcome: 'unfinished', failure: null,
   };
   const { client, sale } = ctx;
   const call = (...args: Parameters<Client['call']>) => client.call(args[0], args[1], args[2], { token: ctx.token, ...args[3] });
@@ -184,7 +186,10 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
         const answer = await call('hold', 'POST', '/api/v1/holds', { body: { eventId: sale.eventId, seatIds }, headers: headers(`named-${attempt}`) });
         if (answer.status === 0) record.unansweredHolds++;
         if (answer.status === 201) return answer.body;
-        if (answer.code === 'admission_expired') return 'window_over';
+        if (answer.code === 'admission_expired') {
+      record.expiredSeenAt = Date.now();
+      return 'window_over';
+    }
         if (answer.code !== 'seats_unavailable') return answer.code === 'sold_out' ? 'sold_out' : fail('hold', answer);
       }
     }
@@ -193,7 +198,10 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     if (answer.status === 0) record.unansweredHolds++;
     if (answer.status === 201) return answer.body;
     // The shopping window ended before the buyer got round to holding (slow thinking, or a slow server).
-    if (answer.code === 'admission_expired') return 'window_over';
+    if (answer.code === 'admission_expired') {
+      record.expiredSeenAt = Date.now();
+      return 'window_over';
+    }
     if (answer.code === 'sold_out' || answer.code === 'conflict') ctx.refusals.push({ sectionId, quantity: plan.quantity, sentAt, answeredAt: Date.now(), code: answer.code });
     // A lost race (a design without a lock says `conflict`) reads as sold out to the buyer.
     return answer.code === 'sold_out' || answer.code === 'conflict' ? 'sold_out' : fail('hold', answer);
@@ -297,6 +305,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
         record.toldSoldOut = 'queue';
         return waitlist();
       }
+      if (state === 'expired') record.expiredSeenAt = Date.now();
       if (state !== 'admitted') return state === 'failed' ? 'failed' : 'not_admitted';
       record.admittedSeenAt = Date.now();
     }

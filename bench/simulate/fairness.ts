@@ -15,6 +15,8 @@ export interface Fairness {
   /** Joiners after the opening: their arrival order against their place (= admission order). */
   postOpen: { buyers: number; admitted: number; kendallTau: number; spearmanRho: number; inversions: number; strictInversions: number };
   preQueue: { buyers: number; spearmanRho: number; threshold: number };
+  /** Buyers told their place or window had expired before their window (from their tick) could have ended. */
+  expiredEarly: number;
   admittedMetSoldOut: number;
   admittedGotTickets: number;
   admittedGotNone: number;
@@ -97,7 +99,20 @@ export function orderedPairs(joins: { sentAt: number; answeredAt: number; place:
   return { pairs, inverted };
 }
 
-export function measureFairness(records: BuyerRecord[], line: { eventId: string; queueTokenSecret: string; preQueueSize: number | null; admittedThrough: number }): Fairness {
+export interface Line {
+  eventId: string;
+  queueTokenSecret: string;
+  preQueueSize: number | null;
+  admittedThrough: number;
+  /** The admission log: places up to `through` admitted at `admittedAt` (ms), in order. */
+  ticks: { through: number; admittedAt: number }[];
+  shoppingWindowSeconds: number;
+}
+
+/** Clocks of the simulator and the servers may differ a little (same machine here). */
+const clockMarginMs = 1000;
+
+export function measureFairness(records: BuyerRecord[], line: Line): Fairness {
   const tokens = createQueueTokens(line.queueTokenSecret);
   const mapping = createPlaceMapping(line.queueTokenSecret);
   const preQueueSize = line.preQueueSize ?? 0;
@@ -117,10 +132,19 @@ export function measureFairness(records: BuyerRecord[], line: { eventId: string;
   const preRho = spearman(pre.map((j) => j.sentAt), pre.map((j) => j.place));
   // Four standard errors of rho under no correlation (about 1/sqrt(n)), and never stricter than 0.1.
   const threshold = Math.max(0.1, 4 / Math.sqrt(Math.max(pre.length - 1, 1)));
+  const admittedAt = (place: number) => line.ticks.find((t) => t.through >= place)?.admittedAt;
+  const expiredEarly = joined.filter((j) => {
+    const at = admittedAt(j.place);
+    return j.record.expiredSeenAt !== null && (at === undefined || j.record.expiredSeenAt < at + line.shoppingWindowSeconds * 1000 - clockMarginMs);
+  });
   const admitted = records.filter((r) => r.admittedSeenAt !== null);
   const gotTickets = (r: BuyerRecord) => r.orders.some((o) => !o.cancelled) || r.outcome === 'cancelled';
   const expectations = [
     { name: 'FIFO after the opening: no strict inversion (Kendall tau = 1)', ok: strict === 0, detail: `${strict} strict inversions in ${ordered.pairs} ordered pairs of ${n} joiners (tau ${kendallTau.toFixed(4)}); ${inversions} inversions counting joins in flight together` },
+    {
+      name: 'no buyer told their place expired before their shopping window ended', ok: expiredEarly.length === 0,
+      detail: expiredEarly.length === 0 ? 'none' : `${expiredEarly.length} buyers, e.g. place ${expiredEarly[0]!.place} told at ${expiredEarly[0]!.record.expiredSeenAt} ms, admitted at ${admittedAt(expiredEarly[0]!.place) ?? 'never'}`,
+    },
     ...(pre.length >= 30 ? [{ name: `pre-queue drawn at random: |Spearman rho| < ${threshold.toFixed(2)}`, ok: Math.abs(preRho) < threshold, detail: `rho ${preRho.toFixed(4)} over ${pre.length} early joiners` }] : []),
   ];
   return {
@@ -129,6 +153,7 @@ export function measureFairness(records: BuyerRecord[], line: { eventId: string;
       spearmanRho: spearman(postOpen.map((j) => j.sentAt), postOpen.map((j) => j.place)), inversions, strictInversions: strict,
     },
     preQueue: { buyers: pre.length, spearmanRho: preRho, threshold },
+    expiredEarly: expiredEarly.length,
     admittedMetSoldOut: admitted.filter((r) => r.toldSoldOut === 'hold').length,
     admittedGotTickets: admitted.filter(gotTickets).length,
     admittedGotNone: admitted.filter((r) => !gotTickets(r)).length,

@@ -160,6 +160,7 @@ export function formatSummary(report: Report): string {
       ['after opening: Kendall tau (ordered pairs) / Spearman rho (all), arrival vs place', `${f.postOpen.kendallTau.toFixed(4)} / ${f.postOpen.spearmanRho.toFixed(4)}`],
       ['after opening: inversions (all pairs) / strict inversions', `${f.postOpen.inversions} / ${f.postOpen.strictInversions}`],
       ['pre-queue: Spearman rho (arrival vs place), buyers', `${f.preQueue.spearmanRho.toFixed(4)}, ${f.preQueue.buyers}`],
+      ['told their place expired before their window ended', f.expiredEarly],
       ['admitted, then met sold_out', f.admittedMetSoldOut],
       ['admitted and got tickets / got none', `${f.admittedGotTickets} / ${f.admittedGotNone}`],
       ['waited the whole time and got none', f.waitedAndGotNone],

@@ -129,7 +129,12 @@ async function lineFigures(db: Database, eventId: string, t0: number) {
     perSecond.set(second, (perSecond.get(second) ?? 0) + Number(tick.through) - previous);
     previous = Number(tick.through);
   }
-  return { preQueueSize: state?.pre_queue_size === null || !state ? null : Number(state.pre_queue_size), admittedThrough: Number(state?.admitted_through ?? 0), perSecond };
+  return {
+    preQueueSize: state?.pre_queue_size === null || !state ? null : Number(state.pre_queue_size),
+    admittedThrough: Number(state?.admitted_through ?? 0),
+    ticks: ticks.map((t) => ({ through: Number(t.through), admittedAt: t.admitted_at.getTime() })),
+    perSecond,
+  };
 }
 
 function note503(unavailable: number, byKey: Record<string, number>): string {
@@ -170,7 +175,9 @@ export async function runSimulation(options: SimulationOptions, hooks: { started
       outcomeFigures(db, sale.eventId),
       lineFigures(db, sale.eventId, run.t0),
     ]), checksTimeoutMs, 'the final checks');
-    const fairness = options.queue ? measureFairness(output.records, { eventId: sale.eventId, queueTokenSecret: target.secrets.queueTokenSecret, ...line }) : null;
+    const fairness = options.queue
+      ? measureFairness(output.records, { eventId: sale.eventId, queueTokenSecret: target.secrets.queueTokenSecret, shoppingWindowSeconds: options.shoppingWindowSeconds, ...line })
+      : null;
     const timeline = buildTimeline(output.buckets, run.samples, line.perSecond);
     const openSecond = openMs(options) / 1000;
     const soldOutAt = timeline.find((row) => row.second >= openSecond && row.ticketsLeft === 0)?.second;
