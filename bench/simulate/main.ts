@@ -35,6 +35,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.once('SIGINT', () => {
+    // The nodes and nginx die with this process; the database and keys are dropped only by a run that ends.
+    console.error('\ninterrupted: a database onsale_sim_<id> and Redis keys sim:<id>:* may be left behind (drop them by hand).');
+    process.exit(130);
+  });
   main(process.argv.slice(2)).then((code) => process.exit(code), (failure: unknown) => {
     console.error(failure instanceof OptionError ? failure.message : failure);
     process.exit(1);
