@@ -70,6 +70,8 @@ export interface BuyerContext {
   pollMinMs: number;
   pollMaxMs: number;
   waitlistPatienceMs: number;
+  /** Also bounds a live socket's opening handshake. */
+  timeoutMs: number;
   signal: AbortSignal;
   sleep(ms: number): Promise<void>;
   refusals: Refusal[];
@@ -138,7 +140,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
 
   function watch(): Promise<string | null> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${ctx.wsBase}/api/v1/events/${sale.eventId}/live?queueToken=${record.queueToken}`);
+      const socket = new WebSocket(`${ctx.wsBase}/api/v1/events/${sale.eventId}/live?queueToken=${record.queueToken}`, { handshakeTimeout: ctx.timeoutMs });
       const stop = () => socket.terminate();
       ctx.signal.addEventListener('abort', stop, { once: true });
       socket.on('message', (data) => {

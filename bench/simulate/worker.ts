@@ -50,7 +50,7 @@ const wsBase = input.baseUrl.replace(/^http/, 'ws');
 
 const records = await Promise.all(input.plans.map((plan, i) => runBuyer(plan, {
   client, sale, t0, wsBase, token: input.buyers[i]!.accessToken, userId: input.buyers[i]!.userId,
-  pollMinMs: input.pollMinMs, pollMaxMs: input.pollMaxMs, waitlistPatienceMs: input.waitlistPatienceMs, signal: stopping.signal, sleep, refusals,
+  pollMinMs: input.pollMinMs, pollMaxMs: input.pollMaxMs, waitlistPatienceMs: input.waitlistPatienceMs, timeoutMs: input.timeoutMs, signal: stopping.signal, sleep, refusals,
 }).catch((error: unknown) => {
   crashes.push(String((error as Error)?.stack ?? error));
   return null;
