@@ -177,26 +177,8 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     return runs.length ? runs[Math.floor(Math.random() * Math.min(runs.length, seatRunsConsidered))]! : null;
   }
 
-  /** A hold, or 'sold_out', 'window_over' or 'failed' (recorded). Named seats: two tries from the live map, then the best available. */
-  async function placeHold(): Promise<any> {
-    const sectionId = plan.seating === 'ga' ? sale.gaSectionId! : sale.seatedSectionId!;
-    const headers = (key: string): Record<string, string> => ({ 'idempotency-key': `sim-${plan.index}-${key}`, ...(record.queueToken ? { 'x-queue-token': record.queueToken } : {}) });
-    if (plan.seating === 'named') {
-      for (const attempt of [1, 2]) {
-        const seatIds = await pickSeats(plan.quantity);
-        if (!seatIds) break;
-        const answer = await call('hold', 'POST', '/api/v1/holds', { body: { eventId: sale.eventId, seatIds }, headers: headers(`named-${attempt}`) });
-        if (answer.status === 0) record.unansweredHolds++;
-        if (answer.status === 201) return answer.body;
-        if (answer.code === 'admission_expired') {
-      record.expiredSeenAt = Date.now();
-      return 'window_over';
-    }
-        if (answer.code !== 'seats_unavailable') return answer.code === 'sold_out' ? 'sold_out' : fail('hold', answer);
-      }
-    }
-    const sentAt = Date.now();
-    const answer = await call('hold', 'POST', '/api/v1/holds', { body: { eventId: sale.eventId, sectionId, quantity: plan.quantity }, headers: headers('quantity') });
+  /** The answer to a hold request as the buyer reads it: the hold, or why not (`failed` is recorded). */
+  function holdAnswer(answer: Answer): any {
     if (answer.status === 0) record.unansweredHolds++;
     if (answer.status === 201) return answer.body;
     // The shopping window ended before the buyer got round to holding (slow thinking, or a slow server).
@@ -204,9 +186,43 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       record.expiredSeenAt = Date.now();
       return 'window_over';
     }
-    if (answer.code === 'sold_out' || answer.code === 'conflict') ctx.refusals.push({ sectionId, quantity: plan.quantity, sentAt, answeredAt: Date.now(), code: answer.code });
     // A lost race (a design without a lock says `conflict`) reads as sold out to the buyer.
-    return answer.code === 'sold_out' || answer.code === 'conflict' ? 'sold_out' : fail('hold', answer);
+    if (answer.code === 'sold_out' || answer.code === 'conflict') return 'sold_out';
+    return answer.code === 'seats_unavailable' ? answer.code : fail('hold', answer);
+  }
+
+  const holdHeaders = (key: string): Record<string, string> =>
+    ({ 'idempotency-key': `sim-${plan.index}-${key}`, ...(record.queueToken ? { 'x-queue-token': record.queueToken } : {}) });
+
+  async function holdQuantity(sectionId: string, quantity: number): Promise<any> {
+    const sentAt = Date.now();
+    const answer = await call('hold', 'POST', '/api/v1/holds', { body: { eventId: sale.eventId, sectionId, quantity }, headers: holdHeaders(`${sectionId}-${quantity}`) });
+    if (answer.code === 'sold_out' || answer.code === 'conflict') ctx.refusals.push({ sectionId, quantity, sentAt, answeredAt: Date.now(), code: answer.code });
+    return holdAnswer(answer);
+  }
+
+  /**
+   * A hold, or 'sold_out', 'window_over' or 'failed'. Named seats: two tries from the live map, then the
+   * best available. Sold out where they wanted, buyers take what is left, as most people do: the other
+   * section, then a single ticket.
+   */
+  async function placeHold(): Promise<any> {
+    if (plan.seating === 'named') {
+      for (const attempt of [1, 2]) {
+        const seatIds = await pickSeats(plan.quantity);
+        if (!seatIds) break;
+        const held = holdAnswer(await call('hold', 'POST', '/api/v1/holds', { body: { eventId: sale.eventId, seatIds }, headers: holdHeaders(`named-${attempt}`) }));
+        if (held !== 'seats_unavailable') return held;
+      }
+    }
+    const preferred = plan.seating === 'ga' ? sale.gaSectionId : sale.seatedSectionId;
+    const other = plan.seating === 'ga' ? sale.seatedSectionId : sale.gaSectionId;
+    const tries = [[preferred, plan.quantity], [other, plan.quantity], [preferred, 1], [other, 1]] as const;
+    for (const [sectionId, quantity] of tries.filter(([id, q], i) => id && (i < 2 || q < plan.quantity))) {
+      const held = await holdQuantity(sectionId!, quantity);
+      if (held !== 'sold_out' && held !== 'seats_unavailable') return held;
+    }
+    return 'sold_out';
   }
 
   /** Pays for a hold (declined first for some, then retry or give up). */
