@@ -134,8 +134,9 @@ export function measureFairness(records: BuyerRecord[], line: Line): Fairness {
   const threshold = Math.max(0.1, 4 / Math.sqrt(Math.max(pre.length - 1, 1)));
   const admittedAt = (place: number) => line.ticks.find((t) => t.through >= place)?.admittedAt;
   const expiredEarly = joined.filter((j) => {
+    if (j.record.expiredSeenAt === null) return false;
     const at = admittedAt(j.place);
-    return j.record.expiredSeenAt !== null && (at === undefined || j.record.expiredSeenAt < at + line.shoppingWindowSeconds * 1000 - clockMarginMs);
+    return at === undefined || j.record.expiredSeenAt < at + line.shoppingWindowSeconds * 1000 - clockMarginMs;
   });
   const admitted = records.filter((r) => r.admittedSeenAt !== null);
   const gotTickets = (r: BuyerRecord) => r.orders.some((o) => !o.cancelled) || r.outcome === 'cancelled';
