@@ -111,7 +111,10 @@ async function prepare(url: string): Promise<Setup> {
   return { adminToken, venueId, buyerTokens };
 }
 
-/** A published event with one GA section of `capacity`; holds last a day, so none lapses mid-run. */
+/**
+ * A published event with one GA section of `capacity`; holds last a day, so none lapses mid-run. The
+ * registered buyers stand in for a crowd, each placing hundreds of holds: no per-buyer caps.
+ */
 async function createEvent(url: string, setup: Setup) {
   const event = await api<{ id: string; sections: { id: string }[] }>(url, 'POST', '/api/v1/events', {
     title: `Bench on-sale ${new Date().toISOString()}`,
@@ -120,6 +123,8 @@ async function createEvent(url: string, setup: Setup) {
     currency: 'EUR',
     status: 'published',
     holdTtlSeconds: 86_400,
+    maxTicketsPerUser: null,
+    maxHoldsPerUser: null,
     sections: [{ name: 'Floor', price: 4500, capacity: options.capacity }],
   }, setup.adminToken);
   return { eventId: event.id, sectionId: event.sections[0]!.id };

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { AppContext } from './context.js';
 import { authRoutes } from './features/auth/routes.js';
-import { orderRoutes } from './features/checkout/routes.js';
+import { orderRoutes, paymentAdminRoutes } from './features/checkout/routes.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
@@ -18,7 +18,7 @@ import { liveRoutes } from './features/queue/live.js';
 import { queueRoutes } from './features/queue/routes.js';
 import websocket from '@fastify/websocket';
 import type { Api } from './http/api.js';
-import { frameworkErrors, installErrorHandling } from './http/errors.js';
+import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { limits } from './limits.js';
@@ -30,6 +30,15 @@ export async function buildApp(context: AppContext): Promise<Api> {
     bodyLimit: limits.bodyBytesMax,
     // Keep-alive sockets left idle by load balancers should not hold shutdown forever.
     forceCloseConnections: 'idle',
+    // Slow clients: a request (headers and body) must arrive whole within requestTimeout, and a
+    // socket on which nothing moves is closed after connectionTimeout.
+    requestTimeout: context.config.http.requestTimeoutMs,
+    connectionTimeout: context.config.http.connectionTimeoutMs,
+    // Node looks for late requests every connectionsCheckingInterval (30 s by default), and caps
+    // headersTimeout (60 s) at requestTimeout only when the server is created. Fastify sets
+    // requestTimeout afterwards, and Node then allows the larger of the two: so Node gets it too.
+    http: { requestTimeout: context.config.http.requestTimeoutMs, connectionsCheckingInterval: limits.httpTimeoutCheckIntervalMs },
+    clientErrorHandler: clientErrors,
     trustProxy: context.config.trustProxy,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -58,6 +67,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await eventRoutes(typed, context);
     await holdRoutes(typed, context);
     await orderRoutes(typed, context);
+    await paymentAdminRoutes(typed, context);
     await salesRoutes(typed, context);
     await waitlistRoutes(typed, context);
     await notificationRoutes(typed, context);

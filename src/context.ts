@@ -33,7 +33,7 @@ export interface AppContext {
   queue: QueueService;
 }
 
-export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider()): AppContext {
+export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider(db)): AppContext {
   const metrics = createMetrics();
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
@@ -47,8 +47,8 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     payments,
     guards: createGuards(accessTokens),
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
-    holds: createHoldService({ db, metrics }),
-    checkout: createCheckoutService({ db, payments, metrics, log }),
+    holds: createHoldService({ db, metrics, queueLengthMax: config.holdQueueLengthMax }),
+    checkout: createCheckoutService({ db, payments, metrics, log, settlement: config.payments }),
     waitlist: createWaitlistService({ db }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,

@@ -6,6 +6,12 @@ export const limits = {
   passwordLengthMin: 8,
   passwordLengthMax: 256,
   ticketsPerOrderMax: 100,
+  ticketsPerOrderDefault: 8,
+  /** An event's maxTicketsPerUser when its organizer gives none (or its maxTicketsPerOrder, if larger). */
+  ticketsPerUserDefault: 8,
+  /** An event's maxHoldsPerUser when its organizer gives none: one open hold (basket) per buyer. */
+  holdsPerUserDefault: 1,
+  holdsPerUserMax: 100,
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
@@ -22,10 +28,49 @@ export const limits = {
   holdBatchSizeMax: 256,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
+  /** Payments one reconciler pass claims, settled one by one in a stable order. */
+  paymentReconcileBatchSizeMax: 100,
+  /** Reconciler attempts at one payment failing in a row before it is parked for an admin. */
+  paymentAttemptsMax: 8,
+  /** Longest pause between two attempts at one payment; the first is PAYMENT_RECONCILE_INTERVAL_MS, doubling. */
+  paymentBackoffMsMax: 60 * 60 * 1000,
+  /** Runs of one PostgreSQL transaction that was aborted for a deadlock or a serialization failure. */
+  transactionAttemptsMax: 3,
+  /** Longest random pause before such a transaction runs again, per attempt made. */
+  transactionRetryPauseMsMax: 20,
   admitPerMinuteMax: 1_000_000,
   activeShoppersMax: 10_000_000,
   shoppingWindowSecondsMax: 24 * 60 * 60,
   /** Shorter would call people who merely reload slowly no-shows. */
   arrivalGraceSecondsMin: 10,
   queueTokenLengthMax: 200,
+  /** Tries of one join at the Redis sequence (each after a block reservation or a rebuild) before 503. */
+  queueJoinAttemptsMax: 20,
+  /** The lock of a rebuild of a queue's Redis state lapses after this, should its node die mid-rebuild. */
+  queueRebuildLockTtlMs: 5_000,
+  /** How long a node waits for another node's rebuild of a queue before answering 503. */
+  queueRebuildWaitMsMax: 5_000,
+  queueRebuildPollMs: 10,
+  /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
+  queueClaimAttemptsMax: 3,
+  /** A live-socket ticket opens one socket within this long of being issued. */
+  liveTicketTtlSeconds: 30,
+  /** Expired tickets deleted by each new ticket, so the table stays small without a sweeper. */
+  liveTicketSweepBatchMax: 100,
+  liveTicketLengthMax: 64,
+  /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
+  accessTokenClockSkewSecondsMax: 30,
+  /** Retry-After on a 503: the pool reconnects, a lock frees or a queue drains within about this long. */
+  unavailableRetryAfterSeconds: 1,
+  /** PostgreSQL session bounds (PG_STATEMENT_TIMEOUT_MS, PG_LOCK_TIMEOUT_MS, PG_IDLE_IN_TRANSACTION_TIMEOUT_MS). */
+  statementTimeoutMsDefault: 30_000,
+  lockTimeoutMsDefault: 10_000,
+  idleInTransactionTimeoutMsDefault: 60_000,
+  /** Migrations build indexes on full tables and wait for other nodes' migrations: longer bounds. */
+  migrationStatementTimeoutMs: 30 * 60_000,
+  migrationLockTimeoutMs: 5 * 60_000,
+  /** Waiting for a pooled PostgreSQL connection, or for a new one to open. */
+  dbConnectionWaitMsMax: 30_000,
+  /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
+  httpTimeoutCheckIntervalMs: 1_000,
 } as const;

@@ -6,14 +6,20 @@ import { createContext, type AppContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
+import { finishInterruptedCancellations } from './features/events/events.js';
+import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): FastifyBaseLogger {
-  return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-queue-token"]'] });
+/**
+ * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
+ * Requests are logged without headers and with credentials in the query string redacted.
+ */
+export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: pino.DestinationStream): FastifyBaseLogger {
+  return pino({ level: config.logLevel, serializers: { req: requestForLog } }, destination);
 }
 
 export async function connect(config: Readonly<Config>): Promise<Database> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize });
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize, session: config.pgSession });
 }
 
 export interface RunningServer {
@@ -25,14 +31,16 @@ export interface RunningServer {
 
 /**
  * Background work every node runs: returning lapsed holds (and offering them to the waitlist),
- * finishing half-done payments, delivering notifications, reminding holders, and the waitlist's
- * safety net for units that should be on offer but are not, and advancing the waiting rooms.
+ * finishing half-done payments and event cancellations, delivering notifications, reminding
+ * holders, and the waitlist's safety net for units that should be on offer but are not, and
+ * advancing the waiting rooms.
  */
 async function startJobs(context: AppContext): Promise<Job[]> {
   const { config, holds, checkout, waitlist, notifications, queue, log } = context;
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
-    startPeriodic('payment-reconciler', 30_000, () => checkout.reconcilePayments(), log),
+    startPeriodic('payment-reconciler', config.payments.reconcileIntervalMs, () => checkout.reconcilePayments(), log),
+    startPeriodic('event-cancellations', config.payments.reconcileIntervalMs, () => finishInterruptedCancellations(context.db, checkout.settleRefunds), log),
     startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
     startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
     startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),

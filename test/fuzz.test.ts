@@ -521,7 +521,8 @@ function tamper(token: string, n: number): string {
 /** Valid requests, one or more per route, with real ids; each mutation starts from one of these. */
 async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, Sample[]>> {
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
-  const event = await app.createEvent({ sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
+  // The samples are several holds of one buyer: no per-buyer caps on their event.
+  const event = await app.createEvent({ maxHoldsPerUser: null, maxTicketsPerUser: null, sections: [{ name: 'Floor', price: 5000, capacity: 1000 }, { name: 'Stalls', price: 7000, rows: [{ label: 'A', seats: 50 }] }] });
   // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time.
   const patchable = await app.createEvent({ status: 'draft' });
   const [seatA, seatB] = await seatIds(app, event.id);

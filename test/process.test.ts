@@ -2,54 +2,18 @@
  * The product as a user runs it: `onsale serve` on the embedded default, seeded, stopped gracefully,
  * killed hard, and started again with nothing a buyer was told lost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { call, exitOf, killServers, serve } from './support/serve.js';
 
-const children: ChildProcess[] = [];
 let dataDir: string;
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killServers();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-/** Starts `onsale serve` and resolves with its URL once it prints that it is running. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /app:\s+(http:\/\/\S+?)\/\s/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
-  const response = await fetch(url + path, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
-}
 
 describe('onsale serve on the embedded database', () => {
   it('seeds the demo on-sale, keeps confirmed orders through a hard kill, and stops gracefully', async () => {

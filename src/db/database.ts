@@ -1,5 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { withConflictRetries } from './retry.js';
+import { limits } from '../limits.js';
 
 /** Something that runs one SQL statement with positional ($1, $2, …) parameters. */
 export interface Queryable {
@@ -20,27 +22,66 @@ export type Tx = Queryable & { readonly [inTransaction]: true };
 
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `work` in one READ COMMITTED transaction: commits if it resolves, rolls back if it throws. */
+  /**
+   * Runs `work` in one READ COMMITTED transaction: commits if it resolves, rolls back if it throws.
+   * On PostgreSQL a run aborted for a deadlock or a serialization failure is run again (db/retry.ts),
+   * so `work` must do nothing outside the database.
+   */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string; poolSize: number }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize) : openPglite(options.dataDir);
+/**
+ * How long a session may run one statement, wait for one lock, and sit idle inside a transaction,
+ * so nothing waits on PostgreSQL forever. Set on every pooled connection; migrations raise the
+ * statement and lock bounds for their own transactions (see migrate.ts).
+ */
+export interface SessionTimeouts {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
-export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'onsale' });
-  // An idle client can lose its connection (server restart); the pool replaces it, so log nothing fatal.
+export const defaultSessionTimeouts: SessionTimeouts = {
+  statementTimeoutMs: limits.statementTimeoutMsDefault,
+  lockTimeoutMs: limits.lockTimeoutMsDefault,
+  idleInTransactionTimeoutMs: limits.idleInTransactionTimeoutMsDefault,
+};
+
+export function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string; poolSize: number; session: SessionTimeouts }): Promise<Database> {
+  // PGlite gets no session bounds: it has one session, so no lock can be waited for and no
+  // transaction can be left open by another, and its WebAssembly build does not enforce
+  // statement_timeout (a pg_sleep(1) under a 200 ms timeout completes).
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.session) : openPglite(options.dataDir);
+}
+
+export async function openPostgres(connectionString: string, poolSize: number, session: SessionTimeouts = defaultSessionTimeouts): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    application_name: 'onsale',
+    // Sent in the startup message, so every connection the pool opens has them from its first statement.
+    statement_timeout: session.statementTimeoutMs,
+    lock_timeout: session.lockTimeoutMs,
+    idle_in_transaction_session_timeout: session.idleInTransactionTimeoutMs,
+    // Waiting for a free connection (or a new one) is bounded too; past it the request gets a 503.
+    connectionTimeoutMillis: limits.dbConnectionWaitMsMax,
+  });
+  // A connection can be cut at any time (server restart, failover, pg_terminate_backend). An idle
+  // client's error reaches the pool, which drops the client. A checked-out client emits it on
+  // itself, and an 'error' event without a listener ends the process; the statement running on it
+  // fails with the same error anyway, a later one with "not queryable", and the pool drops the
+  // client when it is released. So both listeners only have to exist.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await pool.query('select 1');
   const run = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     const result = await client.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
   };
-  return {
+  const database: Database = {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
     async transaction(work) {
@@ -62,6 +103,7 @@ export async function openPostgres(connectionString: string, poolSize: number): 
     },
     close: () => pool.end(),
   };
+  return withConflictRetries(database);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { limits } from '../limits.js';
 import type { Database } from './database.js';
 
 const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -29,6 +30,12 @@ export async function migrate(db: Database): Promise<number[]> {
   const applied: number[] = [];
   for (const migration of await loadMigrations()) {
     const ran = await db.transaction(async (tx) => {
+      // The pool's bounds are for requests. A migration may build an index over a whole table, and
+      // a node that starts while another migrates waits for it on the advisory lock below.
+      await tx.query("select set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)", [
+        String(limits.migrationStatementTimeoutMs),
+        String(limits.migrationLockTimeoutMs),
+      ]);
       await tx.query('select pg_advisory_xact_lock($1)', [migrationLockKey]);
       const done = await tx.query('select 1 from schema_migrations where version = $1', [migration.version]);
       if (done.rowCount > 0) return false;

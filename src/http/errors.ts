@@ -1,6 +1,8 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
-import { isTransientDbError } from '../db/pg-errors.js';
+import { isConnectionFailure, isTransientDbError } from '../db/pg-errors.js';
+import { limits } from '../limits.js';
 import { isRedisUnavailable } from '../redis/client.js';
 import { describeValidationErrors } from './validation.js';
 
@@ -30,13 +32,37 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 }
 
 /**
+ * Failures Node reports on the socket, outside any route (a request that did not arrive whole
+ * within HTTP_REQUEST_TIMEOUT_MS, headers too large, bytes that are not HTTP), answered in the
+ * error shape before the connection is closed.
+ */
+export function clientErrors(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'Request Timeout', errorBody('request_timeout', 'The request did not arrive in time.')]
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', errorBody('headers_too_large', 'The request headers are too large.')]
+      : [400, 'Bad Request', errorBody('bad_request', 'The request is not valid HTTP.')];
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+  }
+  socket.destroy(error);
+}
+
+const sendUnavailable = (reply: FastifyReply, body: ErrorBody) =>
+  reply.status(503).header('retry-after', String(limits.unavailableRetryAfterSeconds)).send(body);
+
+/**
  * Every failure leaves as `{ error: { code, message, details } }`. Client errors say what was wrong;
  * server errors say nothing internal (the log has the details).
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
-      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
+      const body = errorBody(error.code, error.message, error.details);
+      return error.statusCode === 503 ? sendUnavailable(reply, body) : reply.status(error.statusCode).send(body);
     }
     if (error.validation) {
       const fields = describeValidationErrors(error.validation as never, error.validationContext);
@@ -51,9 +77,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send(errorBody(status === 429 ? 'too_many_requests' : 'bad_request', error.message));
     }
-    if (isTransientDbError(error) || isRedisUnavailable(error)) {
+    if (isTransientDbError(error) || isConnectionFailure(error) || isRedisUnavailable(error)) {
       request.log.warn({ err: error }, 'database busy');
-      return reply.status(503).header('retry-after', '1').send(errorBody('unavailable', 'The service is busy; try again in a moment.'));
+      return sendUnavailable(reply, errorBody('unavailable', 'The service is busy; try again in a moment.'));
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side.'));

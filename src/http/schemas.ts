@@ -5,7 +5,12 @@ import { limits } from '../limits.js';
 export const StrictObject = <T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> =>
   Type.Object(properties, { additionalProperties: false, ...options });
 
-export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+/**
+ * A UUID as this API writes it: lower-case, hyphenated. Other spellings PostgreSQL would accept
+ * (upper case, braces, no hyphens) are refused with 400, so an id is compared as text safely everywhere.
+ */
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const Uuid = Type.String({ format: 'uuid', pattern: uuidPattern.source, description: 'UUID, lower case' });
 export const IdParams = StrictObject({ id: Uuid });
 export const Text = (options: { maxLength?: number; minLength?: number } = {}) =>
   Type.String({ minLength: options.minLength ?? 1, maxLength: options.maxLength ?? limits.textLengthMax });

@@ -6,7 +6,7 @@ const scriptsDir = fileURLToPath(new URL('./scripts/', import.meta.url));
 
 /** The Lua scripts, by file name; each is one atomic operation (see its header for KEYS/ARGV). */
 export type ScriptName =
-  | 'queue_join' | 'queue_refill' | 'queue_freeze' | 'queue_admit' | 'queue_leave' | 'queue_active' | 'queue_arrive' | 'queue_activate' | 'queue_figures'
+  | 'queue_join' | 'queue_refill' | 'queue_freeze' | 'queue_admit' | 'queue_leave' | 'queue_active' | 'queue_arrive' | 'queue_claim' | 'queue_figures'
   | 'lease_acquire' | 'lease_release' | 'rate_limit';
 
 export interface RedisClient {
@@ -46,6 +46,15 @@ export function createRedisClient(url: string): RedisClient {
   };
 }
 
-/** True when a request failed because Redis is unreachable (answered 503: try again shortly). */
+/**
+ * Work on Redis state that could not finish within its bounds (`limits.ts`): another node's rebuild
+ * outlasted the wait, or retries ran out. Answered 503 like an unreachable Redis: try again shortly.
+ */
+export class RedisBusyError extends Error {
+  override readonly name = 'RedisBusyError';
+}
+
+/** True when a request failed because Redis is unreachable or busy (answered 503: try again shortly). */
 export const isRedisUnavailable = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(error.message));
+  error instanceof RedisBusyError ||
+  (error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(error.message)));

@@ -14,9 +14,9 @@ export function createKeys(prefix: string) {
     queueMeta: (eventId: string) => event(eventId, 'meta'),
     /** Hash: user id -> seq. One place per account. */
     queueUsers: (eventId: string) => event(eventId, 'users'),
-    /** Set of seqs someone holds (given since the last rebuild, not left). */
+    /** Set of seqs someone holds (given since the last rebuild, or claimed since by their holder's token; not left). */
     queueMembers: (eventId: string) => event(eventId, 'members'),
-    /** Set of seqs whose holder left or checked out. */
+    /** Set of seqs that ended: their holder left or checked out, or (claimed after a rebuild) an older place of the account stays, or the window was over. */
     queueDeparted: (eventId: string) => event(eventId, 'departed'),
     /** Sorted set: seq of each active shopper, scored by the end of its shopping window (ms). */
     queueActive: (eventId: string) => event(eventId, 'active'),

@@ -57,6 +57,27 @@ describe('buying tickets in the browser', () => {
     await expect(page.locator('img.qr').count()).resolves.toBe(0);
   });
 
+  it('tells a buyer who already holds tickets for the event, and lets them release those and hold the new ones', async () => {
+    const event = await e2e.app.createEvent({ title: 'One Basket Night', sections: [{ name: 'Floor', price: 2000, capacity: 20 }] });
+    const page = await e2e.buyerPage();
+    await page.goto(`/events/${event.id}`);
+    await page.getByRole('button', { name: /Get 2 tickets/ }).click();
+    await page.waitForURL(/\/checkout\//);
+    const firstHold = page.url().split('/checkout/')[1]!;
+
+    await page.goto(`/events/${event.id}`);
+    await page.getByRole('button', { name: 'One more' }).click(); // 2 -> 3
+    await page.getByRole('button', { name: /Get 3 tickets/ }).click();
+    await expect(page.getByTestId('open-hold').textContent()).resolves.toContain('already have tickets on hold');
+    await expect(page.getByRole('link', { name: 'Continue to checkout' }).getAttribute('href')).resolves.toBe(`/checkout/${firstHold}`);
+
+    await page.getByRole('button', { name: 'Release them and hold these instead' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/checkout/') && !url.pathname.endsWith(firstHold));
+    await expect(page.locator('.line-items .total').textContent()).resolves.toContain('€60.00');
+    const stats = await e2e.app.request('GET', `/api/v1/events/${event.id}/stats`, { token: e2e.app.adminToken });
+    expect(stats.body.sections[0]).toMatchObject({ held: 3, available: 17 });
+  });
+
   it('keeps the session across reloads and refreshes an expired access token', async () => {
     const page = await e2e.buyerPage();
     // Spoil the access token: the client must trade the refresh token for a new pair and carry on.

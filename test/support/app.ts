@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../../src/config.js';
 import { openPglite, type Database } from '../../src/db/database.js';
 import type { TestPaymentProvider } from '../../src/features/checkout/payments.js';
@@ -47,8 +48,7 @@ export interface TestApp {
 let counter = 0;
 const uniqueEmail = () => `buyer-${process.pid}-${Date.now()}-${counter++}@example.test`;
 
-export async function startTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = backend === 'postgres' ? await openTestPostgres() : await pgliteDatabase();
+export async function startTestApp(backend: Backend, env: Record<string, string> = {}, options: { log?: FastifyBaseLogger } = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -62,7 +62,8 @@ export async function startTestApp(backend: Backend, env: Record<string, string>
     AUTH_IP_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
-  const server = await startServer(config, { db: database.db });
+  const database = backend === 'postgres' ? await openTestPostgres(undefined, config.pgSession) : await pgliteDatabase();
+  const server = await startServer(config, { db: database.db, ...(options.log ? { log: options.log } : {}) });
 
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
     const response = await server.app.inject({

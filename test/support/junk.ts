@@ -119,7 +119,7 @@ const isEncodable = (text: string) => {
   }
 };
 
-export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Path ids: junk, unknown UUIDs, and near misses of a real id. */
 export const idJunk = (realId: string): fc.Arbitrary<string> =>

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openPostgres, type Database } from '../../src/db/database.js';
+import { openPostgres, type Database, type SessionTimeouts } from '../../src/db/database.js';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 
 /** The local PostgreSQL server the integration tests use (trust auth on this machine and in CI). */
@@ -63,9 +63,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-export async function openTestPostgres(poolSize = 10): Promise<{ db: Database; drop(): Promise<void> }> {
+export async function openTestPostgres(poolSize = 10, session?: SessionTimeouts): Promise<{ db: Database; drop(): Promise<void> }> {
   const database = await createTestDatabase();
-  const db = await openPostgres(database.url, poolSize);
+  const db = await openPostgres(database.url, poolSize, session);
   return {
     db,
     async drop() {

@@ -91,6 +91,28 @@ describe.each(backends)('accounts on %s', (backend) => {
     expect((await app.request('GET', '/api/v1/me')).body.error.code).toBe('unauthorized');
   });
 
+  it('refuses a token signed with the real key that lacks exp or iat, was issued in the future, or is older than the token lifetime', async () => {
+    const session = (await register({ email: 'iona@example.test', password: 'long enough', name: 'Iona' })).body;
+    const { jwtSecret, accessTokenTtlSeconds } = app.server.context.config;
+    const claims = { sub: session.user.id, role: 'buyer', typ: 'access' };
+    const signed = (options: Record<string, unknown>, payload: Record<string, unknown> = {}) =>
+      createSigner({ key: jwtSecret, iss: 'onsale', aud: 'onsale-api', ...options })({ ...claims, ...payload });
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = {
+      withoutExp: signed({}),
+      withoutIat: signed({ expiresIn: 60_000, noTimestamp: true }),
+      issuedInTheFuture: signed({}, { iat: now + 3600, exp: now + 3600 + accessTokenTtlSeconds }),
+      olderThanItsLifetime: signed({}, { iat: now - accessTokenTtlSeconds - 60, exp: now + 10 * 365 * 86_400 }),
+    };
+    const outcomes: Record<string, string> = {};
+    for (const [name, token] of Object.entries(tokens)) {
+      const reply = await app.request('GET', '/api/v1/me', { token });
+      outcomes[name] = `${reply.status} ${reply.body.error?.code}`;
+    }
+    expect(outcomes).toEqual(Object.fromEntries(Object.keys(tokens).map((name) => [name, '401 invalid_token'])));
+    expect((await app.request('GET', '/api/v1/me', { token: signed({ expiresIn: 60_000 }) })).status).toBe(200);
+  });
+
   it('slows down password guessing: 429 with Retry-After past the per-email limit, other accounts unaffected', async () => {
     await register({ email: 'gus@example.test', password: 'long enough', name: 'Gus' });
     const attempt = (email: string, password: string) => app.request('POST', '/api/v1/auth/login', { body: { email, password } });

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError } from '../../errors.js';
 import type { PasswordHasher } from './passwords.js';
-import { hashRefreshToken, newRefreshToken, type AccessTokens, type Role } from './tokens.js';
+import { hashOpaqueToken, newOpaqueToken, type AccessTokens, type Role } from './tokens.js';
 
 export interface User {
   id: string;
@@ -42,11 +42,11 @@ export function createAuthService(deps: {
   const decoyHash = passwords.hash(randomUUID());
 
   async function issueSession(q: Queryable, user: User, familyId: string = randomUUID()): Promise<Session> {
-    const refreshToken = newRefreshToken();
+    const refreshToken = newOpaqueToken();
     await q.query(
       `insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
        values ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [user.id, familyId, hashRefreshToken(refreshToken), deps.refreshTokenTtlSeconds],
+      [user.id, familyId, hashOpaqueToken(refreshToken), deps.refreshTokenTtlSeconds],
     );
     return { user, accessToken: accessTokens.sign({ userId: user.id, role: user.role }), refreshToken };
   }
@@ -82,7 +82,7 @@ export function createAuthService(deps: {
     },
 
     async refresh(refreshToken) {
-      const tokenHash = hashRefreshToken(refreshToken);
+      const tokenHash = hashOpaqueToken(refreshToken);
       return db.transaction(async (tx) => {
         // The conditional update is the rotation: of two concurrent uses of one token, exactly one wins.
         const used = await tx.query<User & { family_id: string }>(
@@ -115,7 +115,7 @@ export function createAuthService(deps: {
       await db.query(
         `update refresh_tokens set revoked_at = now()
           where revoked_at is null and family_id = (select family_id from refresh_tokens where token_hash = $1)`,
-        [hashRefreshToken(refreshToken)],
+        [hashOpaqueToken(refreshToken)],
       );
     },
 

@@ -18,15 +18,13 @@ export interface Guards {
 }
 
 /**
- * The access token of a request: `Authorization: Bearer …`, or, for a WebSocket upgrade (browsers
- * cannot set headers on one), the `accessToken` query parameter.
+ * The access token of a request: `Authorization: Bearer …` only. A token in a URL would be written
+ * to proxy logs and browser history; browsers, which cannot set headers on a WebSocket, open the
+ * live socket with a single-use ticket instead (live-tickets.ts).
  */
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (header === undefined) {
-    const fromQuery = (request.query as { accessToken?: unknown } | undefined)?.accessToken;
-    return request.headers.upgrade?.toLowerCase() === 'websocket' && typeof fromQuery === 'string' ? fromQuery : undefined;
-  }
+  if (header === undefined) return undefined;
   const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);
   if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <access token>".');
   return match[1];

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { AppError } from '../../errors.js';
+import { uuidPattern } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
 
 export type Role = 'buyer' | 'admin';
 
@@ -16,30 +18,51 @@ export interface AccessTokens {
 }
 
 const issuer = 'onsale';
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const audience = 'onsale-api';
 
-/** Short-lived HS256 access tokens. fast-jwt verifies ~90k/s, so checking one per request is cheap. */
+interface AccessClaims {
+  sub?: unknown;
+  role?: unknown;
+  typ?: unknown;
+  iat?: unknown;
+}
+
+/** Issued no later than now (give or take the clock skew between nodes). */
+const issuedInThePast = (iat: unknown) => typeof iat === 'number' && iat <= Date.now() / 1000 + limits.accessTokenClockSkewSecondsMax;
+
+/**
+ * Short-lived HS256 access tokens. fast-jwt verifies ~90k/s, so checking one per request is cheap.
+ * A token is good for at most `ttlSeconds` after its `iat`, whatever its `exp` says, and both claims
+ * must be present: a token minted without them (a leaked key, a bug) would otherwise never lapse.
+ */
 export function createAccessTokens(secret: string, ttlSeconds: number): AccessTokens {
   const signer = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1000, iss: issuer, aud: audience });
-  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: issuer, allowedAud: audience, cache: 10_000 });
+  const verifier = createVerifier({
+    key: secret,
+    algorithms: ['HS256'],
+    allowedIss: issuer,
+    allowedAud: audience,
+    requiredClaims: ['exp', 'iat'],
+    maxAge: ttlSeconds * 1000,
+    cache: 10_000,
+  });
+  const invalid = () => new AppError('invalid_token', 'The access token is invalid or has expired.');
   return {
     sign: ({ userId, role }) => signer({ sub: userId, role, typ: 'access' }),
     verify(token) {
-      let claims: { sub?: unknown; role?: unknown; typ?: unknown };
+      let claims: AccessClaims;
       try {
         claims = verifier(token);
       } catch {
-        throw new AppError('invalid_token', 'The access token is invalid or has expired.');
+        throw invalid();
       }
-      if (typeof claims.sub !== 'string' || !uuidPattern.test(claims.sub) || (claims.role !== 'buyer' && claims.role !== 'admin') || claims.typ !== 'access') {
-        throw new AppError('invalid_token', 'The access token is invalid or has expired.');
-      }
-      return { userId: claims.sub, role: claims.role };
+      const { sub, role, typ, iat } = claims;
+      if (typeof sub !== 'string' || !uuidPattern.test(sub) || (role !== 'buyer' && role !== 'admin') || typ !== 'access' || !issuedInThePast(iat)) throw invalid();
+      return { userId: sub, role };
     },
   };
 }
 
-/** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
-export const newRefreshToken = (): string => randomBytes(32).toString('base64url');
-export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** Refresh tokens and live tickets are opaque random strings; only their SHA-256 is stored. */
+export const newOpaqueToken = (): string => randomBytes(32).toString('base64url');
+export const hashOpaqueToken = (token: string): string => createHash('sha256').update(token).digest('hex');

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, seatIds, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { providerRecords } from '../../../test/support/payments.js';
+import { finishInterruptedCancellations } from '../events/events.js';
 import { sectionAccounting } from '../inventory/availability.js';
 
 const goodCard = { payment: { cardNumber: '4242424242424242' } };
@@ -36,7 +38,7 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     const seats = (await app.request('GET', `/api/v1/events/${event.id}/seats`)).body;
     expect(seats.filter((s: { status: string }) => s.status === 'sold')).toHaveLength(2);
 
-    const captured = [...app.payments.payments.values()].filter((p) => p.state === 'captured').map((p) => p.amount);
+    const captured = [...(await providerRecords(app.db)).values()].filter((p) => p.state === 'captured').map((p) => p.amount);
     expect(captured).toEqual(expect.arrayContaining([7500, 8000]));
     const accounting = await sectionAccounting(app.db, event.id);
     expect(accounting.map((s) => [s.sold, s.held, s.available])).toEqual([[3, 0, 7], [2, 0, 4]]);
@@ -46,11 +48,11 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     const event = await app.createEvent();
     const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 2 });
     const first = await pay(hold.id);
-    const before = app.payments.payments.size;
+    const before = (await providerRecords(app.db)).size;
     const again = await pay(hold.id);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
-    expect(app.payments.payments.size).toBe(before);
+    expect((await providerRecords(app.db)).size).toBe(before);
     const orders = await app.db.query('select id from orders where hold_id = $1', [hold.id]);
     expect(orders.rowCount).toBe(1);
   });
@@ -71,11 +73,11 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     const event = await app.createEvent();
     const hold = await placeHold(event, { sectionId: event.sections[0].id, quantity: 1 });
     await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = $1`, [hold.id]);
-    const before = app.payments.payments.size;
+    const before = (await providerRecords(app.db)).size;
     const reply = await pay(hold.id);
     expect(reply.status).toBe(410);
     expect(reply.body.error.code).toBe('hold_expired');
-    expect(app.payments.payments.size).toBe(before);
+    expect((await providerRecords(app.db)).size).toBe(before);
     expect((await app.db.query('select 1 from orders where hold_id = $1', [hold.id])).rowCount).toBe(0);
   });
 
@@ -96,12 +98,12 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     // gone (410 after authorizing), no money may stay taken.
     const attempts = await app.db.query<{ status: string }>('select status from payments where hold_id = $1', [first.id]);
     expect(attempts.rows.every((r) => r.status === 'voided')).toBe(true);
-    expect([...app.payments.payments.values()].filter((p) => p.state === 'authorized')).toHaveLength(0);
+    expect([...(await providerRecords(app.db)).values()].filter((p) => p.state === 'authorized')).toHaveLength(0);
     expect((await app.db.query(`select 1 from tickets where seat_id = $1`, [seat])).rowCount).toBe(0);
   });
 
   it('cancels an order: refunds it, voids its tickets and puts exactly those back on sale', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
+    const event = await app.createEvent({ maxHoldsPerUser: 2, sections: [{ name: 'Floor', price: 2500, capacity: 10 }, { name: 'Stalls', price: 4000, rows: [{ label: 'A', seats: 6 }] }] });
     const ga = await placeHold(event, { sectionId: event.sections[0].id, quantity: 4 });
     const seated = await placeHold(event, { sectionId: event.sections[1].id, quantity: 2 });
     const order = (await pay(ga.id)).body;
@@ -114,7 +116,7 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     expect(again.status).toBe(200);
     const accounting = await sectionAccounting(app.db, event.id);
     expect(accounting.map((s) => [s.sold, s.held, s.available])).toEqual([[0, 0, 10], [2, 0, 4]]);
-    const refunded = [...app.payments.payments.values()].filter((p) => p.state === 'refunded');
+    const refunded = [...(await providerRecords(app.db)).values()].filter((p) => p.state === 'refunded');
     expect(refunded.map((p) => p.refunded)).toContain(10000);
   });
 
@@ -153,7 +155,7 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
       [hold.id, orphan.reference],
     );
     await app.server.context.checkout.reconcilePayments();
-    expect(app.payments.payments.get(orphan.reference)!.state).toBe('voided');
+    expect((await providerRecords(app.db)).get(orphan.reference)!.state).toBe('voided');
     const row = await app.db.query<{ status: string }>('select status from payments where reference = $1', [orphan.reference]);
     expect(row.rows[0]!.status).toBe('voided');
   });
@@ -186,7 +188,7 @@ describe('cancelling an event', () => {
     }
     const refunded = await app.db.query<{ status: string }>('select status from payments where order_id = any($1::uuid[])', [orders.map((o) => o.id)]);
     expect(refunded.rows.map((r) => r.status)).toEqual(['refunded', 'refunded']);
-    expect([...app.payments.payments.values()].filter((p) => p.state === 'refunded').map((p) => p.refunded).sort()).toEqual(expect.arrayContaining([6000, 12000]));
+    expect([...(await providerRecords(app.db)).values()].filter((p) => p.state === 'refunded').map((p) => p.refunded).sort()).toEqual(expect.arrayContaining([6000, 12000]));
     const notices = await app.db.query<{ type: string }>(`select type from outbox where event_id = $1 and type = 'order.cancelled'`, [event.id]);
     expect(notices.rowCount).toBe(2);
 
@@ -194,5 +196,24 @@ describe('cancelling an event', () => {
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('not_on_sale');
     expect((await app.db.query('select 1 from orders where hold_id = $1', [open.id])).rowCount).toBe(0);
+  });
+
+  it('finishes a cancellation a crash interrupted after the status change: the orders are cancelled and refunded, once', async () => {
+    const event = await app.createEvent();
+    const [buyer] = await app.registerBuyers(1);
+    const hold = (await app.request('POST', '/api/v1/holds', { token: buyer!.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 2 } })).body;
+    const order = (await app.request('POST', `/api/v1/holds/${hold.id}/checkout`, { token: buyer!.token, body: goodCard })).body;
+    // What the first step of a cancellation leaves if the process dies before the second.
+    await app.db.query(`update events set status = 'cancelled' where id = $1`, [event.id]);
+
+    const { checkout } = app.server.context;
+    expect(await finishInterruptedCancellations(app.db, checkout.settleRefunds)).toBeGreaterThanOrEqual(1);
+    expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyer!.token })).body).toMatchObject({ status: 'cancelled', refund: { amount: 10000 } });
+    const payment = await app.db.query<{ status: string; reference: string }>('select status, reference from payments where order_id = $1', [order.id]);
+    expect(payment.rows[0]!.status).toBe('refunded');
+    expect((await providerRecords(app.db)).get(payment.rows[0]!.reference)).toMatchObject({ state: 'refunded', refunded: 10000 });
+    await finishInterruptedCancellations(app.db, checkout.settleRefunds);
+    const notices = await app.db.query(`select 1 from outbox where event_id = $1 and type in ('order.cancelled', 'event.cancelled')`, [event.id]);
+    expect(notices.rowCount).toBe(2);
   });
 });

@@ -7,6 +7,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { markOfferConverted, offerReturnedStock } from '../waitlist/offers.js';
 import { findOrder, issueTickets, listOrders, type OrderView } from './orders.js';
 import type { PaymentProvider } from './payments.js';
+import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
 export interface CheckoutService {
   /** Pays for a hold. `created` is false when the hold was already paid for (same order returned). */
@@ -14,10 +15,13 @@ export interface CheckoutService {
   getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
   listOrders(userId: string): Promise<OrderView[]>;
   cancel(viewer: Principal, orderId: string): Promise<OrderView>;
-  /** Sends the refunds that cancelled orders owe (after their transaction committed). */
+  /** Gives back the payments that cancelled orders owe (after their transaction committed). */
   settleRefunds(owed: OwedRefund[]): Promise<void>;
-  /** Finishes payments a crash left half-done: captures paid orders, voids orphans, sends refunds. */
-  reconcilePayments(): Promise<void>;
+  /** One reconciler pass over payments left half-way: captures paid orders, voids orphans, sends refunds. */
+  reconcilePayments(): Promise<number>;
+  /** Payments for admins, newest first; `parked` lists those the reconciler gave up on. */
+  listPayments(filter: PaymentStatus | 'parked' | undefined, limit: number): Promise<PaymentView[]>;
+  retryPayment(paymentId: string): Promise<PaymentView>;
 }
 
 interface LockedHold {
@@ -31,8 +35,19 @@ interface LockedHold {
 
 const holdExpired = () => new AppError('hold_expired', 'This hold has expired; its tickets went back on sale.');
 
-/** Locks the hold and says whether it can still be paid for; throws the reason it cannot. */
-async function lockPayableHold(tx: Tx, holdId: string, userId: string): Promise<LockedHold> {
+/**
+ * Locks the hold and says whether it can still be paid for; throws the reason it cannot. With
+ * `forOrder` (the commit), first the hold's sections FOR KEY SHARE (lock order, inventory/stock.ts:
+ * the tickets' foreign keys take that lock anyway, and taken after the hold it deadlocked with a
+ * release holding the section and waiting for the hold). Holding them until commit is also what
+ * fences the event's cancellation: its second step takes every section of the event FOR UPDATE
+ * before it reads the orders, so an order committed on a status read before the cancellation is
+ * seen and cancelled with the others (events.ts, `finishCancellation`).
+ */
+async function lockPayableHold(tx: Tx, holdId: string, userId: string, { forOrder }: { forOrder: boolean }): Promise<LockedHold> {
+  if (forOrder) {
+    await tx.query('select 1 from sections where id in (select section_id from hold_items where hold_id = $1) order by id for key share', [holdId]);
+  }
   const { rows } = await tx.query<LockedHold & { eventCancelled: boolean }>(
     `select h.status, h.expires_at <= now() as lapsed, h.event_id as "eventId", h.user_id as "userId", h.total, h.currency,
             (select status = 'cancelled' from events where id = h.event_id) as "eventCancelled"
@@ -54,7 +69,7 @@ async function lockPayableHold(tx: Tx, holdId: string, userId: string): Promise<
  * to someone else). Anything else rolls back and the caller voids the payment.
  */
 async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: string): Promise<string> {
-  const hold = await lockPayableHold(tx, holdId, userId);
+  const hold = await lockPayableHold(tx, holdId, userId, { forOrder: true });
   if (hold.status === 'converted') throw holdExpired();
   const seats = await tx.query<{ id: string; mine: boolean }>(
     `select id, (status = 'held' and hold_id = $1) as mine from seats
@@ -70,10 +85,10 @@ async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: st
   );
   const orderId = order.rows[0]!.id;
   const tickets = await issueTickets(tx, orderId, hold.eventId, holdId);
+  await markOfferConverted(tx, holdId);
   const linked = await tx.query(`update payments set order_id = $2, updated_at = now() where id = $1 and status = 'authorized'`, [paymentId, orderId]);
   // The reconciler voids authorizations left without an order; if it got here first, do not sell.
   if (linked.rowCount === 0) throw holdExpired();
-  await markOfferConverted(tx, holdId);
   await enqueue(tx, {
     type: 'order.confirmed',
     userId,
@@ -83,14 +98,15 @@ async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: st
   return orderId;
 }
 
-export function createCheckoutService(deps: { db: Database; payments: PaymentProvider; metrics: Metrics; log: FastifyBaseLogger }): CheckoutService {
+export function createCheckoutService(deps: {
+  db: Database;
+  payments: PaymentProvider;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  settlement: SettlementSettings;
+}): CheckoutService {
   const { db, payments, metrics, log } = deps;
-
-  const setPayment = (paymentId: string, status: string, extra: { reference?: string; failureCode?: string } = {}) =>
-    db.query(
-      `update payments set status = $2, reference = coalesce($3, reference), failure_code = coalesce($4, failure_code), updated_at = now() where id = $1`,
-      [paymentId, status, extra.reference ?? null, extra.failureCode ?? null],
-    );
+  const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
     const order = await findOrder(db, { holdId });
@@ -101,7 +117,7 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
   /** Step 1: claims the hold's single live payment slot, or finds the order already made. */
   async function startPayment(userId: string, holdId: string): Promise<{ paymentId: string; hold: LockedHold } | { order: OrderView }> {
     const started = await db.transaction(async (tx) => {
-      const hold = await lockPayableHold(tx, holdId, userId);
+      const hold = await lockPayableHold(tx, holdId, userId, { forOrder: false });
       if (hold.status === 'converted') return undefined;
       const payment = await tx.query<{ id: string }>(
         `insert into payments (hold_id, amount, currency, provider, status) values ($1, $2, $3, $4, 'authorizing')
@@ -115,9 +131,18 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
     return started ?? { order: await existingOrder(holdId) };
   }
 
-  async function voidQuietly(paymentId: string, reference: string): Promise<void> {
-    await payments.void(reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'void failed; the reconciler retries'));
-    await setPayment(paymentId, 'voided');
+  /** Gives a payment back now; if the provider fails, the payment stays owed and the reconciler retries. */
+  async function giveBackSoon(paymentId: string): Promise<void> {
+    await settlement.giveBack(paymentId).catch((error: unknown) => log.error({ err: error, paymentId }, 'could not give the payment back yet; the reconciler retries'));
+  }
+
+  /** The order was not made: its authorization goes back (unless the order did commit and only its answer was lost). */
+  async function releaseAuthorization(paymentId: string, cause: unknown): Promise<void> {
+    const owed = await oweAuthorizationBack(db, paymentId, 'authorized', cause instanceof AppError ? cause.code : 'order_failed').catch((error: unknown) => {
+      log.error({ err: error, paymentId }, 'could not release the authorization; the reconciler voids it');
+      return false;
+    });
+    if (owed) await giveBackSoon(paymentId);
   }
 
   return {
@@ -128,27 +153,27 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
 
       const authorization = await payments.authorize({ amount: hold.total, currency: hold.currency, cardNumber, idempotencyKey: paymentId });
       if (!authorization.ok) {
-        await setPayment(paymentId, 'declined', { failureCode: authorization.reason });
+        await movePayment(db, paymentId, 'authorizing', 'declined', { failureCode: authorization.reason });
         metrics.paymentsDeclined.inc({ reason: authorization.reason });
         throw new AppError('payment_declined', 'The card was declined; the hold is still yours until it expires.', { reason: authorization.reason });
       }
-      await setPayment(paymentId, 'authorized', { reference: authorization.reference });
+      if (!(await movePayment(db, paymentId, 'authorizing', 'authorized', { reference: authorization.reference }))) {
+        // The authorization outlived PAYMENT_STALE_AFTER_MS and the reconciler settled this payment
+        // as abandoned, perhaps before the authorization existed: give it back here.
+        await payments.void(authorization.reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'could not void a late authorization'));
+        throw new AppError('unavailable', 'The payment took too long and was cancelled; nothing was charged. Please try again.');
+      }
 
       let orderId: string;
       try {
         orderId = await db.transaction((tx) => commitOrder(tx, holdId, userId, paymentId));
       } catch (error) {
-        await voidQuietly(paymentId, authorization.reference);
+        await releaseAuthorization(paymentId, error);
         throw error;
       }
       metrics.ordersConfirmed.inc();
-      try {
-        await payments.capture(authorization.reference);
-        await setPayment(paymentId, 'captured');
-      } catch (error) {
-        // The order stands; the reconciler captures it later.
-        log.error({ err: error, paymentId }, 'capture failed after the order was committed');
-      }
+      // The order stands either way; if the capture fails, the reconciler captures it later.
+      await settlement.capture(paymentId, authorization.reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'capture failed after the order was committed'));
       return { order: (await findOrder(db, { orderId }))!, created: true };
     },
 
@@ -161,16 +186,23 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
     listOrders: (userId) => listOrders(db, userId),
 
     async cancel(viewer, orderId) {
+      if (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId))) throw notFound('order');
       const owed = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<CancellableOrder & { status: string; started: boolean }>(
-          `select o.id, o.user_id as "userId", o.event_id as "eventId", o.status, e.starts_at <= now() as started, o.total, o.currency
-             from orders o join events e on e.id = o.event_id where o.id = $1 for update of o`,
+        // Lock order (inventory/stock.ts): the event row FOR SHARE (its start decides, and the
+        // event's changes take it FOR NO KEY UPDATE), the order's sections, then the order.
+        const event = await tx.query<{ started: boolean }>(
+          'select starts_at <= now() as started from events where id = (select event_id from orders where id = $1) for share',
           [orderId],
         );
-        const order = rows[0];
-        if (!order || (viewer.role !== 'admin' && order.userId !== viewer.userId)) throw notFound('order');
+        if (!event.rows[0]) throw notFound('order');
+        await lockOrderSections(tx, orderId);
+        const { rows } = await tx.query<CancellableOrder & { status: string }>(
+          'select id, user_id as "userId", event_id as "eventId", status, total, currency from orders where id = $1 for update',
+          [orderId],
+        );
+        const order = rows[0]!;
         if (order.status === 'cancelled') return [];
-        if (order.started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
+        if (event.rows[0].started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
         return cancelLockedOrders(tx, [order]);
       });
       await settleRefunds(owed);
@@ -179,46 +211,14 @@ export function createCheckoutService(deps: { db: Database; payments: PaymentPro
 
     settleRefunds,
 
-    async reconcilePayments() {
-      const { rows } = await db.query<{ id: string; reference: string | null; status: string; orderId: string | null; amount: number; orderStatus: string | null }>(
-        `select p.id, p.reference, p.status, p.order_id as "orderId", p.amount, o.status as "orderStatus"
-           from payments p left join orders o on o.id = p.order_id
-          where (p.status in ('authorizing', 'authorized') and p.updated_at < now() - interval '1 minute') or p.status = 'refunding'
-          limit 100`,
-      );
-      for (const payment of rows) {
-        if (payment.status === 'refunding') {
-          // Refunds are idempotent per payment at the provider, so racing the cancel that owes it is harmless.
-          await settleRefund({ id: payment.id, reference: payment.reference!, previousStatus: 'captured', amount: payment.amount });
-        } else if (payment.orderId) {
-          await payments.capture(payment.reference!);
-          await setPayment(payment.id, 'captured');
-        } else {
-          // An authorization with no order: claim it conditionally, so a checkout finishing now loses.
-          const claimed = await db.query(`update payments set status = 'voided', failure_code = 'abandoned', updated_at = now() where id = $1 and order_id is null and status = $2`, [payment.id, payment.status]);
-          if (claimed.rowCount > 0 && payment.reference) await payments.void(payment.reference);
-        }
-      }
-    },
+    reconcilePayments: () => settlement.reconcile(),
+    listPayments: (filter, limit) => settlement.list(filter, limit),
+    retryPayment: (paymentId) => settlement.retry(paymentId),
   };
 
   async function settleRefunds(owed: OwedRefund[]): Promise<void> {
     metrics.ordersCancelled.inc(owed.length);
-    for (const payment of owed) await settleRefund(payment);
-  }
-
-  /** Sends the money back: a captured payment is refunded, an authorization only voided. */
-  async function settleRefund(payment: OwedRefund): Promise<void> {
-    try {
-      if (payment.previousStatus === 'authorized') {
-        await payments.void(payment.reference);
-      } else {
-        await payments.refund(payment.reference, payment.amount);
-        await setPayment(payment.id, 'refunded');
-      }
-    } catch (error) {
-      log.error({ err: error, paymentId: payment.id }, 'refund failed; the reconciler retries');
-    }
+    for (const payment of owed) await giveBackSoon(payment.id);
   }
 }
 
@@ -237,15 +237,13 @@ export interface CancellableOrder {
 /** A payment a cancelled order must give back once its transaction has committed. */
 export interface OwedRefund {
   id: string;
-  reference: string;
-  previousStatus: 'authorized' | 'captured';
-  amount: number;
 }
 
 /**
  * Cancels orders the caller has locked, in its transaction: tickets void, their units back on sale
- * (the waitlist first), the buyer told, and each payment marked for refund (`refunding`, which the
- * reconciler retries until sent) or, if it was never captured, voided. Returns what is owed.
+ * (the waitlist first), the buyer told, and each payment owed back: `refunding` if captured,
+ * `voiding` if only authorized (a capture racing this still ends refunded: settlement.ts), which
+ * the reconciler retries until settled. Returns what is owed.
  */
 export async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<OwedRefund[]> {
   if (orders.length === 0) return [];
@@ -259,27 +257,34 @@ export async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Pr
     payload: { orderId: order.id, refund: { amount: order.total, currency: order.currency } },
   })));
   const { rows } = await tx.query<OwedRefund>(
-    `update payments p set status = case when old.status = 'captured' then 'refunding' else 'voided' end, updated_at = now()
-       from payments old
-      where p.id = old.id and p.order_id = any($1::uuid[]) and old.status in ('authorized', 'captured')
-      returning p.id, p.reference, old.status as "previousStatus", p.amount`,
+    `update payments set status = case when status = 'captured' then 'refunding' else 'voiding' end, updated_at = now(),
+            attempts = 0, parked_at = null, next_attempt_at = now()
+      where order_id = any($1::uuid[]) and status in ('authorized', 'captured')
+      returning id`,
     [ids],
   );
   return rows;
 }
 
 /**
- * For an event being cancelled: locks its confirmed orders, then all of its sections (lock order:
- * orders, sections, then seats and waitlist entries), and returns the orders for `cancelLockedOrders`.
+ * For an event being cancelled: locks all of its sections, then its confirmed orders (lock order:
+ * sections, orders, then seats and waitlist entries), and returns the orders for `cancelLockedOrders`.
+ * The orders are read once the sections are locked, so a checkout that was committing (it holds its
+ * sections FOR KEY SHARE) has finished, and its order is among them.
  */
 export async function lockEventOrders(tx: Tx, eventId: string): Promise<CancellableOrder[]> {
+  await tx.query('select 1 from sections where event_id = $1 order by id for update', [eventId]);
   const { rows } = await tx.query<CancellableOrder>(
     `select id, user_id as "userId", event_id as "eventId", total, currency
        from orders where event_id = $1 and status = 'confirmed' order by id for update`,
     [eventId],
   );
-  await tx.query('select 1 from sections where event_id = $1 order by id for update', [eventId]);
   return rows;
+}
+
+/** Locks the sections an order's tickets are in, in id order (they come before the order in the lock order). */
+async function lockOrderSections(tx: Tx, orderId: string): Promise<void> {
+  await tx.query('select 1 from sections where id in (select section_id from tickets where order_id = $1) order by id for update', [orderId]);
 }
 
 /**
@@ -287,11 +292,7 @@ export async function lockEventOrders(tx: Tx, eventId: string): Promise<Cancella
  * seats); they go to the waitlist first, in this transaction.
  */
 async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
-  await tx.query(
-    `select id from sections where id in (select section_id from tickets where order_id = $1 and status = 'valid')
-      order by id for update`,
-    [orderId],
-  );
+  await lockOrderSections(tx, orderId);
   const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
     `update tickets set status = 'void' where order_id = $1 and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
     [orderId],

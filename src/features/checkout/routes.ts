@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Api } from '../../http/api.js';
-import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 
 export const OrderSchema = Type.Object({
@@ -23,6 +24,28 @@ export const OrderSchema = Type.Object({
     seatLabel: Type.Optional(Type.String()),
     status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
   })),
+});
+
+const PaymentStatus = Type.Union(
+  (['authorizing', 'authorized', 'captured', 'declined', 'voiding', 'voided', 'refunding', 'refunded'] as const).map((s) => Type.Literal(s)),
+);
+
+const PaymentSchema = Type.Object({
+  id: Uuid,
+  holdId: Uuid,
+  orderId: Nullable(Uuid),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  provider: Type.String(),
+  reference: Nullable(Type.String()),
+  status: PaymentStatus,
+  failureCode: Nullable(Type.String()),
+  attempts: Type.Integer({ description: 'Failed settlement attempts in a row' }),
+  nextAttemptAt: TimestampOut,
+  lastError: Nullable(Type.String()),
+  parkedAt: Nullable(TimestampOut),
+  createdAt: TimestampOut,
+  updatedAt: TimestampOut,
 });
 
 export async function orderRoutes(app: Api, { checkout, guards, queue, log }: AppContext): Promise<void> {
@@ -65,4 +88,31 @@ export async function orderRoutes(app: Api, { checkout, guards, queue, log }: Ap
       response: { 200: OrderSchema, ...errorResponses(400, 401, 404, 409) },
     },
   }, async (request) => checkout.cancel(principalOf(request), request.params.id));
+}
+
+export async function paymentAdminRoutes(app: Api, { checkout, guards }: AppContext): Promise<void> {
+  app.get('/admin/payments', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['orders'],
+      summary: 'Payments, newest first (admin); `status=parked` lists the ones the reconciler gave up on',
+      security: BearerAuth,
+      querystring: StrictObject({
+        status: Type.Optional(Type.Union([PaymentStatus, Type.Literal('parked')])),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })),
+      }),
+      response: { 200: Type.Object({ items: Type.Array(PaymentSchema) }), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => ({ items: await checkout.listPayments(request.query.status, request.query.limit ?? limits.pageSizeDefault) }));
+
+  app.post('/admin/payments/:id/retry', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['orders'],
+      summary: 'Hand a parked payment back to the reconciler with a fresh set of attempts (admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 200: PaymentSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => checkout.retryPayment(request.params.id));
 }

@@ -87,4 +87,31 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(stats.body.sections).toEqual([expect.objectContaining({ capacity: 100, sold: 0, held: 2, available: 98 })]);
     expect(stats.body.queue).toBeNull();
   });
+
+  it('gives an event created without per-buyer caps 8 tickets (or its maxTicketsPerOrder if larger) and 1 open hold per buyer', async () => {
+    const plain = await app.createEvent();
+    expect(plain).toMatchObject({ maxTicketsPerOrder: 8, maxTicketsPerUser: 8, maxHoldsPerUser: 1 });
+    const groups = await app.createEvent({ maxTicketsPerOrder: 20 });
+    expect(groups).toMatchObject({ maxTicketsPerOrder: 20, maxTicketsPerUser: 20, maxHoldsPerUser: 1 });
+    const chosen = await app.createEvent({ maxTicketsPerUser: null, maxHoldsPerUser: 4 });
+    expect(chosen).toMatchObject({ maxTicketsPerUser: null, maxHoldsPerUser: 4 });
+    const listed = (await app.request('GET', '/api/v1/events?limit=100')).body.items.find((e: { id: string }) => e.id === chosen.id);
+    expect(listed).toMatchObject({ maxTicketsPerUser: null, maxHoldsPerUser: 4 });
+    for (const maxHoldsPerUser of [0, 101, 1.5, '2']) {
+      expect((await app.request('PATCH', `/api/v1/events/${plain.id}`, { token: app.adminToken, body: { maxHoldsPerUser } })).status).toBe(400);
+    }
+    const lifted = await app.request('PATCH', `/api/v1/events/${plain.id}`, { token: app.adminToken, body: { maxHoldsPerUser: null, maxTicketsPerUser: null } });
+    expect(lifted.body).toMatchObject({ maxHoldsPerUser: null, maxTicketsPerUser: null });
+  });
+
+  it('says when the sale opens in the event and in the list, null when it sells once published', async () => {
+    const opensAt = inDays(5);
+    const scheduled = await app.createEvent({ title: 'Scheduled Sale', startsAt: inDays(60), onsale: { startsAt: opensAt } });
+    const immediate = await app.createEvent({ title: 'Immediate Sale', startsAt: inDays(60) });
+    expect(scheduled.opensAt).toBe(opensAt);
+    expect((await app.request('GET', `/api/v1/events/${scheduled.id}`)).body.opensAt).toBe(opensAt);
+    expect((await app.request('GET', `/api/v1/events/${immediate.id}`)).body.opensAt).toBeNull();
+    const listed = (await app.request('GET', '/api/v1/events?q=Sale&limit=100')).body.items;
+    expect(listed.map((e: { title: string; opensAt: string | null }) => [e.title, e.opensAt])).toEqual([['Scheduled Sale', opensAt], ['Immediate Sale', null]]);
+  });
 });

@@ -6,6 +6,7 @@ import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
+import { uuidPattern } from '../../http/schemas.js';
 import { loadOnsale, saveOnsale, type OnsaleSettings } from '../queue/settings.js';
 
 export interface EventRecord {
@@ -21,9 +22,11 @@ export interface EventRecord {
   status: EventStatus;
   maxTicketsPerOrder: number;
   maxTicketsPerUser: number | null;
+  maxHoldsPerUser: number | null;
   holdTtlSeconds: number;
   offerTtlSeconds: number;
   waitlistPolicy: WaitlistPolicy;
+  opensAt: Date | null;
 }
 
 type Section = Omit<SectionAvailability, 'eventId'>;
@@ -32,8 +35,9 @@ const eventColumns = `
   e.id, e.title, e.description, e.category, e.venue_id as "venueId",
   json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
-  e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser",
-  e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy"`;
+  e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
+  e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy",
+  (select o.starts_at from event_onsale o where o.event_id = e.id) as "opensAt"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
 const sectionsOf = (availability: SectionAvailability[], eventId: string): Section[] =>
@@ -52,20 +56,28 @@ export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: bo
   return { ...event, sections: sectionsOf(availability, eventId), onsale };
 }
 
+/**
+ * An event's per-buyer ticket cap: the organizer's (null = no limit), else the default, raised to
+ * the largest order so that one order of the event's own maximum is always possible.
+ */
+const ticketsPerUserOf = (input: CreateEventBody, maxTicketsPerOrder: number): number | null =>
+  input.maxTicketsPerUser === undefined ? Math.max(limits.ticketsPerUserDefault, maxTicketsPerOrder) : input.maxTicketsPerUser;
+
 export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
   assertTimesInOrder(input.startsAt, input.endsAt);
   assertSeatCountAllowed(input.sections);
+  const maxTicketsPerOrder = input.maxTicketsPerOrder ?? limits.ticketsPerOrderDefault;
   return db.transaction(async (tx) => {
     const venue = await tx.query('select 1 from venues where id = $1', [input.venueId]);
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
-                           max_tickets_per_order, max_tickets_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 8), $10, coalesce($11, 600), coalesce($12, 600), coalesce($13, 'strict_order'))
+                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'))
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
-        input.currency, input.status ?? 'draft', input.maxTicketsPerOrder ?? null, input.maxTicketsPerUser ?? null, input.holdTtlSeconds ?? null,
-        input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
+        input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
+        input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -165,17 +177,25 @@ const updatableColumns = {
   endsAt: 'ends_at',
   maxTicketsPerOrder: 'max_tickets_per_order',
   maxTicketsPerUser: 'max_tickets_per_user',
+  maxHoldsPerUser: 'max_holds_per_user',
   holdTtlSeconds: 'hold_ttl_seconds',
   offerTtlSeconds: 'offer_ttl_seconds',
   waitlistPolicy: 'waitlist_policy',
   status: 'status',
 } as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 
-/** Applies an admin's changes. Cancelling the event cancels its orders: the refunds they owe are returned, to send after commit. */
+/**
+ * Applies an admin's changes. Cancelling takes two transactions: the status change commits first, so
+ * sales stop at once (no hold or payment starts on a cancelled event, and the change need not wait
+ * for the checkouts under way), then `finishCancellation` cancels the orders. The refunds they owe
+ * are returned, to send after commit.
+ */
 export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
-  return db.transaction(async (tx) => {
+  const status = await db.transaction(async (tx) => {
+    // FOR NO KEY UPDATE: the foreign-key checks of rows inserted for the event (holds, orders, outbox)
+    // do not wait for it, so transactions that hold section locks and insert them cannot deadlock with it.
     const { rows } = await tx.query<{ status: EventStatus; startsAt: Date; endsAt: Date | null }>(
-      'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for update',
+      'select status, starts_at as "startsAt", ends_at as "endsAt" from events where id = $1 for no key update',
       [eventId],
     );
     const current = rows[0];
@@ -191,12 +211,38 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
-    if (changes.status !== 'cancelled' || current.status === 'cancelled') return [];
-    // Cancelled: every order is refunded. Orders and sections are locked before the waitlist's entries.
+    return changes.status ?? current.status;
+  });
+  return status === 'cancelled' ? finishCancellation(db, eventId) : [];
+}
+
+/**
+ * The second step of cancelling an event, once: every confirmed order is cancelled (and owes its
+ * payment back) and the waitlist closes, in one transaction. `lockEventOrders` reads the orders
+ * only once every section is locked, after the checkouts that were committing on a status read
+ * before the cancellation (they hold their sections FOR KEY SHARE); those starting after it see the
+ * event cancelled. The claim on `cancellation_finished_at` makes it run once, whoever calls it.
+ */
+export async function finishCancellation(db: Database, eventId: string): Promise<OwedRefund[]> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx.query(
+      `update events set cancellation_finished_at = now() where id = $1 and status = 'cancelled' and cancellation_finished_at is null`,
+      [eventId],
+    );
+    if (claimed.rowCount === 0) return [];
     const orders = await lockEventOrders(tx, eventId);
     await cancelWaitlistAndNotify(tx, eventId);
     return cancelLockedOrders(tx, orders);
   });
+}
+
+/** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
+export async function finishInterruptedCancellations(db: Database, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from events where status = 'cancelled' and cancellation_finished_at is null order by updated_at limit 100`,
+  );
+  for (const { id } of rows) await settleRefunds(await finishCancellation(db, id));
+  return rows.length;
 }
 
 /**
@@ -238,8 +284,6 @@ interface Cursor {
 }
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Exactly what encodeCursor writes (toISOString of an event's start, years 0001-9999), so nothing that

@@ -37,7 +37,16 @@ const editableFields = {
   startsAt: Timestamp,
   endsAt: Type.Optional(Timestamp),
   maxTicketsPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
-  maxTicketsPerUser: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000 }))),
+  maxTicketsPerUser: Type.Optional(Nullable(Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    description: `Tickets one buyer may hold and buy for the event, live holds and valid tickets together; null = no limit (default ${limits.ticketsPerUserDefault}, or maxTicketsPerOrder if larger)`,
+  }))),
+  maxHoldsPerUser: Type.Optional(Nullable(Type.Integer({
+    minimum: 1,
+    maximum: limits.holdsPerUserMax,
+    description: `Holds one buyer may have open for the event at once, waitlist offers not counted; null = no limit (default ${limits.holdsPerUserDefault}: pay for or release the open hold before the next)`,
+  }))),
   holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax })),
   offerTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax, description: 'How long a waitlist offer is held for its user (default 600)' })),
   waitlistPolicy: Type.Optional(WaitlistPolicy),
@@ -62,6 +71,7 @@ export const UpdateEventBody = StrictObject(
     endsAt: editableFields.endsAt,
     maxTicketsPerOrder: editableFields.maxTicketsPerOrder,
     maxTicketsPerUser: editableFields.maxTicketsPerUser,
+    maxHoldsPerUser: editableFields.maxHoldsPerUser,
     holdTtlSeconds: editableFields.holdTtlSeconds,
     offerTtlSeconds: editableFields.offerTtlSeconds,
     waitlistPolicy: editableFields.waitlistPolicy,
@@ -96,9 +106,11 @@ const eventFields = {
   status: EventStatus,
   maxTicketsPerOrder: Type.Integer(),
   maxTicketsPerUser: Nullable(Type.Integer()),
+  maxHoldsPerUser: Nullable(Type.Integer()),
   holdTtlSeconds: Type.Integer(),
   offerTtlSeconds: Type.Integer(),
   waitlistPolicy: WaitlistPolicy,
+  opensAt: Type.Union([TimestampOut, Type.Null()], { description: 'When the sale opens (or opened): `onsale.startsAt`; null when the event sells as soon as it is published' }),
 };
 
 export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema), onsale: Nullable(OnsaleSchema) }, { $id: 'Event' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KeyedBatcher } from './batcher.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+const queueFull = (key: string) => new Error(`queue of ${key} is full`);
 
 describe('KeyedBatcher', () => {
   it('writes an idle key at once, and groups what arrives while a batch is being written', async () => {
@@ -12,7 +13,7 @@ describe('KeyedBatcher', () => {
       batches.push(requests);
       if (batches.length === 1) await gate;
       return requests.map((r) => r * 10);
-    }, 100);
+    }, { batchSizeMax: 100, queueLengthMax: 100, queueFull });
     const first = batcher.submit('a', 1);
     await tick();
     const rest = [2, 3, 4].map((n) => batcher.submit('a', n));
@@ -33,7 +34,7 @@ describe('KeyedBatcher', () => {
       running.set(key, running.get(key)! - 1);
       if (running.get(key) === 0) running.delete(key);
       return requests;
-    }, 3);
+    }, { batchSizeMax: 3, queueLengthMax: 100, queueFull });
     await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.submit(i % 2 ? 'a' : 'b', i)));
     expect(overlapSameKey).toBe(false);
     expect(overlapKeys).toBe(true);
@@ -46,9 +47,27 @@ describe('KeyedBatcher', () => {
       sizes.push(requests.length);
       if (requests.includes(0)) throw new Error('boom');
       return requests;
-    }, 2);
+    }, { batchSizeMax: 2, queueLengthMax: 100, queueFull });
     const results = await Promise.allSettled([0, 1, 2, 3, 4].map((n) => batcher.submit('k', n)));
     expect(sizes).toEqual([1, 2, 2]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  it('refuses a request at once while its key already has queueLengthMax waiting, and takes requests again once they drain', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new KeyedBatcher<number, number>(async (_key, requests) => {
+      await gate;
+      return requests;
+    }, { batchSizeMax: 10, queueLengthMax: 2, queueFull });
+    const running = batcher.submit('a', 0);
+    await tick();
+    const waiting = [batcher.submit('a', 1), batcher.submit('a', 2)];
+    await expect(batcher.submit('a', 3)).rejects.toThrow('queue of a is full');
+    // The bound is per key: another key is not affected.
+    const other = batcher.submit('b', 4);
+    release();
+    expect(await Promise.all([running, ...waiting, other])).toEqual([0, 1, 2, 4]);
+    expect(await batcher.submit('a', 5)).toBe(5);
   });
 });

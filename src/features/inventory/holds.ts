@@ -7,6 +7,7 @@ import { KeyedBatcher } from './batcher.js';
 import { seatsHeldBack } from './availability.js';
 import { pickBestSeats, type PickerSeat } from './seat-picker.js';
 import { endHolds, lockStockSectionsOf } from './stock.js';
+import { saleNotOpenYet, saleOpensLater } from '../queue/settings.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -48,20 +49,24 @@ export interface HoldService {
 interface Terms {
   eventId: string;
   onSale: boolean;
+  /** When the sale opens, while it has not opened yet. */
+  opensAt: Date | null;
   currency: string;
   maxPerOrder: number;
   maxPerUser: number | null;
+  maxHoldsPerUser: number | null;
   expiresAt: Date;
 }
 
-const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at > now()) as "onSale", e.currency,
-  e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser",
+const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at > now()) as "onSale", ${saleOpensLater('e')} as "opensAt",
+  e.currency, e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt"`;
 
 /** The checks every hold passes before stock is looked at. */
 function refusalFor(terms: Terms | undefined, quantity: number): AppError | undefined {
   if (!terms) return notFound('event');
   if (!terms.onSale) return new AppError('not_on_sale', 'This event is not on sale.');
+  if (terms.opensAt) return saleNotOpenYet(terms.opensAt);
   if (quantity > terms.maxPerOrder) {
     return new AppError('invalid_quantity', `An order may have at most ${terms.maxPerOrder} tickets.`, { min: 1, max: terms.maxPerOrder });
   }
@@ -81,8 +86,11 @@ const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item
 
 /**
  * Writes holds in one statement: the hold rows, their items, the GA stock they take and the seats
- * they mark held. A hold whose idempotency key is already taken inserts nothing and takes nothing.
- * The caller holds the section or seat locks and has checked the stock. Returns the ids inserted.
+ * they mark held. The caller holds the section or seat locks and has checked the stock, and holds
+ * the buyers' locks under which it found their idempotency keys unused (`lockBuyers`). Those locks
+ * are per event, while a key is unique per buyer: the same key sent at once for two events passes
+ * both checks, so a hold whose key turns out taken inserts nothing and takes nothing (its request is
+ * a replay, which answers 422 for the other event's body). Returns the ids inserted.
  */
 async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
   if (holds.length === 0) return new Set();
@@ -96,17 +104,18 @@ async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<s
          from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
        on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
        returning id
+     ), written as (
+       select * from items where hold_id in (select id from inserted)
      ), new_items as (
        insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-       select hold_id, section_id, seat_id, quantity, price from items where hold_id in (select id from inserted)
+       select hold_id, section_id, seat_id, quantity, price from written
      ), ga_taken as (
        update sections s set available = s.available - taken.quantity
-         from (select section_id, sum(quantity)::int as quantity from items
-                where seat_id is null and hold_id in (select id from inserted) group by section_id) taken
+         from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
         where s.id = taken.section_id
      ), seats_held as (
-       update seats s set status = 'held', hold_id = items.hold_id, held_until = $2
-         from items where s.id = items.seat_id and items.hold_id in (select id from inserted)
+       update seats s set status = 'held', hold_id = written.hold_id, held_until = $2
+         from written where s.id = written.seat_id
      )
      select id from inserted`,
     [terms.eventId, terms.expiresAt, terms.currency, holds.map((h) => h.id), holds.map((h) => h.userId), holds.map(holdTotal),
@@ -116,38 +125,94 @@ async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<s
   return new Set(inserted.rows.map((r) => r.id));
 }
 
+/** SQL: the tickets buyer `u.user_id` has for event $1: live holds (offers included) plus valid tickets. */
+const ticketsTaken = `(coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+                                  where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()), 0)
+                    + (select count(*) from tickets t join orders o on o.id = t.order_id
+                        where o.user_id = u.user_id and t.event_id = $1 and t.status = 'valid'))::int`;
+
 /** Tickets each buyer has for the event: live holds (offers included) plus valid tickets. */
 export async function ticketsTakenBy(q: Queryable, eventId: string, userIds: readonly string[]): Promise<Map<string, number>> {
   const { rows } = await q.query<{ userId: string; taken: number }>(
-    `select u.user_id as "userId",
-            (coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
-                        where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()), 0)
-           + (select count(*) from tickets t join orders o on o.id = t.order_id
-               where o.user_id = u.user_id and t.event_id = $1 and t.status = 'valid'))::int as taken
-       from unnest($2::uuid[]) as u(user_id)`,
+    `select u.user_id as "userId", ${ticketsTaken} as taken from unnest($2::uuid[]) as u(user_id)`,
     [eventId, userIds],
   );
   return new Map(rows.map((r) => [r.userId, r.taken]));
 }
 
-/**
- * `ticketsTakenBy`, counted under a per-buyer row lock so that concurrent holds by one buyer are
- * counted one after another.
- */
-async function lockBuyerCounts(tx: Tx, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-  const unique = [...new Set(userIds)].sort();
-  await tx.query('insert into event_buyers (event_id, user_id) select $1, unnest($2::uuid[]) on conflict do nothing', [eventId, unique]);
-  await tx.query('select 1 from event_buyers where event_id = $1 and user_id = any($2::uuid[]) order by user_id for update', [eventId, unique]);
-  return ticketsTakenBy(tx, eventId, unique);
+/** What a buyer already has for an event; a batch adds the holds it grants as it goes. */
+interface BuyerStanding {
+  /** What maxTicketsPerUser counts: see `ticketsTaken`. */
+  tickets: number;
+  /** What maxHoldsPerUser counts: the buyer's own open holds, not the waitlist's offers (the system makes those). */
+  holdIds: string[];
+  /** Of the idempotency keys asked about, those the buyer's holds already carry. */
+  usedKeys: Set<string>;
 }
 
-const limitReached = (max: number) =>
+/**
+ * Locks the buyers' `event_buyers` rows for the event and reads their standing under them, so that
+ * concurrent holds by one buyer, on any node, are counted one after another. Their accounts are
+ * locked FOR KEY SHARE first: an account deleted while its access token is still valid is missing
+ * from the result (and no account can be deleted until this transaction ends), so its own request
+ * is refused instead of failing everyone else's in the batch on a foreign key. Tickets and open
+ * holds are counted only for a cap the event has (a buyer's count grows with every hold).
+ */
+async function lockBuyers(tx: Tx, terms: Terms, userIds: readonly string[], keys: readonly string[]): Promise<Map<string, BuyerStanding>> {
+  const { rows: accounts } = await tx.query<{ id: string }>(
+    'select id from users where id = any($1::uuid[]) order by id for key share',
+    [[...new Set(userIds)]],
+  );
+  const existing = accounts.map((a) => a.id);
+  if (existing.length === 0) return new Map();
+  await tx.query('insert into event_buyers (event_id, user_id) select $1, unnest($2::uuid[]) on conflict do nothing', [terms.eventId, existing]);
+  await tx.query('select 1 from event_buyers where event_id = $1 and user_id = any($2::uuid[]) order by user_id for update', [terms.eventId, existing]);
+  const { rows } = await tx.query<{ userId: string; tickets: number; holdIds: string[]; usedKeys: string[] }>(
+    `select u.user_id as "userId", case when $4 then ${ticketsTaken} else 0 end as tickets,
+            case when $5 then array(select h.id from holds h
+                                     where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()
+                                       and h.waitlist_entry_id is null order by h.created_at, h.id)
+                 else '{}' end as "holdIds",
+            array(select h.idempotency_key from holds h where h.user_id = u.user_id and h.idempotency_key = any($3::text[])) as "usedKeys"
+       from unnest($2::uuid[]) as u(user_id)`,
+    [terms.eventId, existing, keys, terms.maxPerUser !== null, terms.maxHoldsPerUser !== null],
+  );
+  return new Map(rows.map((r) => [r.userId, { tickets: r.tickets, holdIds: r.holdIds, usedKeys: new Set(r.usedKeys) }]));
+}
+
+export const limitReached = (max: number) =>
   new AppError('limit_reached', `You may hold and buy at most ${max} tickets for this event.`, { maxTicketsPerUser: max });
+
+const holdLimitReached = (holdIds: readonly string[], max: number) =>
+  new AppError('hold_limit_reached', `You already have ${max === 1 ? 'an open hold' : `${max} open holds`} for this event: pay for ${max === 1 ? 'it' : 'one'} or release ${max === 1 ? 'it' : 'one'} first.`, {
+    holdIds: [...holdIds],
+    maxHoldsPerUser: max,
+  });
+
+const accountGone = () => new AppError('invalid_token', 'The account this token was issued to no longer exists.');
+
+/**
+ * What the buyer's standing says of one more hold: nothing (go ahead), a replay (the idempotency
+ * key is taken), or a refusal. `buyer` is undefined when the account no longer exists.
+ */
+function buyerVerdict(terms: Terms, buyer: BuyerStanding | undefined, quantity: number, idempotencyKey: string | null): Outcome | undefined {
+  if (!buyer) return { kind: 'refused', error: accountGone() };
+  if (idempotencyKey !== null && buyer.usedKeys.has(idempotencyKey)) return { kind: 'replay' };
+  if (terms.maxHoldsPerUser !== null && buyer.holdIds.length >= terms.maxHoldsPerUser) return { kind: 'refused', error: holdLimitReached(buyer.holdIds, terms.maxHoldsPerUser) };
+  if (terms.maxPerUser !== null && buyer.tickets + quantity > terms.maxPerUser) return { kind: 'refused', error: limitReached(terms.maxPerUser) };
+  return undefined;
+}
+
+/** Counts a hold about to be written in its buyer's standing, so the next request of the batch sees it. */
+function countHold(buyer: BuyerStanding, hold: NewHold): void {
+  buyer.tickets += hold.items.reduce((sum, item) => sum + item.quantity, 0);
+  buyer.holdIds.push(hold.id);
+  if (hold.idempotencyKey !== null) buyer.usedKeys.add(hold.idempotencyKey);
+}
 
 /** Stock of one section as a batch hands it out, in memory; `writeHolds` writes what was taken. */
 interface SectionStock {
   take(quantity: number): NewHold['items'] | undefined;
-  giveBack(items: NewHold['items']): void;
 }
 
 interface LockedSection {
@@ -180,13 +245,10 @@ async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<
       remaining -= quantity;
       return [{ sectionId: section.id, seatId: null, quantity, price: section.price }];
     },
-    giveBack(items) {
-      remaining += items.reduce((sum, i) => sum + i.quantity, 0);
-    },
   };
 }
 
-const noStock: SectionStock = { take: () => undefined, giveBack: () => undefined };
+const noStock: SectionStock = { take: () => undefined };
 
 /**
  * Reserved-seating stock for "best available" picks. With the section locked FOR UPDATE no other hold
@@ -201,19 +263,13 @@ async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock
        from seats where section_id = $1`,
     [section.id],
   );
-  const setFree = (items: NewHold['items'], free: boolean) => {
-    const ids = new Set(items.map((i) => i.seatId));
-    for (const seat of seats) if (ids.has(seat.id)) seat.free = free;
-  };
   return {
     take(quantity) {
       const picked = pickBestSeats(seats, quantity);
       if (!picked) return undefined;
-      const items = picked.seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }));
-      setFree(items, false);
-      return items;
+      for (const seat of picked.seats) seat.free = false;
+      return picked.seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }));
     },
-    giveBack: (items) => setFree(items, true),
   };
 }
 
@@ -268,47 +324,32 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
     const error = locked && locked.eventId === request.eventId ? refusalFor(locked, request.quantity) : notFound('section');
     return error ? { kind: 'refused', error } : { kind: 'replay' };
   });
-  let pending = requests.map((_, i) => i).filter((i) => outcomes[i]!.kind !== 'refused');
+  const pending = requests.map((_, i) => i).filter((i) => outcomes[i]!.kind !== 'refused');
   if (!locked || pending.length === 0) return outcomes;
 
   const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
   const stock = locked.kind === 'ga' ? await gaStock(tx, locked, demand) : await seatedStock(tx, locked);
-  const buyers = locked.maxPerUser === null ? undefined : await lockBuyerCounts(tx, locked.eventId, pending.map((i) => requests[i]!.userId));
-
-  // A request whose idempotency key turns out to be taken (by a concurrent request on another node)
-  // gives its stock back; the requests refused for lack of that stock get another pass.
-  while (pending.length > 0) {
-    const granted: { index: number; hold: NewHold }[] = [];
-    const short: number[] = [];
-    for (const index of pending) {
-      const request = requests[index]!;
-      const had = buyers?.get(request.userId) ?? 0;
-      if (buyers && had + request.quantity > locked.maxPerUser!) {
-        outcomes[index] = { kind: 'refused', error: limitReached(locked.maxPerUser!) };
-        continue;
-      }
-      const items = stock.take(request.quantity);
-      if (!items) {
-        short.push(index);
-        continue;
-      }
-      buyers?.set(request.userId, had + request.quantity);
-      granted.push({ index, hold: { id: randomUUID(), userId: request.userId, idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint, items } });
+  const buyers = await lockBuyers(tx, locked, pending.map((i) => requests[i]!.userId), pending.flatMap((i) => requests[i]!.idempotencyKey ?? []));
+  const granted: { index: number; hold: NewHold }[] = [];
+  for (const index of pending) {
+    const request = requests[index]!;
+    const buyer = buyers.get(request.userId);
+    const verdict = buyerVerdict(locked, buyer, request.quantity, request.idempotencyKey);
+    if (verdict) {
+      outcomes[index] = verdict;
+      continue;
     }
-    const inserted = await writeHolds(tx, locked, granted.map((g) => g.hold));
-    for (const { index, hold } of granted) {
-      if (inserted.has(hold.id)) {
-        outcomes[index] = { kind: 'placed', hold: viewOf(locked, hold) };
-      } else {
-        stock.giveBack(hold.items);
-        buyers?.set(hold.userId, buyers.get(hold.userId)! - requests[index]!.quantity);
-        outcomes[index] = { kind: 'replay' };
-      }
+    const items = stock.take(request.quantity);
+    if (!items) {
+      outcomes[index] = { kind: 'refused', error: soldOut() };
+      continue;
     }
-    const anyGivenBack = inserted.size < granted.length;
-    for (const index of short) outcomes[index] = { kind: 'refused', error: soldOut() };
-    pending = anyGivenBack ? short : [];
+    const hold: NewHold = { id: randomUUID(), userId: request.userId, idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint, items };
+    countHold(buyer!, hold);
+    granted.push({ index, hold });
   }
+  const inserted = await writeHolds(tx, locked, granted.map((g) => g.hold));
+  for (const { index, hold } of granted) outcomes[index] = inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(locked, hold) } : { kind: 'replay' };
   return outcomes;
 }
 
@@ -340,20 +381,19 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   if (taken.length > 0) {
     return { kind: 'refused', error: new AppError('seats_unavailable', 'Some of these seats are no longer available.', { seatIds: taken }) };
   }
-  if (terms!.maxPerUser !== null) {
-    const had = (await lockBuyerCounts(tx, input.eventId, [input.userId])).get(input.userId) ?? 0;
-    if (had + seatIds.length > terms!.maxPerUser) return { kind: 'refused', error: limitReached(terms!.maxPerUser) };
-  }
+  const idempotencyKey = input.idempotencyKey ?? null;
+  const buyers = await lockBuyers(tx, terms!, [input.userId], idempotencyKey === null ? [] : [idempotencyKey]);
+  const verdict = buyerVerdict(terms!, buyers.get(input.userId), seatIds.length, idempotencyKey);
+  if (verdict) return verdict;
   const hold: NewHold = {
     id: randomUUID(),
     userId: input.userId,
-    idempotencyKey: input.idempotencyKey ?? null,
+    idempotencyKey,
     fingerprint,
     items: seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price })),
   };
   const inserted = await writeHolds(tx, terms!, [hold]);
-  if (!inserted.has(hold.id)) return { kind: 'replay' };
-  return { kind: 'placed', hold: viewOf(terms!, hold) };
+  return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
 }
 
 async function findHold(db: Queryable, where: { userId: string } & ({ holdId: string } | { idempotencyKey: string })) {
@@ -372,13 +412,17 @@ async function findHold(db: Queryable, where: { userId: string } & ({ holdId: st
   return { ...row, items: ticketItems(row.items) };
 }
 
-export function createHoldService({ db, metrics }: { db: Database; metrics: Metrics }): HoldService {
+export function createHoldService({ db, metrics, queueLengthMax }: { db: Database; metrics: Metrics; queueLengthMax: number }): HoldService {
   const batcher = new KeyedBatcher<SectionRequest, Outcome>(
     (sectionId, requests) => {
       metrics.holdBatchSize.observe(requests.length);
       return db.transaction((tx) => placeSectionBatch(tx, sectionId, requests));
     },
-    limits.holdBatchSizeMax,
+    {
+      batchSizeMax: limits.holdBatchSizeMax,
+      queueLengthMax,
+      queueFull: () => new AppError('unavailable', 'Too many hold requests are waiting for this section; try again in a moment.'),
+    },
   );
 
   async function existingByKey(userId: string, idempotencyKey: string, fingerprint: string | null) {

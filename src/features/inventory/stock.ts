@@ -3,12 +3,22 @@ import { afterHoldsEnded } from '../waitlist/offers.js';
 
 /*
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
- *   [event row ->] [orders (sorted by id) ->] sections (sorted by id) -> holds -> seats (sorted by id)
- *   -> waitlist entries (by join order) -> event_buyers.
- * (Only cancellations lock orders, and only an event's status change locks its row.)
- * A transaction that already holds a section lock only ever takes hold locks with SKIP LOCKED.
- * Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so transactions
- * serving different sections of one event queue on a shared whole-event entry instead of deadlocking.
+ *   event row -> sections (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
+ *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers -> payments.
+ * - The event row: an event's changes take it FOR NO KEY UPDATE, an order's cancellation FOR SHARE
+ *   (it reads the start). The foreign-key checks of rows inserted for an event (holds, orders,
+ *   tickets, outbox) take it FOR KEY SHARE, which conflicts with neither, so they may come anywhere.
+ *   Nothing may take it FOR UPDATE: that would wait for those checks, made under section locks.
+ * - Sections: a checkout's commit takes its hold's sections FOR KEY SHARE before the hold (the
+ *   tickets' foreign keys take that lock anyway; after the hold, it deadlocked with a release);
+ *   cancellations lock the sections of the orders before the orders (only cancellations lock orders).
+ * - A hold batch holding its section FOR UPDATE reclaims lapsed holds with SKIP LOCKED, so it never
+ *   waits for a checkout busy with one.
+ * - Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so
+ *   transactions serving different sections of one event queue on a shared whole-event entry
+ *   instead of deadlocking.
+ * What can still conflict (a serialization failure, a deadlock outside these paths) is run again by
+ * `Database.transaction` on PostgreSQL (db/retry.ts) before any 503.
  */
 
 /**

@@ -6,6 +6,7 @@ import { enqueue, type Notification, type NotificationType } from './outbox.js';
 import { renderEmail, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
 import { newWebhookSecret, postWebhook } from './webhooks.js';
+import { checkTarget, WebhookAddressError } from './webhook-targets.js';
 
 export type Channel = 'email' | 'webhook' | 'live';
 export type DeliveryStatus = 'pending' | 'delivered' | 'parked';
@@ -15,6 +16,8 @@ export interface DeliverySettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   webhookTimeoutMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE: webhooks may target loopback and private addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 export interface DeliveryView {
@@ -51,6 +54,19 @@ export interface NotificationService {
   listWebhooks(): Promise<WebhookEndpoint[]>;
   inbox(userId: string): Promise<{ id: string; to: string; subject: string; body: string; createdAt: Date }[]>;
   close(): void;
+}
+
+async function refuseNonPublicTarget(url: string, lookupTimeoutMs: number): Promise<void> {
+  try {
+    await checkTarget(url, lookupTimeoutMs);
+  } catch (error) {
+    if (!(error instanceof WebhookAddressError)) throw error;
+    throw new AppError('webhook_address_not_allowed', `Webhooks go to public addresses only; refused: ${error.target} (loopback, private, link-local or reserved).`, {
+      field: 'url',
+      host: error.host,
+      address: error.address,
+    });
+  }
 }
 
 /** Delay before attempt `attempts + 1`: base * 2^(attempts-1), capped, with up to 10 % jitter so retries spread. */
@@ -150,7 +166,7 @@ export function createNotificationService(deps: {
         return email.send({ outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, payload }) });
       case 'webhook': {
         const body = JSON.stringify({ id: outboxId, type, createdAt: delivery.createdAt, eventId, userId: delivery.userId, data: payload });
-        return postWebhook(delivery.url!, delivery.secret!, outboxId, body, settings.webhookTimeoutMs);
+        return postWebhook(delivery.url!, delivery.secret!, outboxId, body, { timeoutMs: settings.webhookTimeoutMs, allowPrivate: settings.webhookAllowPrivate });
       }
       case 'live':
         // Sessions not open now have nothing to receive; the live channel is best effort by nature.
@@ -241,6 +257,7 @@ export function createNotificationService(deps: {
       if (eventId && (await db.query('select 1 from events where id = $1', [eventId])).rowCount === 0) {
         throw new AppError('not_found', 'The event does not exist.', { field: 'eventId' });
       }
+      if (!settings.webhookAllowPrivate) await refuseNonPublicTarget(url, settings.webhookTimeoutMs);
       const { rows } = await db.query<WebhookEndpoint & { secret: string }>(
         `insert into webhook_endpoints (url, event_id, secret) values ($1, $2, $3)
          returning id, url, event_id as "eventId", active, created_at as "createdAt", secret`,

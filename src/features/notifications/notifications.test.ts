@@ -70,6 +70,8 @@ describe('notifications through the outbox (postgres, SMTP)', () => {
       DELIVERY_MAX_ATTEMPTS: '3',
       DELIVERY_BACKOFF_BASE_MS: '60',
       DELIVERY_BACKOFF_MAX_MS: '1000',
+      // The webhook receivers here listen on loopback.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     buyer = await app.registerBuyer();
   });

@@ -4,6 +4,7 @@ import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
+import { createLiveTickets } from '../auth/live-tickets.js';
 
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('parked')]);
 
@@ -23,7 +24,9 @@ const DeliverySchema = Type.Object({
 
 const WebhookSchema = Type.Object({ id: Uuid, url: Type.String(), eventId: Nullable(Uuid), active: Type.Boolean(), createdAt: TimestampOut });
 
-export async function notificationRoutes(app: Api, { notifications, guards, live }: AppContext): Promise<void> {
+export async function notificationRoutes(app: Api, { notifications, guards, live, db }: AppContext): Promise<void> {
+  const liveTickets = createLiveTickets(db);
+
   app.get('/admin/deliveries', {
     onRequest: guards.requireAdmin,
     schema: {
@@ -77,14 +80,30 @@ export async function notificationRoutes(app: Api, { notifications, guards, live
     },
   }, async (request) => ({ items: await notifications.inbox(principalOf(request).userId) }));
 
-  app.get('/me/live', {
-    websocket: true,
+  app.post('/me/live/ticket', {
     onRequest: guards.authenticate,
     schema: {
       tags: ['notifications'],
+      summary: 'A single-use ticket that opens your live socket (GET /me/live?ticket=…)',
+      description: `Browsers cannot set headers on a WebSocket, and an access token in a URL would end up in logs. The ticket opens one socket, within ${limits.liveTicketTtlSeconds} s.`,
+      security: BearerAuth,
+      response: { 201: Type.Object({ ticket: Type.String(), expiresAt: TimestampOut }), ...errorResponses(401) },
+    },
+  }, async (request, reply) => reply.status(201).send(await liveTickets.issue(principalOf(request).userId)));
+
+  app.get('/me/live', {
+    websocket: true,
+    // A ticket, or for clients that can set headers on the upgrade, `Authorization: Bearer`.
+    onRequest: async (request) => {
+      const { ticket } = request.query as { ticket?: unknown };
+      if (typeof ticket === 'string') request.principal = await liveTickets.redeem(ticket);
+      else await guards.authenticate(request);
+    },
+    schema: {
+      tags: ['notifications'],
       summary: 'Your notifications, live (WebSocket)',
-      description: 'Pushes `{kind:"notification", id, type, eventId, payload, createdAt}` for every notification the outbox delivers to you while the socket is open; `id` is stable, so drop duplicates. Authenticate with `?accessToken=`.',
-      querystring: StrictObject({ accessToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })) }),
+      description: 'Pushes `{kind:"notification", id, type, eventId, payload, createdAt}` for every notification the outbox delivers to you while the socket is open; `id` is stable, so drop duplicates. Open it with `?ticket=` from `POST /me/live/ticket`, or with an `Authorization: Bearer` header where the client can set one.',
+      querystring: StrictObject({ ticket: Type.Optional(Type.String({ minLength: 1, maxLength: limits.liveTicketLengthMax })) }),
       response: errorResponses(400, 401),
     },
   }, (socket, request) => {

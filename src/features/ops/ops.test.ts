@@ -38,3 +38,31 @@ describe('operations endpoints', () => {
     expect(reply.body.error).toMatchObject({ code: 'not_found', details: {} });
   });
 });
+
+describe('metrics behind METRICS_TOKEN', () => {
+  const metricsToken = 'a-scraper-token-of-some-length';
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('pglite', { METRICS_TOKEN: metricsToken });
+  });
+  afterAll(() => app?.close());
+
+  it('answers /metrics only to a scraper presenting the token as a Bearer token', async () => {
+    const outcomes = {
+      anonymous: await app.request('GET', '/metrics'),
+      wrongToken: await app.request('GET', '/metrics', { token: `${metricsToken}x` }),
+      adminToken: await app.request('GET', '/metrics', { token: app.adminToken }),
+      basic: await app.request('GET', '/metrics', { headers: { authorization: `Basic ${metricsToken}` } }),
+    };
+    expect(Object.fromEntries(Object.entries(outcomes).map(([name, reply]) => [name, `${reply.status} ${reply.body?.error?.code}`]))).toEqual({
+      anonymous: '401 unauthorized',
+      wrongToken: '401 invalid_token',
+      adminToken: '401 invalid_token',
+      basic: '401 invalid_token',
+    });
+    const scraped = await app.request('GET', '/metrics', { token: metricsToken });
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toMatch(/^# HELP onsale_holds_placed_total/m);
+    expect((await app.request('GET', '/healthz')).status).toBe(200);
+  });
+});

@@ -1,10 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Api } from '../../http/api.js';
 import { errorResponses } from '../../http/schemas.js';
 import { AppError } from '../../errors.js';
 
-export async function opsRoutes(app: Api, { db, metrics }: AppContext): Promise<void> {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * With METRICS_TOKEN set, /metrics wants `Authorization: Bearer <token>`; compared as digests in
+ * constant time, so neither the token's length nor its prefix leaks through response timing.
+ */
+function requireMetricsToken(metricsToken: string | undefined) {
+  const expected = metricsToken === undefined ? undefined : digest(`Bearer ${metricsToken}`);
+  return async (request: FastifyRequest) => {
+    if (expected === undefined) return;
+    const header = request.headers.authorization;
+    if (header === undefined) throw new AppError('unauthorized', 'Send "Authorization: Bearer <METRICS_TOKEN>".');
+    if (!timingSafeEqual(digest(header), expected)) throw new AppError('invalid_token', 'The metrics token is wrong.');
+  };
+}
+
+export async function opsRoutes(app: Api, { db, metrics, config }: AppContext): Promise<void> {
   app.get('/healthz', {
     schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   }, async () => ({ status: 'ok' as const }));
@@ -20,7 +38,7 @@ export async function opsRoutes(app: Api, { db, metrics }: AppContext): Promise<
     return { status: 'ready' as const };
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/metrics', { schema: { hide: true }, onRequest: requireMetricsToken(config.metricsToken) }, async (_request, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 

@@ -10,7 +10,8 @@ import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
  * this node's sockets through an in-process emitter; other nodes (if any) see them by polling.
  * Rate limits are counted in this process. An active shopper's row says until when it takes a
  * shopper slot (`counts_until`: the arrival grace end, moved to the window end once its holder shows
- * up, written once per shopper).
+ * up, written once per shopper). The registry is never lost, so a place presented on join or leave
+ * tells it nothing new: the user's row decides.
  */
 export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): QueueStore {
   const updates = new EventEmitter();
@@ -72,7 +73,7 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
       return rows[0]!;
     },
 
-    async arrive(event, seq) {
+    async arrive(event, { seq }) {
       // One statement; it writes only on the holder's first arrival (or first after the grace ran out).
       const { rows } = await db.query<{ until: Date }>(
         `with shopper as (select queue_index, until, counts_until from queue_active where event_id = $1 and seq = $2 and until > now()),

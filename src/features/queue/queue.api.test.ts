@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
+import { createKeys } from '../../redis/keys.js';
 import { createPlaceMapping } from './queue.js';
 
 const setups = [
@@ -238,6 +239,116 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     expect(seqOf(b)).toBeGreaterThan(seqOf(a));
     // the never-used rest of the lost block is crossed without taking shopper places (this event is stock-capped at 14)
     expect((await admitted(event.id, b)).state).toBe('admitted');
+  });
+
+  /** As a Redis restart without persistence would: every key of this app is gone (nothing to do without Redis). */
+  async function loseRedisData(): Promise<void> {
+    const prefix = app.server.context.config.redisKeyPrefix;
+    if (!app.server.context.config.redisUrl) return;
+    const client = new Redis(redisUrl);
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  }
+  const seqOf = (token: string) => Number(Buffer.from(token.split('.')[0]!, 'base64url').readBigUInt64BE(32));
+
+  it.runIf(name.includes('Redis'))('250 joins, 25 at a time over sockets, reserve at most one sequence block at a time; after Redis loses its data, 20 new joiners are admitted at the rate', async () => {
+    const seqBlock = 16;
+    const admitPerMinute = 6000;
+    const people = await app.registerBuyers(270);
+    const [early, late] = [people.slice(0, 250), people.slice(250)];
+    const event = await queued({ admitPerMinute, stockAware: false });
+    const joinOverSocket = (buyer: Buyer) => app.fetch('POST', `/api/v1/events/${event.id}/queue`, { token: buyer.token });
+    for (let i = 0; i < early.length; i += 25) {
+      const replies = await Promise.all(early.slice(i, i + 25).map(joinOverSocket));
+      expect(replies.map((r) => r.status)).toEqual(Array(replies.length).fill(201));
+    }
+    const reserved = await app.db.query<{ n: number }>('select seq_reserved::float8 as n from queue_state where event_id = $1', [event.id]);
+    expect(reserved.rows[0]!.n).toBeLessThanOrEqual((Math.ceil(early.length / seqBlock) + 1) * seqBlock);
+    const stats = async () => (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue;
+    expect(await until(stats, (q) => q.admittedThrough === early.length, 30_000)).toMatchObject({ admittedThrough: early.length });
+
+    await loseRedisData();
+    const tokens = (await Promise.all(late.map(joinOverSocket))).map((r) => r.body.queueToken as string);
+    const seqs = tokens.map(seqOf);
+    // Ahead of them: at most the unused rest of one block (one node)...
+    expect(Math.min(...seqs) - 1 - early.length).toBeLessThanOrEqual(seqBlock);
+    // ...crossed at the admission rate: all in within (block + 20) / rate, awaited with room to spare.
+    const boundMs = ((seqBlock + late.length) * 60_000) / admitPerMinute;
+    const admittedNow = async () => (await Promise.all(tokens.map((t) => status(event.id, t)))).filter((r) => r.body.state === 'admitted').length;
+    expect(await until(admittedNow, (n) => n === late.length, 10 * boundMs + 5000)).toBe(late.length);
+  });
+
+  it('after Redis loses its data: the old token of a buyer who checked out or left cannot hold again, and a waiting buyer keeps one place', async () => {
+    const people = await app.registerBuyers(6);
+    const [checkedOut, left, shopper, other, waiting, rejoiner] = people as [Buyer, Buyer, Buyer, Buyer, Buyer, Buyer];
+    const event = await queued({ maxActiveShoppers: 2, stockAware: false });
+    const sectionId = event.sections[0].id;
+    const tokens = new Map<Buyer, string>();
+    for (const person of people) tokens.set(person, (await join(event.id, person)).body.queueToken as string);
+    const tokenOf = (buyer: Buyer) => tokens.get(buyer)!;
+    await admitted(event.id, tokenOf(checkedOut));
+    const held = await hold(event.id, sectionId, checkedOut, tokenOf(checkedOut));
+    expect(held.status).toBe(201);
+    expect((await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: checkedOut.token, body: { payment: { cardNumber: '4242424242424242' } } })).status).toBe(201);
+    await admitted(event.id, tokenOf(left));
+    expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: left.token })).status).toBe(204);
+    await admitted(event.id, tokenOf(shopper));
+    await admitted(event.id, tokenOf(other));
+    expect((await status(event.id, tokenOf(waiting))).body.state).toBe('waiting');
+
+    await loseRedisData();
+
+    for (const gone of [checkedOut, left]) {
+      const again = await hold(event.id, sectionId, gone, tokenOf(gone));
+      expect(again.status).toBe(403);
+      expect(again.body.error.code).toBe('admission_expired');
+    }
+    // joining again with the token keeps the place; without it, the place the account holds wins once shown
+    const rejoined = await app.request('POST', `/api/v1/events/${event.id}/queue`, { token: waiting.token, headers: { 'x-queue-token': tokenOf(waiting) } });
+    expect(rejoined.status).toBe(201);
+    expect(seqOf(rejoined.body.queueToken)).toBe(seqOf(tokenOf(waiting)));
+    const second = (await join(event.id, rejoiner)).body.queueToken as string;
+    expect(seqOf(second) === seqOf(tokenOf(rejoiner))).toBe(backend === 'pglite');
+    // the two shoppers finish (leaving with their token, as the web client does): the two waiting are let in
+    for (const done of [shopper, other]) expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: done.token, headers: { 'x-queue-token': tokenOf(done) } })).status).toBe(204);
+    expect((await admitted(event.id, tokenOf(waiting))).state).toBe('admitted');
+    expect((await admitted(event.id, tokenOf(rejoiner))).state).toBe('admitted');
+    expect((await hold(event.id, sectionId, rejoiner, tokenOf(rejoiner))).status).toBe(201);
+    // the newer place ended when the older one was shown (on PostgreSQL both tokens are the one place)
+    if (backend !== 'pglite') expect((await hold(event.id, sectionId, rejoiner, second)).status).toBe(403);
+    expect((await hold(event.id, sectionId, waiting, tokenOf(waiting))).status).toBe(201);
+    // the shoppers who left after the loss no longer take shopper places
+    expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.queue.activeShoppers).toBe(2);
+  });
+
+  it.runIf(name.includes('Redis'))('a Redis retry that cannot finish within its bounds answers 503 unavailable with Retry-After instead of hanging', async () => {
+    const people = await app.registerBuyers(2);
+    const redis = new Redis(redisUrl);
+    const keys = createKeys(app.server.context.config.redisKeyPrefix);
+    const joinOverSocket = (eventId: string, buyer: Buyer) => app.fetch('POST', `/api/v1/events/${eventId}/queue`, { token: buyer.token });
+    try {
+      // another node took the rebuild lock and never finished (a paused process)
+      const stuck = await queued();
+      await redis.set(keys.queueRebuildLock(stuck.id), 'stuck', 'PX', 120_000);
+      const refused = await joinOverSocket(stuck.id, people[0]!);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('unavailable');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      await redis.del(keys.queueRebuildLock(stuck.id));
+      expect((await joinOverSocket(stuck.id, people[0]!)).status).toBe(201);
+
+      // Redis is ahead of PostgreSQL (a database restored from an older backup): no block reserved lies beyond the used-up one
+      const ahead = await queued();
+      expect((await joinOverSocket(ahead.id, people[0]!)).status).toBe(201);
+      await redis.hset(keys.queueMeta(ahead.id), 'counter', 1e12, 'blockEnd', 1e12);
+      const exhausted = await joinOverSocket(ahead.id, people[1]!);
+      expect(exhausted.status).toBe(503);
+      expect(exhausted.body.error.code).toBe('unavailable');
+      expect(Number(exhausted.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it.runIf(name.includes('Redis'))('arrival grace: admitted no-shows stop holding shopper places after the grace, the arrived keep theirs, a no-show who comes back is still admitted', async () => {

@@ -13,7 +13,7 @@ import { createRedisStore } from './redis-store.js';
 import { onsaleColumns, onsaleFromRow, type QueueSettings } from './settings.js';
 import type { QueueFigures } from './schemas.js';
 import { readQueueRow, watermarkAt } from './state.js';
-import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import type { IndexOfSeq, PlaceRef, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 import { createQueueTokens, type QueuePlace } from './tokens.js';
 import { createQueueViews, type QueueView } from './views.js';
 
@@ -29,7 +29,8 @@ export interface QueueStatus {
 }
 
 export interface QueueService {
-  join(eventId: string, userId: string): Promise<QueueStatus & { queueToken: string }>;
+  /** `presentedToken`: the caller's token for this event, if any (after Redis lost its data, how the caller keeps that place). */
+  join(eventId: string, userId: string, presentedToken?: string): Promise<QueueStatus & { queueToken: string }>;
   /** Checks the per-IP and per-account join limits; returns the wait in seconds when over. */
   joinLimit(ip: string, userId: string): Promise<number | undefined>;
   /** Fixed-window rate limits on the queue's store (Redis across nodes, else this node's memory). */
@@ -37,7 +38,7 @@ export interface QueueService {
   /** Reads a token for this event (401 forged, 403 another event's). */
   placeFor(eventId: string, token: string): QueuePlace;
   status(place: QueuePlace): Promise<QueueStatus>;
-  leave(eventId: string, userId: string): Promise<void>;
+  leave(eventId: string, userId: string, presentedToken?: string): Promise<void>;
   /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
   /** The line's figures for the organizer's dashboard; null for an event without a waiting room. */
@@ -140,16 +141,16 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
    * Status from the token and this node's view; only an admitted place asks the store (for its window),
    * which also marks its holder arrived: whoever asks with the token (status, live socket, hold) is here.
    */
-  async function statusOf(view: QueueView, seq: number): Promise<QueueStatus> {
+  async function statusOf(view: QueueView, place: PlaceRef): Promise<QueueStatus> {
     const queue = queueOf(view)!;
     const now = Date.now();
     const startsAt = view.onsale!.startsAt.getTime();
     if (view.preQueueSize === null) {
       return { state: 'pre_queue', position: null, ahead: null, etaSeconds: Math.max(0, Math.ceil((startsAt - now) / 1000)) };
     }
-    const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, seq);
+    const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, place.seq);
     if (index <= view.admittedThrough) {
-      const until = await store.arrive(refOf(view), seq);
+      const until = await store.arrive(refOf(view), place);
       return until === undefined
         ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
         : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
@@ -158,6 +159,20 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
     const ahead = position - 1;
     if (view.stock === 'sold_out') return { state: 'sold_out', position, ahead, etaSeconds: null };
     return { state: view.stock === 'paused' ? 'paused' : 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
+  }
+
+  function placeFor(eventId: string, token: string): QueuePlace {
+    const place = tokens.verify(token);
+    if (place.eventId !== eventId) throw new AppError('queue_token_mismatch', 'This queue token is for another event.');
+    return place;
+  }
+
+  /** The seq of a token the caller presented with a join or leave, verified as theirs for this event. */
+  function presentedSeq(eventId: string, userId: string, token: string | undefined): number | undefined {
+    if (token === undefined) return undefined;
+    const place = placeFor(eventId, token);
+    if (place.userId !== userId) throw new AppError('queue_token_mismatch', 'This queue token belongs to another account.');
+    return place.seq;
   }
 
   const advancer = createAdvancer({ db, store, tickMs: config.queue.tickMs, log });
@@ -201,18 +216,18 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
   };
 
   return {
-    async join(eventId, userId) {
+    async join(eventId, userId, presentedToken) {
       const view = await queueView(eventId);
       const now = Date.now();
       if (view.eventStartsAt && view.eventStartsAt.getTime() <= now) throw new AppError('not_on_sale', 'This event has started; the sale is over.');
       const queue = queueOf(view)!;
       const opensAt = queue.preQueueOpensAt ?? view.onsale!.startsAt;
       if (now < opensAt.getTime()) throw new AppError('queue_not_open', `The queue opens at ${opensAt.toISOString()}.`, { opensAt: opensAt.toISOString() });
-      const { seq } = await store.join(refOf(view), userId);
+      const { seq } = await store.join(refOf(view), userId, presentedSeq(eventId, userId, presentedToken));
       // Between the start and the advancer's next tick this node may not know the draw yet: ask.
       if (view.preQueueSize === null && now >= view.onsale!.startsAt.getTime()) view.preQueueSize = (await store.freeze(refOf(view))).preQueueSize;
       const queueToken = tokens.sign({ eventId, userId, seq, issuedAt: now });
-      return { queueToken, ...(await statusOf(view, seq)) };
+      return { queueToken, ...(await statusOf(view, { userId, seq })) };
     },
 
     joinLimit: (ip, userId) =>
@@ -223,19 +238,15 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
 
     rateLimiter,
 
-    placeFor(eventId, token) {
-      const place = tokens.verify(token);
-      if (place.eventId !== eventId) throw new AppError('queue_token_mismatch', 'This queue token is for another event.');
-      return place;
-    },
+    placeFor,
 
     async status(place) {
-      return statusOf(await queueView(place.eventId), place.seq);
+      return statusOf(await queueView(place.eventId), place);
     },
 
-    async leave(eventId, userId) {
+    async leave(eventId, userId, presentedToken) {
       const view = await queueView(eventId);
-      await store.leave(refOf(view), userId);
+      await store.leave(refOf(view), userId, presentedSeq(eventId, userId, presentedToken));
     },
 
     async gate(eventId, userId, token) {
@@ -245,7 +256,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       const place = tokens.verify(token);
       if (place.eventId !== eventId || place.userId !== userId) throw new AppError('queue_token_mismatch', 'This queue token belongs to another event or account.');
       // Asked of the store, not the cached watermark, so an admission a moment old already counts.
-      if ((await store.arrive(refOf(view), place.seq)) !== undefined) return;
+      if ((await store.arrive(refOf(view), place)) !== undefined) return;
       const index = view.preQueueSize === null ? Infinity : mapping.indexOfSeq(eventId, view.preQueueSize, place.seq);
       if (index <= view.admittedThrough) throw new AppError('admission_expired', 'Your shopping window has ended; join the queue again.');
       throw new AppError('not_admitted', 'You have not been admitted yet; keep your place in the queue.', { position: Number.isFinite(index) ? index - view.admittedThrough : null });

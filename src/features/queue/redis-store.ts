@@ -1,60 +1,94 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
-import type { RedisClient } from '../../redis/client.js';
+import { limits } from '../../limits.js';
+import { RedisBusyError, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
-import { admissionsAfter, advanceWatermark, persistPreQueueSize, readQueueRow, reserveSeqBlock } from './state.js';
-import type { IndexOfSeq, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import {
+  admissionsAfter, admittedAtOf, advanceWatermark, departedPlaces, departedSince, persistPreQueueSize, readQueueRow, recordDeparture, reserveSeqBlock,
+} from './state.js';
+import type { IndexOfSeq, PlaceRef, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 
 /**
  * The production backend. Redis holds what every join and status check touches (the seq counter,
  * user -> seq, departures, active shoppers, leases, rate limits); PostgreSQL holds what must
- * survive Redis losing its data, written per block or per tick, never per user:
- *   - sequence numbers come in blocks reserved with one UPDATE (hi/lo); after a loss the queue is
- *     rebuilt from a block beyond every block ever reserved, so no seq is given twice;
+ * survive Redis losing its data, written per block, per tick or per departure, never per join:
+ *   - sequence numbers come in blocks reserved with one UPDATE (hi/lo), one reservation per event
+ *     in flight per node; after a loss the queue is rebuilt from a block beyond every block ever
+ *     reserved, so no seq is given twice, and at most one block per node lies unused before it;
  *   - the admitted watermark and one row per admitting tick; after a loss the active shoppers are
- *     rebuilt from those rows, so admitted users stay admitted (those who had left count as active
- *     until their window ends: the safe side), and a place given before the loss but admitted after
- *     it is activated from the log when its holder shows up (activateFromLog);
+ *     rebuilt from those rows, so admitted users stay admitted;
+ *   - departures (leave, checkout): one row per account, so a place whose holder has gone stays gone;
  *   - the frozen pre-queue size, so the draw never changes.
- * The unused rest of the block lost with the data (at most QUEUE_SEQ_BLOCK places nobody holds) is
- * crossed by the advancer at the admission rate but takes no shopper slot.
+ * Who holds a place given before a loss is re-learnt when its holder shows the token (claim): the
+ * token names the user and the seq, PostgreSQL says whether the user has left since and whether the
+ * place was admitted, and one place per account is restored (the older place stays).
  * Arrival marks live only in Redis (the `occupied` scores): after a loss every rebuilt shopper counts
  * as arrived until its window ends, the safe side for maxActiveShoppers.
  */
 export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; db: Database; seqOfIndex: SeqOfIndex; indexOfSeq: IndexOfSeq; seqBlock: number }): QueueStore {
   const { client, keys, db, seqOfIndex, indexOfSeq, seqBlock } = deps;
   const metaKeys = (eventId: string) => [keys.queueMeta(eventId), keys.queueActive(eventId), keys.queueOccupied(eventId)];
+  /** Per event, the block reservation and the rebuild this node has in flight. */
+  const reservations = new Map<string, Promise<void>>();
+  const rebuilds = new Map<string, Promise<void>>();
 
-  /** Reserves the next block in PostgreSQL and appends it to the live queue's range. */
-  async function extend(event: QueueEventRef): Promise<void> {
+  /** Single flight: whoever needs the same work for an event while it runs waits for that run. */
+  function once(flights: Map<string, Promise<void>>, eventId: string, work: () => Promise<void>): Promise<void> {
+    let flight = flights.get(eventId);
+    if (!flight) {
+      flight = work().finally(() => flights.delete(eventId));
+      flights.set(eventId, flight);
+    }
+    return flight;
+  }
+
+  /**
+   * Reserves the next block in PostgreSQL once the live one is used up, and appends it to the live
+   * queue's range. Concurrent joins on this node share one reservation; a join that saw the block
+   * used up before a reservation landed reserves nothing. So each node has at most one block beyond
+   * the places given, which is all a loss of Redis's data can leave unused.
+   */
+  const extend = (event: QueueEventRef) => once(reservations, event.eventId, async () => {
+    const [counter, blockEnd] = await client.redis.hmget(keys.queueMeta(event.eventId), 'counter', 'blockEnd');
+    if (counter === null || blockEnd === null) return rebuild(event);
+    if (Number(counter) < Number(blockEnd)) return;
     const end = await reserveSeqBlock(db, event.eventId, seqBlock);
     if ((await client.run<number>('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
-  }
+  });
 
   /**
    * Creates the queue's Redis state, or rebuilds it after Redis lost it, from PostgreSQL: a fresh
    * block beyond every block ever reserved, the frozen pre-queue size, the watermark, and the
-   * shoppers whose window is still open. One node at a time (a short lock), so the queue restarts
-   * from a single block and places stay contiguous.
+   * shoppers whose window is still open and who have not left. One node at a time (a short lock,
+   * waited for within limits.queueRebuildWaitMsMax), so the queue restarts from a single block and
+   * places stay contiguous.
    */
-  async function rebuild(event: QueueEventRef): Promise<void> {
+  const rebuild = (event: QueueEventRef) => once(rebuilds, event.eventId, () => rebuildUnderLock(event));
+
+  async function rebuildUnderLock(event: QueueEventRef): Promise<void> {
     const lock = keys.queueRebuildLock(event.eventId);
+    const owner = randomUUID();
+    const giveUpAt = Date.now() + limits.queueRebuildWaitMsMax;
     for (;;) {
       if ((await client.redis.exists(keys.queueMeta(event.eventId))) === 1) return;
-      if ((await client.redis.set(lock, '1', 'PX', 5000, 'NX')) === 'OK') break;
-      await sleep(10);
+      if ((await client.redis.set(lock, owner, 'PX', limits.queueRebuildLockTtlMs, 'NX')) === 'OK') break;
+      if (Date.now() >= giveUpAt) throw new RedisBusyError(`Another node is still rebuilding the waiting room of event ${event.eventId}.`);
+      await sleep(limits.queueRebuildPollMs);
     }
     try {
       const end = await reserveSeqBlock(db, event.eventId, seqBlock);
-      const row = await readQueueRow(db, event.eventId);
+      const [row, ranges] = await Promise.all([readQueueRow(db, event.eventId), admissionsAfter(db, event.eventId, 0, Date.now() - event.windowMs)]);
       const seqAt = seqOfIndex(event.eventId, row.preQueueSize);
+      const shoppers = ranges.flatMap((range) =>
+        Array.from({ length: range.through - range.from }, (_, i) => ({ seq: seqAt(range.from + 1 + i), until: range.admittedAt + event.windowMs })));
+      const departed = await departedPlaces(db, event.eventId, shoppers.map((s) => s.seq));
       const args: (string | number)[] = [end, seqBlock, 1, row.preQueueSize ?? '', row.admittedThrough];
-      for (const range of await admissionsAfter(db, event.eventId, 0, Date.now() - event.windowMs)) {
-        for (let index = range.from + 1; index <= range.through; index++) args.push(seqAt(index), range.admittedAt + event.windowMs);
-      }
+      for (const { seq, until } of shoppers) if (!departed.has(seq)) args.push(seq, until);
       await client.run('queue_refill', metaKeys(event.eventId), args);
     } finally {
-      await client.redis.del(lock);
+      // Compare-and-delete: a lock that lapsed meanwhile may be another node's now.
+      await client.run('lease_release', [lock], [owner]);
     }
   }
 
@@ -63,22 +97,68 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const first = await attempt();
     if (!missing(first)) return first;
     await rebuild(event);
-    return attempt();
+    const second = await attempt();
+    if (missing(second)) throw new RedisBusyError(`The waiting room of event ${event.eventId} lost its Redis state again while being rebuilt.`);
+    return second;
+  }
+
+  /**
+   * A place given before the last rebuild, shown by its holder for the first time since (Redis lost
+   * who holds it): PostgreSQL says whether the account left after the place was given and whether
+   * (and when) the place was admitted; queue_claim makes it the account's place again (the older of
+   * two places stays, the newer ends) or ends it. Once per such place; from then on it is an
+   * ordinary place. Returns the window end when admitted, 0 while waiting, -1 when it has ended.
+   */
+  async function claim(event: QueueEventRef, place: PlaceRef): Promise<number> {
+    const id = event.eventId;
+    const departed = await departedSince(db, id, place.userId, place.seq);
+    for (let attempt = 1; attempt <= limits.queueClaimAttemptsMax; attempt++) {
+      const row = await readQueueRow(db, id);
+      const index = row.preQueueSize === null ? undefined : indexOfSeq(id, row.preQueueSize, place.seq);
+      const admittedAt = index !== undefined && index <= row.admittedThrough ? await admittedAtOf(db, id, index) : undefined;
+      const result = await withRebuild(
+        event,
+        () => client.run<number>(
+          'queue_claim',
+          [keys.queueMeta(id), keys.queueUsers(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
+          [place.userId, place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
+        ),
+        (answer) => answer === -2,
+      );
+      // -3: the advancer admitted the place between the read above and the script; read again.
+      if (result !== -3) return result;
+    }
+    throw new RedisBusyError(`The line of event ${id} kept moving past a place being claimed.`);
+  }
+
+  /** Whether the presented place is the user's (claiming it if Redis lost who holds it). */
+  async function holds(event: QueueEventRef, place: PlaceRef): Promise<boolean> {
+    if (Number(await client.redis.hget(keys.queueUsers(event.eventId), place.userId)) === place.seq) return true;
+    return (await claim(event, place)) >= 0;
   }
 
   return {
     kind: 'redis',
 
-    async join(event, userId) {
-      for (;;) {
+    async join(event, userId, presentedSeq) {
+      if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
+      for (let attempt = 1; ; attempt++) {
         const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
+        if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
         await (seq === -1 ? rebuild(event) : extend(event));
       }
     },
 
-    async leave(event, userId) {
-      const seq = await client.run<number>('queue_leave', [keys.queueUsers(event.eventId), keys.queueDeparted(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)], [userId]);
+    async leave(event, userId, presentedSeq) {
+      if (presentedSeq !== undefined) await holds(event, { userId, seq: presentedSeq });
+      const id = event.eventId;
+      const [seq, counter] = await withRebuild(
+        event,
+        () => client.run<[number, number]>('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
+        ([, last]) => last === -1,
+      );
+      await recordDeparture(db, id, userId, counter, seq > 0 ? seq : null);
       return seq > 0 ? seq : undefined;
     },
 
@@ -104,13 +184,14 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       return { issued, active };
     },
 
-    async arrive(event, seq) {
-      const [until, givenBeforeRebuild] = (await withRebuild(
+    async arrive(event, place) {
+      const id = event.eventId;
+      const [until, unclaimed] = (await withRebuild(
         event,
-        () => client.run<[string, number] | null>('queue_arrive', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueDeparted(event.eventId), keys.queueOccupied(event.eventId)], [seq, Date.now()]),
+        () => client.run<[string, number] | null>('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
         (result) => result === null,
       ))!;
-      const ms = until ? Number(until) : givenBeforeRebuild ? await activateFromLog(event, seq) : 0;
+      const ms = unclaimed ? await claim(event, place) : Number(until || 0);
       return ms > Date.now() ? ms : undefined;
     },
 
@@ -175,24 +256,5 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       );
       if (result === -1) return rebuild(event);
     }
-  }
-
-  /**
-   * A place given before Redis lost its data is not in the members set, so its admission after the
-   * loss activated nobody. When its holder shows up, the durable log says whether (and when) the
-   * place was admitted: activate it (arrived: its holder is here) for the rest of its window, or
-   * remember that it is over. Runs only for such places, once each.
-   */
-  async function activateFromLog(event: QueueEventRef, seq: number): Promise<number> {
-    const row = await readQueueRow(db, event.eventId);
-    const index = row.preQueueSize === null ? Infinity : indexOfSeq(event.eventId, row.preQueueSize, seq);
-    if (index > row.admittedThrough) return 0;
-    const { rows } = await db.query<{ admittedAt: Date }>(
-      'select admitted_at as "admittedAt" from queue_admissions where event_id = $1 and through >= $2 order by through limit 1',
-      [event.eventId, index],
-    );
-    const until = (rows[0]?.admittedAt.getTime() ?? 0) + event.windowMs;
-    await client.run('queue_activate', [keys.queueActive(event.eventId), keys.queueOccupied(event.eventId), keys.queueDeparted(event.eventId)], [seq, until, Date.now()]);
-    return until;
   }
 }

@@ -25,10 +25,11 @@ export async function queueRoutes(app: Api, { queue, guards }: AppContext): Prom
     schema: {
       tags: ['queue'],
       summary: 'Join the waiting room of an event',
-      description: 'One place per account: joining again returns the same place. Keep `queueToken`: it is your place, and `POST /holds` needs it (header `X-Queue-Token`) once you are admitted.',
+      description: 'One place per account: joining again returns the same place. Keep `queueToken`: it is your place, and `POST /holds` needs it (header `X-Queue-Token`) once you are admitted. Joining again with your token in `X-Queue-Token` keeps that place even if the waiting room lost track of it.',
       security: BearerAuth,
       params: IdParams,
-      response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 404, 409, 429) },
+      headers: Type.Object({ 'x-queue-token': Type.Optional(QueueTokenHeader) }),
+      response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (request, reply) => {
     const { userId } = principalOf(request);
@@ -37,7 +38,7 @@ export async function queueRoutes(app: Api, { queue, guards }: AppContext): Prom
       reply.header('retry-after', String(retryAfter));
       throw new AppError('too_many_requests', 'Too many attempts to join; try again shortly.', { retryAfterSeconds: retryAfter });
     }
-    return reply.status(201).send((await queue.join(request.params.id, userId)) as never);
+    return reply.status(201).send((await queue.join(request.params.id, userId, request.headers['x-queue-token'])) as never);
   });
 
   app.get('/events/:id/queue', {
@@ -56,12 +57,14 @@ export async function queueRoutes(app: Api, { queue, guards }: AppContext): Prom
     schema: {
       tags: ['queue'],
       summary: 'Leave the waiting room (frees your shopping place if admitted)',
+      description: 'Send your token in `X-Queue-Token` (optional) so the place is found even if the waiting room lost track of it.',
       security: BearerAuth,
       params: IdParams,
-      response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },
+      headers: Type.Object({ 'x-queue-token': Type.Optional(QueueTokenHeader) }),
+      response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    await queue.leave(request.params.id, principalOf(request).userId);
+    await queue.leave(request.params.id, principalOf(request).userId, request.headers['x-queue-token']);
     return reply.status(204).send(null);
   });
 }

@@ -93,3 +93,41 @@ export async function watermarkAt(db: Queryable, eventId: string, atMs: number):
   );
   return rows[0]?.through ?? 0;
 }
+
+/** When the tick that admitted place `index` ran (ms), or undefined when it is not admitted. */
+export async function admittedAtOf(db: Queryable, eventId: string, index: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ admittedAt: Date }>(
+    'select admitted_at as "admittedAt" from queue_admissions where event_id = $1 and through >= $2 order by through limit 1',
+    [eventId, index],
+  );
+  return rows[0]?.admittedAt.getTime();
+}
+
+/**
+ * Records that a user left the line or checked out (Redis backend): every place of theirs up to
+ * `through`, the last place given by then, has ended, even after Redis loses its data. `seq` is the
+ * place freed when Redis knew it (a rebuild leaves that shopper out). One row per account and event.
+ */
+export async function recordDeparture(db: Queryable, eventId: string, userId: string, through: number, seq: number | null): Promise<void> {
+  await db.query(
+    `insert into queue_departures (event_id, user_id, through, seq) values ($1, $2, $3, $4)
+     on conflict (event_id, user_id) do update
+       set through = greatest(queue_departures.through, excluded.through), seq = coalesce(excluded.seq, queue_departures.seq)`,
+    [eventId, userId, through, seq],
+  );
+}
+
+/** Whether the user left the line or checked out after place `seq` was given to them. */
+export async function departedSince(db: Queryable, eventId: string, userId: string, seq: number): Promise<boolean> {
+  const { rows } = await db.query('select 1 from queue_departures where event_id = $1 and user_id = $2 and through >= $3', [eventId, userId, seq]);
+  return rows.length > 0;
+}
+
+/** Which of these places were freed by a departure (through the (event_id, seq) index: reads only those). */
+export async function departedPlaces(db: Queryable, eventId: string, seqs: number[]): Promise<Set<number>> {
+  const { rows } = await db.query<{ seq: number }>(
+    'select seq::float8 as seq from queue_departures where event_id = $1 and seq = any($2::bigint[])',
+    [eventId, seqs],
+  );
+  return new Set(rows.map((r) => r.seq));
+}

@@ -6,9 +6,11 @@ import { sleep } from '../../../test/support/app.js';
 import { createAdvancer, type AdvancedEvent } from './advancer.js';
 import { readQueueRow } from './state.js';
 import type { QueueSettings } from './settings.js';
+import type { PlaceRef, QueueStore } from './store.js';
 
 const log = pino({ level: 'silent' });
 const tickMs = 200;
+const seqBlock = 64;
 
 const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
   enabled: true,
@@ -25,8 +27,24 @@ const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
 
 describe.each(storeBackends)('queue store conformance on %s', (backend) => {
   let fx: StoreFixture;
+  /** Who was given each place, so that a test can present a place as its holder would (the token names both). */
+  const holders = new Map<string, string>();
+  const recordingHolders = (store: QueueStore): QueueStore => ({
+    ...store,
+    async join(event, userId, presentedSeq) {
+      const result = await store.join(event, userId, presentedSeq);
+      holders.set(`${event.eventId}:${result.seq}`, userId);
+      return result;
+    },
+  });
+  const placeOf = (event: AdvancedEvent, seq: number): PlaceRef => {
+    const userId = holders.get(`${event.eventId}:${seq}`);
+    if (!userId) throw new Error(`nobody was given place ${seq}`);
+    return { userId, seq };
+  };
   beforeAll(async () => {
-    fx = await openStoreFixture(backend);
+    const opened = await openStoreFixture(backend, seqBlock);
+    fx = { ...opened, store: recordingHolders(opened.store), anotherNode: () => recordingHolders(opened.anotherNode()) };
   });
   afterAll(() => fx?.close());
 
@@ -48,7 +66,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     return last!;
   }
   /** Asks as the place's holder would (which also marks the holder arrived). */
-  const isActive = async (event: AdvancedEvent, seq: number) => (await fx.store.arrive(event, seq)) !== undefined;
+  const isActive = async (event: AdvancedEvent, seq: number) => (await fx.store.arrive(event, placeOf(event, seq))) !== undefined;
 
   it('FIFO: 1,000 sequential joiners get places 1..1000 in join order, once each, and are admitted in that order', async () => {
     const event = await newEvent({ admitPerMinute: 30_000 }); // 100 per 200 ms tick
@@ -140,7 +158,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     const windowEnd = start + tickMs + event.windowMs; // all ten were admitted by the first tick
     const arrived = seqs.slice(0, 4);
     const noShows = seqs.slice(4, 10);
-    for (const seq of arrived) expect(await fx.store.arrive(event, seq)).toBe(windowEnd);
+    for (const seq of arrived) expect(await fx.store.arrive(event, placeOf(event, seq))).toBe(windowEnd);
 
     // within the grace the no-shows still hold their places: nobody more is let in
     update = await runTicks(event, 3, a, start + 20_000);
@@ -153,16 +171,16 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, start + 32_000)).toBe(10);
     expect(await fx.store.figures(event, start + 32_000)).toEqual({ issued: 20, active: 10 });
     expect(await isActive(event, seqs[16]!)).toBe(false);
-    for (const seq of arrived) expect(await fx.store.arrive(event, seq)).toBe(windowEnd);
+    for (const seq of arrived) expect(await fx.store.arrive(event, placeOf(event, seq))).toBe(windowEnd);
 
     // a no-show comes back within the window: still admitted (same window end), and shopping again,
     // so the line is one over maxActiveShoppers until someone's place frees up
-    expect(await fx.store.arrive(event, noShows[0]!)).toBe(windowEnd);
+    expect(await fx.store.arrive(event, placeOf(event, noShows[0]!))).toBe(windowEnd);
     expect(await fx.store.activeCount(event, start + 33_000)).toBe(11);
     update = await runTicks(event, 3, a, start + 33_000);
     expect(update.admittedThrough).toBe(16);
     // the ones still away stay admitted too, until their window ends
-    expect(await fx.store.arrive(event, noShows[5]!)).toBe(windowEnd);
+    expect(await fx.store.arrive(event, placeOf(event, noShows[5]!))).toBe(windowEnd);
     expect(await fx.store.activeCount(event, windowEnd)).toBe(0);
   });
 
@@ -230,13 +248,97 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     const a = advancer();
     const start = Date.now();
     expect((await runTicks(event, 1, a, start)).admittedThrough).toBe(4);
-    await fx.store.arrive(event, seqs[0]!);
+    await fx.store.arrive(event, placeOf(event, seqs[0]!));
     await fx.flushRedis();
     // the three no-shows are past their grace, but Redis no longer knows they never came: nobody more gets in
     expect((await runTicks(event, 3, a, start + 31_000)).admittedThrough).toBe(4);
     expect(await fx.store.activeCount(event, start + 31_000)).toBe(4);
     expect(await isActive(event, seqs[1]!)).toBe(true);
     expect(await fx.store.activeCount(event, start + tickMs + event.windowMs)).toBe(0);
+  });
+
+  it('concurrent joins on two nodes reserve at most one sequence block per node at a time; after Redis loses its data, new joiners wait behind at most that', async () => {
+    const event = await newEvent({ admitPerMinute: 6000 }); // 20 per 200 ms tick
+    const nodes = [fx.store, fx.anotherNode()];
+    const users = Array.from({ length: 250 }, () => randomUUID());
+    for (let i = 0; i < users.length; i += 25) {
+      await Promise.all(users.slice(i, i + 25).map((user, j) => nodes[j % nodes.length]!.join(event, user)));
+    }
+    const reserved = (await readQueueRow(fx.db, event.eventId)).seqReserved;
+    expect(reserved).toBeLessThanOrEqual((Math.ceil(users.length / seqBlock) + nodes.length) * seqBlock);
+
+    const a = advancer();
+    let clock = Date.now();
+    const tick = async (ticks: number) => {
+      const update = await runTicks(event, ticks, a, clock);
+      clock += ticks * tickMs;
+      return update;
+    };
+    expect((await tick(13)).admittedThrough).toBe(250);
+    await fx.flushRedis();
+    const late = Array.from({ length: 20 }, () => randomUUID());
+    const lateSeqs = await joinAll(event, late);
+    // Ahead of them: only the unused rest of the blocks the nodes had reserved (none on PostgreSQL).
+    expect(Math.min(...lateSeqs) - 1 - users.length).toBeLessThanOrEqual(nodes.length * seqBlock);
+    // ...which the line crosses at the admission rate: 20 per tick.
+    await tick(Math.ceil((nodes.length * seqBlock + late.length) / 20));
+    const admitted = await Promise.all(lateSeqs.map((seq) => isActive(event, seq)));
+    expect(admitted.filter(Boolean)).toHaveLength(late.length);
+    if (nodes[1] !== fx.store && backend === 'redis') await nodes[1]!.close();
+  });
+
+  it('Redis data loss: one place per account still holds: joining again with the token returns the place; a place taken without it ends once the older one is used', async () => {
+    const event = await newEvent({ admitPerMinute: 6000 }); // 20 per 200 ms tick
+    const users = Array.from({ length: 6 }, () => randomUUID());
+    const seqs = await joinAll(event, users.slice(0, 2));
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 1, a, start)).admittedThrough).toBe(2);
+    seqs.push(...(await joinAll(event, users.slice(2))));
+    await fx.flushRedis();
+
+    // waiting, joins again presenting the token: the same place, no new one
+    expect(await fx.store.join(event, users[2]!, seqs[2])).toEqual({ seq: seqs[2], created: false });
+    // joins again without it: Redis no longer knows the place (PostgreSQL does), so a new one...
+    const newer3 = (await fx.store.join(event, users[3]!)).seq;
+    expect(newer3 === seqs[3]).toBe(backend !== 'redis');
+    // ...until the older one is presented: from then on the account has that place only
+    expect(await fx.store.join(event, users[3]!, seqs[3])).toEqual({ seq: seqs[3], created: false });
+    expect((await fx.store.join(event, users[3]!)).seq).toBe(seqs[3]);
+    // the other order: the newer place is in use when the older one is presented
+    const newer4 = (await fx.store.join(event, users[4]!)).seq;
+    const { issued } = await fx.store.figures(event, Date.now());
+    expect(issued).toBe(Math.max(newer3, newer4, seqs[5]!));
+    expect((await runTicks(event, 10, a, start + 1000)).admittedThrough).toBe(issued);
+    expect(await isActive(event, newer4)).toBe(true);
+    expect(await isActive(event, seqs[4]!)).toBe(true);
+    expect(await isActive(event, newer4)).toBe(newer4 === seqs[4]);
+    expect(await isActive(event, newer3)).toBe(newer3 === seqs[3]);
+    for (const i of [0, 1, 2, 3]) expect(await isActive(event, seqs[i]!)).toBe(true);
+  });
+
+  it('Redis data loss: a place whose holder checked out or left, before the loss or after it, stays over and takes no shopper place', async () => {
+    const event = await newEvent({ maxActiveShoppers: 3 });
+    const users = Array.from({ length: 6 }, () => randomUUID());
+    const seqs = await joinAll(event, users);
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 1, a, start)).admittedThrough).toBe(3);
+    await fx.store.leave(event, users[0]!); // checked out
+    await fx.store.leave(event, users[4]!); // left while waiting
+    expect((await runTicks(event, 1, a, start + 1000)).admittedThrough).toBe(4);
+    await fx.flushRedis();
+
+    expect(await isActive(event, seqs[0]!)).toBe(false);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(3);
+    await fx.store.leave(event, users[1]!); // checked out after the loss, without having shown the token since
+    expect(await isActive(event, seqs[1]!)).toBe(false);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(2);
+    // one shopper place is free: the line moves on, one place per tick, and reaches the place left while waiting
+    expect((await runTicks(event, 2, a, start + 2000)).admittedThrough).toBe(6);
+    expect(await isActive(event, seqs[4]!)).toBe(false);
+    expect(await isActive(event, seqs[5]!)).toBe(true);
+    expect(await fx.store.activeCount(event, Date.now())).toBe(3);
   });
 
   it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {

@@ -36,12 +36,25 @@ export type SeqOfIndex = (eventId: string, preQueueSize: number | null) => (inde
 /** The place in queue order of a seq, given the frozen pre-queue size. */
 export type IndexOfSeq = (eventId: string, preQueueSize: number, seq: number) => number;
 
+/** A place as its token names it: the holder and the seq. */
+export interface PlaceRef {
+  userId: string;
+  seq: number;
+}
+
 export interface QueueStore {
   readonly kind: 'redis' | 'postgres';
-  /** A place for the user: a new seq, or the one the user already has. */
-  join(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean }>;
-  /** Frees the user's place (and active-shopper slot). Returns the seq freed. */
-  leave(event: QueueEventRef, userId: string): Promise<number | undefined>;
+  /**
+   * A place for the user: the one the user already has, or a new seq. `presentedSeq` is the place
+   * of a token the caller presented (verified as this user's): after Redis lost who holds which
+   * place, it is how the user gets that place back instead of a second one.
+   */
+  join(event: QueueEventRef, userId: string, presentedSeq?: number): Promise<{ seq: number; created: boolean }>;
+  /**
+   * Frees the user's place (and active-shopper slot), for good: also after Redis loses its data.
+   * `presentedSeq` as for join. Returns the seq freed when known.
+   */
+  leave(event: QueueEventRef, userId: string, presentedSeq?: number): Promise<number | undefined>;
   /** Freezes the pre-queue if the start has passed; returns the counters. */
   freeze(event: QueueEventRef): Promise<Counters>;
   /**
@@ -52,11 +65,11 @@ export interface QueueStore {
   /** Places given and shopper slots taken now, for the dashboard: read-only, O(1) in the number of people in line. */
   figures(event: QueueEventRef, nowMs: number): Promise<{ issued: number; active: number }>;
   /**
-   * The holder of `seq` showed up (status check, live socket, hold): if admitted and the window is
+   * The holder of a place showed up (status check, live socket, hold): if admitted and the window is
    * open, marks the place arrived (it takes a shopper slot until its window ends, again if the grace
    * had passed) and returns the window end (ms); undefined when not admitted, left, or window over.
    */
-  arrive(event: QueueEventRef, seq: number): Promise<number | undefined>;
+  arrive(event: QueueEventRef, place: PlaceRef): Promise<number | undefined>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
    * PostgreSQL). Returns false when another advancer moved it first.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/database.js';
 import { pickBestSeats, type PickerSeat } from '../inventory/seat-picker.js';
 import { enqueue, type Notification } from '../notifications/outbox.js';
+import { saleOpensLater } from '../queue/settings.js';
 
 /*
  * Returned stock goes to the waitlist first. Every path that puts units or seats back (a hold ending,
@@ -25,6 +26,7 @@ interface PoolSection {
   currency: string;
   policy: WaitlistPolicy;
   offerTtlSeconds: number;
+  /** Published, not started, and its sale open (`onsale.startsAt` passed): offers are made only then. */
   onSale: boolean;
 }
 
@@ -165,7 +167,7 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
   const { rows: locked } = await tx.query<PoolSection>(
     `select s.id, s.event_id as "eventId", s.kind, s.capacity, coalesce(s.available, 0) as available, s.reserved_for_waitlist as reserved,
             s.price, e.currency, e.waitlist_policy as policy, e.offer_ttl_seconds as "offerTtlSeconds",
-            (e.status = 'published' and e.starts_at > now()) as "onSale"
+            (e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null) as "onSale"
        from sections s join events e on e.id = s.event_id
       where s.id = any($1::uuid[])
       order by s.id for update of s`,
@@ -186,7 +188,9 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
   await makeOffers(tx, offers);
 
   const ga = allocations.filter((a) => a.section.kind === 'ga');
-  const waited = await sectionsWithWaiters(tx, ga.filter((a) => a.left > 0 && a.section.onSale).map((a) => a.section));
+  // Also while the sale is not open (none is offered then): units come back before the opening (a
+  // postponed sale) stay held back for the line, which the rebalance pass serves once it opens.
+  const waited = await sectionsWithWaiters(tx, ga.filter((a) => a.left > 0).map((a) => a.section));
   const counters = ga.map(({ section, left }) => ({
     section,
     available: waited.has(section.id) ? 0 : left,

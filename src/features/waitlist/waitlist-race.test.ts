@@ -109,7 +109,10 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       ...holders.slice(0, 40).map((b, i) => app.fetch('POST', `/api/v1/orders/${orders[i]!.body.id}/cancel`, { token: b.token })),
       ...holders.slice(40, 80).map((b, i) => app.fetch('DELETE', `/api/v1/holds/${holds[40 + i]!.body.id}`, { token: b.token })),
     ]);
-    expect((await sweeps).reduce((a, b) => a + b, 0)).toBe(20);
+    await sweeps;
+    // Swept by these calls or by the server's own sweeper job, whichever came first.
+    const swept = await app.db.query(`select 1 from holds where id = any($1::uuid[]) and status = 'expired'`, [lapsing]);
+    expect(swept.rowCount).toBe(20);
     await generalSale;
     const samples = (await stopWatching()).map((sections) => sections[0]!);
 

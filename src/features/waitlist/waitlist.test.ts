@@ -40,16 +40,24 @@ describe.each(backends)('waitlist on %s', (backend) => {
     return { event, sectionId, holds };
   }
 
+  /**
+   * Per-buyer caps that let `holder`, who stands in for the rest of the crowd, hold every ticket of
+   * an event in holds of `split`.
+   */
+  const crowdCaps = (capacity: number, split: number) => ({ maxTicketsPerUser: capacity, maxHoldsPerUser: Math.ceil(capacity / split) });
+
   /** A published GA event of `capacity` tickets, all held by `holder` (one hold per `split` tickets). */
   async function soldOutEvent(capacity: number, split = capacity, overrides: Record<string, unknown> = {}) {
-    return holdAll(await app.createEvent({ maxTicketsPerOrder: 20, sections: [{ name: 'Floor', price: 1000, capacity }], ...overrides }), capacity, split);
+    const event = await app.createEvent({ maxTicketsPerOrder: 20, ...crowdCaps(capacity, split), sections: [{ name: 'Floor', price: 1000, capacity }], ...overrides });
+    return holdAll(event, capacity, split);
   }
 
   /** A published reserved-seating event (rows A, B, ... of `rows[i]` seats), every seat held by `holder`. */
   async function soldOutSeatedEvent(rows: number[], split: number, overrides: Record<string, unknown> = {}) {
     const section = { name: 'Stalls', price: 3000, rows: rows.map((seats, i) => ({ label: String.fromCharCode(65 + i), seats })) };
-    const event = await app.createEvent({ maxTicketsPerOrder: 20, sections: [section], ...overrides });
-    return holdAll(event, rows.reduce((a, b) => a + b, 0), split);
+    const capacity = rows.reduce((a, b) => a + b, 0);
+    const event = await app.createEvent({ maxTicketsPerOrder: 20, ...crowdCaps(capacity, split), sections: [section], ...overrides });
+    return holdAll(event, capacity, split);
   }
 
   it('lets fans join only a sold-out section, one entry each, in join order', async () => {
@@ -264,6 +272,41 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect(await accounting(full.id)).toMatchObject({ offered: 1, reserved: 0, available: 0 });
   });
 
+  it('makes no offer before the sale opens, holds the units back for the line, and serves it once the sale opens', async () => {
+    const { event, sectionId, holds } = await soldOutEvent(2);
+    await join(event, fans[0]!.token, { sectionId, quantity: 2 });
+    // The organizer postpones the sale; then the tickets come back.
+    const opensAt = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    expect((await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { onsale: { startsAt: opensAt } } })).status).toBe(200);
+    expect((await app.request('DELETE', `/api/v1/holds/${holds[0]}`, { token: holder.token })).status).toBe(204);
+    await app.server.context.waitlist.rebalance();
+    expect((await entry(event, fans[0]!.token)).body.status).toBe('waiting');
+    expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 0, reserved: 2, available: 0 });
+    expect((await join(event, fans[1]!.token, { sectionId, quantity: 1 })).body.error).toMatchObject({ code: 'not_on_sale', details: { opensAt } });
+
+    await app.db.query(`update event_onsale set starts_at = now() - interval '1 second' where event_id = $1`, [event.id]);
+    await app.server.context.waitlist.rebalance();
+    expect((await entry(event, fans[0]!.token)).body.status).toBe('offered');
+    expect(await accounting(event.id)).toMatchObject({ offered: 2, reserved: 0, available: 0 });
+  });
+
+  it('makes offers to a buyer at the open-hold limit, and an offer does not count against it', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 10 }, { name: 'Pit', price: 2000, capacity: 2 }] });
+    const [floor, pit] = event.sections.map((s: { id: string }) => s.id);
+    const fan = fans[0]!;
+    const own = (await hold(fan.token, { eventId: event.id, sectionId: floor, quantity: 2 })).body;
+    const pitHold = (await hold(holder.token, { eventId: event.id, sectionId: pit, quantity: 2 })).body;
+    expect((await join(event, fan.token, { sectionId: pit, quantity: 2 })).status).toBe(201);
+    await app.request('DELETE', `/api/v1/holds/${pitHold.id}`, { token: holder.token });
+    expect((await entry(event, fan.token)).body.status).toBe('offered');
+
+    const another = await hold(fan.token, { eventId: event.id, sectionId: floor, quantity: 1 });
+    expect(another.status).toBe(409);
+    expect(another.body.error).toMatchObject({ code: 'hold_limit_reached', details: { holdIds: [own.id], maxHoldsPerUser: 1 } });
+    await app.request('DELETE', `/api/v1/holds/${own.id}`, { token: fan.token });
+    expect((await hold(fan.token, { eventId: event.id, sectionId: floor, quantity: 1 })).status).toBe(201);
+  });
+
   it('switching an event to fill serves the entries behind a head that was holding tickets back', async () => {
     const { event, sectionId, holds } = await soldOutEvent(4, 2);
     await join(event, fans[0]!.token, { sectionId, quantity: 4 });
@@ -308,7 +351,7 @@ describe.each(backends)('waitlist on %s', (backend) => {
   });
 
   it('makes a whole-event entry wait for every section and serves it from whichever returns tickets', async () => {
-    const event = await app.createEvent({ sections: [{ name: 'A', price: 1000, capacity: 1 }, { name: 'B', price: 2000, capacity: 2 }] });
+    const event = await app.createEvent({ ...crowdCaps(3, 2), sections: [{ name: 'A', price: 1000, capacity: 1 }, { name: 'B', price: 2000, capacity: 2 }] });
     const [a, b] = event.sections.map((s: { id: string }) => s.id);
     const holdA = (await hold(holder.token, { eventId: event.id, sectionId: a, quantity: 1 })).body;
     expect((await join(event, fans[0]!.token, { quantity: 2 })).body.error.code).toBe('tickets_available');
@@ -469,7 +512,7 @@ describe.each(backends)('waitlist on %s', (backend) => {
     });
 
     it('serves a whole-event entry from a reserved section, never splitting it across sections', async () => {
-      const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 1 }, { name: 'Stalls', price: 3000, rows: [{ label: 'A', seats: 2 }] }] });
+      const event = await app.createEvent({ ...crowdCaps(3, 2), sections: [{ name: 'Floor', price: 1000, capacity: 1 }, { name: 'Stalls', price: 3000, rows: [{ label: 'A', seats: 2 }] }] });
       const [floor, stalls] = event.sections.map((s: { id: string }) => s.id);
       const floorHold = (await hold(holder.token, { eventId: event.id, sectionId: floor, quantity: 1 })).body;
       expect((await join(event, fans[0]!.token, { quantity: 2 })).body.error).toMatchObject({ code: 'tickets_available', details: { available: 2 } });

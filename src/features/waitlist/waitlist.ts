@@ -2,10 +2,11 @@ import type { Database, Queryable, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError, notFound } from '../../errors.js';
 import { seatsHeldBack } from '../inventory/availability.js';
-import { ticketsTakenBy } from '../inventory/holds.js';
+import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
 import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { offerReturnedStock } from './offers.js';
+import { saleNotOpenYet, saleOpensLater } from '../queue/settings.js';
 
 export type EntryStatus = 'waiting' | 'offered' | 'converted' | 'left' | 'declined' | 'lapsed' | 'cancelled';
 
@@ -45,6 +46,7 @@ interface EventSection {
 interface JoinTerms {
   status: string;
   onSale: boolean;
+  opensAt: Date | null;
   maxPerOrder: number;
   maxPerUser: number | null;
 }
@@ -119,13 +121,14 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
   return {
     async join(userId, eventId, { sectionId, quantity }) {
       const { rows } = await db.query<JoinTerms>(
-        `select status, (status = 'published' and starts_at > now()) as "onSale", max_tickets_per_order as "maxPerOrder",
-                max_tickets_per_user as "maxPerUser" from events where id = $1`,
+        `select status, (status = 'published' and starts_at > now()) as "onSale", ${saleOpensLater('e')} as "opensAt",
+                max_tickets_per_order as "maxPerOrder", max_tickets_per_user as "maxPerUser" from events e where id = $1`,
         [eventId],
       );
       const terms = rows[0];
       if (!terms || terms.status === 'draft') throw notFound('event');
       if (!terms.onSale) throw new AppError('not_on_sale', 'This event is not on sale.');
+      if (terms.opensAt) throw saleNotOpenYet(terms.opensAt);
       const sections = await eventSections(eventId);
       if (sectionId && !sections.some((s) => s.id === sectionId)) {
         throw new AppError('not_found', 'The section does not exist in this event.', { field: 'sectionId' });
@@ -141,7 +144,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
           const onSale = await unitsOnSale(tx, servingIds);
           if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
           if (terms.maxPerUser !== null && ((await ticketsTakenBy(tx, eventId, [userId])).get(userId) ?? 0) + quantity > terms.maxPerUser) {
-            throw new AppError('limit_reached', `You may hold and buy at most ${terms.maxPerUser} tickets for this event.`, { maxTicketsPerUser: terms.maxPerUser });
+            throw limitReached(terms.maxPerUser);
           }
           const inserted = await tx.query<{ id: string }>(
             'insert into waitlist_entries (event_id, user_id, section_id, quantity) values ($1, $2, $3, $4) returning id',
@@ -213,7 +216,8 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
                          else (select count(*) from seats st where st.section_id = s.id and st.status = 'available')::int end as pool,
                     e.waitlist_policy as policy
                from sections s join events e on e.id = s.event_id
-              where e.status = 'published' and e.starts_at > now() and (s.kind = 'ga' or ${seatsHeldBack('s')})) p
+              where e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null
+                and (s.kind = 'ga' or ${seatsHeldBack('s')})) p
             where p.pool > 0)
          select p.id from pools p
           cross join lateral (

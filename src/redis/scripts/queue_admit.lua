@@ -2,7 +2,7 @@
 -- window end, and takes a shopper slot until the end of its arrival grace (longer once its holder
 -- shows up: see queue_active_until). Places nobody holds (left, or never given: the unused rest of a
 -- block lost with Redis's data) take no shopper slot; a place given before the last rebuild is
--- activated when its holder shows up (queue_activate). Idempotent: places at or below `applied` are
+-- activated when its holder shows up (queue_claim). Idempotent: places at or below `applied` are
 -- skipped.
 -- KEYS[1] queue meta hash, KEYS[2] active sorted set, KEYS[3] members set, KEYS[4] occupied sorted set
 -- ARGV[1] watermark before, ARGV[2] watermark after, ARGV[3] window end (ms), ARGV[4] grace end (ms),

@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import type { EventDetail, LiveMessage, Seat, Section } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad, useSession } from '../../app/hooks';
-import { navigate } from '../../app/router';
+import { Link, navigate } from '../../app/router';
 import { QueuePanel } from '../queue/QueuePanel';
 import { useQueue } from '../queue/useQueue';
 import { SeatMap } from '../seatmap/SeatMap';
@@ -12,6 +12,12 @@ import { useLive } from './live';
 import { Problem } from '../../app/Problem';
 
 type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+
+/** A hold refused with `hold_limit_reached`: the buyer's open holds, and what they asked for now. */
+interface OpenHolds {
+  holdIds: string[];
+  target: HoldTarget;
+}
 
 export function EventPage({ id }: { id: string }) {
   const session = useSession();
@@ -24,6 +30,7 @@ export function EventPage({ id }: { id: string }) {
   const [sectionId, setSectionId] = useState<string>();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [problem, setProblem] = useState<string>();
+  const [openHolds, setOpenHolds] = useState<OpenHolds>();
   const [busy, setBusy] = useState(false);
 
   const onMessage = (message: LiveMessage) => {
@@ -63,11 +70,16 @@ export function EventPage({ id }: { id: string }) {
     }
     setBusy(true);
     setProblem(undefined);
+    setOpenHolds(undefined);
     try {
       const placed = await api.holds.create({ eventId: id, ...target }, queue.token);
       navigate(`/checkout/${placed.id}`);
     } catch (error) {
       const failure = asApiError(error);
+      if (failure.code === 'hold_limit_reached') {
+        setOpenHolds({ holdIds: (failure.details.holdIds as string[] | undefined) ?? [], target });
+        return;
+      }
       if (failure.code === 'seats_unavailable') {
         const taken = (failure.details.seatIds as string[] | undefined) ?? [];
         const labels = taken.map((seatId) => seatById.get(seatId)?.label).filter(Boolean);
@@ -76,6 +88,7 @@ export function EventPage({ id }: { id: string }) {
       } else if (failure.code === 'sold_out') setProblem('There are not enough tickets left in this section for that many. Try fewer, or another section.');
       else if (failure.code === 'not_admitted') setProblem("It isn't your turn yet: stay in the line and we'll let you in.");
       else if (failure.code === 'admission_expired') setProblem('Your shopping window has ended. Join the line again to continue.');
+      else if (failure.code === 'not_on_sale' && typeof failure.details.opensAt === 'string') setProblem(`The sale has not opened yet: it opens ${formatDate(failure.details.opensAt)}.`);
       else setProblem(failure.message);
       void event.reload();
       if (hasSeats) void seats.reload();
@@ -83,6 +96,19 @@ export function EventPage({ id }: { id: string }) {
     } finally {
       setBusy(false);
     }
+  };
+
+  /** Gives up the open holds (their tickets go back on sale) and asks again for what was refused. */
+  const releaseAndHold = async ({ holdIds, target }: OpenHolds) => {
+    setBusy(true);
+    try {
+      await Promise.all(holdIds.map((holdId) => api.holds.release(holdId)));
+    } catch (error) {
+      setProblem(asApiError(error).message);
+      setBusy(false);
+      return;
+    }
+    await hold(target);
   };
 
   const toggleSeat = (seat: Seat) => {
@@ -103,6 +129,7 @@ export function EventPage({ id }: { id: string }) {
         <h1>{e.title}</h1>
         <p className="event-when"><time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time></p>
         <p className="event-where">{e.venue.name}, {e.venue.city}</p>
+        {e.opensAt && new Date(e.opensAt) > new Date() && <p className="badge" data-testid="opens-at">Sale opens <time dateTime={e.opensAt}>{formatDate(e.opensAt)}</time></p>}
         {e.status !== 'published' && <p className="badge badge-warn">{e.status === 'draft' ? 'Draft: only organizers see this page' : 'Cancelled'}</p>}
         {e.description && <p className="event-description">{e.description}</p>}
       </header>
@@ -132,6 +159,13 @@ export function EventPage({ id }: { id: string }) {
         </div>
 
         {problem && <p role="alert" className="notice error" data-testid="hold-problem">{problem}</p>}
+        {openHolds && (
+          <div role="alert" className="notice" data-testid="open-hold">
+            <p>You already have tickets on hold for this event. Finish that checkout, or let those tickets go and hold these instead.</p>
+            {openHolds.holdIds[0] && <Link className="button primary" to={`/checkout/${openHolds.holdIds[0]}`}>Continue to checkout</Link>}{' '}
+            <button type="button" className="button" disabled={busy} onClick={() => void releaseAndHold(openHolds)}>Release them and hold these instead</button>
+          </div>
+        )}
 
         {section && section.available > 0 && (
           <fieldset className="picker" disabled={!canShop || busy}>

@@ -1,0 +1,224 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError, notFound } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { backoffMs } from '../notifications/dispatcher.js';
+import type { PaymentProvider } from './payments.js';
+
+/*
+ * A payment row is Onsale's intent; the provider's books are the facts. Every status change is
+ * conditional on the status the writer saw (`where status = <expected>`), so two actors racing on
+ * one payment (a checkout capturing it, a cancellation giving it back, the reconciler) never
+ * overwrite each other, and a payment owed back (`voiding`, `refunding`) is settled by what the
+ * provider says happened to the money, not by what Onsale last believed:
+ *
+ *   authorizing --> authorized --> captured --> refunding --> refunded
+ *        |     \          |                                      ^
+ *        v      \         v                                      |
+ *    declined    `---> voiding --> voided                         |
+ *                         `-------------------------------------->'
+ *                      (the provider had captured it: a capture raced the cancellation)
+ *
+ * (authorizing or authorized -> voiding: the order failed, or a crash abandoned the checkout.)
+ */
+
+export type PaymentStatus = 'authorizing' | 'authorized' | 'captured' | 'declined' | 'voiding' | 'voided' | 'refunding' | 'refunded';
+
+/** Statuses the reconciler works on; the others are final. */
+const unsettled = ['authorizing', 'authorized', 'voiding', 'refunding'] as const;
+const owedBack = new Set<PaymentStatus>(['voiding', 'refunding']);
+
+export interface SettlementSettings {
+  reconcileIntervalMs: number;
+  staleAfterMs: number;
+}
+
+export interface PaymentView {
+  id: string;
+  holdId: string;
+  orderId: string | null;
+  amount: number;
+  currency: string;
+  provider: string;
+  reference: string | null;
+  status: PaymentStatus;
+  failureCode: string | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  parkedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const paymentColumns = `id, hold_id as "holdId", order_id as "orderId", amount, currency, provider, reference, status,
+  failure_code as "failureCode", attempts, next_attempt_at as "nextAttemptAt", last_error as "lastError", parked_at as "parkedAt",
+  created_at as "createdAt", updated_at as "updatedAt"`;
+
+/** Moves a payment on only if it is still in `from`; says whether it moved. */
+export async function movePayment(
+  q: Queryable,
+  paymentId: string,
+  from: PaymentStatus,
+  to: PaymentStatus,
+  extra: { reference?: string | undefined; failureCode?: string } = {},
+): Promise<boolean> {
+  const moved = await q.query(
+    `update payments set status = $3, reference = coalesce($4, reference), failure_code = coalesce($5, failure_code), updated_at = now()
+      where id = $1 and status = $2`,
+    [paymentId, from, to, extra.reference ?? null, extra.failureCode ?? null],
+  );
+  return moved.rowCount > 0;
+}
+
+/**
+ * An authorization no order will use (the order failed, or a crash abandoned the checkout) is owed
+ * back. Conditional on there being no order: if the order did commit (a commit whose answer was
+ * lost), the payment stays to be captured.
+ */
+export async function oweAuthorizationBack(q: Queryable, paymentId: string, from: 'authorizing' | 'authorized', failureCode: string): Promise<boolean> {
+  const moved = await q.query(
+    `update payments set status = 'voiding', failure_code = $3, updated_at = now() where id = $1 and status = $2 and order_id is null`,
+    [paymentId, from, failureCode],
+  );
+  return moved.rowCount > 0;
+}
+
+interface ClaimedPayment {
+  id: string;
+  status: PaymentStatus;
+  reference: string | null;
+  orderId: string | null;
+  attempts: number;
+}
+
+export interface PaymentSettlement {
+  /** Captures the payment of a committed order; if a cancellation got to it first, the money goes back. Throws if the provider fails. */
+  capture(paymentId: string, reference: string): Promise<void>;
+  /** Settles a payment owed back (`voiding`, `refunding`) by what the provider did with it. Throws if the provider fails. */
+  giveBack(paymentId: string): Promise<void>;
+  /** One reconciler pass: each due payment on its own, in a stable order. Returns how many it attempted. */
+  reconcile(): Promise<number>;
+  list(filter: PaymentStatus | 'parked' | undefined, limit: number): Promise<PaymentView[]>;
+  /** Puts a parked payment back in the reconciler's hands with a fresh set of attempts. */
+  retry(paymentId: string): Promise<PaymentView>;
+}
+
+export function createPaymentSettlement(deps: { db: Database; provider: PaymentProvider; log: FastifyBaseLogger; settings: SettlementSettings }): PaymentSettlement {
+  const { db, provider, log, settings } = deps;
+
+  async function capture(paymentId: string, reference: string): Promise<void> {
+    await provider.capture(reference);
+    if (await movePayment(db, paymentId, 'authorized', 'captured')) return;
+    // A cancellation moved the payment between the order's commit and this capture (it is owed
+    // back now), or another node captured it: only the first needs the money just taken returned.
+    await giveBack(paymentId);
+  }
+
+  async function giveBack(paymentId: string): Promise<void> {
+    const { rows } = await db.query<{ status: PaymentStatus; amount: number; reference: string | null }>(
+      'select status, amount, reference from payments where id = $1',
+      [paymentId],
+    );
+    const payment = rows[0];
+    if (!payment || !owedBack.has(payment.status)) return;
+    // A crash may have hidden whether the authorization was even made: then it is found by its key.
+    const found = await provider.lookup(payment.reference ? { reference: payment.reference } : { idempotencyKey: paymentId });
+    if (payment.reference && !found) throw new Error(`the provider does not know payment ${payment.reference}`);
+    if (found?.state === 'authorized') await provider.void(found.reference);
+    if (found?.state === 'captured') await provider.refund(found.reference, payment.amount);
+    const outcome = found?.state === 'captured' || found?.state === 'refunded' ? 'refunded' : 'voided';
+    // Of two settlements of one payment (the cancel's and the reconciler's), the first write wins; both did the same.
+    await movePayment(db, paymentId, payment.status, outcome, { reference: found?.reference });
+  }
+
+  /**
+   * Claims due payments for this node by pushing their next attempt out as if this one failed (a
+   * node that dies mid-attempt leaves them to the next pass after that backoff; a success makes them
+   * due again at once). SKIP LOCKED lets nodes share the work; two attempts at one payment would be
+   * harmless anyway. `authorizing` and `authorized` ones are due only once stale: a live checkout is
+   * still on them until then.
+   */
+  async function claimDue(): Promise<ClaimedPayment[]> {
+    const { rows } = await db.query<ClaimedPayment & { createdAt: Date }>(
+      `with due as (
+         select id from payments
+          where status = any($1::text[]) and parked_at is null and next_attempt_at <= now()
+            and (status in ('voiding', 'refunding') or updated_at <= now() - make_interval(secs => $2::double precision / 1000))
+          order by created_at, id limit $3 for update skip locked)
+       update payments p set attempts = p.attempts + 1,
+              next_attempt_at = now() + make_interval(secs => least($5, $4 * power(2, least(p.attempts, 30))) / 1000)
+         from due where p.id = due.id
+       returning p.id, p.status, p.reference, p.order_id as "orderId", p.attempts, p.created_at as "createdAt"`,
+      [unsettled, settings.staleAfterMs, limits.paymentReconcileBatchSizeMax, settings.reconcileIntervalMs, limits.paymentBackoffMsMax],
+    );
+    return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  }
+
+  /** Finishes one payment a checkout, a cancellation or a crash left half-way. */
+  async function settle(payment: ClaimedPayment): Promise<void> {
+    if (payment.status === 'authorized' && payment.orderId) return capture(payment.id, payment.reference!);
+    if (payment.status === 'authorizing' || payment.status === 'authorized') {
+      // The checkout died before its order committed: whatever the provider authorized goes back.
+      await oweAuthorizationBack(db, payment.id, payment.status, 'abandoned');
+    }
+    await giveBack(payment.id);
+  }
+
+  /** Records an attempt's outcome; the attempt count guards against a stale attempt whose claim ran out. */
+  async function record(payment: ClaimedPayment, error: unknown): Promise<void> {
+    if (error === undefined) {
+      await db.query('update payments set attempts = 0, last_error = null, next_attempt_at = now() where id = $1 and attempts = $2', [payment.id, payment.attempts]);
+      return;
+    }
+    const park = payment.attempts >= limits.paymentAttemptsMax;
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const context = { err: error, paymentId: payment.id, attempts: payment.attempts };
+    if (park) log.error(context, 'payment parked after repeated failures; an admin can retry it');
+    else log.warn(context, 'payment not settled; retrying with backoff');
+    await db.query(
+      `update payments set last_error = $3, parked_at = case when $4 then now() end,
+              next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
+        where id = $1 and attempts = $2`,
+      [payment.id, payment.attempts, message, park, backoffMs(payment.attempts, { backoffBaseMs: settings.reconcileIntervalMs, backoffMaxMs: limits.paymentBackoffMsMax })],
+    );
+  }
+
+  async function findPayment(paymentId: string): Promise<PaymentView | undefined> {
+    return (await db.query<PaymentView>(`select ${paymentColumns} from payments where id = $1`, [paymentId])).rows[0];
+  }
+
+  return {
+    capture,
+    giveBack,
+
+    async reconcile() {
+      const due = await claimDue();
+      for (const payment of due) {
+        await settle(payment).then(() => record(payment, undefined), (error: unknown) => record(payment, error ?? 'failed'));
+      }
+      return due.length;
+    },
+
+    async list(filter, limit) {
+      const { rows } = await db.query<PaymentView>(
+        `select ${paymentColumns} from payments
+          where $1::text is null or ($1 = 'parked' and parked_at is not null) or status = $1
+          order by created_at desc, id limit $2`,
+        [filter ?? null, limit],
+      );
+      return rows;
+    },
+
+    async retry(paymentId) {
+      const updated = await db.query(
+        'update payments set parked_at = null, attempts = 0, next_attempt_at = now() where id = $1 and parked_at is not null',
+        [paymentId],
+      );
+      const payment = await findPayment(paymentId);
+      if (!payment) throw notFound('payment');
+      if (updated.rowCount === 0) throw new AppError('payment_not_parked', 'Only a parked payment can be retried; this one is not parked.', { status: payment.status });
+      return payment;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+-- Makes a place given before the last rebuild its holder's place again, now that the holder showed
+-- its token (status, live socket, hold, or a join that presents it): re-seeds user -> seq, which
+-- Redis lost with its data. One place per account: if the account holds another place, the older
+-- of the two stays and the newer ends. A place whose holder left or checked out (PostgreSQL's
+-- departures), or whose window is over, ends instead.
+-- KEYS[1] queue meta hash, KEYS[2] users hash, KEYS[3] members set, KEYS[4] departed set,
+-- KEYS[5] active sorted set, KEYS[6] occupied sorted set
+-- ARGV[1] user id, ARGV[2] seq, ARGV[3] 1 when PostgreSQL records that the account left after this
+-- place was given, ARGV[4] window end (ms) when the admission log says the place was admitted, ''
+-- while it waits, ARGV[5] now (ms), ARGV[6] the place's index in line ('' before the draw)
+-- Returns the window end when admitted (its holder is here: arrived), 0 when held and still waiting,
+-- -1 when the place has ended, -2 when the meta hash is missing (rebuild first), -3 when the place
+-- was read as waiting but its admission has been applied since (read PostgreSQL again).
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+local seq = ARGV[2]
+if ARGV[4] == '' then
+  local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
+  if (ARGV[6] == '' and applied > 0) or (ARGV[6] ~= '' and applied >= tonumber(ARGV[6])) then return -3 end
+end
+
+local function finish(place)
+  redis.call('SADD', KEYS[4], place)
+  redis.call('SREM', KEYS[3], place)
+  redis.call('ZREM', KEYS[5], place)
+  redis.call('ZREM', KEYS[6], place)
+end
+
+if redis.call('SISMEMBER', KEYS[4], seq) == 1 then return -1 end
+local owner = redis.call('HGET', KEYS[2], ARGV[1])
+if owner ~= seq then
+  local over = ARGV[4] ~= '' and tonumber(ARGV[4]) <= tonumber(ARGV[5])
+  if ARGV[3] == '1' or over or (owner and tonumber(owner) < tonumber(seq)) then
+    finish(seq)
+    return -1
+  end
+  if owner then finish(owner) end
+  redis.call('HSET', KEYS[2], ARGV[1], seq)
+  redis.call('SADD', KEYS[3], seq)
+end
+if ARGV[4] == '' then return 0 end
+redis.call('ZADD', KEYS[5], 'NX', ARGV[4], seq)
+local score = redis.call('ZSCORE', KEYS[5], seq)
+if tonumber(score) > tonumber(ARGV[5]) then redis.call('ZADD', KEYS[6], score, seq) end
+return tonumber(score)
