@@ -56,6 +56,8 @@ export async function createSale(url: string, token: string, options: Simulation
     status: 'published',
     maxTicketsPerOrder: 4,
     maxTicketsPerUser: options.maxTicketsPerUser,
+    // Each buyer holds once (a named-seat retry follows a refusal, not a hold), so one open hold is enough.
+    maxHoldsPerUser: 1,
     holdTtlSeconds: options.holdTtlSeconds,
     offerTtlSeconds: options.holdTtlSeconds,
     sections,
