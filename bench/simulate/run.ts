@@ -140,7 +140,7 @@ async function lineFigures(db: Database, eventId: string, t0: number) {
 function note503(unavailable: number, byKey: Record<string, number>): string {
   if (unavailable === 0) return 'No 503 answers: the server never shed load.';
   const where = Object.entries(byKey).filter(([key]) => / 503/.test(key)).map(([key, n]) => `${n} × ${key}`).join(', ');
-  return `${unavailable} answers were 503 (${where}): the server shed load (a full hold queue or a busy database) and said when to retry; buyers retried them with backoff.`;
+  return `${unavailable} answers were 503 (${where}): the server shed load and said when to retry (a full hold queue, or a database lock, statement or pool wait past its bound: the nodes' logs say which); buyers retried them with backoff. Zero is expected at default settings.`;
 }
 
 export async function runSimulation(options: SimulationOptions, hooks: { started?(target: { url: string; nodePids: number[]; sale: Sale }): void } = {}): Promise<Report> {
