@@ -26,7 +26,7 @@ export function lineChart(title: string, seconds: number[], series: Series[], un
   const height = 230;
   const left = 52;
   const right = 12;
-  const top = 40;
+  const top = 26;
   const bottom = 28;
   const drawn = series.filter((s) => s.values.some((v) => v !== null));
   const maxY = Math.max(1, ...drawn.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v))));
@@ -51,14 +51,14 @@ export function lineChart(title: string, seconds: number[], series: Series[], un
     });
     return `<path d="${d}" fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`;
   });
-  const legend = drawn.map((s, i) => `<tspan fill="${palette[i % palette.length]}">■</tspan> ${escape(s.name)}`).join('   ');
+  // The legend is HTML under the chart, so a long one wraps instead of running off the edge.
+  const legend = drawn.map((s, i) => `<span><b style="color:${palette[i % palette.length]}">■</b> ${escape(s.name)}</span>`).join(' ');
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escape(title)}">
 <text x="${left}" y="16" class="title">${escape(title)}${unit ? ` (${escape(unit)})` : ''}</text>
-<text x="${left}" y="32" class="legend">${legend || 'no data'}</text>
 ${grid.join('\n')}
 <line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#9ca3af"/>
 ${paths.join('\n')}
-</svg></figure>`;
+</svg><figcaption>${legend || 'no data'}</figcaption></figure>`;
 }
 
 function htmlTable(header: string[], rows: (string | number)[][]): string {
@@ -107,7 +107,8 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28
 .ok { color: #15803d; font-weight: 600; } .bad { color: #b91c1c; font-weight: 700; }
 .verdict { font-size: 18px; padding: 8px 12px; border-radius: 6px; display: inline-block; background: #f3f4f6; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px; } figure { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px; }
-svg text { font-size: 11px; fill: #374151; } svg .title { font-size: 13px; font-weight: 600; } svg .legend { font-size: 11px; }
+svg text { font-size: 11px; fill: #374151; } svg .title { font-size: 13px; font-weight: 600; }
+figcaption { font-size: 11px; padding: 0 8px 6px 52px; max-width: 500px; } figcaption span { margin-right: 10px; white-space: nowrap; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border-bottom: 1px solid #e5e7eb; padding: 3px 10px; text-align: left; vertical-align: top; }
 pre { background: #f9fafb; padding: 12px; overflow-x: auto; font-size: 12px; }
 </style></head><body>
