@@ -17,7 +17,7 @@ import { deleteRedisPrefix, redisUrl } from './support/queue.js';
 /** A sale compressed in time: short thinking, holds and windows, so 2,000 buyers finish in about a minute. */
 const quick: Partial<SimulationOptions> = {
   buyers: 2000, ga: 160, seats: 40, preQueueSeconds: 5, spikeSeconds: 2, tailSeconds: 15,
-  holdThinkSeconds: 0.5, payThinkSeconds: 1.5, holdTtlSeconds: 15, shoppingWindowSeconds: 30, arrivalGraceSeconds: 10,
+  holdThinkSeconds: 0.5, payThinkSeconds: 1.5, holdTtlSeconds: 10, shoppingWindowSeconds: 15, arrivalGraceSeconds: 10,
   waitlistPatienceSeconds: 15, pollMinSeconds: 1, pollMaxSeconds: 5, requestTimeoutSeconds: 60, redisUrl,
 };
 
