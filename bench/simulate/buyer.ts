@@ -73,6 +73,8 @@ export interface BuyerContext {
   /** Also bounds a live socket's opening handshake. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** Calls back when the run is stopped; returns the unregistration. */
+  onStop(callback: () => void): () => void;
   sleep(ms: number): Promise<void>;
   refusals: Refusal[];
 }
@@ -141,8 +143,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
   function watch(): Promise<string | null> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(`${ctx.wsBase}/api/v1/events/${sale.eventId}/live?queueToken=${record.queueToken}`, { handshakeTimeout: ctx.timeoutMs });
-      const stop = () => socket.terminate();
-      ctx.signal.addEventListener('abort', stop, { once: true });
+      const forget = ctx.onStop(() => socket.terminate());
       socket.on('message', (data) => {
         const message = JSON.parse(String(data));
         if (message.type === 'queue' && ['admitted', 'sold_out', 'expired'].includes(message.state)) {
@@ -153,7 +154,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       socket.on('error', reject);
       // A socket that closes before an answer falls back to polling.
       socket.on('close', () => {
-        ctx.signal.removeEventListener('abort', stop);
+        forget();
         resolve(null);
       });
     });

@@ -42,6 +42,9 @@ export function createClient(options: { baseUrl: string; t0: number; timeoutMs: 
   const secure = base.protocol === 'https:';
   const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: socketsPerWorkerMax }) : new Agent({ keepAlive: true, maxSockets: socketsPerWorkerMax });
   const buckets = new Map<number, SecondBucket>();
+  // In-flight requests are ended through one set on stop (one abort listener each would cost O(n²)).
+  const inFlight = new Set<ReturnType<typeof httpRequest>>();
+  options.signal.addEventListener('abort', () => [...inFlight].forEach((req) => req.destroy(new Error('stopped'))));
 
   const record = (step: Step, startedAt: number, answer: Answer) => {
     const second = Math.floor((startedAt - options.t0) / 1000);
@@ -56,7 +59,7 @@ export function createClient(options: { baseUrl: string; t0: number; timeoutMs: 
     new Promise<Answer & { retryAfterMs: number }>((resolve) => {
       if (options.signal.aborted) return resolve({ status: 0, body: undefined, code: 'stopped', retryAfterMs: 0 });
       const send = secure ? httpsRequest : httpRequest;
-      const req = send(new URL(path, base), { method, agent, headers, signal: options.signal, timeout: options.timeoutMs }, (res) => {
+      const req = send(new URL(path, base), { method, agent, headers, timeout: options.timeoutMs }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
@@ -73,6 +76,8 @@ export function createClient(options: { baseUrl: string; t0: number; timeoutMs: 
         });
         res.on('error', () => resolve({ status: 0, body: undefined, code: 'network', retryAfterMs: 0 }));
       });
+      inFlight.add(req);
+      req.on('close', () => inFlight.delete(req));
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (error) => resolve({ status: 0, body: undefined, code: options.signal.aborted ? 'stopped' : error.message === 'timeout' ? 'timeout' : 'network', retryAfterMs: 0 }));
       req.end(payload);

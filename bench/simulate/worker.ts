@@ -4,8 +4,6 @@
  * A `stop` message (the run's deadline) aborts every request and wait at once; buyers still going are
  * reported `unfinished`.
  */
-import { setMaxListeners } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runBuyer, type BuyerRecord, type Refusal, type Sale } from './buyer.js';
 import { createClient, type SecondBucket } from './client.js';
@@ -33,9 +31,24 @@ export type WorkerCommand = { type: 'start'; t0: number; sale: Sale } | { type: 
 
 const input = workerData as WorkerInput;
 const stopping = new AbortController();
-// Every pending request and wait listens for the stop.
-setMaxListeners(0, stopping.signal);
-const sleep = (ms: number) => delay(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
+// Sleepers are woken through one set rather than one abort listener each: an AbortSignal checks its
+// listeners for duplicates on every add, which made 50,000 waiting buyers cost O(n²) before the first request.
+const sleepers = new Set<() => void>();
+const onStop = (callback: () => void) => {
+  sleepers.add(callback);
+  return () => void sleepers.delete(callback);
+};
+const sleep = (ms: number) => new Promise<void>((resolve) => {
+  if (stopping.signal.aborted) return resolve();
+  const wake = () => {
+    clearTimeout(timer);
+    sleepers.delete(wake);
+    resolve();
+  };
+  const timer = setTimeout(wake, ms);
+  sleepers.add(wake);
+});
+stopping.signal.addEventListener('abort', () => [...sleepers].forEach((wake) => wake()));
 const started = new Promise<{ t0: number; sale: Sale }>((resolve) => parentPort!.on('message', (command: WorkerCommand) => {
   if (command.type === 'start') resolve(command);
   else stopping.abort();
@@ -50,7 +63,7 @@ const wsBase = input.baseUrl.replace(/^http/, 'ws');
 
 const records = await Promise.all(input.plans.map((plan, i) => runBuyer(plan, {
   client, sale, t0, wsBase, token: input.buyers[i]!.accessToken, userId: input.buyers[i]!.userId,
-  pollMinMs: input.pollMinMs, pollMaxMs: input.pollMaxMs, waitlistPatienceMs: input.waitlistPatienceMs, timeoutMs: input.timeoutMs, signal: stopping.signal, sleep, refusals,
+  pollMinMs: input.pollMinMs, pollMaxMs: input.pollMaxMs, waitlistPatienceMs: input.waitlistPatienceMs, timeoutMs: input.timeoutMs, signal: stopping.signal, onStop, sleep, refusals,
 }).catch((error: unknown) => {
   crashes.push(String((error as Error)?.stack ?? error));
   return null;
