@@ -1,4 +1,4 @@
-/** Process, CPU and load-generation helpers for bench/holds.ts. */
+/** Process, CPU and load-generation helpers for bench/holds.ts and the simulator (bench/simulate/). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -66,7 +66,7 @@ export async function startChild(name: string, script: string, args: string[], e
 const ticksPerSecond = 100;
 
 /** User + system CPU of a process; with `reapedChildren`, of its ended children instead (pgbench). */
-function processCpuSeconds(pid: number | 'self', reapedChildren = false): number {
+export function processCpuSeconds(pid: number | 'self', reapedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -78,16 +78,17 @@ function processCpuSeconds(pid: number | 'self', reapedChildren = false): number
 }
 
 /**
- * Every `postgres` process on the machine (our backends, pgbench's, background writers, and other users'),
- * plus the backends that ended meanwhile: the postmaster reaps them, so their CPU moves to its children's.
+ * Every process with this command name on the machine (for `postgres`: our backends, pgbench's,
+ * background writers, and other users'), plus the children that ended meanwhile: the postmaster reaps
+ * its backends, so their CPU moves to its children's.
  */
-function postgresCpuSeconds(): number {
+export function commandCpuSeconds(command: string): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.includes('(postgres)')) total += processCpuSeconds(Number(entry)) + processCpuSeconds(Number(entry), true);
+      if (stat.includes(`(${command})`)) total += processCpuSeconds(Number(entry)) + processCpuSeconds(Number(entry), true);
     } catch {
       // the process ended between readdir and read
     }
@@ -95,7 +96,9 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
-function machineCpuSeconds(): { busy: number; total: number } {
+const postgresCpuSeconds = () => commandCpuSeconds('postgres');
+
+export function machineCpuSeconds(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
   const ticks = line.split(/\s+/).slice(1, 9).map(Number);
   const idle = ticks[3]! + ticks[4]!;

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
+import { createPasswordHasher } from './features/auth/passwords.js';
+import { createAccessTokens } from './features/auth/tokens.js';
+import { seedBuyers } from './seed/buyers.js';
 import { seedDemo } from './seed/demo.js';
 import { connect, createLogger, startServer } from './server.js';
 
-const usage = 'usage: onsale serve | migrate | seed';
+const usage = 'usage: onsale serve | migrate | seed | seed-buyers --count N [--email-prefix P] | simulate [options] (see docs/simulate.md)';
 
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
@@ -44,6 +48,26 @@ async function main(command: string | undefined): Promise<void> {
       const seeded = await seedDemo(db);
       console.log(seeded ? `seeded the demo event ${seeded.eventId}` : 'the database already has events; nothing seeded');
       await db.close();
+      return;
+    }
+    case 'seed-buyers': {
+      // One JSON line per account on stdout: {"userId", "accessToken"} (docs/simulate.md, "Buyers' accounts").
+      const { values } = parseArgs({ args: process.argv.slice(3), options: { count: { type: 'string' }, 'email-prefix': { type: 'string', default: `sim-${Date.now()}` } } });
+      const count = Number(values.count);
+      if (!Number.isInteger(count) || count < 1) throw new ConfigError('seed-buyers needs --count N (a positive integer)');
+      const db = await connect(config);
+      const buyers = await seedBuyers(db, {
+        passwords: createPasswordHasher(config.argon2MemoryKib),
+        accessTokens: createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds),
+      }, { count, emailPrefix: values['email-prefix'] });
+      process.stdout.write(buyers.map((b) => JSON.stringify(b)).join('\n') + '\n');
+      await db.close();
+      return;
+    }
+    case 'simulate': {
+      // The flash-sale simulator lives with the other load tools in bench/ (docs/simulate.md).
+      const { main: simulate } = await import('../bench/simulate/main.js');
+      process.exitCode = await simulate(process.argv.slice(3));
       return;
     }
     default:

@@ -1,0 +1,120 @@
+/**
+ * The flash-sale simulator (docs/simulate.md) as a test of the whole on-sale path: a small crowd on two
+ * nodes behind nginx must leave every invariant intact and be served fairly; the simulator must work
+ * against a deployment started by hand (`--target`) and must stop by itself when the server hangs.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../bench/simulate/cluster.js';
+import { countInversions, orderedPairs, spearman } from '../bench/simulate/fairness.js';
+import { lineChart } from '../bench/simulate/html.js';
+import { resolveOptions, type SimulationOptions } from '../bench/simulate/options.js';
+import { runSimulation } from '../bench/simulate/run.js';
+import { startChild, type Child } from '../bench/support.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { deleteRedisPrefix, redisUrl } from './support/queue.js';
+
+/** A sale compressed in time: short thinking, holds and windows, so 2,000 buyers finish in about a minute. */
+const quick: Partial<SimulationOptions> = {
+  buyers: 2000, ga: 160, seats: 40, preQueueSeconds: 5, spikeSeconds: 2, tailSeconds: 15,
+  holdThinkSeconds: 0.5, payThinkSeconds: 1.5, holdTtlSeconds: 10, shoppingWindowSeconds: 15, arrivalGraceSeconds: 10,
+  waitlistPatienceSeconds: 15, pollMinSeconds: 1, pollMaxSeconds: 5, requestTimeoutSeconds: 60, redisUrl,
+};
+
+describe('the fairness measures and the charts', () => {
+  it('count inversions, and strict ones only between requests that did not overlap', () => {
+    expect(countInversions([1, 2, 3, 4])).toBe(0);
+    expect(countInversions([4, 3, 2, 1])).toBe(6);
+    expect(countInversions([2, 1, 4, 3])).toBe(2);
+    const fifo = [{ sentAt: 0, answeredAt: 10, place: 1 }, { sentAt: 20, answeredAt: 30, place: 2 }, { sentAt: 40, answeredAt: 50, place: 3 }];
+    expect(orderedPairs(fifo)).toEqual({ pairs: 3, inverted: 0 });
+    // The last two overlap, so their order proves nothing; the first was over before either began.
+    expect(orderedPairs([{ sentAt: 0, answeredAt: 10, place: 3 }, { sentAt: 20, answeredAt: 60, place: 2 }, { sentAt: 30, answeredAt: 40, place: 1 }])).toEqual({ pairs: 2, inverted: 2 });
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1);
+    expect(spearman([1, 2, 3, 4], [40, 30, 20, 10])).toBeCloseTo(-1);
+  });
+
+  it('draws charts as inline SVG that need nothing from the network', () => {
+    const svg = lineChart('Holds', [0, 1, 2], [{ name: 'holds', values: [0, 5, null] }]);
+    expect(svg).toMatch(/^<figure><svg /);
+    expect(svg).toContain('<path d="M');
+    expect(svg).not.toMatch(/https?:|<script|xlink:href/);
+  });
+});
+
+describe('a simulated flash sale', () => {
+  it('2,000 buyers for 200 tickets on two nodes behind nginx: every invariant holds, the pre-queue is drawn at random, then FIFO', async () => {
+    // About a minute on a quiet machine; the bound leaves room for a busy one.
+    const report = await runSimulation(resolveOptions({ ...quick, nodes: 2, maxDurationSeconds: 240 }));
+    expect(report.verdict.failures).toEqual([]);
+    expect(report.invariants.length).toBeGreaterThanOrEqual(10);
+    expect(report.invariants.filter((c) => !c.ok)).toEqual([]);
+    expect(report.outcome.ticketsSold).toBeGreaterThan(100);
+    expect(report.outcome.buyersServed).toBeGreaterThan(40);
+    const fairness = report.fairness!;
+    expect(fairness.preQueue.buyers).toBeGreaterThan(300);
+    expect(Math.abs(fairness.preQueue.spearmanRho)).toBeLessThan(fairness.preQueue.threshold);
+    expect(fairness.postOpen.buyers).toBeGreaterThan(1000);
+    expect(fairness.postOpen.strictInversions).toBe(0);
+    expect(fairness.postOpen.kendallTau).toBe(1);
+    expect(fairness.expectations.every((e) => e.ok)).toBe(true);
+    expect(report.answers.fiveHundreds + report.answers.unavailable).toBe(0);
+  }, 300_000);
+});
+
+describe('--target: a deployment started by hand', () => {
+  let database: TestDatabase;
+  let node: Child;
+  const prefix = `test:${randomBytes(4).toString('hex')}:`;
+  const secrets = {
+    JWT_SECRET: randomBytes(32).toString('hex'), QUEUE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_EMAIL: 'target-admin@example.test', ADMIN_PASSWORD: 'target-admin-password',
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    node = await startChild('onsale', 'src/cli.ts', ['serve'], {
+      NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false', ARGON2_MEMORY_KIB: '1024', QUEUE_JOIN_IP_LIMIT_PER_MINUTE: '1000000', ACCESS_TOKEN_TTL_SECONDS: '3600', ...secrets,
+    }, await freePort(), '/readyz');
+    // The simulator reads the deployment's secrets from the environment, as the command does.
+    Object.assign(process.env, secrets);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const name of Object.keys(secrets)) delete process.env[name];
+    await node?.stop();
+    await deleteRedisPrefix(prefix);
+    await database?.drop();
+  });
+
+  const small = (overrides: Partial<SimulationOptions>) => resolveOptions({
+    ...quick, buyers: 200, ga: 40, seats: 0, preQueueSeconds: 3, tailSeconds: 5, target: node.url, databaseUrl: database.url, ...overrides,
+  });
+
+  it('runs a sale against it and checks it', async () => {
+    const report = await runSimulation(small({ maxDurationSeconds: 180, waitlist: false }));
+    expect(report.verdict.failures).toEqual([]);
+    expect(report.outcome.capacity).toBe(40);
+    expect(report.outcome.ticketsSold).toBeGreaterThan(0);
+    expect(report.invariants.every((c) => c.ok)).toBe(true);
+  }, 240_000);
+
+  it('stops by itself within its bound when the server hangs, and reports the run as failed', async () => {
+    const started = Date.now();
+    let hung = false;
+    const report = await runSimulation(small({ maxDurationSeconds: 20, requestTimeoutSeconds: 4, queue: false, preQueueShare: 0 }), {
+      started: () => void setTimeout(() => {
+        process.kill(node.pid, 'SIGSTOP');
+        hung = true;
+      }, 2500),
+    }).finally(() => process.kill(node.pid, 'SIGCONT'));
+    const seconds = (Date.now() - started) / 1000;
+    expect(hung).toBe(true);
+    expect(report.verdict.ok).toBe(false);
+    expect(report.verdict.failures.join('\n')).toMatch(/unexpected answer|stopped/);
+    expect(report.answers.timeouts).toBeGreaterThan(0);
+    // The run's bound plus the bounded setup, worker hand-in and database checks.
+    expect(seconds).toBeLessThan(20 + 45);
+  }, 120_000);
+});
