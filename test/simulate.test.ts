@@ -2,12 +2,12 @@
  * The flash-sale simulator (docs/simulate.md) as a test of the whole on-sale path: a small crowd on two
  * nodes behind nginx must leave every invariant intact and be served fairly; the simulator must work
  * against a deployment started by hand (`--target`) and must stop by itself when the server hangs.
+ * Not yet in `npm test` (vitest.config.ts excludes it; `npm run test:simulate` runs it): it still finds
+ * two server bugs at random (docs/simulate.md, "What it has found") and takes about two minutes.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../bench/simulate/cluster.js';
-import { countInversions, orderedPairs, spearman } from '../bench/simulate/fairness.js';
-import { lineChart } from '../bench/simulate/html.js';
 import { resolveOptions, type SimulationOptions } from '../bench/simulate/options.js';
 import { runSimulation } from '../bench/simulate/run.js';
 import { startChild, type Child } from '../bench/support.js';
@@ -20,27 +20,6 @@ const quick: Partial<SimulationOptions> = {
   holdThinkSeconds: 0.5, payThinkSeconds: 1.5, holdTtlSeconds: 10, shoppingWindowSeconds: 15, arrivalGraceSeconds: 10,
   waitlistPatienceSeconds: 15, pollMinSeconds: 1, pollMaxSeconds: 5, requestTimeoutSeconds: 60, redisUrl,
 };
-
-describe('the fairness measures and the charts', () => {
-  it('count inversions, and strict ones only between requests that did not overlap', () => {
-    expect(countInversions([1, 2, 3, 4])).toBe(0);
-    expect(countInversions([4, 3, 2, 1])).toBe(6);
-    expect(countInversions([2, 1, 4, 3])).toBe(2);
-    const fifo = [{ sentAt: 0, answeredAt: 10, place: 1 }, { sentAt: 20, answeredAt: 30, place: 2 }, { sentAt: 40, answeredAt: 50, place: 3 }];
-    expect(orderedPairs(fifo)).toEqual({ pairs: 3, inverted: 0 });
-    // The last two overlap, so their order proves nothing; the first was over before either began.
-    expect(orderedPairs([{ sentAt: 0, answeredAt: 10, place: 3 }, { sentAt: 20, answeredAt: 60, place: 2 }, { sentAt: 30, answeredAt: 40, place: 1 }])).toEqual({ pairs: 2, inverted: 2 });
-    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1);
-    expect(spearman([1, 2, 3, 4], [40, 30, 20, 10])).toBeCloseTo(-1);
-  });
-
-  it('draws charts as inline SVG that need nothing from the network', () => {
-    const svg = lineChart('Holds', [0, 1, 2], [{ name: 'holds', values: [0, 5, null] }]);
-    expect(svg).toMatch(/^<figure><svg /);
-    expect(svg).toContain('<path d="M');
-    expect(svg).not.toMatch(/https?:|<script|xlink:href/);
-  });
-});
 
 describe('a simulated flash sale', () => {
   it('2,000 buyers for 200 tickets on two nodes behind nginx: every invariant holds, the pre-queue is drawn at random, then FIFO', async () => {
