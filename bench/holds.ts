@@ -14,12 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openPostgres, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { sectionAccounting } from '../src/features/inventory/availability.js';
 import { resetBenchTables, runPgbench, type PgbenchResult } from './pgbench.js';
-import { load, startChild, startCpuMeter, type Child, type CpuShare, type LoadResult } from './support.js';
+import { load, startChild, startCpuMeter, withPgClient, type Child, type CpuShare, type LoadResult } from './support.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -346,19 +345,9 @@ function gitCommit(): string {
 
 // ---- Main ----
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: flags.pg });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
   console.log(`bench database ${databaseName}; ${options.connections} connections, ${options.durationSeconds} s × ${options.runs} runs, ${options.warmupSeconds} s warm-up`);
-  await withAdmin((c) => c.query(`create database ${databaseName}`));
+  await withPgClient(flags.pg, (c) => c.query(`create database ${databaseName}`));
   const db = await openPostgres(databaseUrl, 2);
   try {
     await migrate(db);
@@ -396,7 +385,7 @@ async function main(): Promise<void> {
   } finally {
     await db.close();
     if (flags['keep-db']) console.log(`kept database ${databaseName}`);
-    else await withAdmin((c) => c.query(`drop database if exists ${databaseName} with (force)`));
+    else await withPgClient(flags.pg, (c) => c.query(`drop database if exists ${databaseName} with (force)`));
   }
 }
 

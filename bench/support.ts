@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const repoRoot = new URL('../', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
@@ -223,4 +224,15 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     socketErrors: result.errors,
     timeouts: result.timeouts,
   };
+}
+
+/** Runs `work` on a PostgreSQL connection of its own (creating and dropping databases), then closes it. */
+export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }

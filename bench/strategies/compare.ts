@@ -12,7 +12,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import pg from 'pg';
 import { createAccessTokens } from '../../src/features/auth/tokens.js';
 import { freePort } from '../simulate/cluster.js';
 import { drawCrowd } from '../simulate/crowd.js';
@@ -22,7 +21,7 @@ import { parseOptions, usage, type SimulationOptions } from '../simulate/options
 import { overallLatency, table, totalAnswers } from '../simulate/report.js';
 import { gitCommit, runCrowd, runSimulation } from '../simulate/run.js';
 import { falseSoldOuts } from '../simulate/sampler.js';
-import { startChild } from '../support.js';
+import { startChild, withPgClient } from '../support.js';
 
 const designs = [
   { name: 'optimistic version + retry', script: 'bench/strategies/optimistic.ts' },
@@ -47,16 +46,6 @@ interface Row {
   violations: string[];
 }
 
-async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const firstSoldOut = (samples: { second: number; figures: { sections: { available: number }[] } | null }[]) =>
   samples.find((s) => s.figures && s.figures.sections.every((section) => section.available <= 0))?.second ?? null;
 
@@ -64,7 +53,7 @@ async function runDesign(design: (typeof designs)[number], options: SimulationOp
   const databaseName = `onsale_strategy_${randomBytes(4).toString('hex')}`;
   const databaseUrl = Object.assign(new URL(options.postgresUrl), { pathname: `/${databaseName}` }).toString();
   const jwtSecret = randomBytes(32).toString('hex');
-  await withAdmin(options.postgresUrl, (c) => c.query(`create database ${databaseName}`));
+  await withPgClient(options.postgresUrl, (c) => c.query(`create database ${databaseName}`));
   const server = await startChild(design.name, design.script, [], {
     DATABASE_URL: databaseUrl, PG_POOL_SIZE: '20', JWT_SECRET: jwtSecret, STOCK: String(options.ga), HOLD_TTL_SECONDS: String(options.holdTtlSeconds),
     REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `strategy:${randomBytes(4).toString('hex')}:`,
@@ -96,7 +85,7 @@ async function runDesign(design: (typeof designs)[number], options: SimulationOp
     const answers = totalAnswers(run.output.buckets);
     const errors = serverErrors(answers);
     const holdsSeen = run.output.records.reduce((n, r) => n + r.holds.length, 0);
-    const holdRows = Number((await withAdmin(databaseUrl, (c) => c.query('select count(*) as n from strategy_holds'))).rows[0].n);
+    const holdRows = Number((await withPgClient(databaseUrl, (c) => c.query('select count(*) as n from strategy_holds'))).rows[0].n);
     const checks: Check[] = [
       { name: 'sold + held + available = capacity', ok: final.sold + final.held + final.available === final.capacity, detail: JSON.stringify(final) },
       { name: 'no oversell', ok: final.sold <= final.capacity, detail: `${final.sold} sold of ${final.capacity}` },
@@ -117,7 +106,7 @@ async function runDesign(design: (typeof designs)[number], options: SimulationOp
     };
   } finally {
     await server.stop();
-    await withAdmin(options.postgresUrl, (c) => c.query(`drop database if exists ${databaseName} with (force)`));
+    await withPgClient(options.postgresUrl, (c) => c.query(`drop database if exists ${databaseName} with (force)`));
   }
 }
 
