@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { backoffMs } from '../notifications/dispatcher.js';
+import { backoffMs } from '../../backoff.js';
 import type { PaymentProvider } from './payments.js';
 
 /*

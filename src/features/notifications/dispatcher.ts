@@ -6,6 +6,7 @@ import { enqueue, type Notification, type NotificationType } from './outbox.js';
 import { renderEmail, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
 import { newWebhookSecret, postWebhook } from './webhooks.js';
+import { backoffMs } from '../../backoff.js';
 import { checkTarget, WebhookAddressError } from './webhook-targets.js';
 
 export type Channel = 'email' | 'webhook' | 'live';
@@ -67,12 +68,6 @@ async function refuseNonPublicTarget(url: string, lookupTimeoutMs: number): Prom
       address: error.address,
     });
   }
-}
-
-/** Delay before attempt `attempts + 1`: base * 2^(attempts-1), capped, with up to 10 % jitter so retries spread. */
-export function backoffMs(attempts: number, settings: Pick<DeliverySettings, 'backoffBaseMs' | 'backoffMaxMs'>, random = Math.random): number {
-  const exponential = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** Math.min(attempts - 1, 30));
-  return Math.round(exponential * (1 + random() * 0.1));
 }
 
 interface ClaimedDelivery {

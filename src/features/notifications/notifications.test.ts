@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
-import { backoffMs } from './dispatcher.js';
+import { backoffMs } from '../../backoff.js';
 import type { LiveMessage } from './live.js';
 import { enqueue } from './outbox.js';
 import { signWebhook, verifyWebhookSignature } from './webhooks.js';
