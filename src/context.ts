@@ -8,10 +8,12 @@ import { createAccessTokens } from './features/auth/tokens.js';
 import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
 import { createHoldService, type HoldService } from './features/inventory/holds.js';
+import { createStock, type Stock } from './features/inventory/stock.js';
 import { devInboxTransport, smtpTransport } from './features/notifications/email.js';
 import { createNotificationService, type NotificationService } from './features/notifications/dispatcher.js';
 import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
+import { waitlistReturnPolicy } from './features/waitlist/offers.js';
 import { createWaitlistService, type WaitlistService } from './features/waitlist/waitlist.js';
 import { createQueueService, type QueueService } from './features/queue/queue.js';
 
@@ -22,6 +24,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   metrics: Metrics;
   guards: Guards;
+  /** Every stock change that returns stock, with the waitlist as its return policy. */
+  stock: Stock;
   auth: AuthService;
   holds: HoldService;
   checkout: CheckoutService;
@@ -37,6 +41,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const metrics = createMetrics();
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
+  const stock = createStock(waitlistReturnPolicy);
   const email = config.smtpUrl ? smtpTransport(config.smtpUrl, config.emailFrom) : devInboxTransport(db, log);
   if (!config.smtpUrl && config.env === 'production') log.warn('SMTP_URL is not set: emails only go to the log and the dev inbox');
   return {
@@ -45,11 +50,12 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     log,
     metrics,
     payments,
+    stock,
     guards: createGuards(accessTokens),
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
-    holds: createHoldService({ db, metrics, queueLengthMax: config.holdQueueLengthMax }),
-    checkout: createCheckoutService({ db, payments, metrics, log, settlement: config.payments }),
-    waitlist: createWaitlistService({ db }),
+    holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
+    checkout: createCheckoutService({ db, stock, payments, metrics, log, settlement: config.payments }),
+    waitlist: createWaitlistService({ db, stock }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,
     queue: createQueueService({ config, db, log }),

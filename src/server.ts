@@ -41,7 +41,7 @@ async function startJobs(context: AppContext): Promise<Job[]> {
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
     startPeriodic('payment-reconciler', config.payments.reconcileIntervalMs, () => checkout.reconcilePayments(), log),
-    startPeriodic('event-cancellations', config.payments.reconcileIntervalMs, () => finishInterruptedCancellations(context.db, checkout.settleRefunds), log),
+    startPeriodic('event-cancellations', config.payments.reconcileIntervalMs, () => finishInterruptedCancellations(context.db, context.stock, checkout.settleRefunds), log),
     startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
     startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
     startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),

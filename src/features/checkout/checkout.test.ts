@@ -220,12 +220,12 @@ describe('cancelling an event', () => {
     await app.db.query(`update events set status = 'cancelled' where id = $1`, [event.id]);
 
     const { checkout } = app.server.context;
-    expect(await finishInterruptedCancellations(app.db, checkout.settleRefunds)).toBeGreaterThanOrEqual(1);
+    expect(await finishInterruptedCancellations(app.db, app.server.context.stock, checkout.settleRefunds)).toBeGreaterThanOrEqual(1);
     expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyer!.token })).body).toMatchObject({ status: 'cancelled', refund: { amount: 10000 } });
     const payment = await app.db.query<{ status: string; reference: string }>('select status, reference from payments where order_id = $1', [order.id]);
     expect(payment.rows[0]!.status).toBe('refunded');
     expect((await providerRecords(app.db)).get(payment.rows[0]!.reference)).toMatchObject({ state: 'refunded', refunded: 10000 });
-    await finishInterruptedCancellations(app.db, checkout.settleRefunds);
+    await finishInterruptedCancellations(app.db, app.server.context.stock, checkout.settleRefunds);
     const notices = await app.db.query(`select 1 from outbox where event_id = $1 and type in ('order.cancelled', 'event.cancelled')`, [event.id]);
     expect(notices.rowCount).toBe(2);
   });

@@ -4,7 +4,7 @@ import { AppError, notFound } from '../../errors.js';
 import type { Principal } from '../auth/tokens.js';
 import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
-import { markOfferConverted, offerReturnedStock } from '../waitlist/offers.js';
+import type { Stock } from '../inventory/stock.js';
 import { findOrder, issueTickets, listOrders, type OrderView } from './orders.js';
 import type { PaymentProvider } from './payments.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
@@ -68,7 +68,7 @@ async function lockPayableHold(tx: Tx, holdId: string, userId: string, { forOrde
  * under its row lock, and each of its seats must still be held by it (a lapsed seat may have gone
  * to someone else). Anything else rolls back and the caller voids the payment.
  */
-async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: string): Promise<string> {
+async function commitOrder(tx: Tx, stock: Stock, holdId: string, userId: string, paymentId: string): Promise<string> {
   const hold = await lockPayableHold(tx, holdId, userId, { forOrder: true });
   if (hold.status === 'converted') throw holdExpired();
   const seats = await tx.query<{ id: string; mine: boolean }>(
@@ -77,15 +77,13 @@ async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: st
     [holdId],
   );
   if (seats.rows.some((s) => !s.mine)) throw holdExpired();
-  await tx.query(`update seats set status = 'sold', hold_id = null, held_until = null where id = any($1::uuid[])`, [seats.rows.map((s) => s.id)]);
-  await tx.query(`update holds set status = 'converted', ended_at = now() where id = $1`, [holdId]);
+  await stock.convertHold(tx, holdId, seats.rows.map((s) => s.id));
   const order = await tx.query<{ id: string }>(
     `insert into orders (hold_id, user_id, event_id, status, total, currency) values ($1, $2, $3, 'confirmed', $4, $5) returning id`,
     [holdId, userId, hold.eventId, hold.total, hold.currency],
   );
   const orderId = order.rows[0]!.id;
   const tickets = await issueTickets(tx, orderId, hold.eventId, holdId);
-  await markOfferConverted(tx, holdId);
   const linked = await tx.query(`update payments set order_id = $2, updated_at = now() where id = $1 and status = 'authorized'`, [paymentId, orderId]);
   // The reconciler voids authorizations left without an order; if it got here first, do not sell.
   if (linked.rowCount === 0) throw holdExpired();
@@ -100,12 +98,13 @@ async function commitOrder(tx: Tx, holdId: string, userId: string, paymentId: st
 
 export function createCheckoutService(deps: {
   db: Database;
+  stock: Stock;
   payments: PaymentProvider;
   metrics: Metrics;
   log: FastifyBaseLogger;
   settlement: SettlementSettings;
 }): CheckoutService {
-  const { db, payments, metrics, log } = deps;
+  const { db, stock, payments, metrics, log } = deps;
   const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
@@ -166,7 +165,7 @@ export function createCheckoutService(deps: {
 
       let orderId: string;
       try {
-        orderId = await db.transaction((tx) => commitOrder(tx, holdId, userId, paymentId));
+        orderId = await db.transaction((tx) => commitOrder(tx, stock, holdId, userId, paymentId));
       } catch (error) {
         await releaseAuthorization(paymentId, error);
         throw error;
@@ -203,7 +202,7 @@ export function createCheckoutService(deps: {
         const order = rows[0]!;
         if (order.status === 'cancelled') return [];
         if (event.rows[0].started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
-        return cancelLockedOrders(tx, [order]);
+        return cancelLockedOrders(tx, stock, [order]);
       });
       await settleRefunds(owed);
       return (await findOrder(db, { orderId }))!;
@@ -245,9 +244,9 @@ export interface OwedRefund {
  * `voiding` if only authorized (a capture racing this still ends refunded: settlement.ts), which
  * the reconciler retries until settled. Returns what is owed.
  */
-export async function cancelLockedOrders(tx: Tx, orders: CancellableOrder[]): Promise<OwedRefund[]> {
+export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: CancellableOrder[]): Promise<OwedRefund[]> {
   if (orders.length === 0) return [];
-  for (const order of orders) await returnOrderStock(tx, order.id);
+  for (const order of orders) await returnOrderStock(tx, stock, order.id);
   const ids = orders.map((o) => o.id);
   await tx.query(`update orders set status = 'cancelled', cancelled_at = now(), refund_amount = total where id = any($1::uuid[])`, [ids]);
   await enqueue(tx, ...orders.map((order) => ({
@@ -291,23 +290,11 @@ async function lockOrderSections(tx: Tx, orderId: string): Promise<void> {
  * Voids an order's tickets and puts exactly those units and seats back (lock order: sections, then
  * seats); they go to the waitlist first, in this transaction.
  */
-async function returnOrderStock(tx: Tx, orderId: string): Promise<void> {
+async function returnOrderStock(tx: Tx, stock: Stock, orderId: string): Promise<void> {
   await lockOrderSections(tx, orderId);
   const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
     `update tickets set status = 'void' where order_id = $1 and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
     [orderId],
   );
-  const gaCounts = new Map<string, number>();
-  for (const t of voided.rows) if (!t.seatId) gaCounts.set(t.sectionId, (gaCounts.get(t.sectionId) ?? 0) + 1);
-  await tx.query(
-    `update sections s set available = s.available + r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where s.id = r.id`,
-    [[...gaCounts.keys()], [...gaCounts.values()]],
-  );
-  const seatIds = voided.rows.flatMap((t) => (t.seatId ? [t.seatId] : []));
-  await tx.query(
-    `with locked as (select id from seats where id = any($1::uuid[]) and status = 'sold' order by id for update)
-     update seats set status = 'available' where id in (select id from locked)`,
-    [seatIds],
-  );
-  await offerReturnedStock(tx, [...new Set(voided.rows.map((t) => t.sectionId))]);
+  await stock.returnTickets(tx, voided.rows);
 }

@@ -1,9 +1,10 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
-import { sectionAvailability, seatsHeldBack, type SectionAvailability } from '../inventory/availability.js';
+import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import { createSections, type NewSeat } from '../inventory/sections.js';
+import type { Stock } from '../inventory/stock.js';
 import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkout/checkout.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
-import { offerReturnedStock, type WaitlistPolicy } from '../waitlist/offers.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
 import { uuidPattern } from '../../http/schemas.js';
@@ -25,7 +26,7 @@ export interface EventRecord {
   maxHoldsPerUser: number | null;
   holdTtlSeconds: number;
   offerTtlSeconds: number;
-  waitlistPolicy: WaitlistPolicy;
+  waitlistPolicy: 'strict_order' | 'fill';
   opensAt: Date | null;
 }
 
@@ -86,15 +87,6 @@ export async function createEvent(db: Database, input: CreateEventBody): Promise
   });
 }
 
-interface SeatRow {
-  sectionId: string;
-  row: string;
-  number: number;
-  label: string;
-  x: number;
-  y: number;
-}
-
 /** The smallest normal float4. PostgreSQL's `real` refuses anything closer to zero as an underflow. */
 const realMinNormal = 2 ** -126;
 
@@ -105,8 +97,8 @@ const realMinNormal = 2 ** -126;
 const toStoredReal = (value: number): number => (Math.abs(value) < realMinNormal ? 0 : Math.fround(value));
 
 /** Lays out a reserved section's seats: a count makes a straight row; a list gives each seat's place. */
-export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { rows: unknown }>['rows']): SeatRow[] {
-  const seats: SeatRow[] = [];
+export function layoutSeats(sectionId: string, rows: Extract<SectionInput, { rows: unknown }>['rows']): NewSeat[] {
+  const seats: NewSeat[] = [];
   rows.forEach((row, rowIndex) => {
     const specs = typeof row.seats === 'number'
       ? Array.from({ length: row.seats }, (_, i) => ({ number: i + 1, x: i, y: rowIndex }))
@@ -133,13 +125,13 @@ function assertSeatCountAllowed(sections: SectionInput[]): void {
   }
 }
 
-function duplicateSeats(seats: SeatRow[]): string[] {
+function duplicateSeats(seats: NewSeat[]): string[] {
   const seen = new Set<string>();
   return seats.map((s) => `${s.row}-${s.number}`).filter((key) => seen.has(key) || !seen.add(key));
 }
 
 async function insertSections(tx: Tx, eventId: string, sections: SectionInput[]): Promise<void> {
-  const seats: SeatRow[] = [];
+  const seats: NewSeat[] = [];
   const ids = sections.map(() => crypto.randomUUID());
   const capacities = sections.map((section, index) => {
     if (!('rows' in section)) return section.capacity;
@@ -151,19 +143,9 @@ async function insertSections(tx: Tx, eventId: string, sections: SectionInput[])
     seats.push(...laid);
     return laid.length;
   });
-  await tx.query(
-    `insert into sections (id, event_id, name, kind, price, capacity, available, position)
-     select id, $1, name, kind, price, capacity, case when kind = 'ga' then capacity end, position
-       from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) with ordinality as t(id, name, kind, price, capacity, position)`,
-    [eventId, ids, sections.map((s) => s.name), sections.map((s) => ('rows' in s ? 'seated' : 'ga')), sections.map((s) => s.price), capacities],
-  );
-  if (seats.length === 0) return;
-  await tx.query(
-    `insert into seats (section_id, event_id, row_label, number, label, x, y)
-     select section_id, $1, row_label, number, label, x, y
-       from unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::real[], $7::real[]) as t(section_id, row_label, number, label, x, y)`,
-    [eventId, seats.map((s) => s.sectionId), seats.map((s) => s.row), seats.map((s) => s.number), seats.map((s) => s.label), seats.map((s) => s.x), seats.map((s) => s.y)],
-  );
+  await createSections(tx, eventId, sections.map((section, index) => ({
+    id: ids[index]!, name: section.name, kind: 'rows' in section ? 'seated' : 'ga', price: section.price, capacity: capacities[index]!,
+  })), seats);
 }
 
 function assertTimesInOrder(startsAt: string | Date, endsAt: string | Date | null | undefined): void {
@@ -199,7 +181,7 @@ const updatableColumns = {
  * for the checkouts under way), then `finishCancellation` cancels the orders. The refunds they owe
  * are returned, to send after commit.
  */
-export async function updateEvent(db: Database, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
+export async function updateEvent(db: Database, stock: Stock, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
   const status = await db.transaction(async (tx) => {
     // FOR NO KEY UPDATE: the foreign-key checks of rows inserted for the event (holds, orders, outbox)
     // do not wait for it, so transactions that hold section locks and insert them cannot deadlock with it.
@@ -219,10 +201,10 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
     await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     // Switching to `fill` may let entries behind the head take units held back for it.
-    if (changes.waitlistPolicy) await offerHeldBackStock(tx, eventId);
+    if (changes.waitlistPolicy) await offerHeldBackStock(tx, stock, eventId);
     return changes.status ?? current.status;
   });
-  return status === 'cancelled' ? finishCancellation(db, eventId) : [];
+  return status === 'cancelled' ? finishCancellation(db, stock, eventId) : [];
 }
 
 /**
@@ -232,7 +214,7 @@ export async function updateEvent(db: Database, eventId: string, changes: Update
  * before the cancellation (they hold their sections FOR KEY SHARE); those starting after it see the
  * event cancelled. The claim on `cancellation_finished_at` makes it run once, whoever calls it.
  */
-export async function finishCancellation(db: Database, eventId: string): Promise<OwedRefund[]> {
+export async function finishCancellation(db: Database, stock: Stock, eventId: string): Promise<OwedRefund[]> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
       `update events set cancellation_finished_at = now() where id = $1 and status = 'cancelled' and cancellation_finished_at is null`,
@@ -241,16 +223,16 @@ export async function finishCancellation(db: Database, eventId: string): Promise
     if (claimed.rowCount === 0) return [];
     const orders = await lockEventOrders(tx, eventId);
     await cancelWaitlistAndNotify(tx, eventId);
-    return cancelLockedOrders(tx, orders);
+    return cancelLockedOrders(tx, stock, orders);
   });
 }
 
 /** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
-export async function finishInterruptedCancellations(db: Database, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
+export async function finishInterruptedCancellations(db: Database, stock: Stock, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
     `select id from events where status = 'cancelled' and cancellation_finished_at is null order by updated_at limit 100`,
   );
-  for (const { id } of rows) await settleRefunds(await finishCancellation(db, id));
+  for (const { id } of rows) await settleRefunds(await finishCancellation(db, stock, id));
   return rows.length;
 }
 
@@ -258,19 +240,19 @@ export async function finishInterruptedCancellations(db: Database, settleRefunds
  * Serves the event's held-back units again: GA units held back, and the free seats of reserved
  * sections (lock order: the event row, then its sections by id).
  */
-async function offerHeldBackStock(tx: Tx, eventId: string): Promise<void> {
+async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promise<void> {
   const { rows } = await tx.query<{ id: string }>(
     `select id from sections where event_id = $1 and (kind = 'seated' or reserved_for_waitlist > 0) order by id for update`,
     [eventId],
   );
-  await offerReturnedStock(tx, rows.map((r) => r.id));
+  await stock.offerAgain(tx, rows.map((r) => r.id));
 }
 
 /**
  * Raises a GA section's capacity: the new units are returned stock, so they go to the waitlist
  * first, in this transaction. Lowering capacity (or resizing reserved seating) is not supported.
  */
-export async function raiseSectionCapacity(db: Database, eventId: string, sectionId: string, capacity: number): Promise<void> {
+export async function raiseSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
   await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ kind: string; capacity: number }>(
       'select kind, capacity from sections where id = $1 and event_id = $2 for update',
@@ -282,8 +264,7 @@ export async function raiseSectionCapacity(db: Database, eventId: string, sectio
     if (capacity < section.capacity) {
       throw new AppError('invalid_capacity', 'Capacity can only be raised.', { capacity: section.capacity });
     }
-    await tx.query('update sections set capacity = $2, available = available + ($2 - capacity) where id = $1', [sectionId, capacity]);
-    await offerReturnedStock(tx, [sectionId]);
+    await stock.raiseCapacity(tx, sectionId, capacity);
   });
 }
 
@@ -346,17 +327,3 @@ export async function listEvents(db: Queryable, query: ListEventsQuery) {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
 }
 
-/** The seat map. A free seat the waitlist holds back (docs/waitlist.md) shows as held: nobody can pick it. */
-export async function listSeats(db: Queryable, eventId: string) {
-  const { rows } = await db.query(
-    `select st.id, st.section_id as "sectionId", st.row_label as row, st.number, st.label, st.x, st.y,
-            case when st.status = 'sold' or (st.status = 'held' and st.held_until > now()) then st.status
-                 when held_back then 'held' else 'available' end as status
-       from seats st
-       join (select s.id, ${seatsHeldBack('s')} as held_back from sections s where s.event_id = $1) sc on sc.id = st.section_id
-      where st.event_id = $1
-      order by st.section_id, st.row_label, st.number`,
-    [eventId],
-  );
-  return rows;
-}

@@ -3,11 +3,11 @@ import type { AppContext } from '../../context.js';
 import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import { notFound } from '../../errors.js';
-import { sectionAccounting } from '../inventory/availability.js';
-import { createEvent, findEvent, getEvent, listEvents, listSeats, raiseSectionCapacity, updateEvent } from './events.js';
+import { sectionAccounting, seatMap } from '../inventory/availability.js';
+import { createEvent, findEvent, getEvent, listEvents, raiseSectionCapacity, updateEvent } from './events.js';
 import { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
-export async function eventRoutes(app: Api, { db, guards, queue, checkout }: AppContext): Promise<void> {
+export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout }: AppContext): Promise<void> {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
@@ -37,7 +37,7 @@ export async function eventRoutes(app: Api, { db, guards, queue, checkout }: App
       response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    const owed = await updateEvent(db, request.params.id, request.body);
+    const owed = await updateEvent(db, stock, request.params.id, request.body);
     queue.invalidate(request.params.id);
     await checkout.settleRefunds(owed);
     return getEvent(db, request.params.id, true) as never;
@@ -72,7 +72,7 @@ export async function eventRoutes(app: Api, { db, guards, queue, checkout }: App
     },
   }, async (request) => {
     await getEvent(db, request.params.id, isAdmin(request.principal));
-    return listSeats(db, request.params.id) as never;
+    return seatMap(db, request.params.id) as never;
   });
 
   app.get('/events/:id/stats', {
@@ -102,7 +102,7 @@ export async function eventRoutes(app: Api, { db, guards, queue, checkout }: App
       response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    await raiseSectionCapacity(db, request.params.id, request.params.sectionId, request.body.capacity);
+    await raiseSectionCapacity(db, stock, request.params.id, request.params.sectionId, request.body.capacity);
     return (await sectionAccounting(db, request.params.id)).find((s) => s.sectionId === request.params.sectionId)!;
   });
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { seatIsFree } from './stock.js';
 
 export interface SectionAvailability {
   id: string;
@@ -22,9 +23,8 @@ export const seatsHeldBack = (s: string) => `exists (
    where w.event_id = ${s}.event_id and w.status = 'waiting' and (w.section_id = ${s}.id or w.section_id is null)
      and w.quantity <= ${s}.capacity)`;
 
-/** Free seats of reserved section `s`: never held, or held by a hold past its expiry. */
-const freeSeats = `(select count(*) from seats
-   where section_id = s.id and (status = 'available' or (status = 'held' and held_until <= now())))`;
+/** Free seats of reserved section `s`. */
+const freeSeats = `(select count(*) from seats st where st.section_id = s.id and ${seatIsFree('st')})`;
 
 /**
  * Units on sale now in section `s`. A hold past its expiry is worth nothing even before the sweeper
@@ -99,6 +99,20 @@ export async function sectionAccounting(db: Queryable, eventId: string): Promise
        from sections s
       where s.event_id = $1
       order by s.position`,
+    [eventId],
+  );
+  return rows;
+}
+
+/** The seat map. A free seat the waitlist holds back (docs/waitlist.md) shows as held: nobody can pick it. */
+export async function seatMap(db: Queryable, eventId: string) {
+  const { rows } = await db.query(
+    `select st.id, st.section_id as "sectionId", st.row_label as row, st.number, st.label, st.x, st.y,
+            case when not ${seatIsFree('st')} then st.status when held_back then 'held' else 'available' end as status
+       from seats st
+       join (select s.id, ${seatsHeldBack('s')} as held_back from sections s where s.event_id = $1) sc on sc.id = st.section_id
+      where st.event_id = $1
+      order by st.section_id, st.row_label, st.number`,
     [eventId],
   );
   return rows;

@@ -5,9 +5,9 @@ import { limits } from '../../limits.js';
 import type { Metrics } from '../ops/metrics.js';
 import { KeyedBatcher } from './batcher.js';
 import { seatsHeldBack } from './availability.js';
-import { pickBestSeats, type PickerSeat } from './seat-picker.js';
-import { endHolds, lockStockSectionsOf } from './stock.js';
-import { saleNotOpenYet, saleOpensLater } from '../queue/settings.js';
+import { saleNotOpenYet, saleOpensLater } from './sale-window.js';
+import { pickBestSeats } from './seat-picker.js';
+import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -71,58 +71,6 @@ function refusalFor(terms: Terms | undefined, quantity: number): AppError | unde
     return new AppError('invalid_quantity', `An order may have at most ${terms.maxPerOrder} tickets.`, { min: 1, max: terms.maxPerOrder });
   }
   return undefined;
-}
-
-/** A hold about to be written: its id is chosen up front so a batch can tell which rows went in. */
-interface NewHold {
-  id: string;
-  userId: string;
-  idempotencyKey: string | null;
-  fingerprint: string | null;
-  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number }[];
-}
-
-const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
-
-/**
- * Writes holds in one statement: the hold rows, their items, the GA stock they take and the seats
- * they mark held. The caller holds the section or seat locks and has checked the stock, and holds
- * the buyers' locks under which it found their idempotency keys unused (`lockBuyers`). Those locks
- * are per event, while a key is unique per buyer: the same key sent at once for two events passes
- * both checks, so a hold whose key turns out taken inserts nothing and takes nothing (its request is
- * a replay, which answers 422 for the other event's body). Returns the ids inserted.
- */
-async function writeHolds(tx: Tx, terms: Terms, holds: NewHold[]): Promise<Set<string>> {
-  if (holds.length === 0) return new Set();
-  const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
-  const inserted = await tx.query<{ id: string }>(
-    `with items as (
-       select * from unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::int[], $13::int[]) as t(hold_id, section_id, seat_id, quantity, price)
-     ), inserted as (
-       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint)
-       select id, $1, user_id, 'active', $2, total, $3, idempotency_key, fingerprint
-         from unnest($4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[]) as t(id, user_id, total, idempotency_key, fingerprint)
-       on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-       returning id
-     ), written as (
-       select * from items where hold_id in (select id from inserted)
-     ), new_items as (
-       insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-       select hold_id, section_id, seat_id, quantity, price from written
-     ), ga_taken as (
-       update sections s set available = s.available - taken.quantity
-         from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
-        where s.id = taken.section_id
-     ), seats_held as (
-       update seats s set status = 'held', hold_id = written.hold_id, held_until = $2
-         from written where s.id = written.seat_id
-     )
-     select id from inserted`,
-    [terms.eventId, terms.expiresAt, terms.currency, holds.map((h) => h.id), holds.map((h) => h.userId), holds.map(holdTotal),
-      holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint),
-      items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
-  );
-  return new Set(inserted.rows.map((r) => r.id));
 }
 
 /** SQL: the tickets buyer `u.user_id` has for event $1: live holds (offers included) plus valid tickets. */
@@ -225,7 +173,7 @@ interface LockedSection {
 }
 
 /** GA stock: a counter. Lapsed holds are reclaimed (skipping any a checkout is busy with) only when short. */
-async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<SectionStock> {
+async function gaStock(tx: Tx, stock: Stock, section: LockedSection, demand: number): Promise<SectionStock> {
   let remaining = section.available!;
   if (demand > remaining) {
     const lapsed = await tx.query<{ id: string }>(
@@ -235,7 +183,7 @@ async function gaStock(tx: Tx, section: LockedSection, demand: number): Promise<
       [section.id],
     );
     if (lapsed.rowCount > 0) {
-      await endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
+      await stock.endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
       remaining = (await tx.query<{ available: number }>('select available from sections where id = $1', [section.id])).rows[0]!.available;
     }
   }
@@ -252,17 +200,13 @@ const noStock: SectionStock = { take: () => undefined };
 
 /**
  * Reserved-seating stock for "best available" picks. With the section locked FOR UPDATE no other hold
- * can take its seats; seats whose hold lapsed are locked too, so a checkout finishing one of them is
- * waited for and seen. While the waitlist holds the section's free seats back, there is none.
+ * can take its seats (`lockSeatMaps` locks the free ones, lapsed holds' seats included, so a checkout
+ * finishing one of them is waited for and seen). While the waitlist holds the section's free seats
+ * back, there is none.
  */
 async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock> {
   if (section.heldBack) return noStock;
-  await tx.query(`select 1 from seats where section_id = $1 and status = 'held' and held_until <= now() order by id for update`, [section.id]);
-  const { rows: seats } = await tx.query<PickerSeat & { label: string }>(
-    `select id, row_label as row, number, label, x, y, (status = 'available' or (status = 'held' and held_until <= now())) as free
-       from seats where section_id = $1`,
-    [section.id],
-  );
+  const seats = (await lockSeatMaps(tx, [section.id])).get(section.id)!;
   return {
     take(quantity) {
       const picked = pickBestSeats(seats, quantity);
@@ -296,6 +240,11 @@ function ticketItems(rows: { sectionId: string; seatId: string | null; label?: s
   );
 }
 
+/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here). */
+function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items']): NewHold {
+  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items };
+}
+
 function viewOf(terms: Terms, hold: NewHold): HoldView {
   return {
     id: hold.id,
@@ -313,7 +262,7 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
  * stock in arrival order, write every hold at once. A request is refused `sold_out` only when the
  * stock left after the requests before it cannot cover it, so nobody is refused while stock remains.
  */
-async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
+async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
   const { rows } = await tx.query<LockedSection & Terms>(
     `select s.id, s.kind, s.available, s.price, s.kind = 'seated' and ${seatsHeldBack('s')} as "heldBack", ${termsColumns}
        from sections s join events e on e.id = s.event_id where s.id = $1 for update of s`,
@@ -328,7 +277,7 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
   if (!locked || pending.length === 0) return outcomes;
 
   const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
-  const stock = locked.kind === 'ga' ? await gaStock(tx, locked, demand) : await seatedStock(tx, locked);
+  const sectionStock = locked.kind === 'ga' ? await gaStock(tx, stock, locked, demand) : await seatedStock(tx, locked);
   const buyers = await lockBuyers(tx, locked, pending.map((i) => requests[i]!.userId), pending.flatMap((i) => requests[i]!.idempotencyKey ?? []));
   const granted: { index: number; hold: NewHold }[] = [];
   for (const index of pending) {
@@ -339,16 +288,16 @@ async function placeSectionBatch(tx: Tx, sectionId: string, requests: SectionReq
       outcomes[index] = verdict;
       continue;
     }
-    const items = stock.take(request.quantity);
+    const items = sectionStock.take(request.quantity);
     if (!items) {
       outcomes[index] = { kind: 'refused', error: soldOut() };
       continue;
     }
-    const hold: NewHold = { id: randomUUID(), userId: request.userId, idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint, items };
+    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, items);
     countHold(buyer!, hold);
     granted.push({ index, hold });
   }
-  const inserted = await writeHolds(tx, locked, granted.map((g) => g.hold));
+  const inserted = await writeHolds(tx, granted.map((g) => g.hold), 'on_sale');
   for (const { index, hold } of granted) outcomes[index] = inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(locked, hold) } : { kind: 'replay' };
   return outcomes;
 }
@@ -372,7 +321,7 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for share', [[...new Set(known.map((s) => s.sectionId))]]);
   const { rows: seats } = await tx.query<{ id: string; sectionId: string; label: string; price: number; free: boolean }>(
     `select st.id, st.section_id as "sectionId", st.label, sc.price,
-            (st.status = 'available' or (st.status = 'held' and st.held_until <= now())) and not ${seatsHeldBack('sc')} as free
+            ${seatIsFree('st')} and not ${seatsHeldBack('sc')} as free
        from seats st join sections sc on sc.id = st.section_id
       where st.id = any($1::uuid[]) order by st.id for update of st`,
     [seatIds],
@@ -385,14 +334,9 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   const buyers = await lockBuyers(tx, terms!, [input.userId], idempotencyKey === null ? [] : [idempotencyKey]);
   const verdict = buyerVerdict(terms!, buyers.get(input.userId), seatIds.length, idempotencyKey);
   if (verdict) return verdict;
-  const hold: NewHold = {
-    id: randomUUID(),
-    userId: input.userId,
-    idempotencyKey,
-    fingerprint,
-    items: seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price })),
-  };
-  const inserted = await writeHolds(tx, terms!, [hold]);
+  const items = seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price }));
+  const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items);
+  const inserted = await writeHolds(tx, [hold], 'on_sale');
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
 }
 
@@ -412,11 +356,11 @@ async function findHold(db: Queryable, where: { userId: string } & ({ holdId: st
   return { ...row, items: ticketItems(row.items) };
 }
 
-export function createHoldService({ db, metrics, queueLengthMax }: { db: Database; metrics: Metrics; queueLengthMax: number }): HoldService {
+export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: Database; stock: Stock; metrics: Metrics; queueLengthMax: number }): HoldService {
   const batcher = new KeyedBatcher<SectionRequest, Outcome>(
     (sectionId, requests) => {
       metrics.holdBatchSize.observe(requests.length);
-      return db.transaction((tx) => placeSectionBatch(tx, sectionId, requests));
+      return db.transaction((tx) => placeSectionBatch(tx, stock, sectionId, requests));
     },
     {
       batchSizeMax: limits.holdBatchSizeMax,
@@ -488,7 +432,7 @@ export function createHoldService({ db, metrics, queueLengthMax }: { db: Databas
         const owned = await tx.query<{ status: HoldStatus }>('select status from holds where id = $1 and user_id = $2', [holdId, userId]);
         if (!owned.rows[0]) throw notFound('hold');
         await lockStockSectionsOf(tx, [holdId]);
-        const ended = await endHolds(tx, [holdId], 'released', false);
+        const ended = await stock.endHolds(tx, [holdId], 'released', false);
         if (ended.length > 0) return 'released';
         return (await tx.query<{ status: HoldStatus }>('select status from holds where id = $1', [holdId])).rows[0]!.status;
       });
@@ -507,7 +451,7 @@ export function createHoldService({ db, metrics, queueLengthMax }: { db: Databas
         const ids = rows.map((r) => r.id);
         const ended = await db.transaction(async (tx) => {
           await lockStockSectionsOf(tx, ids);
-          return endHolds(tx, ids, 'expired', true);
+          return stock.endHolds(tx, ids, 'expired', true);
         });
         total += ended.length;
         metrics.holdsEnded.inc({ status: 'expired' }, ended.length);

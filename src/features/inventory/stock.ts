@@ -1,7 +1,12 @@
 import type { Tx } from '../../db/database.js';
-import { afterHoldsEnded } from '../waitlist/offers.js';
+import { enqueue, type Notification } from '../notifications/outbox.js';
+import type { PickerSeat } from './seat-picker.js';
 
 /*
+ * Inventory owns stock: every write to holds, hold items, seats and section counters is in this
+ * file, and a free seat is defined once (`seatIsFree`). Other features change stock only through
+ * these functions, in their own transactions.
+ *
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
  *   event row -> sections (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
  *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers -> payments.
@@ -14,7 +19,7 @@ import { afterHoldsEnded } from '../waitlist/offers.js';
  *   cancellations lock the sections of the orders before the orders (only cancellations lock orders).
  * - A hold batch holding its section FOR UPDATE reclaims lapsed holds with SKIP LOCKED, so it never
  *   waits for a checkout busy with one.
- * - Waitlist entries are locked in one statement in join order (`offerReturnedStock`), so
+ * - Waitlist entries are locked in one statement in join order (the waitlist's return policy), so
  *   transactions serving different sections of one event queue on a shared whole-event entry
  *   instead of deadlocking.
  * What can still conflict (a serialization failure, a deadlock outside these paths) is run again by
@@ -22,9 +27,150 @@ import { afterHoldsEnded } from '../waitlist/offers.js';
  */
 
 /**
+ * SQL: seat `st` (an alias of `seats`) can be taken: never held, returned, or held by a hold past
+ * its expiry (a lapsed hold is worth nothing even before the sweeper ends it; taking its seat
+ * overwrites its claim, and `endHolds` later frees only seats a hold still owns).
+ */
+export const seatIsFree = (st: string) => `(${st}.status = 'available' or (${st}.status = 'held' and ${st}.held_until <= now()))`;
+
+export type EndedHoldStatus = 'released' | 'expired';
+
+/** A hold that just ended, as the return policy sees it. */
+export interface EndedHold {
+  id: string;
+  userId: string;
+  eventId: string;
+  /** Set when the hold was a waitlist offer. */
+  waitlistEntryId: string | null;
+}
+
+/**
+ * Who gets returned stock first. Inventory calls it in the transaction that puts stock back, while
+ * that transaction holds the sections' locks, so "stock returned" and whatever the policy does with
+ * it commit together or not at all. The waitlist implements it (waitlist/offers.ts); the
+ * composition root registers it.
+ */
+export interface StockReturnPolicy {
+  /** Holds ended (their stock is already back): the policy closes what it attached to them. */
+  holdsEnded(tx: Tx, holds: readonly EndedHold[], status: EndedHoldStatus): Promise<void>;
+  /** Units or seats came back to these sections (locked FOR UPDATE by the caller). */
+  stockReturned(tx: Tx, sectionIds: readonly string[]): Promise<void>;
+  /** A hold was paid for. */
+  holdConverted(tx: Tx, holdId: string): Promise<void>;
+}
+
+/** A hold about to be written: its id is chosen up front so a batch can tell which rows went in. */
+export interface NewHold {
+  id: string;
+  eventId: string;
+  userId: string;
+  expiresAt: Date;
+  currency: string;
+  idempotencyKey: string | null;
+  fingerprint: string | null;
+  /** The waitlist entry this hold is offered to; null for a buyer's own hold. */
+  waitlistEntryId: string | null;
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number }[];
+}
+
+export const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
+
+/**
+ * Where the GA units of the holds come from: the counter on sale (`available`), or the section's
+ * whole pool (on sale plus held back for the waitlist), whose two counters the caller then sets
+ * with `setPoolCounters` in the same transaction.
+ */
+export type GaUnitsFrom = 'on_sale' | 'pool';
+
+/**
+ * The one writer of holds: the hold rows, their items, the GA stock they take and the seats they
+ * mark held, in one statement. The caller holds the section or seat locks and has checked the
+ * stock, and holds the buyers' locks under which it found their idempotency keys unused. Those
+ * locks are per event, while a key is unique per buyer: the same key sent at once for two events
+ * passes both checks, so a hold whose key turns out taken inserts nothing and takes nothing (its
+ * request is a replay). A seat is marked held only while it is free: one that is not means the
+ * caller's locking is wrong, and the transaction fails rather than sell a seat twice. Returns the
+ * ids inserted.
+ */
+export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom: GaUnitsFrom): Promise<Set<string>> {
+  if (holds.length === 0) return new Set();
+  const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
+  const { rows } = await tx.query<{ ids: string[]; seatsHeld: number; seatsWanted: number }>(
+    `with items as (
+       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[]) as t(hold_id, section_id, seat_id, quantity, price)
+     ), inserted as (
+       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id)
+       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[])
+           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id)
+       on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
+       returning id, expires_at
+     ), written as (
+       select items.*, inserted.expires_at from items join inserted on inserted.id = items.hold_id
+     ), new_items as (
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price)
+       select hold_id, section_id, seat_id, quantity, price from written
+     ), ga_taken as (
+       update sections s set available = s.available - taken.quantity
+         from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
+        where s.id = taken.section_id and $15 = 'on_sale'
+     ), seats_held as (
+       update seats s set status = 'held', hold_id = written.hold_id, held_until = written.expires_at
+         from written where s.id = written.seat_id and ${seatIsFree('s')}
+       returning s.id
+     )
+     select array(select id from inserted) as ids, (select count(*) from seats_held)::int as "seatsHeld",
+            (select count(*) from written where seat_id is not null)::int as "seatsWanted"`,
+    [holds.map((h) => h.id), holds.map((h) => h.eventId), holds.map((h) => h.userId), holds.map((h) => h.expiresAt), holds.map(holdTotal),
+      holds.map((h) => h.currency), holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint), holds.map((h) => h.waitlistEntryId),
+      items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price),
+      gaUnitsFrom],
+  );
+  const written = rows[0]!;
+  if (written.seatsHeld !== written.seatsWanted) throw new Error(`${written.seatsWanted - written.seatsHeld} seat(s) written into a hold were not free`);
+  return new Set(written.ids);
+}
+
+/** Sets GA sections' counters: units on sale, and units held back for the waitlist. */
+export async function setPoolCounters(tx: Tx, counters: readonly { sectionId: string; available: number; reserved: number }[]): Promise<void> {
+  if (counters.length === 0) return;
+  await tx.query(
+    `update sections s set available = t.available, reserved_for_waitlist = t.reserved
+       from unnest($1::uuid[], $2::int[], $3::int[]) as t(id, available, reserved) where s.id = t.id`,
+    [counters.map((c) => c.sectionId), counters.map((c) => c.available), counters.map((c) => c.reserved)],
+  );
+}
+
+export interface MapSeat extends PickerSeat {
+  label: string;
+}
+
+/**
+ * Reads the seat maps of reserved sections the caller has locked FOR UPDATE, free seats marked, so a
+ * pick can seat a group side by side. Under that lock no other hold, return or checkout commit can
+ * change their seats; the free seats a lapsed hold still claims are locked as well (lock order:
+ * seats by id), so a checkout already past its section lock and finishing one is waited for and seen.
+ */
+export async function lockSeatMaps(tx: Tx, sectionIds: readonly string[]): Promise<Map<string, MapSeat[]>> {
+  const seatMaps = new Map<string, MapSeat[]>(sectionIds.map((id) => [id, []]));
+  if (sectionIds.length === 0) return seatMaps;
+  await tx.query(
+    `select 1 from seats st where st.section_id = any($1::uuid[]) and st.status = 'held' and ${seatIsFree('st')} order by st.id for update`,
+    [sectionIds],
+  );
+  const { rows } = await tx.query<MapSeat & { sectionId: string }>(
+    `select st.id, st.section_id as "sectionId", st.row_label as row, st.number, st.label, st.x, st.y, ${seatIsFree('st')} as free
+       from seats st where st.section_id = any($1::uuid[])`,
+    [sectionIds],
+  );
+  for (const { sectionId, ...seat } of rows) seatMaps.get(sectionId)!.push(seat);
+  return seatMaps;
+}
+
+/**
  * Locks every section these holds took stock from (GA units or seats), in id order: their return
- * goes to the waitlist, which needs the section exclusively. Named-seat holds take their sections
- * FOR SHARE, also first, so they queue behind a return instead of deadlocking with it.
+ * goes to the return policy, which needs the section exclusively. Named-seat holds take their
+ * sections FOR SHARE, also first, so they queue behind a return instead of deadlocking with it.
  */
 export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): Promise<void> {
   await tx.query(
@@ -35,40 +181,95 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
   );
 }
 
-export type EndedHoldStatus = 'released' | 'expired';
+/** The stock changes that hand returned stock to the return policy. */
+export interface Stock {
+  /**
+   * Ends active holds and puts their stock back, in the caller's transaction; the policy is told
+   * and gets the stock first. The conditional status change is what makes a return happen once: of
+   * two concurrent releases (or a release and the sweeper) only one sees the hold active. With
+   * `onlyLapsed`, holds not yet past expiry are left alone. Call `lockStockSectionsOf` first (lock
+   * order). Returns the ids of the holds it ended.
+   */
+  endHolds(tx: Tx, holdIds: readonly string[], status: EndedHoldStatus, onlyLapsed: boolean): Promise<string[]>;
+  /**
+   * Turns a hold into sold stock: its seats sold, the hold converted. The caller has locked the
+   * hold and its seats and checked it is payable and still owns each seat.
+   */
+  convertHold(tx: Tx, holdId: string, seatIds: readonly string[]): Promise<void>;
+  /** Puts voided tickets' units and seats back (sections locked by the caller), for the policy first. */
+  returnTickets(tx: Tx, tickets: readonly { sectionId: string; seatId: string | null }[]): Promise<void>;
+  /** Raises a GA section's capacity (locked by the caller): the new units are returned stock. */
+  raiseCapacity(tx: Tx, sectionId: string, capacity: number): Promise<void>;
+  /** Offers these sections' free stock to the policy again (sections locked by the caller). */
+  offerAgain(tx: Tx, sectionIds: readonly string[]): Promise<void>;
+}
 
-/**
- * Ends active holds and puts their stock back, in the caller's transaction: units and seats go to the
- * waitlist first (`afterHoldsEnded` offers them before anything else can take them). The conditional
- * status change is what makes a return happen once: of two concurrent releases (or a release and the
- * sweeper) only one sees the hold active. With `onlyLapsed`, holds not yet past expiry are left alone.
- * Call `lockStockSectionsOf` first (lock order). Returns the ids of the holds it ended.
- */
-export async function endHolds(tx: Tx, holdIds: readonly string[], status: EndedHoldStatus, onlyLapsed: boolean): Promise<string[]> {
-  if (holdIds.length === 0) return [];
-  const ended = await tx.query<{ id: string }>(
-    `update holds set status = $2, ended_at = now()
-      where id in (select id from holds
-                    where id = any($1::uuid[]) and status = 'active' and ($3 = false or expires_at <= now())
-                    order by id for update)
-      returning id`,
-    [holdIds, status, onlyLapsed],
-  );
-  const endedIds = ended.rows.map((r) => r.id);
-  if (endedIds.length === 0) return [];
-  await tx.query(
-    `update sections s set available = s.available + r.quantity
-       from (select section_id, sum(quantity)::int as quantity from hold_items
-              where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
-      where s.id = r.section_id`,
-    [endedIds],
-  );
-  // Only seats these holds still own: a lapsed hold's seat may already belong to someone else.
-  await tx.query(
-    `with mine as (select id from seats where hold_id = any($1::uuid[]) and status = 'held' order by id for update)
-     update seats set status = 'available', hold_id = null, held_until = null where id in (select id from mine)`,
-    [endedIds],
-  );
-  await afterHoldsEnded(tx, endedIds, status);
-  return endedIds;
+export function createStock(policy: StockReturnPolicy): Stock {
+  return {
+    async endHolds(tx, holdIds, status, onlyLapsed) {
+      if (holdIds.length === 0) return [];
+      const { rows: ended } = await tx.query<EndedHold>(
+        `update holds set status = $2, ended_at = now()
+          where id in (select id from holds
+                        where id = any($1::uuid[]) and status = 'active' and ($3 = false or expires_at <= now())
+                        order by id for update)
+          returning id, user_id as "userId", event_id as "eventId", waitlist_entry_id as "waitlistEntryId"`,
+        [holdIds, status, onlyLapsed],
+      );
+      if (ended.length === 0) return [];
+      const endedIds = ended.map((h) => h.id);
+      const { rows: returned } = await tx.query<{ id: string }>(
+        `with ga as (
+           update sections s set available = s.available + r.quantity
+             from (select section_id, sum(quantity)::int as quantity from hold_items
+                    where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
+            where s.id = r.section_id
+         ), mine as (
+           -- Only seats these holds still own: a lapsed hold's seat may already belong to someone else.
+           select id from seats where hold_id = any($1::uuid[]) and status = 'held' order by id for update
+         ), freed as (
+           update seats set status = 'available', hold_id = null, held_until = null where id in (select id from mine)
+         )
+         select distinct section_id as id from hold_items where hold_id = any($1::uuid[])`,
+        [endedIds],
+      );
+      if (status === 'expired') await notifyHoldsExpired(tx, ended.filter((h) => h.waitlistEntryId === null));
+      await policy.holdsEnded(tx, ended, status);
+      await policy.stockReturned(tx, returned.map((r) => r.id));
+      return endedIds;
+    },
+
+    async convertHold(tx, holdId, seatIds) {
+      await tx.query(`update seats set status = 'sold', hold_id = null, held_until = null where id = any($1::uuid[])`, [seatIds]);
+      await tx.query(`update holds set status = 'converted', ended_at = now() where id = $1`, [holdId]);
+      await policy.holdConverted(tx, holdId);
+    },
+
+    async returnTickets(tx, tickets) {
+      const gaCounts = new Map<string, number>();
+      for (const t of tickets) if (!t.seatId) gaCounts.set(t.sectionId, (gaCounts.get(t.sectionId) ?? 0) + 1);
+      await tx.query(
+        `update sections s set available = s.available + r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where s.id = r.id`,
+        [[...gaCounts.keys()], [...gaCounts.values()]],
+      );
+      await tx.query(
+        `with sold as (select id from seats where id = any($1::uuid[]) and status = 'sold' order by id for update)
+         update seats set status = 'available' where id in (select id from sold)`,
+        [tickets.flatMap((t) => (t.seatId ? [t.seatId] : []))],
+      );
+      await policy.stockReturned(tx, [...new Set(tickets.map((t) => t.sectionId))]);
+    },
+
+    async raiseCapacity(tx, sectionId, capacity) {
+      await tx.query('update sections set capacity = $2, available = available + ($2 - capacity) where id = $1', [sectionId, capacity]);
+      await policy.stockReturned(tx, [sectionId]);
+    },
+
+    offerAgain: (tx, sectionIds) => policy.stockReturned(tx, sectionIds),
+  };
+}
+
+/** Buyers whose own hold lapsed are told (a lapsed waitlist offer is the policy's to tell). */
+async function notifyHoldsExpired(tx: Tx, holds: readonly EndedHold[]): Promise<void> {
+  await enqueue(tx, ...holds.map((h): Notification => ({ type: 'hold.expired', userId: h.userId, eventId: h.eventId, payload: { holdId: h.id } })));
 }

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/database.js';
-import { pickBestSeats, type PickerSeat } from '../inventory/seat-picker.js';
+import { saleOpensLater } from '../inventory/sale-window.js';
+import { pickBestSeats } from '../inventory/seat-picker.js';
+import { lockSeatMaps, setPoolCounters, writeHolds, type MapSeat, type NewHold, type StockReturnPolicy } from '../inventory/stock.js';
 import { enqueue, type Notification } from '../notifications/outbox.js';
-import { saleOpensLater } from '../queue/settings.js';
 
 /*
- * Returned stock goes to the waitlist first. Every path that puts units or seats back (a hold ending,
- * an order cancelled, a capacity raise, an entry leaving) calls `offerReturnedStock` in its own
- * transaction, after the stock is back and while it holds the section locks, so "stock returned"
- * and "stock offered" commit together or not at all. docs/waitlist.md explains the rules.
+ * Returned stock goes to the waitlist first: this is the inventory's return policy
+ * (`waitlistReturnPolicy`). Every path that puts units or seats back (a hold ending, an order
+ * cancelled, a capacity raise) calls it in its own transaction, after the stock is back and while it
+ * holds the section locks, so "stock returned" and "stock offered" commit together or not at all;
+ * a join or an entry leaving calls `offerReturnedStock` itself. docs/waitlist.md explains the rules.
  */
 
 export type WaitlistPolicy = 'strict_order' | 'fill';
@@ -25,7 +27,8 @@ interface PoolSection {
   price: number;
   currency: string;
   policy: WaitlistPolicy;
-  offerTtlSeconds: number;
+  /** When an offer made now lapses. */
+  offerExpiresAt: Date;
   /** Published, not started, and its sale open (`onsale.startsAt` passed): offers are made only then. */
   onSale: boolean;
 }
@@ -38,16 +41,12 @@ interface WaitingEntry {
   quantity: number;
 }
 
-interface OfferSeat extends PickerSeat {
-  label: string;
-}
-
 interface Offer {
   holdId: string;
   entry: WaitingEntry;
   section: PoolSection;
   /** Reserved seating: the seats picked for this offer. */
-  seats?: OfferSeat[];
+  seats?: MapSeat[];
 }
 
 const pool = (section: PoolSection) => section.available + section.reserved;
@@ -122,30 +121,17 @@ async function sectionsWithWaiters(tx: Tx, sections: PoolSection[]): Promise<Set
 }
 
 /**
- * Locks the free seats of these reserved sections (lock order: seats before waitlist entries) and
- * reads each section's seat map, so offers can pick seats side by side. Free means never held, or
- * returned: seats of a hold that lapsed but is not yet ended stay out until the sweeper ends it.
+ * Locks and reads the seat maps of these reserved sections (lock order: seats before waitlist
+ * entries), and counts each one's free seats.
  */
-async function lockFreeSeats(tx: Tx, sections: PoolSection[]): Promise<Map<string, OfferSeat[]>> {
-  const ids = sections.map((s) => s.id);
-  const seatMaps = new Map<string, OfferSeat[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return seatMaps;
-  const { rows: free } = await tx.query<{ id: string }>(
-    `select id from seats where section_id = any($1::uuid[]) and status = 'available' order by id for update`,
-    [ids],
-  );
-  const locked = new Set(free.map((r) => r.id));
-  const { rows: seats } = await tx.query<Omit<OfferSeat, 'free'> & { sectionId: string }>(
-    `select id, section_id as "sectionId", row_label as row, number, label, x, y from seats where section_id = any($1::uuid[])`,
-    [ids],
-  );
-  for (const { sectionId, ...seat } of seats) seatMaps.get(sectionId)!.push({ ...seat, free: locked.has(seat.id) });
+async function lockFreeSeats(tx: Tx, sections: PoolSection[]): Promise<Map<string, MapSeat[]>> {
+  const seatMaps = await lockSeatMaps(tx, sections.map((s) => s.id));
   for (const section of sections) section.available = seatMaps.get(section.id)!.filter((seat) => seat.free).length;
   return seatMaps;
 }
 
 /** Picks the best seats for each offer of a reserved section, in join order (side by side when possible). */
-function pickOfferSeats(offers: Offer[], seatMaps: Map<string, OfferSeat[]>): void {
+function pickOfferSeats(offers: Offer[], seatMaps: Map<string, MapSeat[]>): void {
   for (const offer of offers) {
     const seats = seatMaps.get(offer.section.id);
     if (!seats) continue;
@@ -166,7 +152,7 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
   if (sectionIds.length === 0) return;
   const { rows: locked } = await tx.query<PoolSection>(
     `select s.id, s.event_id as "eventId", s.kind, s.capacity, coalesce(s.available, 0) as available, s.reserved_for_waitlist as reserved,
-            s.price, e.currency, e.waitlist_policy as policy, e.offer_ttl_seconds as "offerTtlSeconds",
+            s.price, e.currency, e.waitlist_policy as policy, now() + make_interval(secs => e.offer_ttl_seconds) as "offerExpiresAt",
             (e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null) as "onSale"
        from sections s join events e on e.id = s.event_id
       where s.id = any($1::uuid[])
@@ -197,52 +183,33 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
     reserved: waited.has(section.id) ? left : 0,
   }));
   const changed = counters.filter((c) => c.available !== c.section.available || c.reserved !== c.section.reserved);
-  if (changed.length === 0) return;
-  await tx.query(
-    `update sections s set available = t.available, reserved_for_waitlist = t.reserved
-       from unnest($1::uuid[], $2::int[], $3::int[]) as t(id, available, reserved) where s.id = t.id`,
-    [changed.map((c) => c.section.id), changed.map((c) => c.available), changed.map((c) => c.reserved)],
-  );
+  await setPoolCounters(tx, changed.map((c) => ({ sectionId: c.section.id, available: c.available, reserved: c.reserved })));
 }
 
-/** One hold item per GA offer, one per seat for reserved seating. */
-const offerItems = (offers: Offer[]) =>
-  offers.flatMap((o) =>
-    o.seats
-      ? o.seats.map((seat) => ({ holdId: o.holdId, sectionId: o.section.id, seatId: seat.id as string | null, quantity: 1, price: o.section.price }))
-      : [{ holdId: o.holdId, sectionId: o.section.id, seatId: null, quantity: o.entry.quantity, price: o.section.price }],
-  );
+/** An offer as a hold: one item per GA offer, one per seat for reserved seating. */
+function offerHold({ holdId, entry, section, seats }: Offer): NewHold {
+  return {
+    id: holdId,
+    eventId: section.eventId,
+    userId: entry.userId,
+    expiresAt: section.offerExpiresAt,
+    currency: section.currency,
+    idempotencyKey: null,
+    fingerprint: null,
+    waitlistEntryId: entry.id,
+    items: seats
+      ? seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }))
+      : [{ sectionId: section.id, seatId: null, quantity: entry.quantity, price: section.price }],
+  };
+}
 
-/** Writes each offer as a normal hold marked with its entry (its seats held by it), and tells the user. */
+/**
+ * Writes each offer as a normal hold marked with its entry, through the inventory's one writer of
+ * holds (its GA units come from the section's pool, whose counters the caller sets), and tells the user.
+ */
 async function makeOffers(tx: Tx, offers: Offer[]): Promise<void> {
   if (offers.length === 0) return;
-  const made = await tx.query<{ id: string; expiresAt: Date }>(
-    `insert into holds (id, event_id, user_id, status, expires_at, total, currency, waitlist_entry_id)
-     select id, event_id, user_id, 'active', now() + make_interval(secs => ttl), total, currency, entry_id
-       from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::text[], $7::uuid[])
-         as t(id, event_id, user_id, ttl, total, currency, entry_id)
-     returning id, expires_at as "expiresAt"`,
-    [offers.map((o) => o.holdId), offers.map((o) => o.section.eventId), offers.map((o) => o.entry.userId), offers.map((o) => o.section.offerTtlSeconds),
-      offers.map((o) => o.entry.quantity * o.section.price), offers.map((o) => o.section.currency), offers.map((o) => o.entry.id)],
-  );
-  const expiresAt = new Map(made.rows.map((r) => [r.id, r.expiresAt]));
-  const items = offerItems(offers);
-  await tx.query(
-    `insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-     select hold_id, section_id, seat_id, quantity, price from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[]) as t(hold_id, section_id, seat_id, quantity, price)`,
-    [items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price)],
-  );
-  const seats = items.filter((i) => i.seatId !== null);
-  if (seats.length > 0) {
-    // Conditional on the seat being free: a seat is held by one hold at a time, whatever happened.
-    const held = await tx.query(
-      `update seats s set status = 'held', hold_id = h.id, held_until = h.expires_at
-         from unnest($1::uuid[], $2::uuid[]) as t(id, hold_id) join holds h on h.id = t.hold_id
-        where s.id = t.id and s.status = 'available'`,
-      [seats.map((i) => i.seatId), seats.map((i) => i.holdId)],
-    );
-    if (held.rowCount !== seats.length) throw new Error('a seat picked for a waitlist offer was not free');
-  }
+  await writeHolds(tx, offers.map(offerHold), 'pool');
   await tx.query(
     `update waitlist_entries w set status = 'offered', offer_hold_id = t.hold_id, updated_at = now()
        from unnest($1::uuid[], $2::uuid[]) as t(id, hold_id) where w.id = t.id`,
@@ -260,46 +227,41 @@ async function makeOffers(tx: Tx, offers: Offer[]): Promise<void> {
       ...(o.seats ? { seats: o.seats.map((seat) => seat.label) } : {}),
       total: o.entry.quantity * o.section.price,
       currency: o.section.currency,
-      expiresAt: expiresAt.get(o.holdId)!.toISOString(),
+      expiresAt: o.section.offerExpiresAt.toISOString(),
     },
   })));
 }
 
 /**
- * What follows holds ending (called by `endHolds` in its transaction): offers that ended close their
- * waitlist entry (declined when released, lapsed when expired), users whose hold or offer lapsed are
- * told, and the units and seats go to the next entries.
+ * The waitlist as the inventory's return policy: offers that ended close their entry (declined when
+ * released, lapsed when expired, and the user is told), an offer paid for converts its entry, and
+ * returned units and seats go to the next entries.
  */
-export async function afterHoldsEnded(tx: Tx, endedIds: readonly string[], status: 'released' | 'expired'): Promise<void> {
-  const { rows: ended } = await tx.query<{ id: string; userId: string; eventId: string; entryId: string | null; sectionIds: string[] }>(
-    `select h.id, h.user_id as "userId", h.event_id as "eventId", h.waitlist_entry_id as "entryId",
-            array(select distinct i.section_id from hold_items i where i.hold_id = h.id) as "sectionIds"
-       from holds h where h.id = any($1::uuid[])`,
-    [endedIds],
-  );
-  const entryIds = ended.flatMap((h) => (h.entryId ? [h.entryId] : []));
-  if (entryIds.length > 0) {
+export const waitlistReturnPolicy: StockReturnPolicy = {
+  async holdsEnded(tx, holds, status) {
+    const offers = holds.filter((h) => h.waitlistEntryId !== null);
+    if (offers.length === 0) return;
     await tx.query(
       `update waitlist_entries set status = $2, updated_at = now() where id = any($1::uuid[]) and status = 'offered'`,
-      [entryIds, status === 'released' ? 'declined' : 'lapsed'],
+      [offers.map((h) => h.waitlistEntryId), status === 'released' ? 'declined' : 'lapsed'],
     );
-  }
-  if (status === 'expired') {
-    await enqueue(tx, ...ended.map((h): Notification => ({
-      type: h.entryId ? 'waitlist.offer_lapsed' : 'hold.expired',
+    if (status !== 'expired') return;
+    await enqueue(tx, ...offers.map((h): Notification => ({
+      type: 'waitlist.offer_lapsed',
       userId: h.userId,
       eventId: h.eventId,
-      payload: { holdId: h.id, ...(h.entryId ? { entryId: h.entryId } : {}) },
+      payload: { holdId: h.id, entryId: h.waitlistEntryId! },
     })));
-  }
-  await offerReturnedStock(tx, ended.flatMap((h) => h.sectionIds));
-}
+  },
 
-/** Checkout of an offer closes its entry (lock order: the hold is locked, then its entry). */
-export async function markOfferConverted(tx: Tx, holdId: string): Promise<void> {
-  await tx.query(
-    `update waitlist_entries set status = 'converted', updated_at = now()
-      where id = (select waitlist_entry_id from holds where id = $1) and status = 'offered'`,
-    [holdId],
-  );
-}
+  stockReturned: offerReturnedStock,
+
+  /** Checkout of an offer closes its entry (lock order: the hold is locked, then its entry). */
+  async holdConverted(tx, holdId) {
+    await tx.query(
+      `update waitlist_entries set status = 'converted', updated_at = now()
+        where id = (select waitlist_entry_id from holds where id = $1) and status = 'offered'`,
+      [holdId],
+    );
+  },
+};

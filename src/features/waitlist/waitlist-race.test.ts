@@ -8,7 +8,8 @@ import { accountedUnits, watchAccounting } from '../../../test/support/accountin
 import { adminUrl } from '../../../test/support/postgres.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { sectionAccounting } from '../inventory/availability.js';
-import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
+import { createStock, lockStockSectionsOf } from '../inventory/stock.js';
+import { waitlistReturnPolicy } from './offers.js';
 
 const card = { payment: { cardNumber: '4242424242424242' } };
 
@@ -228,7 +229,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
 
       await dying.query('begin');
       await lockStockSectionsOf(tx, [holdId]);
-      expect(await endHolds(tx, [holdId], 'released', false)).toEqual([holdId]);
+      expect(await createStock(waitlistReturnPolicy).endHolds(tx, [holdId], 'released', false)).toEqual([holdId]);
       // Inside the dying transaction the offer exists already: release and offer are one unit of work.
       expect((await dying.query(`select status from waitlist_entries where event_id = $1`, [eventId])).rows[0].status).toBe('offered');
       await app.db.query('select pg_terminate_backend($1)', [pid]);

@@ -3,10 +3,10 @@ import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError, notFound } from '../../errors.js';
 import { seatsHeldBack } from '../inventory/availability.js';
 import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
-import { endHolds, lockStockSectionsOf } from '../inventory/stock.js';
+import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
+import { lockStockSectionsOf, seatIsFree, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { offerReturnedStock } from './offers.js';
-import { saleNotOpenYet, saleOpensLater } from '../queue/settings.js';
 
 export type EntryStatus = 'waiting' | 'offered' | 'converted' | 'left' | 'declined' | 'lapsed' | 'cancelled';
 
@@ -82,7 +82,7 @@ const alreadyWaitlisted = () => new AppError('already_waitlisted', 'You are alre
  * before a join decides. A seat hold reaching into a section not locked here is left to the sweeper:
  * returning it would lock that section out of order.
  */
-async function lockAndReclaim(tx: Tx, sectionIds: string[]): Promise<void> {
+async function lockAndReclaim(tx: Tx, stock: Stock, sectionIds: string[]): Promise<void> {
   await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
   const lapsed = await tx.query<{ id: string }>(
     `select h.id from holds h
@@ -92,7 +92,7 @@ async function lockAndReclaim(tx: Tx, sectionIds: string[]): Promise<void> {
       order by h.id for update skip locked`,
     [sectionIds],
   );
-  await endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
+  await stock.endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
 }
 
 /** Units anyone could buy now in these sections (GA counter; free or lapsed seats the waitlist does not hold back). */
@@ -100,8 +100,7 @@ async function unitsOnSale(tx: Tx, sectionIds: string[]): Promise<number> {
   const { rows } = await tx.query<{ units: number }>(
     `select coalesce(sum(case when s.kind = 'ga' then s.available
                         when ${seatsHeldBack('s')} then 0
-                        else (select count(*) from seats st where st.section_id = s.id
-                               and (st.status = 'available' or (st.status = 'held' and st.held_until <= now()))) end), 0)::int as units
+                        else (select count(*) from seats st where st.section_id = s.id and ${seatIsFree('st')}) end), 0)::int as units
        from sections s where s.id = any($1::uuid[])`,
     [sectionIds],
   );
@@ -113,7 +112,7 @@ function servingSections(sections: EventSection[], sectionId: string | null | un
   return sectionId ? sections.filter((s) => s.id === sectionId) : sections;
 }
 
-export function createWaitlistService({ db }: { db: Database }): WaitlistService {
+export function createWaitlistService({ db, stock }: { db: Database; stock: Stock }): WaitlistService {
   async function eventSections(eventId: string): Promise<EventSection[]> {
     return (await db.query<EventSection>('select id, kind, capacity from sections where event_id = $1 order by id', [eventId])).rows;
   }
@@ -140,7 +139,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
       const servingIds = serving.map((s) => s.id);
       const entryId = await db
         .transaction(async (tx) => {
-          await lockAndReclaim(tx, servingIds);
+          await lockAndReclaim(tx, stock, servingIds);
           const onSale = await unitsOnSale(tx, servingIds);
           if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
           if (terms.maxPerUser !== null && ((await ticketsTakenBy(tx, eventId, [userId])).get(userId) ?? 0) + quantity > terms.maxPerUser) {
@@ -180,7 +179,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
           [live.id],
         );
         const entry = rows[0]!;
-        if (entry.status === 'offered') return (await endHolds(tx, [entry.offerHoldId!], 'released', false)).length > 0;
+        if (entry.status === 'offered') return (await stock.endHolds(tx, [entry.offerHoldId!], 'released', false)).length > 0;
         const updated = await tx.query(`update waitlist_entries set status = 'left', updated_at = now() where id = $1 and status = 'waiting'`, [live.id]);
         // Units held back for this entry may now fit the next one, or go on sale.
         await offerReturnedStock(tx, sectionIds);
@@ -197,7 +196,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
         );
         if (!rows[0]) return 'unknown';
         await lockStockSectionsOf(tx, [holdId]);
-        return (await endHolds(tx, [holdId], 'released', false)).length > 0 ? 'declined' : 'not_active';
+        return (await stock.endHolds(tx, [holdId], 'released', false)).length > 0 ? 'declined' : 'not_active';
       });
       // Someone else's offer does not exist, as far as this user can tell.
       if (outcome === 'unknown') throw notFound('offer');
@@ -213,7 +212,7 @@ export function createWaitlistService({ db }: { db: Database }): WaitlistService
            select * from (
              select s.id, s.event_id, s.capacity, coalesce(s.available, 0) as available, s.reserved_for_waitlist as reserved,
                     case when s.kind = 'ga' then s.available + s.reserved_for_waitlist
-                         else (select count(*) from seats st where st.section_id = s.id and st.status = 'available')::int end as pool,
+                         else (select count(*) from seats st where st.section_id = s.id and ${seatIsFree('st')})::int end as pool,
                     e.waitlist_policy as policy
                from sections s join events e on e.id = s.event_id
               where e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null
