@@ -18,6 +18,8 @@ import { liveRoutes } from './features/queue/live.js';
 import { queueRoutes } from './features/queue/routes.js';
 import websocket from '@fastify/websocket';
 import type { Api } from './http/api.js';
+import { createRedisClient } from './redis/client.js';
+import { rateLimitPlugin } from './features/ratelimit/plugin.js';
 import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
@@ -59,22 +61,26 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
-  await opsRoutes(app, context);
-  await app.register(async (api) => {
-    const typed = api as unknown as Api;
-    await authRoutes(typed, context);
-    await venueRoutes(typed, context);
-    await eventRoutes(typed, context);
-    await holdRoutes(typed, context);
-    await orderRoutes(typed, context);
-    await paymentAdminRoutes(typed, context);
-    await salesRoutes(typed, context);
-    await waitlistRoutes(typed, context);
-    await notificationRoutes(typed, context);
-    await queueRoutes(typed, context);
-    await liveRoutes(typed, context);
-  }, { prefix: '/api/v1' });
-  await webApp(app, { root: context.config.webDistDir });
+  const { config, db, guards, queue } = context;
+  const rateLimitRedis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
+  if (rateLimitRedis) app.addHook('onClose', () => rateLimitRedis.close());
+  await app.register(rateLimitPlugin, { redis: rateLimitRedis?.redis, keyPrefix: config.redisKeyPrefix });
 
-  return app as unknown as Api;
+  await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken });
+  await app.register(async (api) => {
+    await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
+    await api.register(venueRoutes, { venues: context.venues, guards });
+    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId) });
+    await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
+    await api.register(orderRoutes, { checkout: context.checkout, guards });
+    await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });
+    await api.register(salesRoutes, { db, guards });
+    await api.register(waitlistRoutes, { waitlist: context.waitlist, guards });
+    await api.register(notificationRoutes, { notifications: context.notifications, guards, live: context.live, liveTickets: context.liveTickets });
+    await api.register(queueRoutes, { queue, guards, joinLimits: { perIpPerMinute: config.queue.joinIpLimitPerMinute, perUserPerMinute: config.queue.joinLimitPerMinute } });
+    await api.register(liveRoutes, { db, queue });
+  }, { prefix: '/api/v1' });
+  await app.register(webApp, { root: config.webDistDir });
+
+  return app;
 }

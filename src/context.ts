@@ -1,32 +1,44 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { createDomainEventBus, type DomainEventBus } from './bus.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createAuthService, type AuthService } from './features/auth/auth.js';
 import { createGuards, type Guards } from './features/auth/guard.js';
+import { createLiveTickets, type LiveTickets } from './features/auth/live-tickets.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
 import { createAccessTokens } from './features/auth/tokens.js';
 import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
+import { createEventService, type EventService } from './features/events/events.js';
 import { createHoldService, type HoldService } from './features/inventory/holds.js';
 import { createStock, type Stock } from './features/inventory/stock.js';
 import { devInboxTransport, smtpTransport } from './features/notifications/email.js';
 import { createNotificationService, type NotificationService } from './features/notifications/dispatcher.js';
 import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
+import { createQueueService, type QueueService } from './features/queue/queue.js';
+import { createVenueService, type VenueService } from './features/venues/venues.js';
 import { waitlistReturnPolicy } from './features/waitlist/offers.js';
 import { createWaitlistService, type WaitlistService } from './features/waitlist/waitlist.js';
-import { createQueueService, type QueueService } from './features/queue/queue.js';
 
-/** The services every feature's routes are built from; made once per process (or per test app). */
+/**
+ * The composition root's services, made once per process (or per test app). Each feature's routes
+ * are handed only the services they name (app.ts); nothing below app.ts sees this object.
+ */
 export interface AppContext {
   config: Readonly<Config>;
   db: Database;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  /** What one feature tells the others after a commit. */
+  bus: DomainEventBus;
   guards: Guards;
+  auth: AuthService;
+  liveTickets: LiveTickets;
   /** Every stock change that returns stock, with the waitlist as its return policy. */
   stock: Stock;
-  auth: AuthService;
+  venues: VenueService;
+  events: EventService;
   holds: HoldService;
   checkout: CheckoutService;
   payments: PaymentProvider;
@@ -39,6 +51,7 @@ export interface AppContext {
 
 export function createContext(config: Readonly<Config>, db: Database, log: FastifyBaseLogger, payments: PaymentProvider = new TestPaymentProvider(db)): AppContext {
   const metrics = createMetrics();
+  const bus = createDomainEventBus(log);
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
   const stock = createStock(waitlistReturnPolicy);
@@ -49,15 +62,19 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     db,
     log,
     metrics,
+    bus,
     payments,
     stock,
     guards: createGuards(accessTokens),
     auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    liveTickets: createLiveTickets(db),
+    venues: createVenueService(db),
+    events: createEventService({ db, stock, bus }),
     holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
-    checkout: createCheckoutService({ db, stock, payments, metrics, log, settlement: config.payments }),
+    checkout: createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments }),
     waitlist: createWaitlistService({ db, stock }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,
-    queue: createQueueService({ config, db, log }),
+    queue: createQueueService({ config, db, log, bus }),
   };
 }

@@ -6,7 +6,6 @@ import { createContext, type AppContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
-import { finishInterruptedCancellations } from './features/events/events.js';
 import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
 import { limits } from './limits.js';
@@ -37,11 +36,11 @@ export interface RunningServer {
  * advancing the waiting rooms.
  */
 async function startJobs(context: AppContext): Promise<Job[]> {
-  const { config, holds, checkout, waitlist, notifications, queue, log } = context;
+  const { config, holds, checkout, events, waitlist, notifications, queue, log } = context;
   return [
     startPeriodic('hold-sweeper', config.sweepIntervalMs, () => holds.sweepLapsed(), log),
     startPeriodic('payment-reconciler', config.payments.reconcileIntervalMs, () => checkout.reconcilePayments(), log),
-    startPeriodic('event-cancellations', config.payments.reconcileIntervalMs, () => finishInterruptedCancellations(context.db, context.stock, checkout.settleRefunds), log),
+    startPeriodic('event-cancellations', config.payments.reconcileIntervalMs, () => events.finishInterruptedCancellations(), log),
     startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
     startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
     startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),

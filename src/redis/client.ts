@@ -7,7 +7,7 @@ const scriptsDir = fileURLToPath(new URL('./scripts/', import.meta.url));
 /** The Lua scripts, by file name; each is one atomic operation (see its header for KEYS/ARGV). */
 export type ScriptName =
   | 'queue_join' | 'queue_refill' | 'queue_freeze' | 'queue_admit' | 'queue_leave' | 'queue_active' | 'queue_arrive' | 'queue_claim' | 'queue_figures'
-  | 'lease_acquire' | 'lease_release' | 'rate_limit';
+  | 'lease_acquire' | 'lease_release';
 
 export interface RedisClient {
   redis: Redis;

@@ -28,7 +28,6 @@ export function createKeys(prefix: string) {
     queueLease: (eventId: string) => event(eventId, 'lease'),
     /** Held by the one node rebuilding an event's queue state, so the rebuild starts from one block. */
     queueRebuildLock: (eventId: string) => event(eventId, 'rebuild'),
-    rateLimit: (scope: string, id: string) => `${prefix}rl:${scope}:${id}`,
     queueUpdates: `${prefix}queue-updates`,
   };
 }

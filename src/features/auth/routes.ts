@@ -1,54 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
-import type { FastifyReply } from 'fastify';
-import { AppError, notFound } from '../../errors.js';
-import type { RateCheck, RateLimiter } from '../queue/queue.js';
-import { principalOf } from './guard.js';
+import type { FastifyRequest } from 'fastify';
+import { notFound } from '../../errors.js';
+import type { AuthService } from './auth.js';
+import { principalOf, type Guards } from './guard.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: limits.passwordLengthMin, maxLength: limits.passwordLengthMax });
 export const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('buyer'), Type.Literal('admin')]) });
 export const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 
-/** Answers 429 with Retry-After when the caller is over a limit (password guessing, mass sign-ups). */
-async function throttle(reply: FastifyReply, rateLimiter: RateLimiter, checks: RateCheck[]): Promise<void> {
-  const retryAfter = await rateLimiter.retryAfter(checks);
-  if (retryAfter === undefined) return;
-  reply.header('retry-after', String(retryAfter));
-  throw new AppError('too_many_requests', 'Too many attempts; try again shortly.', { retryAfterSeconds: retryAfter });
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  guards: Guards;
+  /** Password guessing and mass sign-ups: attempts per minute per IP address, and logins per email. */
+  rateLimits: { perIpPerMinute: number; loginPerEmailPerMinute: number };
 }
 
-export async function authRoutes(app: Api, { auth, guards, config, queue }: AppContext): Promise<void> {
-  const { perIpPerMinute, loginPerEmailPerMinute } = config.authLimits;
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, guards, rateLimits: { perIpPerMinute, loginPerEmailPerMinute } }) => {
+  const message = 'Too many attempts; try again shortly.';
+  const perIp = { scope: 'auth-ip', perMinute: perIpPerMinute, key: (request: FastifyRequest) => request.ip };
+  const registerRateLimit = app.limitRate(message, [perIp]);
+  const loginRateLimit = app.limitRate(message, [
+    perIp,
+    { scope: 'login-email', perMinute: loginPerEmailPerMinute, key: (request) => (request.body as { email: string }).email.trim().toLowerCase() },
+  ]);
+
   app.post('/auth/register', {
+    preHandler: registerRateLimit,
     schema: {
       tags: ['auth'],
       summary: 'Create a buyer account and log in',
       body: StrictObject({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) }),
       response: { 201: SessionSchema, ...errorResponses(400, 409, 429) },
     },
-  }, async (request, reply) => {
-    await throttle(reply, queue.rateLimiter, [{ scope: 'auth-ip', id: request.ip, limitPerMinute: perIpPerMinute }]);
-    return reply.status(201).send(await auth.register(request.body));
-  });
+  }, async (request, reply) => reply.status(201).send(await auth.register(request.body)));
 
   app.post('/auth/login', {
+    preHandler: loginRateLimit,
     schema: {
       tags: ['auth'],
       summary: 'Exchange email and password for an access token and a refresh token',
       body: StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) }),
       response: { 200: SessionSchema, ...errorResponses(400, 401, 429) },
     },
-  }, async (request, reply) => {
-    await throttle(reply, queue.rateLimiter, [
-      { scope: 'auth-ip', id: request.ip, limitPerMinute: perIpPerMinute },
-      { scope: 'login-email', id: request.body.email.trim().toLowerCase(), limitPerMinute: loginPerEmailPerMinute },
-    ]);
-    return auth.login(request.body);
-  });
+  }, async (request) => auth.login(request.body));
 
   app.post('/auth/refresh', {
     schema: {

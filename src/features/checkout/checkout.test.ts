@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backends, seatIds, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { providerRecords } from '../../../test/support/payments.js';
-import { finishInterruptedCancellations } from '../events/events.js';
 import { sectionAccounting } from '../inventory/availability.js';
 
 const goodCard = { payment: { cardNumber: '4242424242424242' } };
@@ -219,13 +218,13 @@ describe('cancelling an event', () => {
     // What the first step of a cancellation leaves if the process dies before the second.
     await app.db.query(`update events set status = 'cancelled' where id = $1`, [event.id]);
 
-    const { checkout } = app.server.context;
-    expect(await finishInterruptedCancellations(app.db, app.server.context.stock, checkout.settleRefunds)).toBeGreaterThanOrEqual(1);
+    const { events } = app.server.context;
+    expect(await events.finishInterruptedCancellations()).toBeGreaterThanOrEqual(1);
     expect((await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyer!.token })).body).toMatchObject({ status: 'cancelled', refund: { amount: 10000 } });
     const payment = await app.db.query<{ status: string; reference: string }>('select status, reference from payments where order_id = $1', [order.id]);
     expect(payment.rows[0]!.status).toBe('refunded');
     expect((await providerRecords(app.db)).get(payment.rows[0]!.reference)).toMatchObject({ state: 'refunded', refunded: 10000 });
-    await finishInterruptedCancellations(app.db, app.server.context.stock, checkout.settleRefunds);
+    await events.finishInterruptedCancellations();
     const notices = await app.db.query(`select 1 from outbox where event_id = $1 and type in ('order.cancelled', 'event.cancelled')`, [event.id]);
     expect(notices.rowCount).toBe(2);
   });

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { DomainEventBus } from '../../bus.js';
 import type { Database, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Principal } from '../auth/tokens.js';
@@ -99,12 +100,13 @@ async function commitOrder(tx: Tx, stock: Stock, holdId: string, userId: string,
 export function createCheckoutService(deps: {
   db: Database;
   stock: Stock;
+  bus: DomainEventBus;
   payments: PaymentProvider;
   metrics: Metrics;
   log: FastifyBaseLogger;
   settlement: SettlementSettings;
 }): CheckoutService {
-  const { db, stock, payments, metrics, log } = deps;
+  const { db, stock, bus, payments, metrics, log } = deps;
   const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
@@ -144,6 +146,9 @@ export function createCheckoutService(deps: {
     if (owed) await giveBackSoon(paymentId);
   }
 
+  // Cancellations elsewhere (an event's) owe refunds once they committed.
+  bus.subscribe('refunds.owed', ({ paymentIds }) => settleRefunds(paymentIds.map((id) => ({ id }))));
+
   return {
     async checkout(userId, holdId, cardNumber) {
       const started = await startPayment(userId, holdId);
@@ -173,6 +178,7 @@ export function createCheckoutService(deps: {
       metrics.ordersConfirmed.inc();
       // The order stands either way; if the capture fails, the reconciler captures it later.
       await settlement.capture(paymentId, authorization.reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'capture failed after the order was committed'));
+      await bus.publish('order.confirmed', { eventId: hold.eventId, userId, orderId });
       return { order: (await findOrder(db, { orderId }))!, created: true };
     },
 

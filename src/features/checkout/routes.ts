@@ -1,6 +1,7 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Guards } from '../auth/guard.js';
+import type { CheckoutService } from './checkout.js';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
@@ -48,7 +49,7 @@ const PaymentSchema = Type.Object({
   updatedAt: TimestampOut,
 });
 
-export async function orderRoutes(app: Api, { checkout, guards, queue, log }: AppContext): Promise<void> {
+export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
   app.post('/holds/:id/checkout', {
     onRequest: guards.authenticate,
     schema: {
@@ -63,8 +64,6 @@ export async function orderRoutes(app: Api, { checkout, guards, queue, log }: Ap
   }, async (request, reply) => {
     const { userId } = principalOf(request);
     const { order, created } = await checkout.checkout(userId, request.params.id, request.body.payment.cardNumber);
-    // A shopper who has bought frees a waiting-room place for the next; the order stands either way.
-    if (created) await queue.checkedOut(order.eventId, userId).catch((error: unknown) => log.warn({ err: error }, 'could not free the queue place'));
     return reply.status(created ? 201 : 200).send(order);
   });
 
@@ -90,7 +89,7 @@ export async function orderRoutes(app: Api, { checkout, guards, queue, log }: Ap
   }, async (request) => checkout.cancel(principalOf(request), request.params.id));
 }
 
-export async function paymentAdminRoutes(app: Api, { checkout, guards }: AppContext): Promise<void> {
+export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
   app.get('/admin/payments', {
     onRequest: guards.requireAdmin,
     schema: {

@@ -1,6 +1,7 @@
+import type { DomainEventBus } from '../../bus.js';
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
-import { sectionAvailability, type SectionAvailability } from '../inventory/availability.js';
+import { sectionAccounting, sectionAvailability, seatMap, type SectionAccounting, type SectionAvailability } from '../inventory/availability.js';
 import { createSections, type NewSeat } from '../inventory/sections.js';
 import type { Stock } from '../inventory/stock.js';
 import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkout/checkout.js';
@@ -181,7 +182,7 @@ const updatableColumns = {
  * for the checkouts under way), then `finishCancellation` cancels the orders. The refunds they owe
  * are returned, to send after commit.
  */
-export async function updateEvent(db: Database, stock: Stock, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
+async function updateEvent(db: Database, stock: Stock, eventId: string, changes: UpdateEventBody): Promise<OwedRefund[]> {
   const status = await db.transaction(async (tx) => {
     // FOR NO KEY UPDATE: the foreign-key checks of rows inserted for the event (holds, orders, outbox)
     // do not wait for it, so transactions that hold section locks and insert them cannot deadlock with it.
@@ -214,7 +215,7 @@ export async function updateEvent(db: Database, stock: Stock, eventId: string, c
  * before the cancellation (they hold their sections FOR KEY SHARE); those starting after it see the
  * event cancelled. The claim on `cancellation_finished_at` makes it run once, whoever calls it.
  */
-export async function finishCancellation(db: Database, stock: Stock, eventId: string): Promise<OwedRefund[]> {
+async function finishCancellation(db: Database, stock: Stock, eventId: string): Promise<OwedRefund[]> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query(
       `update events set cancellation_finished_at = now() where id = $1 and status = 'cancelled' and cancellation_finished_at is null`,
@@ -228,7 +229,7 @@ export async function finishCancellation(db: Database, stock: Stock, eventId: st
 }
 
 /** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
-export async function finishInterruptedCancellations(db: Database, stock: Stock, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
+async function finishInterruptedCancellations(db: Database, stock: Stock, settleRefunds: (owed: OwedRefund[]) => Promise<void>): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
     `select id from events where status = 'cancelled' and cancellation_finished_at is null order by updated_at limit 100`,
   );
@@ -252,7 +253,7 @@ async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promis
  * Raises a GA section's capacity: the new units are returned stock, so they go to the waitlist
  * first, in this transaction. Lowering capacity (or resizing reserved seating) is not supported.
  */
-export async function raiseSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
+async function raiseSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
   await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ kind: string; capacity: number }>(
       'select kind, capacity from sections where id = $1 and event_id = $2 for update',
@@ -327,3 +328,47 @@ export async function listEvents(db: Queryable, query: ListEventsQuery) {
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
 }
 
+
+type EventDetail = Awaited<ReturnType<typeof getEvent>>;
+
+export interface EventService {
+  create(input: CreateEventBody): Promise<EventDetail>;
+  get(eventId: string, viewerIsAdmin: boolean): Promise<EventDetail>;
+  list(query: ListEventsQuery): ReturnType<typeof listEvents>;
+  /** Applies an admin's changes; a cancellation's refunds are owed once it committed. */
+  update(eventId: string, changes: UpdateEventBody): Promise<EventDetail>;
+  seats(eventId: string, viewerIsAdmin: boolean): ReturnType<typeof seatMap>;
+  accounting(eventId: string): Promise<SectionAccounting[]>;
+  raiseCapacity(eventId: string, sectionId: string, capacity: number): Promise<SectionAccounting>;
+  /** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
+  finishInterruptedCancellations(): Promise<number>;
+}
+
+/** Events, their sections and their lifecycle; what follows a change is published on the bus after it committed. */
+export function createEventService({ db, stock, bus }: { db: Database; stock: Stock; bus: DomainEventBus }): EventService {
+  const oweRefunds = (owed: OwedRefund[]) => bus.publish('refunds.owed', { paymentIds: owed.map((p) => p.id) });
+  return {
+    create: async (input) => getEvent(db, await createEvent(db, input), true),
+    get: (eventId, viewerIsAdmin) => getEvent(db, eventId, viewerIsAdmin),
+    list: (query) => listEvents(db, query),
+    async update(eventId, changes) {
+      const owed = await updateEvent(db, stock, eventId, changes);
+      await bus.publish('event.changed', { eventId });
+      await oweRefunds(owed);
+      return getEvent(db, eventId, true);
+    },
+    async seats(eventId, viewerIsAdmin) {
+      await getEvent(db, eventId, viewerIsAdmin);
+      return seatMap(db, eventId);
+    },
+    async accounting(eventId) {
+      if (!(await findEvent(db, eventId))) throw notFound('event');
+      return sectionAccounting(db, eventId);
+    },
+    async raiseCapacity(eventId, sectionId, capacity) {
+      await raiseSectionCapacity(db, stock, eventId, sectionId, capacity);
+      return (await sectionAccounting(db, eventId)).find((s) => s.sectionId === sectionId)!;
+    },
+    finishInterruptedCancellations: () => finishInterruptedCancellations(db, stock, oweRefunds),
+  };
+}

@@ -1,13 +1,18 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
-import { notFound } from '../../errors.js';
-import { sectionAccounting, seatMap } from '../inventory/availability.js';
-import { createEvent, findEvent, getEvent, listEvents, raiseSectionCapacity, updateEvent } from './events.js';
+import type { Guards } from '../auth/guard.js';
+import type { EventService } from './events.js';
 import { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
 
-export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout }: AppContext): Promise<void> {
+export interface EventRoutesOptions {
+  events: EventService;
+  guards: Guards;
+  /** The waiting room's figures for the dashboard (null without a waiting room). */
+  queueFigures: (eventId: string) => Promise<unknown>;
+}
+
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { events, guards, queueFigures }) => {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
@@ -21,8 +26,7 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       response: { 201: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const eventId = await createEvent(db, request.body);
-    return reply.status(201).send((await getEvent(db, eventId, true)) as never);
+    return reply.status(201).send((await events.create(request.body)) as never);
   });
 
   app.patch('/events/:id', {
@@ -36,12 +40,7 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       body: UpdateEventBody,
       response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => {
-    const owed = await updateEvent(db, stock, request.params.id, request.body);
-    queue.invalidate(request.params.id);
-    await checkout.settleRefunds(owed);
-    return getEvent(db, request.params.id, true) as never;
-  });
+  }, async (request) => events.update(request.params.id, request.body) as never);
 
   app.get('/events', {
     schema: {
@@ -50,7 +49,7 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       querystring: ListEventsQuery,
       response: { 200: Type.Object({ items: Type.Array(EventSummarySchema), nextCursor: Nullable(Type.String()) }), ...errorResponses(400) },
     },
-  }, async (request) => listEvents(db, request.query) as never);
+  }, async (request) => events.list(request.query) as never);
 
   app.get('/events/:id', {
     onRequest: guards.authenticateIfPresent,
@@ -60,7 +59,7 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       params: IdParams,
       response: { 200: Type.Ref(EventSchema), ...errorResponses(400, 404) },
     },
-  }, async (request) => getEvent(db, request.params.id, isAdmin(request.principal)) as never);
+  }, async (request) => events.get(request.params.id, isAdmin(request.principal)) as never);
 
   app.get('/events/:id/seats', {
     onRequest: guards.authenticateIfPresent,
@@ -70,10 +69,7 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       params: IdParams,
       response: { 200: Type.Array(SeatSchema), ...errorResponses(400, 404) },
     },
-  }, async (request) => {
-    await getEvent(db, request.params.id, isAdmin(request.principal));
-    return seatMap(db, request.params.id) as never;
-  });
+  }, async (request) => events.seats(request.params.id, isAdmin(request.principal)) as never);
 
   app.get('/events/:id/stats', {
     onRequest: guards.requireAdmin,
@@ -86,9 +82,8 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       response: { 200: EventStatsSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    if (!(await findEvent(db, request.params.id))) throw notFound('event');
-    const [sections, queueFigures] = await Promise.all([sectionAccounting(db, request.params.id), queue.figures(request.params.id)]);
-    return { sections, queue: queueFigures };
+    const [sections, queue] = await Promise.all([events.accounting(request.params.id), queueFigures(request.params.id)]);
+    return { sections, queue } as never;
   });
 
   app.patch('/events/:id/sections/:sectionId', {
@@ -101,8 +96,5 @@ export async function eventRoutes(app: Api, { db, stock, guards, queue, checkout
       body: RaiseCapacityBody,
       response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => {
-    await raiseSectionCapacity(db, stock, request.params.id, request.params.sectionId, request.body.capacity);
-    return (await sectionAccounting(db, request.params.id)).find((s) => s.sectionId === request.params.sectionId)!;
-  });
-}
+  }, async (request) => events.raiseCapacity(request.params.id, request.params.sectionId, request.body.capacity));
+};

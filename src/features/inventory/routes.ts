@@ -1,6 +1,7 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Guards } from '../auth/guard.js';
+import type { HoldService } from './holds.js';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
@@ -20,11 +21,26 @@ const HoldBody = Type.Union([
   StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
 ]);
 
-export async function holdRoutes(app: Api, { holds, guards, queue }: AppContext): Promise<void> {
+/**
+ * Who may hold now: while an event's waiting room is on, only an admitted, unexpired place
+ * (X-Queue-Token). The waiting room implements it; inventory knows only this question.
+ */
+export interface AdmissionGate {
+  /** Throws the reason the user may not hold tickets for the event now. */
+  gate(eventId: string, userId: string, queueToken: string | undefined): Promise<void>;
+}
+
+export interface HoldRoutesOptions {
+  holds: HoldService;
+  guards: Guards;
+  admission: AdmissionGate;
+}
+
+export const holdRoutes: FastifyPluginAsyncTypebox<HoldRoutesOptions> = async (app, { holds, guards, admission }) => {
   app.post('/holds', {
     onRequest: guards.authenticate,
     // While the event's waiting room is on, only an admitted, unexpired place may hold (X-Queue-Token).
-    preHandler: (request) => queue.gate(request.body.eventId, principalOf(request).userId, request.headers['x-queue-token']),
+    preHandler: (request) => admission.gate(request.body.eventId, principalOf(request).userId, request.headers['x-queue-token']),
     schema: {
       tags: ['holds'],
       summary: 'Hold tickets for a limited time',

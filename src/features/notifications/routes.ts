@@ -1,10 +1,12 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
-import { createLiveTickets } from '../auth/live-tickets.js';
+import type { Guards } from '../auth/guard.js';
+import type { LiveTickets } from '../auth/live-tickets.js';
+import type { NotificationService } from './dispatcher.js';
+import type { LiveHub } from './live.js';
 
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('parked')]);
 
@@ -24,8 +26,14 @@ const DeliverySchema = Type.Object({
 
 const WebhookSchema = Type.Object({ id: Uuid, url: Type.String(), eventId: Nullable(Uuid), active: Type.Boolean(), createdAt: TimestampOut });
 
-export async function notificationRoutes(app: Api, { notifications, guards, live, db }: AppContext): Promise<void> {
-  const liveTickets = createLiveTickets(db);
+export interface NotificationRoutesOptions {
+  notifications: NotificationService;
+  guards: Guards;
+  live: LiveHub;
+  liveTickets: LiveTickets;
+}
+
+export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> = async (app, { notifications, guards, live, liveTickets }) => {
 
   app.get('/admin/deliveries', {
     onRequest: guards.requireAdmin,

@@ -1,8 +1,9 @@
+import fp from 'fastify-plugin';
+import type { Queryable } from '../../db/database.js';
+import type { Metrics } from './metrics.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { errorResponses } from '../../http/schemas.js';
 import { AppError } from '../../errors.js';
 
@@ -22,7 +23,8 @@ function requireMetricsToken(metricsToken: string | undefined) {
   };
 }
 
-export async function opsRoutes(app: Api, { db, metrics, config }: AppContext): Promise<void> {
+/** Not encapsulated (fastify-plugin): its response hook times every route of the app. */
+export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: string | undefined }>(async (app, { db, metrics, metricsToken }) => {
   app.get('/healthz', {
     schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   }, async () => ({ status: 'ok' as const }));
@@ -38,7 +40,7 @@ export async function opsRoutes(app: Api, { db, metrics, config }: AppContext): 
     return { status: 'ready' as const };
   });
 
-  app.get('/metrics', { schema: { hide: true }, onRequest: requireMetricsToken(config.metricsToken) }, async (_request, reply) =>
+  app.get('/metrics', { schema: { hide: true }, onRequest: requireMetricsToken(metricsToken) }, async (_request, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
@@ -48,4 +50,4 @@ export async function opsRoutes(app: Api, { db, metrics, config }: AppContext): 
       reply.elapsedTime / 1000,
     );
   });
-}
+}, { name: 'ops' });

@@ -1,14 +1,12 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { AppContext } from '../../context.js';
 import type { Queryable } from '../../db/database.js';
-import type { Api } from '../../http/api.js';
 import { IdParams, StrictObject, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { sectionAvailability } from '../inventory/availability.js';
 import { notFound } from '../../errors.js';
-import { findEvent } from '../events/events.js';
 import type { QueueService } from './queue.js';
 import type { QueuePlace } from './tokens.js';
 
@@ -106,9 +104,8 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   };
 }
 
-export async function liveRoutes(app: Api, context: AppContext): Promise<void> {
-  const { queue } = context;
-  const hub = createLiveHub(context);
+export const liveRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; queue: QueueService }> = async (app, { db, queue }) => {
+  const hub = createLiveHub({ db, queue, log: app.log });
   app.addHook('onClose', async () => hub.close());
 
   app.get('/events/:id/live', {
@@ -127,7 +124,7 @@ export async function liveRoutes(app: Api, context: AppContext): Promise<void> {
       const token = (request.query as { queueToken?: string }).queueToken;
       const place = token === undefined ? undefined : queue.placeFor(id, token);
       if (place) await queue.status(place);
-      else if (!(await findEvent(context.db, id))) throw notFound('event');
+      else if (!(await queue.hasEvent(id))) throw notFound('event');
       (request as unknown as { livePlace?: QueuePlace }).livePlace = place;
     },
   }, (socket, request) => {

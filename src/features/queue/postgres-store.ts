@@ -16,7 +16,6 @@ import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): QueueStore {
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
-  const windows = new Map<string, { hits: number; endsAt: number }>();
 
   return {
     kind: 'postgres',
@@ -121,19 +120,6 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
 
     async subscribe(listener: (update: QueueUpdate) => void) {
       updates.on('update', listener);
-    },
-
-    async hit(scope, id, limit, windowMs) {
-      const key = `${scope}:${id}`;
-      const now = Date.now();
-      let window = windows.get(key);
-      if (!window || window.endsAt <= now) {
-        if (windows.size > 100_000) for (const [k, w] of windows) if (w.endsAt <= now) windows.delete(k);
-        window = { hits: 0, endsAt: now + windowMs };
-        windows.set(key, window);
-      }
-      window.hits += 1;
-      return { allowed: window.hits <= limit, retryAfterMs: window.endsAt - now };
     },
 
     async close() {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { DomainEventBus } from '../../bus.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
@@ -31,10 +32,8 @@ export interface QueueStatus {
 export interface QueueService {
   /** `presentedToken`: the caller's token for this event, if any (after Redis lost its data, how the caller keeps that place). */
   join(eventId: string, userId: string, presentedToken?: string): Promise<QueueStatus & { queueToken: string }>;
-  /** Checks the per-IP and per-account join limits; returns the wait in seconds when over. */
-  joinLimit(ip: string, userId: string): Promise<number | undefined>;
-  /** Fixed-window rate limits on the queue's store (Redis across nodes, else this node's memory). */
-  rateLimiter: RateLimiter;
+  /** Whether the event exists (any status), from this node's view of it. */
+  hasEvent(eventId: string): Promise<boolean>;
   /** Reads a token for this event (401 forged, 403 another event's). */
   placeFor(eventId: string, token: string): QueuePlace;
   status(place: QueuePlace): Promise<QueueStatus>;
@@ -54,6 +53,7 @@ interface Deps {
   config: Readonly<Config>;
   db: Database;
   log: FastifyBaseLogger;
+  bus: DomainEventBus;
 }
 
 export function createQueueStore(config: Readonly<Config>, db: Database, mapping: PlaceMapping): QueueStore {
@@ -98,32 +98,9 @@ const refFromSettings = (eventId: string, startsAt: Date, queue: QueueSettings):
   graceMs: queue.arrivalGraceSeconds * 1000,
 });
 
-export interface RateCheck {
-  scope: string;
-  id: string;
-  limitPerMinute: number;
-}
-
-export interface RateLimiter {
-  /** Counts one hit against every check; returns the seconds to wait when any is over its limit. */
-  retryAfter(checks: RateCheck[]): Promise<number | undefined>;
-}
-
-function createRateLimiter(store: Pick<QueueStore, 'hit'>): RateLimiter {
-  const windowMs = 60_000;
-  return {
-    async retryAfter(checks) {
-      const results = await Promise.all(checks.map((c) => store.hit(c.scope, c.id, c.limitPerMinute, windowMs)));
-      const refused = results.filter((r) => !r.allowed);
-      return refused.length ? Math.max(1, Math.ceil(Math.max(...refused.map((r) => r.retryAfterMs)) / 1000)) : undefined;
-    },
-  };
-}
-
-export function createQueueService({ config, db, log }: Deps): QueueService {
+export function createQueueService({ config, db, log, bus }: Deps): QueueService {
   const mapping = createPlaceMapping(config.queue.tokenSecret);
   const store = createQueueStore(config, db, mapping);
-  const rateLimiter = createRateLimiter(store);
   const tokens = createQueueTokens(config.queue.tokenSecret);
   const views = createQueueViews(db, config.queue.tickMs);
   const listeners = new Set<(update: QueueUpdate) => void>();
@@ -215,7 +192,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
     for (const listener of listeners) listener(update);
   };
 
-  return {
+  const service: QueueService = {
     async join(eventId, userId, presentedToken) {
       const view = await queueView(eventId);
       const now = Date.now();
@@ -230,13 +207,7 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       return { queueToken, ...(await statusOf(view, { userId, seq })) };
     },
 
-    joinLimit: (ip, userId) =>
-      rateLimiter.retryAfter([
-        { scope: 'join-ip', id: ip, limitPerMinute: config.queue.joinIpLimitPerMinute },
-        { scope: 'join-user', id: userId, limitPerMinute: config.queue.joinLimitPerMinute },
-      ]),
-
-    rateLimiter,
+    hasEvent: async (eventId) => (await queueView(eventId)).exists,
 
     placeFor,
 
@@ -307,4 +278,8 @@ export function createQueueService({ config, db, log }: Deps): QueueService {
       };
     },
   };
+  // A shopper who has bought frees a place for the next; an event changed: its view is stale.
+  bus.subscribe('order.confirmed', ({ eventId, userId }) => service.checkedOut(eventId, userId));
+  bus.subscribe('event.changed', ({ eventId }) => service.invalidate(eventId));
+  return service;
 }

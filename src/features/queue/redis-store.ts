@@ -226,11 +226,6 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       await subscriber.subscribe(keys.queueUpdates);
     },
 
-    async hit(scope, id, limit, windowMs) {
-      const [hits, ttl] = await client.run<[number, number]>('rate_limit', [keys.rateLimit(scope, id)], [windowMs]);
-      return { allowed: hits <= limit, retryAfterMs: Math.max(ttl, 0) };
-    },
-
     close: () => client.close(),
   };
 

@@ -1,11 +1,10 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, Nullable, TimestampOut, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
-import type { QueueStatus } from './queue.js';
+import type { Guards } from '../auth/guard.js';
+import type { QueueService, QueueStatus } from './queue.js';
 
 export const QueueStatusSchema = Type.Object({
   state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
@@ -19,9 +18,21 @@ export const QueueTokenHeader = Type.String({ minLength: 1, maxLength: limits.qu
 
 const asReply = (status: QueueStatus) => status as never;
 
-export async function queueRoutes(app: Api, { queue, guards }: AppContext): Promise<void> {
+export interface QueueRoutesOptions {
+  queue: QueueService;
+  guards: Guards;
+  /** Join attempts per minute, per IP address and per account. */
+  joinLimits: { perIpPerMinute: number; perUserPerMinute: number };
+}
+
+export const queueRoutes: FastifyPluginAsyncTypebox<QueueRoutesOptions> = async (app, { queue, guards, joinLimits }) => {
+  const joinRateLimit = app.limitRate('Too many attempts to join; try again shortly.', [
+    { scope: 'join-ip', perMinute: joinLimits.perIpPerMinute, key: (request) => request.ip },
+    { scope: 'join-user', perMinute: joinLimits.perUserPerMinute, key: (request) => principalOf(request).userId },
+  ]);
+
   app.post('/events/:id/queue', {
-    preHandler: guards.authenticate,
+    preHandler: [guards.authenticate, joinRateLimit],
     schema: {
       tags: ['queue'],
       summary: 'Join the waiting room of an event',
@@ -32,13 +43,7 @@ export async function queueRoutes(app: Api, { queue, guards }: AppContext): Prom
       response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    const { userId } = principalOf(request);
-    const retryAfter = await queue.joinLimit(request.ip, userId);
-    if (retryAfter !== undefined) {
-      reply.header('retry-after', String(retryAfter));
-      throw new AppError('too_many_requests', 'Too many attempts to join; try again shortly.', { retryAfterSeconds: retryAfter });
-    }
-    return reply.status(201).send((await queue.join(request.params.id, userId, request.headers['x-queue-token'])) as never);
+    return reply.status(201).send((await queue.join(request.params.id, principalOf(request).userId, request.headers['x-queue-token'])) as never);
   });
 
   app.get('/events/:id/queue', {

@@ -80,7 +80,5 @@ export interface QueueStore {
   releaseLease(eventId: string, nodeId: string): Promise<void>;
   publish(update: QueueUpdate): Promise<void>;
   subscribe(listener: (update: QueueUpdate) => void): Promise<void>;
-  /** Counts a hit against a fixed-window limit. */
-  hit(scope: string, id: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
   close(): Promise<void>;
 }

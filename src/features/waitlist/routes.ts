@@ -1,6 +1,7 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Guards } from '../auth/guard.js';
+import type { WaitlistService } from './waitlist.js';
 import { Type } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
-import type { Api } from '../../http/api.js';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
@@ -24,7 +25,7 @@ const JoinBody = StrictObject({
   quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }),
 });
 
-export async function waitlistRoutes(app: Api, { waitlist, guards }: AppContext): Promise<void> {
+export const waitlistRoutes: FastifyPluginAsyncTypebox<{ waitlist: WaitlistService; guards: Guards }> = async (app, { waitlist, guards }) => {
   app.post('/events/:id/waitlist', {
     onRequest: guards.authenticate,
     schema: {

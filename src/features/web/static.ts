@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 
 /** Paths the web app never answers: their 404s keep the JSON error shape. */
 const serverOwned = /^\/(api|docs|metrics|healthz|readyz)(\/|$)/;
@@ -14,11 +14,11 @@ const looksLikeFile = /\/[^/]+\.[a-z0-9]+$/i;
  * and not a server path gets index.html, so the app's own routes (/events/…, /tickets) survive a reload.
  * Without a build the API runs alone.
  */
-export async function webApp(app: FastifyInstance, options: { root: string }): Promise<boolean> {
+export const webApp: FastifyPluginAsync<{ root: string }> = async (app, options) => {
   const root = resolve(options.root);
   if (!existsSync(resolve(root, 'index.html'))) {
     app.log.warn({ root }, 'web app not built (npm run build:web); serving the API only');
-    return false;
+    return;
   }
   await app.register(fastifyStatic, { root, serve: false });
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
@@ -28,5 +28,4 @@ export async function webApp(app: FastifyInstance, options: { root: string }): P
     if (looksLikeFile.test(path)) return reply.sendFile(path, { maxAge: '1h' });
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   });
-  return true;
-}
+};

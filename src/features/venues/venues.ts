@@ -1,0 +1,42 @@
+import type { Queryable } from '../../db/database.js';
+import { notFound } from '../../errors.js';
+
+export interface Venue {
+  id: string;
+  name: string;
+  city: string;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude'> & { address?: string | undefined; latitude?: number | undefined; longitude?: number | undefined };
+
+const venueColumns = 'id, name, city, address, latitude, longitude';
+
+export interface VenueService {
+  create(venue: NewVenue): Promise<Venue>;
+  list(): Promise<Venue[]>;
+  get(venueId: string): Promise<Venue>;
+}
+
+/** The most venues a list shows. */
+const venuesListedMax = 500;
+
+export function createVenueService(db: Queryable): VenueService {
+  return {
+    async create({ name, city, address, latitude, longitude }) {
+      const { rows } = await db.query<Venue>(
+        `insert into venues (name, city, address, latitude, longitude) values ($1, $2, $3, $4, $5) returning ${venueColumns}`,
+        [name, city, address ?? null, latitude ?? null, longitude ?? null],
+      );
+      return rows[0]!;
+    },
+    list: async () => (await db.query<Venue>(`select ${venueColumns} from venues order by name limit $1`, [venuesListedMax])).rows,
+    async get(venueId) {
+      const { rows } = await db.query<Venue>(`select ${venueColumns} from venues where id = $1`, [venueId]);
+      if (!rows[0]) throw notFound('venue');
+      return rows[0];
+    },
+  };
+}
