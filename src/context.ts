@@ -72,7 +72,8 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     events: createEventService({ db, stock, bus }),
     holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
     checkout: createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments }),
-    waitlist: createWaitlistService({ db, stock }),
+    // Joins queue per section like holds do, under the same bound.
+    waitlist: createWaitlistService({ db, stock, queueLengthMax: config.holdQueueLengthMax }),
     notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
     live,
     queue: createQueueService({ config, db, log, bus }),

@@ -9,6 +9,9 @@ import { adminUrl } from '../../../test/support/postgres.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { sectionAccounting } from '../inventory/availability.js';
 import { createStock, lockStockSectionsOf } from '../inventory/stock.js';
+import { seedBuyers } from '../../seed/buyers.js';
+import { createPasswordHasher } from '../auth/passwords.js';
+import { createAccessTokens } from '../auth/tokens.js';
 import { waitlistReturnPolicy } from './offers.js';
 
 const card = { payment: { cardNumber: '4242424242424242' } };
@@ -148,6 +151,41 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     expect(doubly.rowCount).toBe(0);
     const told = await app.db.query(`select distinct user_id from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
     expect(told.rowCount).toBe(capacity);
+  });
+
+  /*
+   * At the moment of selling out, hundreds of buyers join within a second. A wide pool and a short lock
+   * timeout make the lock queue visible: joins that each took the section lock one after another waited
+   * past it (503); joins of one section batched in one process take it once per batch, one batch at a time.
+   */
+  describe('a crowd at sell-out', () => {
+    let crowdApp: TestApp;
+    beforeAll(async () => {
+      crowdApp = await startTestApp('postgres', { OUTBOX_INTERVAL_MS: '60000', PG_POOL_SIZE: '40', PG_LOCK_TIMEOUT_MS: '100' });
+    });
+    afterAll(() => crowdApp?.close());
+
+    it('1,000 buyers joining the waitlist at once as it sells out all get a place, in one line with no gaps, without a 5xx', async () => {
+      const app = crowdApp;
+      const count = 1000;
+      const event = await app.createEvent({ maxTicketsPerOrder: 1, sections: [{ name: 'Floor', price: 1000, capacity: 2 }] });
+      const sectionId = event.sections[0].id as string;
+      const [first, second] = await app.registerBuyers(2);
+      for (const holder of [first!, second!]) {
+        expect((await app.request('POST', '/api/v1/holds', { token: holder.token, body: { eventId: event.id, sectionId, quantity: 1 } })).status).toBe(201);
+      }
+      const { config } = app.server.context;
+      const crowd = await seedBuyers(app.db, { passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens: createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds) }, { count, emailPrefix: `crowd-${event.id}` });
+
+      const joins = await Promise.all(crowd.map((buyer) =>
+        app.fetch('POST', `/api/v1/events/${event.id}/waitlist`, { token: buyer.accessToken, body: { sectionId, quantity: 1 } })));
+      expect(joins.filter((r) => r.status !== 201).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+      const positions = (await Promise.all(crowd.map((buyer) => app.request('GET', `/api/v1/events/${event.id}/waitlist`, { token: buyer.accessToken })))).map((r) => r.body.position as number);
+      expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      // A second join by the same account is refused, however it races.
+      const again = await Promise.all([0, 1].map(() => app.fetch('POST', `/api/v1/events/${event.id}/waitlist`, { token: crowd[0]!.accessToken, body: { quantity: 1 } })));
+      expect(again.map((r) => r.body.error?.code)).toEqual(['already_waitlisted', 'already_waitlisted']);
+    });
   });
 
   it('concurrent releases in two sections serve section and whole-event entries once each, without deadlock', async () => {

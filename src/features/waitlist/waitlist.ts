@@ -1,6 +1,7 @@
 import type { Database, Queryable, Tx } from '../../db/database.js';
-import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError, notFound } from '../../errors.js';
+import { limits } from '../../limits.js';
+import { KeyedBatcher } from '../inventory/batcher.js';
 import { seatsHeldBack } from '../inventory/availability.js';
 import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
 import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
@@ -112,7 +113,65 @@ function servingSections(sections: EventSection[], sectionId: string | null | un
   return sectionId ? sections.filter((s) => s.id === sectionId) : sections;
 }
 
-export function createWaitlistService({ db, stock }: { db: Database; stock: Stock }): WaitlistService {
+interface JoinRequest {
+  userId: string;
+  eventId: string;
+  sectionId: string | null;
+  quantity: number;
+  maxPerUser: number | null;
+}
+
+type JoinOutcome = { entryId: string } | { error: AppError };
+
+const ticketsAvailable = (available: number) => new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available });
+
+/**
+ * One transaction for a batch of joins served by the same sections (all of one event, in arrival
+ * order): lock the sections and return lapsed holds in them once, check once that nothing is on
+ * sale, write every entry in one statement, and offer once. At the moment of selling out, hundreds
+ * join within a second; one at a time, each holding the section lock, they queued past the lock
+ * timeout. An account already waiting (the partial unique index) gets `already_waitlisted`.
+ */
+async function joinBatch(tx: Tx, stock: Stock, sectionIds: string[], requests: JoinRequest[]): Promise<JoinOutcome[]> {
+  await lockAndReclaim(tx, stock, sectionIds);
+  const onSale = await unitsOnSale(tx, sectionIds);
+  if (onSale > 0) return requests.map(() => ({ error: ticketsAvailable(onSale) }));
+  const { eventId } = requests[0]!;
+  const capped = requests.filter((r) => r.maxPerUser !== null).map((r) => r.userId);
+  const taken = capped.length > 0 ? await ticketsTakenBy(tx, eventId, capped) : new Map<string, number>();
+  const outcomes: (JoinOutcome | undefined)[] = requests.map((r) =>
+    r.maxPerUser !== null && (taken.get(r.userId) ?? 0) + r.quantity > r.maxPerUser ? { error: limitReached(r.maxPerUser) } : undefined);
+  const joining = requests.filter((_, i) => outcomes[i] === undefined);
+  const { rows } = await tx.query<{ id: string; userId: string }>(
+    `insert into waitlist_entries (event_id, user_id, section_id, quantity)
+     select $1, user_id, section_id, quantity from unnest($2::uuid[], $3::uuid[], $4::int[]) with ordinality as t(user_id, section_id, quantity, arrival)
+      order by arrival
+     on conflict (event_id, user_id) where status in ('waiting', 'offered') do nothing
+     returning id, user_id as "userId"`,
+    [eventId, joining.map((r) => r.userId), joining.map((r) => r.sectionId), joining.map((r) => r.quantity)],
+  );
+  const entryOf = new Map(rows.map((r) => [r.userId, r.id]));
+  // Units held back for earlier entries may fit these (policy `fill`).
+  if (rows.length > 0) await offerReturnedStock(tx, sectionIds);
+  return requests.map((request, i) => {
+    if (outcomes[i]) return outcomes[i];
+    const entryId = entryOf.get(request.userId);
+    // The same account twice in one batch: the first request took the entry.
+    entryOf.delete(request.userId);
+    return entryId ? { entryId } : { error: alreadyWaitlisted() };
+  });
+}
+
+export function createWaitlistService({ db, stock, queueLengthMax }: { db: Database; stock: Stock; queueLengthMax: number }): WaitlistService {
+  const joins = new KeyedBatcher<JoinRequest, JoinOutcome>(
+    (sectionIds, requests) => db.transaction((tx) => joinBatch(tx, stock, sectionIds.split(','), requests)),
+    {
+      batchSizeMax: limits.holdBatchSizeMax,
+      queueLengthMax,
+      queueFull: () => new AppError('unavailable', 'Too many waitlist joins are waiting for these tickets; try again in a moment.'),
+    },
+  );
+
   async function eventSections(eventId: string): Promise<EventSection[]> {
     return (await db.query<EventSection>('select id, kind, capacity from sections where event_id = $1 order by id', [eventId])).rows;
   }
@@ -137,27 +196,9 @@ export function createWaitlistService({ db, stock }: { db: Database; stock: Stoc
       if (quantity > max) throw new AppError('invalid_quantity', `You may wait for at most ${max} tickets here.`, { min: 1, max });
 
       const servingIds = serving.map((s) => s.id);
-      const entryId = await db
-        .transaction(async (tx) => {
-          await lockAndReclaim(tx, stock, servingIds);
-          const onSale = await unitsOnSale(tx, servingIds);
-          if (onSale > 0) throw new AppError('tickets_available', 'Tickets are still on sale; buy them instead of waiting.', { available: onSale });
-          if (terms.maxPerUser !== null && ((await ticketsTakenBy(tx, eventId, [userId])).get(userId) ?? 0) + quantity > terms.maxPerUser) {
-            throw limitReached(terms.maxPerUser);
-          }
-          const inserted = await tx.query<{ id: string }>(
-            'insert into waitlist_entries (event_id, user_id, section_id, quantity) values ($1, $2, $3, $4) returning id',
-            [eventId, userId, sectionId ?? null, quantity],
-          );
-          // Units held back for earlier entries may fit this one (policy `fill`).
-          await offerReturnedStock(tx, servingIds);
-          return inserted.rows[0]!.id;
-        })
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error, 'waitlist_one_live_entry')) throw alreadyWaitlisted();
-          throw error;
-        });
-      const { rows: views } = await db.query<EntryRow>(`${entryView} where w.id = $1`, [entryId]);
+      const joined = await joins.submit(servingIds.join(','), { userId, eventId, sectionId: sectionId ?? null, quantity, maxPerUser: terms.maxPerUser });
+      if ('error' in joined) throw joined.error;
+      const { rows: views } = await db.query<EntryRow>(`${entryView} where w.id = $1`, [joined.entryId]);
       return toView(views[0]!);
     },
 
