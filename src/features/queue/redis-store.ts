@@ -54,7 +54,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     if (counter === null || blockEnd === null) return rebuild(event);
     if (Number(counter) < Number(blockEnd)) return;
     const end = await reserveSeqBlock(db, event.eventId, seqBlock);
-    if ((await client.run<number>('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
+    if ((await client.run('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
   });
 
   /**
@@ -118,7 +118,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const admittedAt = index !== undefined && index <= row.admittedThrough ? await admittedAtOf(db, id, index) : undefined;
       const result = await withRebuild(
         event,
-        () => client.run<number>(
+        () => client.run(
           'queue_claim',
           [keys.queueMeta(id), keys.queueUsers(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
           [place.userId, place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
@@ -143,7 +143,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     async join(event, userId, presentedSeq) {
       if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
       for (let attempt = 1; ; attempt++) {
-        const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
+        const [seq, created] = await client.run('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
         if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
         await (seq === -1 ? rebuild(event) : extend(event));
@@ -155,7 +155,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const id = event.eventId;
       const [seq, counter] = await withRebuild(
         event,
-        () => client.run<[number, number]>('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
+        () => client.run('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
         ([, last]) => last === -1,
       );
       await recordDeparture(db, id, userId, counter, seq > 0 ? seq : null);
@@ -165,7 +165,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     async freeze(event) {
       const [issued, frozen] = await withRebuild(
         event,
-        () => client.run<[number, number, number]>('queue_freeze', [keys.queueMeta(event.eventId)], [event.startsAtMs]),
+        () => client.run('queue_freeze', [keys.queueMeta(event.eventId)], [event.startsAtMs]),
         ([counter]) => counter === -1,
       );
       if (frozen < 0) return { issued, preQueueSize: null };
@@ -176,11 +176,11 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async activeCount(event, nowMs) {
-      return withRebuild(event, () => client.run<number>('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === -1);
+      return withRebuild(event, () => client.run('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === -1);
     },
 
     async figures(event, nowMs) {
-      const [issued, active] = await client.run<[number, number]>('queue_figures', [keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]);
+      const [issued, active] = await client.run('queue_figures', [keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]);
       return { issued, active };
     },
 
@@ -188,7 +188,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const id = event.eventId;
       const [until, unclaimed] = (await withRebuild(
         event,
-        () => client.run<[string, number] | null>('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
+        () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
         (result) => result === null,
       ))!;
       const ms = unclaimed ? await claim(event, place) : Number(until || 0);
@@ -203,7 +203,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async acquireLease(eventId, nodeId, ttlMs) {
-      return (await client.run<number>('lease_acquire', [keys.queueLease(eventId)], [nodeId, ttlMs])) === 1;
+      return (await client.run('lease_acquire', [keys.queueLease(eventId)], [nodeId, ttlMs])) === 1;
     },
 
     async releaseLease(eventId, nodeId) {
@@ -227,7 +227,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async hit(scope, id, limit, windowMs) {
-      const [hits, ttl] = await client.run<[number, number]>('rate_limit', [keys.rateLimit(scope, id)], [windowMs]);
+      const [hits, ttl] = await client.run('rate_limit', [keys.rateLimit(scope, id)], [windowMs]);
       return { allowed: hits <= limit, retryAfterMs: Math.max(ttl, 0) };
     },
 
@@ -249,7 +249,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const seqAt = seqOfIndex(event.eventId, row.preQueueSize);
     for (const range of await admissionsAfter(db, event.eventId, applied!, 0)) {
       const seqs = Array.from({ length: range.through - range.from }, (_, i) => seqAt(range.from + 1 + i));
-      const result = await client.run<number>(
+      const result = await client.run(
         'queue_admit',
         [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)],
         [range.from, range.through, range.admittedAt + event.windowMs, range.admittedAt + Math.min(event.graceMs, event.windowMs), ...seqs],
