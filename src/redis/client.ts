@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { scriptCode } from './codes.js';
 
 // Beside this file both in src/ (under tsx) and in dist/ (compiled), so the build must copy scripts/.
 const scriptsDir = fileURLToPath(new URL('./scripts/', import.meta.url));
@@ -17,7 +18,7 @@ export interface ScriptResults {
   queue_admit: number;
   queue_leave: [number, number];
   queue_active: number;
-  queue_arrive: [string, number] | null;
+  queue_arrive: [string, number] | typeof scriptCode.metaMissing;
   queue_claim: number;
   queue_figures: [number, number];
   lease_acquire: number;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
 import { limits } from '../../limits.js';
+import { scriptCode } from '../../redis/codes.js';
 import { RedisBusyError, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import {
@@ -54,7 +55,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     if (counter === null || blockEnd === null) return rebuild(event);
     if (Number(counter) < Number(blockEnd)) return;
     const end = await reserveSeqBlock(db, event.eventId, seqBlock);
-    if ((await client.run('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
+    if ((await client.run('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === scriptCode.reserveAgain) await rebuild(event);
   });
 
   /**
@@ -107,7 +108,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
    * who holds it): PostgreSQL says whether the account left after the place was given and whether
    * (and when) the place was admitted; queue_claim makes it the account's place again (the older of
    * two places stays, the newer ends) or ends it. Once per such place; from then on it is an
-   * ordinary place. Returns the window end when admitted, 0 while waiting, -1 when it has ended.
+   * ordinary place. Returns the window end when admitted, 0 while waiting, scriptCode.placeEnded when
+   * it has ended.
    */
   async function claim(event: QueueEventRef, place: PlaceRef): Promise<number> {
     const id = event.eventId;
@@ -123,10 +125,10 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
           [keys.queueMeta(id), keys.queueUsers(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
           [place.userId, place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
         ),
-        (answer) => answer === -2,
+        (answer) => answer === scriptCode.metaMissing,
       );
-      // -3: the advancer admitted the place between the read above and the script; read again.
-      if (result !== -3) return result;
+      // The advancer admitted the place between the read above and the script: read again.
+      if (result !== scriptCode.readAgain) return result;
     }
     throw new RedisBusyError(`The line of event ${id} kept moving past a place being claimed.`);
   }
@@ -146,7 +148,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
         const [seq, created] = await client.run('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
         if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
-        await (seq === -1 ? rebuild(event) : extend(event));
+        await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
       }
     },
 
@@ -156,7 +158,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const [seq, counter] = await withRebuild(
         event,
         () => client.run('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
-        ([, last]) => last === -1,
+        ([, last]) => last === scriptCode.metaMissing,
       );
       await recordDeparture(db, id, userId, counter, seq > 0 ? seq : null);
       return seq > 0 ? seq : undefined;
@@ -166,7 +168,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const [issued, frozen] = await withRebuild(
         event,
         () => client.run('queue_freeze', [keys.queueMeta(event.eventId)], [event.startsAtMs]),
-        ([counter]) => counter === -1,
+        ([counter]) => counter === scriptCode.metaMissing,
       );
       if (frozen < 0) return { issued, preQueueSize: null };
       // PostgreSQL's value wins: if Redis froze again after a loss, the first draw still stands.
@@ -176,7 +178,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async activeCount(event, nowMs) {
-      return withRebuild(event, () => client.run('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === -1);
+      return withRebuild(event, () => client.run('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === scriptCode.metaMissing);
     },
 
     async figures(event, nowMs) {
@@ -189,8 +191,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const [until, unclaimed] = (await withRebuild(
         event,
         () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
-        (result) => result === null,
-      ))!;
+        (result) => result === scriptCode.metaMissing,
+      )) as [string, number]; // withRebuild never returns the missing answer
       const ms = unclaimed ? await claim(event, place) : Number(until || 0);
       return ms > Date.now() ? ms : undefined;
     },
@@ -254,7 +256,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
         [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)],
         [range.from, range.through, range.admittedAt + event.windowMs, range.admittedAt + Math.min(event.graceMs, event.windowMs), ...seqs],
       );
-      if (result === -1) return rebuild(event);
+      if (result === scriptCode.metaMissing) return rebuild(event);
     }
   }
 }

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisUrl } from '../../test/support/queue.js';
+import { createRedisClient } from './client.js';
+import { scriptCode } from './codes.js';
+
+describe('script codes', () => {
+  const client = createRedisClient(redisUrl);
+  afterAll(() => client.close());
+
+  it('are the same in Lua (evaluated by Redis) and in TypeScript', async () => {
+    const lua = readFileSync(new URL('./scripts/includes/codes.lua', import.meta.url), 'utf8');
+    const encoded = await client.redis.eval(`${lua}\nreturn cjson.encode(code)`, 0);
+    expect(JSON.parse(String(encoded))).toEqual(scriptCode);
+  });
+});
