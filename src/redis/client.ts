@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { scriptCode } from './codes.js';
+import type { scriptCode } from './codes.js';
 
 // Beside this file both in src/ (under tsx) and in dist/ (compiled), so the build must copy scripts/.
 const scriptsDir = fileURLToPath(new URL('./scripts/', import.meta.url));

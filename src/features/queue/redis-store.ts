@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
 import { limits } from '../../limits.js';
-import { scriptCode } from '../../redis/codes.js';
+import { scriptCode, scriptCodeError, type ScriptCode } from '../../redis/codes.js';
 import { RedisBusyError, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import {
@@ -99,7 +99,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     if (!missing(first)) return first;
     await rebuild(event);
     const second = await attempt();
-    if (missing(second)) throw new RedisBusyError(`The waiting room of event ${event.eventId} lost its Redis state again while being rebuilt.`);
+    if (missing(second)) throw scriptCodeError(scriptCode.metaMissing, `waiting room of event ${event.eventId}`);
     return second;
   }
 
@@ -130,7 +130,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       // The advancer admitted the place between the read above and the script: read again.
       if (result !== scriptCode.readAgain) return result;
     }
-    throw new RedisBusyError(`The line of event ${id} kept moving past a place being claimed.`);
+    throw scriptCodeError(scriptCode.readAgain, `line of event ${id}`);
   }
 
   /** Whether the presented place is the user's (claiming it if Redis lost who holds it). */
@@ -147,7 +147,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       for (let attempt = 1; ; attempt++) {
         const [seq, created] = await client.run('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
-        if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
+        if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${event.eventId}`);
         await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
       }
     },
