@@ -1,26 +1,59 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import type { scriptCode } from './codes.js';
 
+// Beside this file both in src/ (under tsx) and in dist/ (compiled), so the build must copy scripts/.
 const scriptsDir = fileURLToPath(new URL('./scripts/', import.meta.url));
+const includesDir = `${scriptsDir}includes/`;
 
-/** The Lua scripts, by file name; each is one atomic operation (see its header for KEYS/ARGV). */
-export type ScriptName =
-  | 'queue_join' | 'queue_refill' | 'queue_freeze' | 'queue_admit' | 'queue_leave' | 'queue_active' | 'queue_arrive' | 'queue_claim' | 'queue_figures'
-  | 'lease_acquire' | 'lease_release';
+/**
+ * What each Lua script answers, by file name: every `*.lua` at the top of scripts/ becomes a command,
+ * and each needs a line here (scripts.test.ts fails when a file and this list disagree).
+ */
+export interface ScriptResults {
+  queue_join: [number, number];
+  queue_refill: number;
+  queue_freeze: [number, number, number];
+  queue_admit: number;
+  queue_leave: [number, number];
+  queue_active: number;
+  queue_arrive: [string, number] | typeof scriptCode.metaMissing;
+  queue_claim: number;
+  queue_figures: [number, number];
+  lease_acquire: number;
+  lease_release: number;
+}
+
+export type ScriptName = keyof ScriptResults;
 
 export interface RedisClient {
   redis: Redis;
   /** Runs a script by name (EVALSHA, loading it on first use). */
-  run<T = unknown>(name: ScriptName, keys: string[], args: (string | number)[]): Promise<T>;
+  run<N extends ScriptName>(name: N, keys: string[], args: (string | number)[]): Promise<ScriptResults[N]>;
   /** A second connection for SUBSCRIBE (a subscribed connection can do nothing else). */
   subscriber(): Redis;
   close(): Promise<void>;
 }
 
-const scriptSources = new Map(
-  readdirSync(scriptsDir).filter((f) => f.endsWith('.lua')).map((f) => [f.slice(0, -4), readFileSync(scriptsDir + f, 'utf8')]),
-);
+const includeLine = /^-- @include "([a-z_]+)"$/gm;
+
+/**
+ * A script's source with each `-- @include "name"` line replaced by scripts/includes/name.lua, so
+ * shared fragments stay in one file while every script is still sent, and runs, as one atomic unit.
+ */
+export const expandIncludes = (lua: string): string =>
+  lua.replace(includeLine, (_line, name: string) => readFileSync(`${includesDir}${name}.lua`, 'utf8').trimEnd());
+
+/** The script files at the top of scripts/ (includes/ holds fragments, not commands), by command name. */
+export const readScripts = (): Map<string, string> =>
+  new Map(
+    readdirSync(scriptsDir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.lua'))
+      .map((entry) => [entry.name.slice(0, -'.lua'.length), expandIncludes(readFileSync(scriptsDir + entry.name, 'utf8'))]),
+  );
+
+const scriptSources = readScripts();
 
 export function createRedisClient(url: string): RedisClient {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false });

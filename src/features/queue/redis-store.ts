@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
 import { limits } from '../../limits.js';
+import { scriptCode, scriptCodeError, type ScriptCode } from '../../redis/codes.js';
 import { RedisBusyError, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import {
@@ -54,7 +55,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     if (counter === null || blockEnd === null) return rebuild(event);
     if (Number(counter) < Number(blockEnd)) return;
     const end = await reserveSeqBlock(db, event.eventId, seqBlock);
-    if ((await client.run<number>('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === -1) await rebuild(event);
+    if ((await client.run('queue_refill', metaKeys(event.eventId), [end, seqBlock, 0, '', 0])) === scriptCode.reserveAgain) await rebuild(event);
   });
 
   /**
@@ -98,7 +99,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     if (!missing(first)) return first;
     await rebuild(event);
     const second = await attempt();
-    if (missing(second)) throw new RedisBusyError(`The waiting room of event ${event.eventId} lost its Redis state again while being rebuilt.`);
+    if (missing(second)) throw scriptCodeError(scriptCode.metaMissing, `waiting room of event ${event.eventId}`);
     return second;
   }
 
@@ -107,7 +108,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
    * who holds it): PostgreSQL says whether the account left after the place was given and whether
    * (and when) the place was admitted; queue_claim makes it the account's place again (the older of
    * two places stays, the newer ends) or ends it. Once per such place; from then on it is an
-   * ordinary place. Returns the window end when admitted, 0 while waiting, -1 when it has ended.
+   * ordinary place. Returns the window end when admitted, 0 while waiting, scriptCode.placeEnded when
+   * it has ended.
    */
   async function claim(event: QueueEventRef, place: PlaceRef): Promise<number> {
     const id = event.eventId;
@@ -118,17 +120,17 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const admittedAt = index !== undefined && index <= row.admittedThrough ? await admittedAtOf(db, id, index) : undefined;
       const result = await withRebuild(
         event,
-        () => client.run<number>(
+        () => client.run(
           'queue_claim',
           [keys.queueMeta(id), keys.queueUsers(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
           [place.userId, place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
         ),
-        (answer) => answer === -2,
+        (answer) => answer === scriptCode.metaMissing,
       );
-      // -3: the advancer admitted the place between the read above and the script; read again.
-      if (result !== -3) return result;
+      // The advancer admitted the place between the read above and the script: read again.
+      if (result !== scriptCode.readAgain) return result;
     }
-    throw new RedisBusyError(`The line of event ${id} kept moving past a place being claimed.`);
+    throw scriptCodeError(scriptCode.readAgain, `line of event ${id}`);
   }
 
   /** Whether the presented place is the user's (claiming it if Redis lost who holds it). */
@@ -143,10 +145,10 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     async join(event, userId, presentedSeq) {
       if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
       for (let attempt = 1; ; attempt++) {
-        const [seq, created] = await client.run<[number, number]>('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
+        const [seq, created] = await client.run('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
         if (seq > 0) return { seq, created: created === 1 };
-        if (attempt >= limits.queueJoinAttemptsMax) throw new RedisBusyError(`No place could be given in the waiting room of event ${event.eventId} after ${attempt} tries.`);
-        await (seq === -1 ? rebuild(event) : extend(event));
+        if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${event.eventId}`);
+        await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
       }
     },
 
@@ -155,8 +157,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const id = event.eventId;
       const [seq, counter] = await withRebuild(
         event,
-        () => client.run<[number, number]>('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
-        ([, last]) => last === -1,
+        () => client.run('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
+        ([, last]) => last === scriptCode.metaMissing,
       );
       await recordDeparture(db, id, userId, counter, seq > 0 ? seq : null);
       return seq > 0 ? seq : undefined;
@@ -165,8 +167,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     async freeze(event) {
       const [issued, frozen] = await withRebuild(
         event,
-        () => client.run<[number, number, number]>('queue_freeze', [keys.queueMeta(event.eventId)], [event.startsAtMs]),
-        ([counter]) => counter === -1,
+        () => client.run('queue_freeze', [keys.queueMeta(event.eventId)], [event.startsAtMs]),
+        ([counter]) => counter === scriptCode.metaMissing,
       );
       if (frozen < 0) return { issued, preQueueSize: null };
       // PostgreSQL's value wins: if Redis froze again after a loss, the first draw still stands.
@@ -176,11 +178,11 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async activeCount(event, nowMs) {
-      return withRebuild(event, () => client.run<number>('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === -1);
+      return withRebuild(event, () => client.run('queue_active', [keys.queueActive(event.eventId), keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]), (n) => n === scriptCode.metaMissing);
     },
 
     async figures(event, nowMs) {
-      const [issued, active] = await client.run<[number, number]>('queue_figures', [keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]);
+      const [issued, active] = await client.run('queue_figures', [keys.queueMeta(event.eventId), keys.queueOccupied(event.eventId)], [nowMs]);
       return { issued, active };
     },
 
@@ -188,9 +190,9 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const id = event.eventId;
       const [until, unclaimed] = (await withRebuild(
         event,
-        () => client.run<[string, number] | null>('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
-        (result) => result === null,
-      ))!;
+        () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
+        (result) => result === scriptCode.metaMissing,
+      )) as [string, number]; // withRebuild never returns the missing answer
       const ms = unclaimed ? await claim(event, place) : Number(until || 0);
       return ms > Date.now() ? ms : undefined;
     },
@@ -203,7 +205,7 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async acquireLease(eventId, nodeId, ttlMs) {
-      return (await client.run<number>('lease_acquire', [keys.queueLease(eventId)], [nodeId, ttlMs])) === 1;
+      return (await client.run('lease_acquire', [keys.queueLease(eventId)], [nodeId, ttlMs])) === 1;
     },
 
     async releaseLease(eventId, nodeId) {
@@ -244,12 +246,12 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     const seqAt = seqOfIndex(event.eventId, row.preQueueSize);
     for (const range of await admissionsAfter(db, event.eventId, applied!, 0)) {
       const seqs = Array.from({ length: range.through - range.from }, (_, i) => seqAt(range.from + 1 + i));
-      const result = await client.run<number>(
+      const result = await client.run(
         'queue_admit',
         [keys.queueMeta(event.eventId), keys.queueActive(event.eventId), keys.queueMembers(event.eventId), keys.queueOccupied(event.eventId)],
         [range.from, range.through, range.admittedAt + event.windowMs, range.admittedAt + Math.min(event.graceMs, event.windowMs), ...seqs],
       );
-      if (result === -1) return rebuild(event);
+      if (result === scriptCode.metaMissing) return rebuild(event);
     }
   }
 }

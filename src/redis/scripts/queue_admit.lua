@@ -7,9 +7,10 @@
 -- KEYS[1] queue meta hash, KEYS[2] active sorted set, KEYS[3] members set, KEYS[4] occupied sorted set
 -- ARGV[1] watermark before, ARGV[2] watermark after, ARGV[3] window end (ms), ARGV[4] grace end (ms),
 -- ARGV[5..] the seq at each place from ARGV[1] + 1 to ARGV[2], in order
--- Returns 1, or -1 when the meta hash is missing (rebuild first).
+-- Returns 1, or code.metaMissing when the meta hash is missing (rebuild first).
+-- @include "codes"
 local applied = redis.call('HGET', KEYS[1], 'applied')
-if not applied then return -1 end
+if not applied then return code.metaMissing end
 applied = tonumber(applied)
 local from = tonumber(ARGV[1])
 for i = 5, #ARGV do

@@ -7,9 +7,10 @@
 -- KEYS[1] active sorted set, KEYS[2] queue meta hash, KEYS[3] departed set, KEYS[4] occupied sorted set,
 -- KEYS[5] members set
 -- ARGV[1] seq, ARGV[2] now (ms)
--- Returns {window end ms or '', 1 when the place must be claimed first, else 0}; false when the meta
+-- Returns {window end ms or '', 1 when the place must be claimed first, else 0}; code.metaMissing when the meta
 -- hash is missing (rebuild first).
-if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+-- @include "codes"
+if redis.call('EXISTS', KEYS[2]) == 0 then return code.metaMissing end
 local horizon = tonumber(redis.call('HGET', KEYS[2], 'horizon') or '0')
 if tonumber(ARGV[1]) <= horizon and redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 0 then
   if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return {'', 0} end

@@ -9,13 +9,15 @@
 -- place was given, ARGV[4] window end (ms) when the admission log says the place was admitted, ''
 -- while it waits, ARGV[5] now (ms), ARGV[6] the place's index in line ('' before the draw)
 -- Returns the window end when admitted (its holder is here: arrived), 0 when held and still waiting,
--- -1 when the place has ended, -2 when the meta hash is missing (rebuild first), -3 when the place
+-- code.placeEnded when the place has ended, code.metaMissing when the meta hash is missing (rebuild
+-- first), code.readAgain when the place
 -- was read as waiting but its admission has been applied since (read PostgreSQL again).
-if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+-- @include "codes"
+if redis.call('EXISTS', KEYS[1]) == 0 then return code.metaMissing end
 local seq = ARGV[2]
 if ARGV[4] == '' then
   local applied = tonumber(redis.call('HGET', KEYS[1], 'applied') or '0')
-  if (ARGV[6] == '' and applied > 0) or (ARGV[6] ~= '' and applied >= tonumber(ARGV[6])) then return -3 end
+  if (ARGV[6] == '' and applied > 0) or (ARGV[6] ~= '' and applied >= tonumber(ARGV[6])) then return code.readAgain end
 end
 
 local function finish(place)
@@ -25,13 +27,13 @@ local function finish(place)
   redis.call('ZREM', KEYS[6], place)
 end
 
-if redis.call('SISMEMBER', KEYS[4], seq) == 1 then return -1 end
+if redis.call('SISMEMBER', KEYS[4], seq) == 1 then return code.placeEnded end
 local owner = redis.call('HGET', KEYS[2], ARGV[1])
 if owner ~= seq then
   local over = ARGV[4] ~= '' and tonumber(ARGV[4]) <= tonumber(ARGV[5])
   if ARGV[3] == '1' or over or (owner and tonumber(owner) < tonumber(seq)) then
     finish(seq)
-    return -1
+    return code.placeEnded
   end
   if owner then finish(owner) end
   redis.call('HSET', KEYS[2], ARGV[1], seq)

@@ -3,10 +3,11 @@
 -- KEYS[5] occupied sorted set, KEYS[6] queue meta hash
 -- ARGV[1] user id
 -- Returns {seq freed or 0 when Redis knows no place of the user, last seq given}: every place of the
--- user up to the latter has ended (the caller records that in PostgreSQL); {0, -1} when the meta hash
+-- user up to the latter has ended (the caller records that in PostgreSQL); {0, code.metaMissing} when the meta hash
 -- is missing (rebuild first: the last seq given is not known).
+-- @include "codes"
 local counter = redis.call('HGET', KEYS[6], 'counter')
-if not counter then return {0, -1} end
+if not counter then return {0, code.metaMissing} end
 local seq = redis.call('HGET', KEYS[1], ARGV[1])
 if not seq then return {0, tonumber(counter)} end
 redis.call('HDEL', KEYS[1], ARGV[1])

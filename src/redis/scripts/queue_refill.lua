@@ -7,15 +7,16 @@
 -- ARGV[6..] pairs (seq, window end ms) of admitted shoppers whose window is still open. Who had
 -- arrived was lost with the data, so each takes a shopper slot until its window ends, as if arrived:
 -- the safe side for maxActiveShoppers (a no-show stalls its slot again, for at most one window).
--- Returns 1 when the queue was rebuilt, 0 when the block extended a live queue, -1 when the meta is
+-- Returns 1 when the queue was rebuilt, 0 when the block extended a live queue, code.reserveAgain when the meta is
 -- missing but the block was reserved before that was seen (reserve again).
+-- @include "codes"
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'blockEnd')) then
     redis.call('HSET', KEYS[1], 'blockEnd', ARGV[1])
   end
   return 0
 end
-if ARGV[3] ~= '1' then return -1 end
+if ARGV[3] ~= '1' then return code.reserveAgain end
 local start = tonumber(ARGV[1]) - tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'counter', start, 'blockEnd', ARGV[1], 'applied', ARGV[5], 'horizon', start)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'frozen', ARGV[4]) end
