@@ -18,7 +18,7 @@ export interface ScriptResults {
   queue_admit: number;
   queue_leave: [number, number];
   queue_active: number;
-  queue_arrive: [string, number] | typeof scriptCode.metaMissing;
+  queue_arrive: [string, number] | typeof scriptCode.metaMissing | typeof scriptCode.admissionPending;
   queue_claim: number;
   queue_figures: [number, number];
   lease_acquire: number;

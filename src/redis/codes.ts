@@ -10,6 +10,7 @@ export const scriptCode = {
   metaMissing: -2,
   readAgain: -3,
   reserveAgain: -4,
+  admissionPending: -5,
 } as const;
 
 export type ScriptCode = (typeof scriptCode)[keyof typeof scriptCode];
@@ -20,6 +21,7 @@ const persistentCodeMeanings: Record<ScriptCode, string> = {
   [scriptCode.metaMissing]: 'lost its Redis state again while being rebuilt',
   [scriptCode.readAgain]: 'kept moving past a place being claimed',
   [scriptCode.reserveAgain]: 'lost its Redis state after each reservation',
+  [scriptCode.admissionPending]: 'could not bring an admission from PostgreSQL into Redis',
 };
 
 /**

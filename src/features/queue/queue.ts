@@ -127,7 +127,7 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
     }
     const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, place.seq);
     if (index <= view.admittedThrough) {
-      const until = await store.arrive(refOf(view), place);
+      const until = await store.arrive(refOf(view), place, index);
       return until === undefined
         ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
         : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
@@ -226,9 +226,9 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
       if (!token) throw new AppError('not_admitted', 'This sale has a waiting room: join the queue and send your X-Queue-Token once admitted.');
       const place = tokens.verify(token);
       if (place.eventId !== eventId || place.userId !== userId) throw new AppError('queue_token_mismatch', 'This queue token belongs to another event or account.');
-      // Asked of the store, not the cached watermark, so an admission a moment old already counts.
-      if ((await store.arrive(refOf(view), place)) !== undefined) return;
       const index = view.preQueueSize === null ? Infinity : mapping.indexOfSeq(eventId, view.preQueueSize, place.seq);
+      // Asked of the store, not the cached watermark, so an admission a moment old already counts.
+      if ((await store.arrive(refOf(view), place, index <= view.admittedThrough ? index : 0)) !== undefined) return;
       if (index <= view.admittedThrough) throw new AppError('admission_expired', 'Your shopping window has ended; join the queue again.');
       throw new AppError('not_admitted', 'You have not been admitted yet; keep your place in the queue.', { position: Number.isFinite(index) ? index - view.admittedThrough : null });
     },

@@ -186,13 +186,22 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       return { issued, active };
     },
 
-    async arrive(event, place) {
+    async arrive(event, place, admittedIndex = 0) {
       const id = event.eventId;
-      const [until, unclaimed] = (await withRebuild(
+      const ask = () => withRebuild(
         event,
-        () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now()]),
+        () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now(), admittedIndex]),
         (result) => result === scriptCode.metaMissing,
-      )) as [string, number]; // withRebuild never returns the missing answer
+      );
+      let answer = await ask();
+      if (answer === scriptCode.admissionPending) {
+        // The advancer commits a tick's admissions to PostgreSQL before it applies them here (and may
+        // die in between): a node that already sees the new watermark applies them itself.
+        await applyAdmissions(event);
+        answer = await ask();
+        if (answer === scriptCode.admissionPending) throw scriptCodeError(scriptCode.admissionPending, `waiting room of event ${id}`);
+      }
+      const [until, unclaimed] = answer as [string, number]; // withRebuild never returns the missing answer
       const ms = unclaimed ? await claim(event, place) : Number(until || 0);
       return ms > Date.now() ? ms : undefined;
     },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvent, openStoreFixture, spearman, storeBackends, type StoreFixture } from '../../../test/support/queue.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { createAdvancer, type AdvancedEvent } from './advancer.js';
-import { readQueueRow } from './state.js';
+import { advanceWatermark, readQueueRow } from './state.js';
 import type { QueueSettings } from './settings.js';
 import type { PlaceRef, QueueStore } from './store.js';
 
@@ -151,6 +151,22 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     update = await runTicks(event, 2, a, Date.now() + 20_000);
     expect(update.admittedThrough).toBe(55);
     expect(await fx.store.activeCount(event, Date.now())).toBe(50);
+  });
+
+  it.runIf(backend === 'redis')('a place admitted in PostgreSQL but not yet in Redis (an advancer between its two steps, or dead there) reads admitted to a node that sees the watermark', async () => {
+    const event = await newEvent();
+    const seqs = await joinAll(event, Array.from({ length: 3 }, () => randomUUID()));
+    const { preQueueSize } = await fx.store.freeze(event);
+    const admittedAt = Date.now();
+    // The advancer's first step alone: the watermark commits in PostgreSQL; applying it to Redis waits.
+    expect(await advanceWatermark(fx.db, event.eventId, { from: 0, through: 3, admittedAt })).toBe(true);
+    // A node whose view has not seen the new watermark yet learns nothing new...
+    expect(await fx.store.arrive(event, placeOf(event, seqs[0]!))).toBeUndefined();
+    // ...one whose view has sees each place admitted, with its admission's window.
+    for (const seq of seqs) {
+      expect(await fx.store.arrive(event, placeOf(event, seq), fx.mapping.indexOfSeq(event.eventId, preQueueSize!, seq))).toBe(admittedAt + event.windowMs);
+    }
+    expect(await fx.store.activeCount(event, Date.now())).toBe(3);
   });
 
   it('arrival grace: admitted no-shows stop taking shopper places after the grace; the arrived keep theirs; a no-show who comes back is still admitted', async () => {

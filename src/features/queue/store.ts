@@ -68,8 +68,10 @@ export interface QueueStore {
    * The holder of a place showed up (status check, live socket, hold): if admitted and the window is
    * open, marks the place arrived (it takes a shopper slot until its window ends, again if the grace
    * had passed) and returns the window end (ms); undefined when not admitted, left, or window over.
+   * `admittedIndex`: the place's index in line when the caller's view of the watermark already says
+   * it is admitted, so an admission committed but not yet applied everywhere still counts.
    */
-  arrive(event: QueueEventRef, place: PlaceRef): Promise<number | undefined>;
+  arrive(event: QueueEventRef, place: PlaceRef, admittedIndex?: number): Promise<number | undefined>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
    * PostgreSQL). Returns false when another advancer moved it first.

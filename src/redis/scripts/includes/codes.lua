@@ -6,4 +6,5 @@ local code = {
   metaMissing = -2,  -- the queue's meta hash is missing: new queue, or Redis lost its data (rebuild first)
   readAgain = -3,    -- queue_claim: the admission moved since the caller read PostgreSQL (read again)
   reserveAgain = -4, -- queue_refill: the meta hash vanished after the block was reserved (reserve again)
+  admissionPending = -5, -- queue_arrive: the place is admitted in PostgreSQL but not yet in Redis (apply, then ask again)
 }
