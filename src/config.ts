@@ -1,170 +1,202 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { SessionTimeouts } from './db/database.js';
 import { limits } from './limits.js';
 
-const developmentSecret = 'onsale-development-secret-do-not-use-in-production';
-const developmentAdminPassword = 'onsale-admin';
-const developmentQueueSecret = 'onsale-development-queue-secret-do-not-use';
+/**
+ * Every setting is declared once, here: the environment variable it is read from, its default, its
+ * bounds and the sentence the README's configuration table shows (`npm run docs:config` regenerates
+ * the table; src/config.test.ts fails when it is stale). `Config` is derived from this schema.
+ */
 
-const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
-  HOST: Type.String({ default: '0.0.0.0' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-  DATA_DIR: Type.String({ default: './data' }),
-  PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
-  PG_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: limits.statementTimeoutMsDefault }),
-  PG_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: limits.lockTimeoutMsDefault }),
-  PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: limits.idleInTransactionTimeoutMsDefault }),
-  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
-  HTTP_CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 120_000 }),
-  HOLD_QUEUE_LENGTH_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5_000 }),
-  JWT_SECRET: Type.String({ minLength: 32, default: developmentSecret }),
-  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
-  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400 }),
-  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 19_456 }),
-  ADMIN_EMAIL: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local' }),
-  ADMIN_PASSWORD: Type.String({ minLength: 8, default: developmentAdminPassword }),
-  SEED_DEMO: Type.Boolean({ default: true }),
-  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
-  PAYMENT_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 30_000 }),
-  PAYMENT_STALE_AFTER_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 60_000 }),
-  WEB_DIST_DIR: Type.String({ default: 'web/dist', description: 'The built web app served at /' }),
-  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
-  EMAIL_FROM: Type.String({ default: 'Onsale <no-reply@onsale.local>' }),
-  OUTBOX_INTERVAL_MS: Type.Integer({ minimum: 20, maximum: 60_000, default: 500 }),
-  DELIVERY_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-  DELIVERY_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 5_000 }),
-  DELIVERY_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 3_600_000 }),
-  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
-  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
-  REMINDER_LEAD_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:' }),
-  QUEUE_TOKEN_SECRET: Type.String({ minLength: 32, default: developmentQueueSecret }),
-  QUEUE_TICK_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 1000 }),
-  QUEUE_LEASE_MS: Type.Integer({ minimum: 500, maximum: 60_000, default: 3000 }),
-  QUEUE_SEQ_BLOCK: Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }),
-  QUEUE_JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
-  QUEUE_JOIN_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1200 }),
-  AUTH_IP_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 300 }),
-  LOGIN_EMAIL_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+/** Options every leaf carries: `env` names the variable; `refusedInProduction` marks a development-only default. */
+interface LeafOptions {
+  env: string;
+  description: string;
+  refusedInProduction?: true;
+}
+
+const integer = (options: LeafOptions & { minimum: number; maximum: number; default: number }) => Type.Integer(options);
+const boolean = (options: LeafOptions & { default: boolean }) => Type.Boolean(options);
+const string = (options: LeafOptions & { default: string; pattern?: string; minLength?: number }) => Type.String(options);
+/** An unset optional value is `undefined`; a set one must match its bounds. */
+const optionalString = (options: LeafOptions & { pattern?: string; minLength?: number; maxLength?: number }) => Type.Optional(Type.String(options));
+const oneOf = <const T extends readonly string[]>(values: T, options: LeafOptions & { default: T[number] }) =>
+  Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<TLiteral<T[number]>[]>;
+
+export const ConfigSchema = Type.Object({
+  env: oneOf(['development', 'production', 'test'], {
+    env: 'NODE_ENV', default: 'development', description: '`production` refuses to start with any default marked "refused in production"',
+  }),
+  host: string({ env: 'HOST', default: '0.0.0.0', description: 'the address to listen on' }),
+  port: integer({ env: 'PORT', minimum: 0, maximum: 65535, default: 3000, description: 'the port to listen on' }),
+  databaseUrl: optionalString({ env: 'DATABASE_URL', pattern: '^postgres(ql)?://', description: 'PostgreSQL connection string; unset = embedded PGlite' }),
+  dataDir: string({ env: 'DATA_DIR', default: './data', description: "PGlite's data directory" }),
+  pgPoolSize: integer({ env: 'PG_POOL_SIZE', minimum: 1, maximum: 500, default: 20, description: 'PostgreSQL connections per node' }),
+  /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
+  pgSession: Type.Object({
+    statementTimeoutMs: integer({
+      env: 'PG_STATEMENT_TIMEOUT_MS', minimum: 100, maximum: 3_600_000, default: limits.statementTimeoutMsDefault,
+      description: 'per-connection bound on one PostgreSQL statement; past it the request gets 503 with `Retry-After` (migrations run with longer bounds; not applied to PGlite)',
+    }),
+    lockTimeoutMs: integer({
+      env: 'PG_LOCK_TIMEOUT_MS', minimum: 10, maximum: 3_600_000, default: limits.lockTimeoutMsDefault,
+      description: 'per-connection bound on one PostgreSQL lock wait (503 with `Retry-After` past it)',
+    }),
+    idleInTransactionTimeoutMs: integer({
+      env: 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', minimum: 1_000, maximum: 3_600_000, default: limits.idleInTransactionTimeoutMsDefault,
+      description: 'per-connection bound on a PostgreSQL transaction left idle',
+    }),
+  }),
+  /** A request must arrive whole within requestTimeoutMs; a socket with no traffic for connectionTimeoutMs is closed. */
+  http: Type.Object({
+    requestTimeoutMs: integer({
+      env: 'HTTP_REQUEST_TIMEOUT_MS', minimum: 1_000, maximum: 600_000, default: 30_000,
+      description: 'a request (headers and body) must arrive whole within this, else 408 and the connection is closed',
+    }),
+    connectionTimeoutMs: integer({
+      env: 'HTTP_CONNECTION_TIMEOUT_MS', minimum: 1_000, maximum: 3_600_000, default: 120_000,
+      description: 'a connection with no traffic is closed after this',
+    }),
+  }),
+  /** Hold requests that may wait for one section on one node; more are refused with 503. */
+  holdQueueLengthMax: integer({
+    env: 'HOLD_QUEUE_LENGTH_MAX', minimum: 1, maximum: 1_000_000, default: 5_000,
+    description: 'hold requests that may wait for one section on one node; more get 503 with `Retry-After` at once',
+  }),
+  jwtSecret: string({
+    env: 'JWT_SECRET', minLength: 32, default: 'onsale-development-secret-do-not-use-in-production', refusedInProduction: true,
+    description: 'HS256 key for access tokens (at least 32 characters)',
+  }),
+  accessTokenTtlSeconds: integer({ env: 'ACCESS_TOKEN_TTL_SECONDS', minimum: 30, maximum: 86_400, default: 900, description: 'access token lifetime' }),
+  refreshTokenTtlSeconds: integer({
+    env: 'REFRESH_TOKEN_TTL_SECONDS', minimum: 60, maximum: 90 * 86_400, default: 30 * 86_400, description: 'refresh token lifetime (rotated on every use)',
+  }),
+  argon2MemoryKib: integer({ env: 'ARGON2_MEMORY_KIB', minimum: 1024, maximum: 1_048_576, default: 19_456, description: 'argon2id memory cost for password hashes' }),
+  admin: Type.Object({
+    email: string({ env: 'ADMIN_EMAIL', pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local', description: 'the organizer account ensured at start' }),
+    password: string({ env: 'ADMIN_PASSWORD', minLength: 8, default: 'onsale-admin', refusedInProduction: true, description: "the organizer account's password" }),
+  }),
+  seedDemo: boolean({ env: 'SEED_DEMO', default: true, description: 'seed the demo on-sale when the database has no events' }),
+  sweepIntervalMs: integer({ env: 'SWEEP_INTERVAL_MS', minimum: 50, maximum: 60_000, default: 1000, description: 'how often lapsed holds are returned to sale' }),
+  payments: Type.Object({
+    reconcileIntervalMs: integer({
+      env: 'PAYMENT_RECONCILE_INTERVAL_MS', minimum: 50, maximum: 3_600_000, default: 30_000,
+      description: 'how often the reconciler settles payments left half-way (a failing one is retried with backoff from this interval, then parked for an admin)',
+    }),
+    staleAfterMs: integer({
+      env: 'PAYMENT_STALE_AFTER_MS', minimum: 100, maximum: 86_400_000, default: 60_000,
+      description: 'a payment still being authorized or captured after this long counts as abandoned by a crash: captured if its order exists, voided if not',
+    }),
+  }),
+  smtpUrl: optionalString({ env: 'SMTP_URL', pattern: '^smtps?://', description: '`smtp://…` for real email; unset = emails go to the log and the dev inbox (`GET /api/v1/me/inbox`)' }),
+  emailFrom: string({ env: 'EMAIL_FROM', default: 'Onsale <no-reply@onsale.local>', description: 'sender of notification emails' }),
+  outboxIntervalMs: integer({ env: 'OUTBOX_INTERVAL_MS', minimum: 20, maximum: 60_000, default: 500, description: 'how often the notification dispatcher runs' }),
+  delivery: Type.Object({
+    maxAttempts: integer({ env: 'DELIVERY_MAX_ATTEMPTS', minimum: 1, maximum: 100, default: 10, description: 'delivery attempts before a notification is parked' }),
+    backoffBaseMs: integer({ env: 'DELIVERY_BACKOFF_BASE_MS', minimum: 1, maximum: 3_600_000, default: 5_000, description: 'first wait of the exponential backoff between delivery attempts' }),
+    backoffMaxMs: integer({ env: 'DELIVERY_BACKOFF_MAX_MS', minimum: 1, maximum: 86_400_000, default: 3_600_000, description: 'longest wait between delivery attempts' }),
+    webhookTimeoutMs: integer({ env: 'WEBHOOK_TIMEOUT_MS', minimum: 100, maximum: 60_000, default: 5_000, description: 'timeout of one webhook call' }),
+    webhookAllowPrivate: boolean({
+      env: 'WEBHOOK_ALLOW_PRIVATE', default: false,
+      description: '`true` lets webhooks target loopback, private and link-local addresses (local development, receivers inside your network); off, such URLs are refused when registered and every delivery checks the address it connects to',
+    }),
+  }),
+  reminderLeadSeconds: integer({
+    env: 'REMINDER_LEAD_SECONDS', minimum: 1, maximum: 86_400, default: 120, description: '"your hold / offer is about to expire" is sent this long before',
+  }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { env: 'LOG_LEVEL', default: 'info', description: 'pino level' }),
+  webDistDir: string({ env: 'WEB_DIST_DIR', default: 'web/dist', description: 'the built web app served at `/` (`npm run build` builds it; `npm start` builds it when missing or stale)' }),
+  /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
+  redisUrl: optionalString({ env: 'REDIS_URL', pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
+  redisKeyPrefix: string({ env: 'REDIS_KEY_PREFIX', pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:', description: 'prefix of every Redis key' }),
+  queue: Type.Object({
+    tokenSecret: string({
+      env: 'QUEUE_TOKEN_SECRET', minLength: 32, default: 'onsale-development-queue-secret-do-not-use', refusedInProduction: true,
+      description: 'HMAC key of queue tokens (at least 32 characters)',
+    }),
+    tickMs: integer({ env: 'QUEUE_TICK_MS', minimum: 20, maximum: 10_000, default: 1000, description: 'admission tick of the waiting room' }),
+    leaseMs: integer({ env: 'QUEUE_LEASE_MS', minimum: 500, maximum: 60_000, default: 3000, description: "lease of the node that advances the waiting room's line" }),
+    seqBlock: integer({ env: 'QUEUE_SEQ_BLOCK', minimum: 1, maximum: 100_000, default: 100, description: 'queue sequence numbers reserved per block' }),
+    joinLimitPerMinute: integer({
+      env: 'QUEUE_JOIN_LIMIT_PER_MINUTE', minimum: 1, maximum: 1_000_000, default: 30, description: 'queue joins per account per minute (429 with `Retry-After`)',
+    }),
+    joinIpLimitPerMinute: integer({
+      env: 'QUEUE_JOIN_IP_LIMIT_PER_MINUTE', minimum: 1, maximum: 10_000_000, default: 1200, description: 'queue joins per client IP per minute (429 with `Retry-After`)',
+    }),
+  }),
+  authLimits: Type.Object({
+    perIpPerMinute: integer({
+      env: 'AUTH_IP_LIMIT_PER_MINUTE', minimum: 1, maximum: 10_000_000, default: 300, description: 'logins and sign-ups per client IP per minute (429 with `Retry-After`)',
+    }),
+    loginPerEmailPerMinute: integer({
+      env: 'LOGIN_EMAIL_LIMIT_PER_MINUTE', minimum: 1, maximum: 10_000, default: 10, description: 'logins per email address per minute (429 with `Retry-After`)',
+    }),
+  }),
+  trustProxy: boolean({
+    env: 'TRUST_PROXY', default: false, description: 'behind a load balancer, take the client IP from `X-Forwarded-For` (rate limits are per IP)',
+  }),
+  metricsToken: optionalString({
+    env: 'METRICS_TOKEN', minLength: 16, maxLength: 512,
+    description: 'when set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset = public, so keep it off the internet',
+  }),
 });
 
-export type Env = Static<typeof EnvSchema>;
-
-export interface Config {
-  env: Env['NODE_ENV'];
-  host: string;
-  port: number;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  pgPoolSize: number;
-  /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
-  pgSession: SessionTimeouts;
-  /** A request must arrive whole within requestTimeoutMs; a socket with no traffic for connectionTimeoutMs is closed. */
-  http: { requestTimeoutMs: number; connectionTimeoutMs: number };
-  /** Hold requests that may wait for one section on one node; more are refused with 503. */
-  holdQueueLengthMax: number;
-  jwtSecret: string;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  argon2MemoryKib: number;
-  admin: { email: string; password: string };
-  seedDemo: boolean;
-  sweepIntervalMs: number;
-  /**
-   * The payment reconciler's pass interval (also its first backoff), and the age after which a
-   * payment a checkout is still authorizing or capturing counts as abandoned by a crash.
-   */
-  payments: { reconcileIntervalMs: number; staleAfterMs: number };
-  /** Unset: emails go to the log and the dev inbox (GET /api/v1/me/inbox). */
-  smtpUrl: string | undefined;
-  emailFrom: string;
-  outboxIntervalMs: number;
-  delivery: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; webhookTimeoutMs: number; webhookAllowPrivate: boolean };
-  reminderLeadSeconds: number;
-  logLevel: Env['LOG_LEVEL'];
-  webDistDir: string;
-  /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
-  redisUrl: string | undefined;
-  redisKeyPrefix: string;
-  queue: { tokenSecret: string; tickMs: number; leaseMs: number; seqBlock: number; joinLimitPerMinute: number; joinIpLimitPerMinute: number };
-  /** Logins and registrations per client IP, and logins per email address, per minute. */
-  authLimits: { perIpPerMinute: number; loginPerEmailPerMinute: number };
-  /** Behind a load balancer: take the client's IP from X-Forwarded-For (rate limits are per IP). */
-  trustProxy: boolean;
-  /** Set: `/metrics` answers only `Authorization: Bearer <metricsToken>`; unset: anyone who can reach it. */
-  metricsToken: string | undefined;
-}
+export type Config = Static<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment once, with defaults; throws a ConfigError that names every bad variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const raw = Object.fromEntries(Object.keys(EnvSchema.properties).filter((k) => source[k] !== undefined && source[k] !== '').map((k) => [k, source[k]]));
-  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
-  const problems = [...Value.Errors(EnvSchema, env)].map((e) => `${e.path.slice(1)}: ${e.message}`);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-  const parsed = env as Env;
-  if (parsed.NODE_ENV === 'production') {
-    if (parsed.JWT_SECRET === developmentSecret) throw new ConfigError('JWT_SECRET must be set to a secret of your own in production.');
-    if (parsed.QUEUE_TOKEN_SECRET === developmentQueueSecret) throw new ConfigError('QUEUE_TOKEN_SECRET must be set to a secret of your own in production.');
-    if (parsed.ADMIN_PASSWORD === developmentAdminPassword) throw new ConfigError('ADMIN_PASSWORD must be set in production.');
+/** One setting: where it sits in `Config`, and its schema (which names its variable). */
+export interface ConfigLeaf {
+  path: string[];
+  schema: TSchema & LeafOptions & { default?: unknown };
+}
+
+/** The settings in declaration order, found by walking the schema down to the leaves that name a variable. */
+export function configLeaves(schema: TSchema = ConfigSchema, path: string[] = []): ConfigLeaf[] {
+  if (typeof schema['env'] === 'string') return [{ path, schema: schema as ConfigLeaf['schema'] }];
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties ?? {};
+  return Object.entries(properties).flatMap(([key, child]) => configLeaves(child, [...path, key]));
+}
+
+/** The variables that are set (an empty string counts as unset), placed at their paths in the config's shape. */
+function readEnvironment(source: NodeJS.ProcessEnv): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const { path, schema } of configLeaves()) {
+    // Every group exists, even with none of its variables set, so Value.Default can fill its leaves.
+    const parent = path.slice(0, -1).reduce<Record<string, unknown>>((group, key) => (group[key] ??= {}) as Record<string, unknown>, raw);
+    const value = source[schema.env];
+    if (value !== undefined && value !== '') parent[path.at(-1)!] = value;
   }
-  return Object.freeze({
-    env: parsed.NODE_ENV,
-    host: parsed.HOST,
-    port: parsed.PORT,
-    databaseUrl: parsed.DATABASE_URL,
-    dataDir: parsed.DATA_DIR,
-    pgPoolSize: parsed.PG_POOL_SIZE,
-    pgSession: Object.freeze({
-      statementTimeoutMs: parsed.PG_STATEMENT_TIMEOUT_MS,
-      lockTimeoutMs: parsed.PG_LOCK_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: parsed.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    }),
-    http: Object.freeze({ requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS, connectionTimeoutMs: parsed.HTTP_CONNECTION_TIMEOUT_MS }),
-    holdQueueLengthMax: parsed.HOLD_QUEUE_LENGTH_MAX,
-    jwtSecret: parsed.JWT_SECRET,
-    accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,
-    argon2MemoryKib: parsed.ARGON2_MEMORY_KIB,
-    admin: { email: parsed.ADMIN_EMAIL, password: parsed.ADMIN_PASSWORD },
-    seedDemo: parsed.SEED_DEMO,
-    sweepIntervalMs: parsed.SWEEP_INTERVAL_MS,
-    payments: Object.freeze({ reconcileIntervalMs: parsed.PAYMENT_RECONCILE_INTERVAL_MS, staleAfterMs: parsed.PAYMENT_STALE_AFTER_MS }),
-    smtpUrl: parsed.SMTP_URL,
-    emailFrom: parsed.EMAIL_FROM,
-    outboxIntervalMs: parsed.OUTBOX_INTERVAL_MS,
-    delivery: {
-      maxAttempts: parsed.DELIVERY_MAX_ATTEMPTS,
-      backoffBaseMs: parsed.DELIVERY_BACKOFF_BASE_MS,
-      backoffMaxMs: parsed.DELIVERY_BACKOFF_MAX_MS,
-      webhookTimeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
-      webhookAllowPrivate: parsed.WEBHOOK_ALLOW_PRIVATE,
-    },
-    reminderLeadSeconds: parsed.REMINDER_LEAD_SECONDS,
-    logLevel: parsed.LOG_LEVEL,
-    webDistDir: parsed.WEB_DIST_DIR,
-    redisUrl: parsed.REDIS_URL,
-    redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
-    queue: Object.freeze({
-      tokenSecret: parsed.QUEUE_TOKEN_SECRET,
-      tickMs: parsed.QUEUE_TICK_MS,
-      leaseMs: parsed.QUEUE_LEASE_MS,
-      seqBlock: parsed.QUEUE_SEQ_BLOCK,
-      joinLimitPerMinute: parsed.QUEUE_JOIN_LIMIT_PER_MINUTE,
-      joinIpLimitPerMinute: parsed.QUEUE_JOIN_IP_LIMIT_PER_MINUTE,
-    }),
-    authLimits: Object.freeze({ perIpPerMinute: parsed.AUTH_IP_LIMIT_PER_MINUTE, loginPerEmailPerMinute: parsed.LOGIN_EMAIL_LIMIT_PER_MINUTE }),
-    trustProxy: parsed.TRUST_PROXY,
-    metricsToken: parsed.METRICS_TOKEN,
-  });
+  return raw;
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+/** A development default left in place in production is a known secret or password: refuse to start. */
+function assertNoDevelopmentDefaultsInProduction(config: Config): void {
+  if (config.env !== 'production') return;
+  const leftAtDefault = configLeaves()
+    .filter(({ path, schema }) => schema.refusedInProduction && Value.Equal(path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], config), schema.default))
+    .map(({ schema }) => schema.env);
+  if (leftAtDefault.length > 0) throw new ConfigError(`${leftAtDefault.join(', ')} must be set to a value of your own in production.`);
+}
+
+/** Parses the environment once, with defaults; throws a ConfigError that names every bad variable and its bound. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, readEnvironment(source)));
+  // A union's branch errors repeat its own error, so one line per variable is kept.
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(ConfigSchema, candidate)) {
+    const name = typeof error.schema['env'] === 'string' ? error.schema['env'] : error.path;
+    if (!problems.has(name)) problems.set(name, `${name}=${JSON.stringify(error.value)}: ${error.message}`);
+  }
+  if (problems.size > 0) throw new ConfigError(`Invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
+  const config = candidate as Config;
+  assertNoDevelopmentDefaultsInProduction(config);
+  return deepFreeze(config);
 }
