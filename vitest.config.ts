@@ -3,8 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The simulator's end-to-end runs join the suite once the server bugs they find are fixed (docs/simulate.md).
-    exclude: process.env.SIMULATE_E2E ? ['node_modules/**'] : ['test/simulate.test.ts', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     // Bounds that only end a test or a wait that never finishes: generous, so that a busy machine

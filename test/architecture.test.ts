@@ -119,6 +119,12 @@ describe('the module map', () => {
     expect(documentedEdges().sort()).toEqual(asPairs(allowedFeatureDependencies));
   });
 
+  it('keeps SQL out of route files: a route calls its feature\'s services', () => {
+    const routeFiles = sourceFiles(featuresDir).filter((file) => /routes\.ts$/.test(file));
+    expect(routeFiles.length).toBeGreaterThan(5);
+    expect(routeFiles.filter((file) => /\.query\(|\binsert into\b|\bdelete from\b/.test(readFileSync(file, 'utf8'))).map((file) => relative(root, file))).toEqual([]);
+  });
+
   it('keeps shared modules free of features; only the composition root wires them together', () => {
     const sharedFiles = sharedModules.flatMap((m) => (m.endsWith('.ts') ? [join(src, m)] : sourceFiles(join(src, m))));
     expect(sharedFiles.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Queryable } from '../../db/database.js';
+import { databaseAnswers } from './health.js';
 import type { Metrics } from './metrics.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
@@ -32,11 +33,7 @@ export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: str
   app.get('/readyz', {
     schema: { tags: ['ops'], summary: 'Readiness: the database answers', response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses(503) } },
   }, async () => {
-    try {
-      await db.query('select 1');
-    } catch {
-      throw new AppError('unavailable', 'The database does not answer.');
-    }
+    if (!(await databaseAnswers(db))) throw new AppError('unavailable', 'The database does not answer.');
     return { status: 'ready' as const };
   });
 
