@@ -1,8 +1,8 @@
-import type { EventChanges, EventDetail, EventQuery, EventStats, EventSummary, Hold, NewEvent, Order, QueueStatus, QueueTicket, Sales, Seat, Session, User, Venue, WaitlistEntry } from './types';
+import type { ErrorBody, ErrorCode, EventChanges, EventDetail, EventQuery, EventStats, EventSummary, Hold, NewEvent, Order, QueueStatus, QueueTicket, Sales, Seat, Session, User, Venue, WaitlistEntry } from './types';
 
 /** An API failure: branch on `code` (the server's error catalogue), show `message`. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(readonly status: number, readonly code: ErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -82,7 +82,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   if (response.status === 204) return undefined as T;
   const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
-    const error = (body as { error?: { code: string; message: string; details?: Record<string, unknown> } } | null)?.error;
+    const error = (body as Partial<ErrorBody> | null)?.error;
     throw new ApiError(response.status, error?.code ?? 'network_error', error?.message ?? `The server answered ${response.status}.`, error?.details ?? {});
   }
   return body as T;

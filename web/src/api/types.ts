@@ -10,6 +10,7 @@ import type { HoldSchema } from '../../../src/features/inventory/routes.js';
 import type { QueueStatusSchema } from '../../../src/features/queue/routes.js';
 import type { OnsaleSchema } from '../../../src/features/queue/settings.js';
 import type { WaitlistEntrySchema } from '../../../src/features/waitlist/routes.js';
+import type { ErrorResponse } from '../../../src/http/schemas.js';
 import type { SalesSchema } from '../../../src/features/organizer/routes.js';
 import type { VenueSchema } from '../../../src/features/venues/routes.js';
 
@@ -19,6 +20,10 @@ type Wire<S extends TSchema> = Json<Static<S>>;
 
 /** On-sale settings; `queue` null (or `onsale` null) = no waiting room. */
 export type Onsale = Wire<typeof OnsaleSchema>;
+
+/** The server's error catalogue, plus `network_error` for an answer that never came (the client's own). */
+export type ErrorCode = Wire<typeof ErrorResponse>['error']['code'] | 'network_error';
+export type ErrorBody = Wire<typeof ErrorResponse>;
 
 export type User = Wire<typeof UserSchema>;
 export type Session = Wire<typeof SessionSchema>;
