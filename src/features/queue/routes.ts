@@ -14,6 +14,9 @@ export const QueueStatusSchema = Type.Object({
   admittedUntil: Type.Optional(TimestampOut),
 });
 
+/** What joining answers: the place, and the token that is the place. */
+export const QueueTicketSchema = Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]);
+
 export const QueueTokenHeader = Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax });
 
 const asReply = (status: QueueStatus) => status as never;
@@ -40,7 +43,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox<QueueRoutesOptions> = async 
       security: BearerAuth,
       params: IdParams,
       headers: Type.Object({ 'x-queue-token': Type.Optional(QueueTokenHeader) }),
-      response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 403, 404, 409, 429) },
+      response: { 201: QueueTicketSchema, ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (request, reply) => {
     return reply.status(201).send((await queue.join(request.params.id, principalOf(request).userId, request.headers['x-queue-token'])) as never);
