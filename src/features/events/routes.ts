@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
 import type { EventService } from './events.js';
 import { CreateEventBody, EventSchema, EventStatsSchema, EventPageSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatListSchema, UpdateEventBody } from './schemas.js';
