@@ -9,7 +9,7 @@ import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldSchema } from './features/inventory/routes.js';
 import { SalesSchema } from './features/organizer/routes.js';
-import { QueueStatusSchema, QueueTicketSchema } from './features/queue/routes.js';
+import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
 // type check) needs the declarations too.
 import type {} from './features/ratelimit/plugin.js';

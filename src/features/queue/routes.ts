@@ -1,21 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, TimestampOut, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 import type { Guards } from '../auth/guard.js';
 import type { QueueService, QueueStatus } from './queue.js';
-
-export const QueueStatusSchema = Type.Object({
-  state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
-  position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
-  ahead: Nullable(Type.Integer()),
-  etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),
-  admittedUntil: Type.Optional(TimestampOut),
-});
-
-/** What joining answers: the place, and the token that is the place. */
-export const QueueTicketSchema = Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]);
+import { QueueStatusSchema, QueueTicketSchema } from './schemas.js';
 
 export const QueueTokenHeader = Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax });
 

@@ -7,7 +7,7 @@ import type { SessionSchema, UserSchema } from '../../../src/features/auth/route
 import type { OrderSchema } from '../../../src/features/checkout/routes.js';
 import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
 import type { HoldSchema } from '../../../src/features/inventory/routes.js';
-import type { QueueStatusSchema, QueueTicketSchema } from '../../../src/features/queue/routes.js';
+import type { EventLiveMessageSchema, QueueStatusSchema, QueueTicketSchema } from '../../../src/features/queue/schemas.js';
 import type { OnsaleSchema } from '../../../src/features/queue/settings.js';
 import type { WaitlistEntrySchema } from '../../../src/features/waitlist/routes.js';
 import type { ErrorResponse } from '../../../src/http/schemas.js';
@@ -53,6 +53,4 @@ export type QueueTicket = Wire<typeof QueueTicketSchema>;
 export type WaitlistEntry = Wire<typeof WaitlistEntrySchema>;
 
 /** Messages on the event's live socket. */
-export type LiveMessage =
-  | ({ type: 'queue' } & QueueStatus)
-  | { type: 'availability'; sections: { id: string; available: number }[] };
+export type LiveMessage = Wire<typeof EventLiveMessageSchema>;
