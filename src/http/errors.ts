@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, errorCatalogue, type ErrorCode } from '../errors.js';
 import { isConnectionFailure, isTransientDbError } from '../db/pg-errors.js';
 import { limits } from '../limits.js';
 import { isRedisUnavailable } from '../redis/client.js';
+import type { ErrorResponse } from './schemas.js';
 import { describeValidationErrors } from './validation.js';
 
 /** Fastify's own client errors, renamed into our catalogue. */
@@ -15,11 +17,9 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
 };
 
-export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
-}
+export type ErrorBody = Static<typeof ErrorResponse>;
 
-export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
+export const errorBody = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody => ({
   error: { code, message, details },
 });
 

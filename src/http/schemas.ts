@@ -1,4 +1,5 @@
 import { Type, type TObject, type TProperties, type ObjectOptions, type TSchema } from '@sinclair/typebox';
+import { errorCatalogue, type ErrorCode } from '../errors.js';
 import { limits } from '../limits.js';
 
 /** An object that rejects properties it does not declare (bodies, query strings). */
@@ -21,10 +22,18 @@ export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4
 export const MinorUnits = Type.Integer({ minimum: 0, maximum: limits.priceMinorMax, description: 'Money in integer minor units' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * One of the catalogue's codes. Declared as a plain string enum (not a union of literals) so the
+ * response serializer writes it without trying each branch, while clients still get the union.
+ */
+export const ErrorCodeSchema = Type.Unsafe<ErrorCode>(
+  Type.String({ enum: Object.keys(errorCatalogue), description: 'The error catalogue (docs/errors.md)' }),
+);
+
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
+      code: ErrorCodeSchema,
       message: Type.String(),
       details: Type.Record(Type.String(), Type.Unknown()),
     }),

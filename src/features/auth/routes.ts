@@ -11,6 +11,10 @@ const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: limits.passwordLengthMin, maxLength: limits.passwordLengthMax });
 export const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Type.String(), role: Type.Union([Type.Literal('buyer'), Type.Literal('admin')]) });
 export const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
+export const RegisterBody = StrictObject({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) });
+export const LoginBody = StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) });
+/** The body of refresh and logout. */
+export const RefreshTokenBody = StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -33,7 +37,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     schema: {
       tags: ['auth'],
       summary: 'Create a buyer account and log in',
-      body: StrictObject({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) }),
+      body: RegisterBody,
       response: { 201: SessionSchema, ...errorResponses(400, 409, 429) },
     },
   }, async (request, reply) => reply.status(201).send(await auth.register(request.body)));
@@ -43,7 +47,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     schema: {
       tags: ['auth'],
       summary: 'Exchange email and password for an access token and a refresh token',
-      body: StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) }),
+      body: LoginBody,
       response: { 200: SessionSchema, ...errorResponses(400, 401, 429) },
     },
   }, async (request) => auth.login(request.body));
@@ -52,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     schema: {
       tags: ['auth'],
       summary: 'Rotate a refresh token: returns a new pair; reusing an old token revokes the family',
-      body: StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
+      body: RefreshTokenBody,
       response: { 200: SessionSchema, ...errorResponses(400, 401) },
     },
   }, async (request) => auth.refresh(request.body.refreshToken));
@@ -62,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       tags: ['auth'],
       summary: 'Log out: the refresh token and every token rotated from it stop working',
       description: 'Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS). Unknown tokens are accepted silently.',
-      body: StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
+      body: RefreshTokenBody,
       response: { 204: Type.Null(), ...errorResponses(400) },
     },
   }, async (request, reply) => {

@@ -27,6 +27,9 @@ export const OrderSchema = Type.Object({
   })),
 });
 
+export const OrderListSchema = Type.Object({ items: Type.Array(OrderSchema) });
+export const CheckoutBody = StrictObject({ payment: StrictObject({ cardNumber: Type.String({ pattern: '^[0-9]{12,19}$' }) }) });
+
 const PaymentStatus = Type.Union(
   (['authorizing', 'authorized', 'captured', 'declined', 'voiding', 'voided', 'refunding', 'refunded'] as const).map((s) => Type.Literal(s)),
 );
@@ -58,7 +61,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
       description: 'Test cards: 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 has insufficient funds. Repeating a successful checkout returns the same order with 200.',
       security: BearerAuth,
       params: IdParams,
-      body: StrictObject({ payment: StrictObject({ cardNumber: Type.String({ pattern: '^[0-9]{12,19}$' }) }) }),
+      body: CheckoutBody,
       response: { 200: OrderSchema, 201: OrderSchema, ...errorResponses(400, 401, 402, 404, 409, 410) },
     },
   }, async (request, reply) => {
@@ -69,7 +72,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
 
   app.get('/orders', {
     onRequest: guards.authenticate,
-    schema: { tags: ['orders'], summary: 'Your orders, newest first', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(OrderSchema) }), ...errorResponses(401) } },
+    schema: { tags: ['orders'], summary: 'Your orders, newest first', security: BearerAuth, response: { 200: OrderListSchema, ...errorResponses(401) } },
   }, async (request) => ({ items: await checkout.listOrders(principalOf(request).userId) }));
 
   app.get('/orders/:id', {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
 import type { EventService } from './events.js';
-import { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatSchema, UpdateEventBody } from './schemas.js';
+import { CreateEventBody, EventSchema, EventStatsSchema, EventPageSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatListSchema, UpdateEventBody } from './schemas.js';
 
 export interface EventRoutesOptions {
   events: EventService;
@@ -47,7 +47,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       tags: ['events'],
       summary: 'Search published events, soonest first',
       querystring: ListEventsQuery,
-      response: { 200: Type.Object({ items: Type.Array(EventSummarySchema), nextCursor: Nullable(Type.String()) }), ...errorResponses(400) },
+      response: { 200: EventPageSchema, ...errorResponses(400) },
     },
   }, async (request) => events.list(request.query) as never);
 
@@ -67,7 +67,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       tags: ['events'],
       summary: 'Every reserved seat of an event with its map position and live status',
       params: IdParams,
-      response: { 200: Type.Array(SeatSchema), ...errorResponses(400, 404) },
+      response: { 200: SeatListSchema, ...errorResponses(400, 404) },
     },
   }, async (request) => events.seats(request.params.id, isAdmin(request.principal)) as never);
 

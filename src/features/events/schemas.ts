@@ -126,6 +126,8 @@ export const EventSummarySchema = Type.Object({
   capacity: Type.Integer(),
   available: Type.Integer(),
 });
+/** One page of the catalogue; `nextCursor` fetches the next. */
+export const EventPageSchema = Type.Object({ items: Type.Array(EventSummarySchema), nextCursor: Nullable(Type.String()) });
 
 export const ListEventsQuery = StrictObject({
   q: Type.Optional(Type.String({ maxLength: 100 })),
@@ -164,3 +166,4 @@ export const SeatSchema = Type.Object({
   y: Type.Number(),
   status: Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')]),
 });
+export const SeatListSchema = Type.Array(SeatSchema);

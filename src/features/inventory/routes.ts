@@ -16,7 +16,7 @@ export const HoldSchema = Type.Object({
   currency: Type.String(),
 });
 
-const HoldBody = Type.Union([
+export const HoldBody = Type.Union([
   StrictObject({ eventId: Uuid, sectionId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }) }, { title: 'QuantityHold' }),
   StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
 ]);

@@ -1,11 +1,18 @@
-/** A message pushed to a user's open sessions; `id` is the outbox id, stable across redeliveries. */
-export interface LiveMessage {
-  id: string;
-  type: string;
-  eventId: string | null;
-  payload: Record<string, unknown>;
-  createdAt: string;
-}
+import { Type, type Static } from '@sinclair/typebox';
+
+/** What `/me/live` sends: one notification; `id` is the outbox id, stable across redeliveries. */
+export const LiveNotificationSchema = Type.Object({
+  kind: Type.Literal('notification'),
+  id: Type.String(),
+  type: Type.String(),
+  eventId: Type.Union([Type.String(), Type.Null()]),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type LiveNotification = Static<typeof LiveNotificationSchema>;
+
+/** A message pushed to a user's open sessions (the socket adds `kind`). */
+export type LiveMessage = Omit<LiveNotification, 'kind'>;
 
 /**
  * The live channel, in-process: the WebSocket layer subscribes each open session and forwards what

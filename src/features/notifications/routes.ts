@@ -6,7 +6,7 @@ import { principalOf } from '../auth/guard.js';
 import type { Guards } from '../auth/guard.js';
 import type { LiveTickets } from '../auth/live-tickets.js';
 import type { NotificationService } from './dispatcher.js';
-import type { LiveHub } from './live.js';
+import type { LiveHub, LiveNotification } from './live.js';
 
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('parked')]);
 
@@ -116,7 +116,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOpt
     },
   }, (socket, request) => {
     const unsubscribe = live.subscribe(principalOf(request).userId, (message) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ kind: 'notification', ...message }));
+      const notification: LiveNotification = { kind: 'notification', ...message };
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(notification));
     });
     socket.on('close', unsubscribe);
   });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Queryable } from '../../db/database.js';
@@ -8,7 +8,11 @@ import { limits } from '../../limits.js';
 import { sectionAvailability } from '../inventory/availability.js';
 import { notFound } from '../../errors.js';
 import type { QueueService } from './queue.js';
+import { EventLiveMessageSchema } from './schemas.js';
 import type { QueuePlace } from './tokens.js';
+
+type EventLiveMessage = Static<typeof EventLiveMessageSchema>;
+const encode = (message: EventLiveMessage) => JSON.stringify(message);
 
 /** Each socket's own state: its place (if it sent a token) and what it was last told. */
 interface LiveClient {
@@ -44,7 +48,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
     if (!client.place) return;
     try {
       const { state, position, ahead, etaSeconds, admittedUntil } = await queue.status(client.place);
-      send(client, JSON.stringify({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
+      send(client, encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
     } catch (error) {
       log.debug({ err: error }, 'live status failed');
     }
@@ -60,7 +64,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
     if (eventIds.length === 0) return;
     const sections = await sectionAvailability(db, eventIds);
     for (const [eventId, room] of rooms) {
-      const text = JSON.stringify({ type: 'availability', sections: sections.filter((s) => s.eventId === eventId).map(({ id, available }) => ({ id, available })) });
+      const text = encode({ type: 'availability', sections: sections.filter((s) => s.eventId === eventId).map(({ id, available }) => ({ id, available })) });
       if (text === room.availability) continue;
       room.availability = text;
       for (const client of room.clients) send(client, text);

@@ -1,18 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, TimestampOut, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 import type { Guards } from '../auth/guard.js';
 import type { QueueService, QueueStatus } from './queue.js';
-
-export const QueueStatusSchema = Type.Object({
-  state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
-  position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
-  ahead: Nullable(Type.Integer()),
-  etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),
-  admittedUntil: Type.Optional(TimestampOut),
-});
+import { QueueStatusSchema, QueueTicketSchema } from './schemas.js';
 
 export const QueueTokenHeader = Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax });
 
@@ -40,7 +33,7 @@ export const queueRoutes: FastifyPluginAsyncTypebox<QueueRoutesOptions> = async 
       security: BearerAuth,
       params: IdParams,
       headers: Type.Object({ 'x-queue-token': Type.Optional(QueueTokenHeader) }),
-      response: { 201: Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]), ...errorResponses(400, 401, 403, 404, 409, 429) },
+      response: { 201: QueueTicketSchema, ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (request, reply) => {
     return reply.status(201).send((await queue.join(request.params.id, principalOf(request).userId, request.headers['x-queue-token'])) as never);

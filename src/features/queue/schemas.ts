@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, TimestampOut, Uuid } from '../../http/schemas.js';
 
 /** The waiting room as the organizer's dashboard shows it (`GET /events/:id/stats`). */
 export const QueueFiguresSchema = Type.Object({
@@ -12,3 +13,20 @@ export const QueueFiguresSchema = Type.Object({
   admittedPerMinute: Type.Integer({ description: 'Places admitted in the last 60 seconds, measured from the admission log' }),
 });
 export type QueueFigures = Static<typeof QueueFiguresSchema>;
+
+export const QueueStatusSchema = Type.Object({
+  state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
+  position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
+  ahead: Nullable(Type.Integer()),
+  etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),
+  admittedUntil: Type.Optional(TimestampOut),
+});
+
+/** What joining answers: the place, and the token that is the place. */
+export const QueueTicketSchema = Type.Intersect([Type.Object({ queueToken: Type.String() }), QueueStatusSchema]);
+
+/** What the event's live socket sends: your place in line, and tickets left per section. */
+export const EventLiveMessageSchema = Type.Union([
+  Type.Intersect([Type.Object({ type: Type.Literal('queue') }), QueueStatusSchema]),
+  Type.Object({ type: Type.Literal('availability'), sections: Type.Array(Type.Object({ id: Uuid, available: Type.Integer() })) }),
+]);

@@ -13,6 +13,15 @@ export const VenueSchema = Type.Object({
   longitude: Nullable(Type.Number()),
 });
 
+export const VenueListSchema = Type.Object({ items: Type.Array(VenueSchema) });
+export const NewVenueBody = StrictObject({
+  name: Text(),
+  city: Text(),
+  address: Type.Optional(Text({ maxLength: 500 })),
+  latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+  longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+});
+
 export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards }> = async (app, { venues, guards }) => {
   app.post('/venues', {
     onRequest: guards.requireAdmin,
@@ -20,19 +29,13 @@ export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guar
       tags: ['venues'],
       summary: 'Create a venue (admin)',
       security: BearerAuth,
-      body: StrictObject({
-        name: Text(),
-        city: Text(),
-        address: Type.Optional(Text({ maxLength: 500 })),
-        latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
-        longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
-      }),
+      body: NewVenueBody,
       response: { 201: VenueSchema, ...errorResponses(400, 401, 403) },
     },
   }, async (request, reply) => reply.status(201).send(await venues.create(request.body)));
 
   app.get('/venues', {
-    schema: { tags: ['venues'], summary: 'List venues', response: { 200: Type.Object({ items: Type.Array(VenueSchema) }) } },
+    schema: { tags: ['venues'], summary: 'List venues', response: { 200: VenueListSchema } },
   }, async () => ({ items: await venues.list() }));
 
   app.get('/venues/:id', {

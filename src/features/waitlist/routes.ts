@@ -20,7 +20,7 @@ export const WaitlistEntrySchema = Type.Object({
   createdAt: TimestampOut,
 });
 
-const JoinBody = StrictObject({
+export const JoinBody = StrictObject({
   sectionId: Type.Optional(Uuid),
   quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }),
 });

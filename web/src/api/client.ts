@@ -1,8 +1,10 @@
-import type { EventChanges, EventDetail, EventQuery, EventStats, EventSummary, Hold, NewEvent, Order, QueueStatus, QueueTicket, Sales, Seat, Session, User, Venue, WaitlistEntry } from './types';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { RouteKey, Routes } from '../../../src/contract.js';
+import type { ErrorBody, ErrorCode, Session, Wire } from './types';
 
 /** An API failure: branch on `code` (the server's error catalogue), show `message`. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(readonly status: number, readonly code: ErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -45,14 +47,15 @@ window.addEventListener('storage', (e) => {
 
 interface RequestOptions {
   body?: unknown;
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (session) headers.authorization = `Bearer ${session.accessToken}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`/api/v1${path}`, { method, headers, body: options.body === undefined ? null : JSON.stringify(options.body) });
+  return fetch(`/api/v1${path}`, { method, headers, body: options.body === undefined ? null : JSON.stringify(options.body), signal: options.signal ?? null });
 }
 
 let refreshing: Promise<boolean> | undefined;
@@ -76,71 +79,97 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+async function request(method: string, path: string, options: RequestOptions): Promise<unknown> {
   let response = await send(method, path, options);
   if (response.status === 401 && session && (await refreshSession())) response = await send(method, path, options);
-  if (response.status === 204) return undefined as T;
+  // 204: the contract's `Type.Null()`.
+  if (response.status === 204) return null;
   const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
-    const error = (body as { error?: { code: string; message: string; details?: Record<string, unknown> } } | null)?.error;
+    const error = (body as Partial<ErrorBody> | null)?.error;
     throw new ApiError(response.status, error?.code ?? 'network_error', error?.message ?? `The server answered ${response.status}.`, error?.details ?? {});
   }
-  return body as T;
+  return body;
 }
 
-const query = (params: Record<string, string | number | undefined>) => {
+/** What a route of the server's contract (src/contract.ts) takes and answers. */
+type Schema<K extends RouteKey, Part extends string> = Routes[K] extends { [P in Part]: infer S extends TSchema } ? S : never;
+type Part<K extends RouteKey, Name extends 'params' | 'query' | 'body'> =
+  [Schema<K, Name>] extends [never] ? { [P in Name]?: never } : { [P in Name]: Static<Schema<K, Name>> };
+export type Input<K extends RouteKey> = Part<K, 'params'> & Part<K, 'query'> & Part<K, 'body'> & {
+  headers?: Record<string, string>;
+  /** Aborting it abandons the request (useLoad aborts a screen's stale loads). */
+  signal?: AbortSignal;
+};
+export type Output<K extends RouteKey> = Wire<Routes[K]['response']>;
+
+/** `GET /events/:id` with `{ id }` -> `/events/<id>`. */
+function pathOf(route: RouteKey, params: Record<string, string> = {}): string {
+  const path = route.slice(route.indexOf(' ') + 1);
+  return path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+const queryString = (params: Record<string, string | number | undefined> = {}) => {
   const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
 };
 
+/** Calls one route of the contract: the key names the URL, and the types follow from it. */
+export function call<K extends RouteKey>(route: K, input: Input<K>): Promise<Output<K>> {
+  const method = route.slice(0, route.indexOf(' '));
+  const path = pathOf(route, input.params as Record<string, string> | undefined) + queryString(input.query as Record<string, string | number | undefined> | undefined);
+  return request(method, path, { body: input.body, headers: input.headers, signal: input.signal }) as Promise<Output<K>>;
+}
+
 const queueHeader = (queueToken: string | undefined): Record<string, string> => (queueToken ? { 'x-queue-token': queueToken } : {});
+type Body<K extends RouteKey> = Input<K>['body'];
 
 export const api = {
   auth: {
-    register: (body: { email: string; password: string; name: string }) => request<Session>('POST', '/auth/register', { body }),
-    login: (body: { email: string; password: string }) => request<Session>('POST', '/auth/login', { body }),
-    me: () => request<User>('GET', '/me'),
+    register: (body: Body<'POST /auth/register'>) => call('POST /auth/register', { body }),
+    login: (body: Body<'POST /auth/login'>) => call('POST /auth/login', { body }),
+    me: (signal?: AbortSignal) => call('GET /me', { signal }),
     refresh: refreshSession,
     /** Forgets the session here and revokes its refresh token on the server (best effort: offline still logs out). */
     async logout(): Promise<void> {
       const refreshToken = session?.refreshToken;
       setSession(null);
-      if (refreshToken) await request<void>('POST', '/auth/logout', { body: { refreshToken } }).catch(() => undefined);
+      if (refreshToken) await call('POST /auth/logout', { body: { refreshToken } }).catch(() => undefined);
     },
   },
   venues: {
-    list: () => request<{ items: Venue[] }>('GET', '/venues'),
-    create: (body: { name: string; city: string; address?: string }) => request<Venue>('POST', '/venues', { body }),
+    list: (signal?: AbortSignal) => call('GET /venues', { signal }),
+    create: (body: Body<'POST /venues'>) => call('POST /venues', { body }),
   },
   events: {
-    list: (params: EventQuery) => request<{ items: EventSummary[]; nextCursor: string | null }>('GET', `/events${query(params)}`),
-    get: (id: string) => request<EventDetail>('GET', `/events/${id}`),
-    seats: (id: string) => request<Seat[]>('GET', `/events/${id}/seats`),
-    create: (body: NewEvent) => request<EventDetail>('POST', '/events', { body }),
-    update: (id: string, body: EventChanges) => request<EventDetail>('PATCH', `/events/${id}`, { body }),
-    stats: (id: string) => request<EventStats>('GET', `/events/${id}/stats`),
-    sales: (id: string) => request<Sales>('GET', `/events/${id}/sales`),
+    list: (query: Input<'GET /events'>['query'], signal?: AbortSignal) => call('GET /events', { query, signal }),
+    get: (id: string, signal?: AbortSignal) => call('GET /events/:id', { params: { id }, signal }),
+    seats: (id: string, signal?: AbortSignal) => call('GET /events/:id/seats', { params: { id }, signal }),
+    create: (body: Body<'POST /events'>) => call('POST /events', { body }),
+    update: (id: string, body: Body<'PATCH /events/:id'>) => call('PATCH /events/:id', { params: { id }, body }),
+    stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
+    sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
   },
   holds: {
-    create: (body: { eventId: string } & ({ sectionId: string; quantity: number } | { seatIds: string[] }), queueToken?: string) =>
-      request<Hold>('POST', '/holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),
-    get: (id: string) => request<Hold>('GET', `/holds/${id}`),
-    release: (id: string) => request<void>('DELETE', `/holds/${id}`),
-    checkout: (id: string, cardNumber: string) => request<Order>('POST', `/holds/${id}/checkout`, { body: { payment: { cardNumber } } }),
+    create: (body: Body<'POST /holds'>, queueToken?: string) =>
+      call('POST /holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),
+    get: (id: string, signal?: AbortSignal) => call('GET /holds/:id', { params: { id }, signal }),
+    release: (id: string) => call('DELETE /holds/:id', { params: { id } }),
+    checkout: (id: string, cardNumber: string) => call('POST /holds/:id/checkout', { params: { id }, body: { payment: { cardNumber } } }),
   },
   orders: {
-    list: () => request<{ items: Order[] }>('GET', '/orders'),
-    cancel: (id: string) => request<Order>('POST', `/orders/${id}/cancel`),
+    list: (signal?: AbortSignal) => call('GET /orders', { signal }),
+    cancel: (id: string) => call('POST /orders/:id/cancel', { params: { id } }),
   },
   queue: {
-    join: (eventId: string) => request<QueueTicket>('POST', `/events/${eventId}/queue`),
-    status: (eventId: string, queueToken: string) => request<QueueStatus>('GET', `/events/${eventId}/queue`, { headers: queueHeader(queueToken) }),
-    leave: (eventId: string, queueToken: string) => request<void>('DELETE', `/events/${eventId}/queue`, { headers: queueHeader(queueToken) }),
+    join: (eventId: string) => call('POST /events/:id/queue', { params: { id: eventId } }),
+    status: (eventId: string, queueToken: string) => call('GET /events/:id/queue', { params: { id: eventId }, headers: queueHeader(queueToken) }),
+    leave: (eventId: string, queueToken: string) => call('DELETE /events/:id/queue', { params: { id: eventId }, headers: queueHeader(queueToken) }),
   },
   waitlist: {
-    join: (eventId: string, body: { sectionId?: string; quantity: number }) => request<WaitlistEntry>('POST', `/events/${eventId}/waitlist`, { body }),
-    get: (eventId: string) => request<WaitlistEntry>('GET', `/events/${eventId}/waitlist`),
-    leave: (eventId: string) => request<void>('DELETE', `/events/${eventId}/waitlist`),
-    decline: (holdId: string) => request<void>('POST', `/waitlist/offers/${holdId}/decline`),
+    join: (eventId: string, body: Body<'POST /events/:id/waitlist'>) => call('POST /events/:id/waitlist', { params: { id: eventId }, body }),
+    get: (eventId: string, signal?: AbortSignal) => call('GET /events/:id/waitlist', { params: { id: eventId }, signal }),
+    leave: (eventId: string) => call('DELETE /events/:id/waitlist', { params: { id: eventId } }),
+    decline: (holdId: string) => call('POST /waitlist/offers/:id/decline', { params: { id: holdId } }),
   },
 };

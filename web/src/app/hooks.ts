@@ -15,22 +15,31 @@ export interface Loaded<T> {
   reload: () => Promise<void>;
 }
 
-/** Loads data for a screen; `reload` refetches without clearing what is shown (live refresh). */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+/**
+ * Loads data for a screen; `reload` refetches without clearing what is shown (live refresh).
+ * Each load gets a signal that is aborted when a newer load starts or the screen goes away, and only
+ * the newest load may set the state: a slow answer for the previous event never replaces this one's.
+ */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
   const loadRef = useRef(load);
   loadRef.current = load;
+  const latest = useRef<AbortController | undefined>(undefined);
   const reload = useCallback(async () => {
+    latest.current?.abort();
+    const controller = new AbortController();
+    latest.current = controller;
     try {
-      const data = await loadRef.current();
-      setState({ data, loading: false });
+      const data = await loadRef.current(controller.signal);
+      if (!controller.signal.aborted) setState({ data, loading: false });
     } catch (error) {
-      setState((s) => ({ ...s, error: asApiError(error), loading: false }));
+      if (!controller.signal.aborted) setState((s) => ({ ...s, error: asApiError(error), loading: false }));
     }
   }, []);
   useEffect(() => {
     setState({ loading: true });
     void reload();
+    return () => latest.current?.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return { data: state.data, error: state.error, loading: state.loading, reload };

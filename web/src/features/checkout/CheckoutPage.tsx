@@ -21,7 +21,7 @@ const declineMessages: Record<string, string> = {
 
 /** The hold with its countdown, and the payment form. */
 export function CheckoutPage({ holdId }: { holdId: string }) {
-  const hold = useLoad(() => api.holds.get(holdId), [holdId]);
+  const hold = useLoad((signal) => api.holds.get(holdId, signal), [holdId]);
   const left = useSecondsLeft(hold.data?.expiresAt);
   const [card, setCard] = useState('');
   const [name, setName] = useState('');

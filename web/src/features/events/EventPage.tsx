@@ -21,9 +21,9 @@ interface OpenHolds {
 
 export function EventPage({ id }: { id: string }) {
   const session = useSession();
-  const event = useLoad(() => api.events.get(id), [id]);
+  const event = useLoad((signal) => api.events.get(id, signal), [id]);
   const hasSeats = event.data?.sections.some((s) => s.kind === 'seated') ?? false;
-  const seats = useLoad(() => (hasSeats ? api.events.seats(id) : Promise.resolve([] as Seat[])), [id, hasSeats]);
+  const seats = useLoad((signal) => (hasSeats ? api.events.seats(id, signal) : Promise.resolve([] as Seat[])), [id, hasSeats]);
   const queueOn = event.data?.onsale?.queue?.enabled === true;
   const queue = useQueue(id, queueOn);
   const [live, setLive] = useState<Record<string, number>>({});

@@ -24,8 +24,8 @@ export function HomePage() {
     ...(filters.to && { to: new Date(`${filters.to}T23:59:59`).toISOString() }),
     limit: 24,
   };
-  const page = useLoad(async () => {
-    const result = await api.events.list(params);
+  const page = useLoad(async (signal) => {
+    const result = await api.events.list(params, signal);
     setMore([]);
     setCursor(result.nextCursor);
     return result;

@@ -13,9 +13,9 @@ const queueRefreshMs = 2000;
 
 /** Organizer's live view of one event: stock per section, the queue, the pace of sales. */
 export function DashboardPage({ id }: { id: string }) {
-  const event = useLoad(() => api.events.get(id), [id]);
-  const stats = useLoad(() => api.events.stats(id), [id]);
-  const sales = useLoad(() => api.events.sales(id), [id]);
+  const event = useLoad((signal) => api.events.get(id, signal), [id]);
+  const stats = useLoad((signal) => api.events.stats(id, signal), [id]);
+  const sales = useLoad((signal) => api.events.sales(id, signal), [id]);
   const [problem, setProblem] = useState<string>();
   const refresh = () => {
     void stats.reload();

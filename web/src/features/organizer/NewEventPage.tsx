@@ -16,7 +16,7 @@ const fromLocal = (value: string) => new Date(value).toISOString();
 
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
-  const venues = useLoad(() => api.venues.list(), []);
+  const venues = useLoad((signal) => api.venues.list(signal), []);
   const [venueId, setVenueId] = useState('');
   const [newVenue, setNewVenue] = useState({ name: '', city: '' });
   const [form, setForm] = useState({

@@ -5,7 +5,7 @@ import { Link } from '../../app/router';
 
 /** Organizer home: the events on sale, each with its dashboard, and a way to create one. */
 export function OrganizerPage() {
-  const events = useLoad(() => api.events.list({ limit: 100 }), []);
+  const events = useLoad((signal) => api.events.list({ limit: 100 }, signal), []);
   return (
     <div>
       <div className="panel-head">

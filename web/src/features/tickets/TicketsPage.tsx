@@ -9,7 +9,7 @@ import { QrCode } from './QrCode';
 /** The buyer's orders with their tickets (each a QR code to scan at the door); cancel with refund. */
 export function TicketsPage() {
   const { search } = useLocation();
-  const orders = useLoad(() => api.orders.list(), []);
+  const orders = useLoad((signal) => api.orders.list(signal), []);
   const justBought = search.get('order');
 
   if (orders.error && !orders.data) return <p role="alert" className="notice error">{orders.error.message}</p>;

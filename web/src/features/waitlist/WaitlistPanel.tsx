@@ -13,9 +13,9 @@ export function WaitlistPanel({ event, sectionId }: { event: EventDetail; sectio
   const session = useSession();
   const [quantity, setQuantity] = useState(1);
   const [message, setMessage] = useState<string>();
-  const entry = useLoad(async () => (session ? api.waitlist.get(event.id).catch((e: unknown) => (asApiError(e).status === 404 ? null : Promise.reject(e))) : null), [event.id, session?.user.id]);
+  const entry = useLoad(async (signal) => (session ? api.waitlist.get(event.id, signal).catch((e: unknown) => (asApiError(e).status === 404 ? null : Promise.reject(e))) : null), [event.id, session?.user.id]);
   const offerHoldId = entry.data?.offer?.holdId;
-  const offer = useLoad(async () => (offerHoldId ? api.holds.get(offerHoldId) : null), [offerHoldId]);
+  const offer = useLoad(async (signal) => (offerHoldId ? api.holds.get(offerHoldId, signal) : null), [offerHoldId]);
   useInterval(() => void entry.reload(), entry.data ? 5000 : null);
 
   if (!session) {

@@ -1,0 +1,54 @@
+/**
+ * The client contract: every route the web app calls, with the schemas its handler is registered
+ * with. The web client imports this by type only, so each URL is paired with its types here, once;
+ * test/contract.test.ts checks each entry is the very schema the server registered for that route.
+ */
+import { Type } from '@sinclair/typebox';
+import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } from './features/auth/routes.js';
+import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
+import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
+import { HoldBody, HoldSchema } from './features/inventory/routes.js';
+import { SalesSchema } from './features/organizer/routes.js';
+import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
+// Route files call the decorators these plugins declare; a program that reads the route files (the web
+// type check) needs the declarations too.
+import type {} from './features/ratelimit/plugin.js';
+import { NewVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
+import { JoinBody, WaitlistEntrySchema } from './features/waitlist/routes.js';
+import { IdParams } from './http/schemas.js';
+
+const NoContent = Type.Null();
+
+/** Keys are `METHOD /path` with Fastify's `:param` syntax; `response` is the success status's schema. */
+export const routes = {
+  'POST /auth/register': { body: RegisterBody, response: SessionSchema },
+  'POST /auth/login': { body: LoginBody, response: SessionSchema },
+  'POST /auth/refresh': { body: RefreshTokenBody, response: SessionSchema },
+  'POST /auth/logout': { body: RefreshTokenBody, response: NoContent },
+  'GET /me': { response: UserSchema },
+  'GET /venues': { response: VenueListSchema },
+  'POST /venues': { body: NewVenueBody, response: VenueSchema },
+  'GET /events': { query: ListEventsQuery, response: EventPageSchema },
+  'POST /events': { body: CreateEventBody, response: EventSchema },
+  'GET /events/:id': { params: IdParams, response: EventSchema },
+  'PATCH /events/:id': { params: IdParams, body: UpdateEventBody, response: EventSchema },
+  'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
+  'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
+  'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
+  'POST /holds': { body: HoldBody, response: HoldSchema },
+  'GET /holds/:id': { params: IdParams, response: HoldSchema },
+  'DELETE /holds/:id': { params: IdParams, response: NoContent },
+  'POST /holds/:id/checkout': { params: IdParams, body: CheckoutBody, response: OrderSchema },
+  'GET /orders': { response: OrderListSchema },
+  'POST /orders/:id/cancel': { params: IdParams, response: OrderSchema },
+  'POST /events/:id/queue': { params: IdParams, response: QueueTicketSchema },
+  'GET /events/:id/queue': { params: IdParams, response: QueueStatusSchema },
+  'DELETE /events/:id/queue': { params: IdParams, response: NoContent },
+  'POST /events/:id/waitlist': { params: IdParams, body: JoinBody, response: WaitlistEntrySchema },
+  'GET /events/:id/waitlist': { params: IdParams, response: WaitlistEntrySchema },
+  'DELETE /events/:id/waitlist': { params: IdParams, response: NoContent },
+  'POST /waitlist/offers/:id/decline': { params: IdParams, response: NoContent },
+} as const;
+
+export type Routes = typeof routes;
+export type RouteKey = keyof Routes;
