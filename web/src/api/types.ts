@@ -12,6 +12,9 @@ import type { OnsaleSchema } from '../../../src/features/queue/settings.js';
 import type { WaitlistEntrySchema } from '../../../src/features/waitlist/routes.js';
 import type { SalesSchema } from '../../../src/features/organizer/routes.js';
 import type { VenueSchema } from '../../../src/features/venues/routes.js';
+// The route files above call `app.limitRate`, which this plugin declares on FastifyInstance; the
+// server's program always includes it through app.ts, this one only through this line.
+import type {} from '../../../src/features/ratelimit/plugin.js';
 
 /** What JSON makes of a server value: dates arrive as ISO strings. */
 type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
