@@ -5,5 +5,5 @@ import { buildStale, root } from '../scripts/build.mjs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-buildStale();
+await buildStale();
 await import(pathToFileURL(join(root, 'dist/cli.js')).href);

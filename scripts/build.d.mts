@@ -5,10 +5,12 @@ export interface BuildTarget {
   output: string;
   /** What it is built from: files and directories relative to the project root. */
   sources: string[];
-  build(): void;
+  build(): Promise<void>;
 }
 export const root: string;
+export const server: BuildTarget;
+export const webApp: BuildTarget;
 export const targets: BuildTarget[];
-export function buildServer(outDir?: string): void;
+export function buildServer(outDir?: string): Promise<void>;
 export function isStale(target: BuildTarget): boolean;
-export function buildStale(which?: BuildTarget[]): void;
+export function buildStale(which?: BuildTarget[]): Promise<void>;

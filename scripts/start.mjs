@@ -7,6 +7,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildStale, root } from './build.mjs';
 
-buildStale();
+await buildStale();
 process.argv.splice(2, Infinity, 'serve');
 await import(pathToFileURL(join(root, 'dist/cli.js')).href);
