@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `onsale` command: runs the TypeScript sources through tsx, so SQL migrations and Lua scripts
-// are read from where they live and there is no separate build to keep in step.
-import { register } from 'tsx/esm/api';
+// The `onsale` command: runs the built server (dist/cli.js), building first what is missing or older
+// than its sources (scripts/build.mjs writes its progress to stderr, so a command's stdout stays clean).
+import { buildStale, root } from '../scripts/build.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-register();
-await import('../src/cli.ts');
+await buildStale();
+await import(pathToFileURL(join(root, 'dist/cli.js')).href);

@@ -8,7 +8,20 @@ import { seedBuyers } from './seed/buyers.js';
 import { seedDemo } from './seed/demo.js';
 import { connect, createLogger, startServer } from './server.js';
 
-const usage = 'usage: onsale serve | migrate | seed | seed-buyers --count N [--email-prefix P] | simulate [options] (see docs/simulate.md)';
+const usage = 'usage: onsale serve | migrate | seed | seed-buyers --count N [--email-prefix P] | simulate [options] (from a development checkout; see docs/simulate.md)';
+
+/**
+ * The flash-sale simulator lives with the other load tools in bench/, TypeScript outside the build
+ * (tsconfig.build.json compiles src/ only). It runs through tsx, so `onsale simulate` needs a
+ * development checkout (`npm ci` installs tsx); the path is a variable so that tsc does not follow it.
+ */
+async function simulate(args: string[]): Promise<number> {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const simulatorUrl = new URL('../bench/simulate/main.ts', import.meta.url).href;
+  const simulator = (await import(simulatorUrl)) as { main: (args: string[]) => Promise<number> };
+  return simulator.main(args);
+}
 
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
@@ -65,8 +78,6 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'simulate': {
-      // The flash-sale simulator lives with the other load tools in bench/ (docs/simulate.md).
-      const { main: simulate } = await import('../bench/simulate/main.js');
       process.exitCode = await simulate(process.argv.slice(3));
       return;
     }

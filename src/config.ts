@@ -5,7 +5,7 @@ import { limits } from './limits.js';
 /**
  * Every setting is declared once, here: the environment variable it is read from, its default, its
  * bounds and the sentence the README's configuration table shows (`npm run docs:config` regenerates
- * the table; src/config.test.ts fails when it is stale). `Config` is derived from this schema.
+ * the table; test/readme-config.test.ts fails when it is stale). `Config` is derived from this schema.
  */
 
 /** Options every leaf carries: `env` names the variable; `refusedInProduction` marks a development-only default. */
@@ -65,7 +65,7 @@ export const ConfigSchema = Type.Object({
   }),
   jwtSecret: string({
     env: 'JWT_SECRET', minLength: 32, default: 'onsale-development-secret-do-not-use-in-production', refusedInProduction: true,
-    description: 'HS256 key for access tokens (at least 32 characters)',
+    description: 'HS256 key for access tokens',
   }),
   accessTokenTtlSeconds: integer({ env: 'ACCESS_TOKEN_TTL_SECONDS', minimum: 30, maximum: 86_400, default: 900, description: 'access token lifetime' }),
   refreshTokenTtlSeconds: integer({
@@ -112,7 +112,7 @@ export const ConfigSchema = Type.Object({
   queue: Type.Object({
     tokenSecret: string({
       env: 'QUEUE_TOKEN_SECRET', minLength: 32, default: 'onsale-development-queue-secret-do-not-use', refusedInProduction: true,
-      description: 'HMAC key of queue tokens (at least 32 characters)',
+      description: 'HMAC key of queue tokens',
     }),
     tickMs: integer({ env: 'QUEUE_TICK_MS', minimum: 20, maximum: 10_000, default: 1000, description: 'admission tick of the waiting room' }),
     leaseMs: integer({ env: 'QUEUE_LEASE_MS', minimum: 500, maximum: 60_000, default: 3000, description: "lease of the node that advances the waiting room's line" }),

@@ -10,14 +10,21 @@ export interface ServeProcess {
 
 const children = new Set<ChildProcess>();
 
+export interface ServeOptions {
+  /** The CLI to run: the TypeScript sources through tsx by default, or a built `cli.js` with plain Node. */
+  cli?: string;
+  startTimeoutMs?: number;
+}
+
 /**
  * Starts `onsale serve` as a child process, as a user runs it, on a port the system picks, and
  * resolves once it prints that it is running; a process that does not start is killed. The bound is
  * generous: a busy machine takes tens of seconds to start one. `killServers` (for afterAll) kills
  * whatever is still running.
  */
-export function serve(env: Record<string, string>, startTimeoutMs = 120_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+export function serve(env: Record<string, string>, { cli = 'src/cli.ts', startTimeoutMs = 120_000 }: ServeOptions = {}): Promise<ServeProcess> {
+  const loader = cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, cli, 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
