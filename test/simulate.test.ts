@@ -24,7 +24,7 @@ describe('a simulated flash sale', () => {
   it('2,000 buyers for 200 tickets on two nodes behind nginx: every invariant holds, the pre-queue is drawn at random, then FIFO', async () => {
     // About a minute on a quiet machine; the bound leaves room for a busy one.
     const report = await runSimulation(resolveOptions({ ...quick, nodes: 2, maxDurationSeconds: 240 }));
-    expect(report.verdict.failures).toEqual([]);
+    expect(report.verdict.failures, report.verdict.failures.join('\n')).toEqual([]);
     expect(report.invariants.length).toBeGreaterThanOrEqual(10);
     expect(report.invariants.filter((c) => !c.ok)).toEqual([]);
     expect(report.outcome.ticketsSold).toBeGreaterThan(100);
@@ -72,7 +72,7 @@ describe('--target: a deployment started by hand', () => {
 
   it('runs a sale against it and checks it', async () => {
     const report = await runSimulation(small({ maxDurationSeconds: 180, waitlist: false }));
-    expect(report.verdict.failures).toEqual([]);
+    expect(report.verdict.failures, report.verdict.failures.join('\n')).toEqual([]);
     expect(report.outcome.capacity).toBe(40);
     expect(report.outcome.ticketsSold).toBeGreaterThan(0);
     expect(report.invariants.every((c) => c.ok)).toBe(true);

@@ -20,6 +20,9 @@ export type Outcome =
   | 'bought' | 'cancelled' | 'told_sold_out' | 'waitlist_converted' | 'abandoned' | 'gave_up' | 'paid_too_late'
   | 'not_admitted' | 'window_over' | 'failed' | 'unfinished';
 
+/** Where a buyer is in the journey; for one who did not finish, where the run's end found them. */
+export type Stage = 'arriving' | 'joining' | 'in line' | 'shopping' | 'paying' | 'bought, to cancel' | 'on the waitlist' | 'done';
+
 export interface SeenHold {
   id: string;
   quantity: number;
@@ -46,6 +49,7 @@ export interface BuyerRecord {
   unansweredHolds: number;
   waitlist: 'joined' | 'offered' | 'converted' | 'lapsed' | 'refused' | null;
   outcome: Outcome;
+  stage: Stage;
   /** The first unexpected answer, for the report. */
   failure: string | null;
 }
@@ -92,7 +96,7 @@ const jitter = (ms: number) => ms * (0.7 + Math.random() * 0.6);
 export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<BuyerRecord> {
   const record: BuyerRecord = {
     index: plan.index, userId: ctx.userId, arrivedAt: 0, joinSentAt: null, joinAnsweredAt: null, queueToken: null,
-    admittedSeenAt: null, expiredSeenAt: null, toldSoldOut: null, holds: [], orders: [], unansweredHolds: 0, waitlist: null, outcome: 'unfinished', failure: null,
+    admittedSeenAt: null, expiredSeenAt: null, toldSoldOut: null, holds: [], orders: [], unansweredHolds: 0, waitlist: null, outcome: 'unfinished', stage: 'arriving', failure: null,
   };
   const { client, sale } = ctx;
   const call = (...args: Parameters<Client['call']>) => client.call(args[0], args[1], args[2], { token: ctx.token, ...args[3] });
@@ -243,6 +247,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       const order: BuyerRecord['orders'][number] = { id: answer.body.id, holdId: hold.id, tickets: answer.body.tickets.length, cancelled: false };
       record.orders.push(order);
       if (plan.cancelAfterMs === null) return 'bought';
+      record.stage = 'bought, to cancel';
       await pause(plan.cancelAfterMs);
       const cancelled = await call('cancel', 'POST', `/api/v1/orders/${order.id}/cancel`);
       if (cancelled.status === 0) order.cancelled = null;
@@ -266,6 +271,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
   }
 
   async function holdAndPay(): Promise<Outcome> {
+    record.stage = 'shopping';
     await pause(plan.holdThinkMs);
     const hold = await placeHold();
     if (hold === 'failed' || hold === 'window_over') return hold;
@@ -277,6 +283,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     const seen: SeenHold = { id: hold.id, quantity: hold.items.length, fromWaitlist: false, end: 'abandoned' };
     record.holds.push(seen);
     if (plan.abandons) return 'abandoned';
+    record.stage = 'paying';
     await pause(plan.payThinkMs);
     const outcome = await pay(hold, seen, plan.declinedFirst ? declinedCard : goodCard);
     if (outcome === 'gave_up' || outcome === 'paid_too_late') await leaveLine();
@@ -293,6 +300,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       return joined.status === 409 ? 'told_sold_out' : fail('waitlist', joined);
     }
     record.waitlist = 'joined';
+    record.stage = 'on the waitlist';
     const giveUpAt = Date.now() + ctx.waitlistPatienceMs;
     while (Date.now() < giveUpAt) {
       await pause(jitter(waitlistPollMs));
@@ -300,6 +308,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       if (entry.status !== 200) return fail('waitlist', entry);
       if (entry.body.status !== 'offered') continue;
       record.waitlist = 'offered';
+      record.stage = 'paying';
       const seen: SeenHold = { id: entry.body.offer.holdId, quantity: entry.body.quantity, fromWaitlist: true, end: 'lapsed' };
       record.holds.push(seen);
       await pause(jitter(plan.payThinkMs / 2));
@@ -317,8 +326,10 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     await pause(Math.max(0, ctx.t0 + plan.arrivalMs - Date.now()));
     record.arrivedAt = Date.now();
     if (sale.queue) {
+      record.stage = 'joining';
       const failed = await join();
       if (failed) return failed;
+      record.stage = 'in line';
       const state = await waitInLine();
       if (state === 'sold_out') {
         record.toldSoldOut = 'queue';
@@ -333,6 +344,7 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
 
   try {
     record.outcome = await journey();
+    record.stage = 'done';
   } catch (error) {
     if (!(error instanceof Stopped)) throw error;
     record.outcome = 'unfinished';

@@ -1,6 +1,6 @@
 /** The run's report: a per-second timeline, the outcome, the checks, and the summary printed on stdout. */
 import { steps, type SecondBucket, type Step } from './client.js';
-import type { BuyerRecord, Outcome } from './buyer.js';
+import type { BuyerRecord, Outcome, Stage } from './buyer.js';
 import type { Fairness } from './fairness.js';
 import type { Check } from './invariants.js';
 import type { SimulationOptions } from './options.js';
@@ -38,6 +38,7 @@ export interface Outcomes {
   secondsToSellOut: number | null;
   waitlist: { joined: number; offers: number; converted: number };
   byOutcome: Partial<Record<Outcome, number>>;
+  unfinishedByStage: Partial<Record<Stage, number>>;
 }
 
 export interface Report {
@@ -116,6 +117,13 @@ export function countOutcomes(records: BuyerRecord[]): Partial<Record<Outcome, n
   return counts;
 }
 
+/** Where the buyers who did not finish were when the run ended, most first. */
+export function unfinishedByStage(records: BuyerRecord[]): Partial<Record<Stage, number>> {
+  const counts = new Map<Stage, number>();
+  for (const record of records) if (record.outcome === 'unfinished') counts.set(record.stage, (counts.get(record.stage) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+}
+
 // ---- stdout ----
 
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -146,6 +154,7 @@ export function formatSummary(report: Report): string {
       ['responses >= 500 (503 apart)', `${report.answers.fiveHundreds} (+ ${report.answers.unavailable} × 503)`],
       ['timeouts', report.answers.timeouts],
       ...Object.entries(o.byOutcome).map(([name, count]) => [`buyers: ${name}`, count ?? 0]),
+      ...Object.entries(o.unfinishedByStage).map(([stage, count]) => [`  unfinished: ${stage}`, count ?? 0]),
     ]),
     '',
     table(['step', 'requests', 'p50 ms', 'p95 ms', 'p99 ms'], Object.entries(report.latency).map(([step, p]) => [step, p!.count, ms(p!.p50), ms(p!.p95), ms(p!.p99)])),

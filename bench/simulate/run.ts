@@ -13,7 +13,7 @@ import { measureFairness } from './fairness.js';
 import { checkInvariants, serverErrors } from './invariants.js';
 import { startCrowd } from './load.js';
 import type { SimulationOptions } from './options.js';
-import { averageCpu, buildTimeline, countOutcomes, overallLatency, totalAnswers, type Report } from './report.js';
+import { averageCpu, buildTimeline, countOutcomes, overallLatency, totalAnswers, unfinishedByStage, type Report } from './report.js';
 import { adminToken, createSale, seedCrowd } from './sale.js';
 import { falseSoldOuts, startSampler, type AvailabilitySample, type Sample, type SaleFigures } from './sampler.js';
 import type { WorkerOutput } from './worker.js';
@@ -189,7 +189,7 @@ export async function runSimulation(options: SimulationOptions, hooks: { started
       ...(output.crashes.length ? [`${output.crashes.length} simulated buyers crashed (a simulator bug): ${output.crashes[0]}`] : []),
       ...(output.records.length < options.buyers ? [`${options.buyers - output.records.length} buyers' results are missing`] : []),
       ...(failed.length ? [`${failed.length} buyers met an unexpected answer (first: ${failed[0]!.failure})`] : []),
-      ...(byOutcome.unfinished ? [`${byOutcome.unfinished} buyers did not finish`] : []),
+      ...(byOutcome.unfinished ? [`${byOutcome.unfinished} buyers did not finish (${Object.entries(unfinishedByStage(output.records)).map(([stage, n]) => `${n} ${stage}`).join(', ')})`] : []),
       ...invariants.filter((c) => !c.ok).map((c) => `invariant broken: ${c.name}: ${c.detail}`),
       ...(fairness?.expectations.filter((e) => !e.ok).map((e) => `fairness: ${e.name}: ${e.detail}`) ?? []),
     ];
@@ -210,6 +210,7 @@ export async function runSimulation(options: SimulationOptions, hooks: { started
         secondsToSellOut: soldOutAt === undefined ? null : soldOutAt - openSecond,
         waitlist: { joined: output.records.filter((r) => r.waitlist && r.waitlist !== 'refused').length, offers: outcome.offers, converted: outcome.converted },
         byOutcome,
+        unfinishedByStage: unfinishedByStage(output.records),
       },
       invariants,
       fairness,

@@ -72,6 +72,16 @@ export interface SectionAccounting {
   available: number;
 }
 
+/** Buyers holding tickets of the event in general sale now (waitlist offers are not a shopper's). */
+export async function buyersHolding(db: Queryable, eventId: string): Promise<number> {
+  const { rows } = await db.query<{ buyers: number }>(
+    `select count(distinct user_id)::int as buyers from holds
+      where event_id = $1 and status = 'active' and expires_at > now() and waitlist_entry_id is null`,
+    [eventId],
+  );
+  return rows[0]?.buyers ?? 0;
+}
+
 const liveHeldUnits = (offers: boolean) => `
   case when s.kind = 'ga' then coalesce((
          select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id

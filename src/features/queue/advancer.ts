@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Queryable } from '../../db/database.js';
-import { sectionAccounting } from '../inventory/availability.js';
+import { buyersHolding, sectionAccounting } from '../inventory/availability.js';
 import type { QueueSettings } from './settings.js';
 import type { QueueEventRef, QueueStore, QueueUpdate, StockState } from './store.js';
 
@@ -16,8 +16,12 @@ export interface StockPicture {
 }
 
 /**
- * Stock-aware admission: units still sellable (available, plus held that may come back) divided by
- * tickets per shopper, plus headroom. Also says whether anything is left to sell at all.
+ * Stock-aware admission: shoppers already holding tickets (their stock is matched to them), plus the
+ * units available now divided by tickets per shopper, plus headroom. Held units are not admitted for
+ * ahead of time: those that lapse come back as available and are admitted for then. Counting held
+ * units as servable while their holders also took shopper places left the last tickets to a handful of
+ * shoppers, and the end of a sale decayed exponentially (docs/simulate.md, "What it has found").
+ * Also says whether anything is left to sell at all.
  */
 export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise<StockPicture> {
   const sections = await sectionAccounting(db, event.eventId);
@@ -25,17 +29,20 @@ export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise
   const held = sections.reduce((sum, s) => sum + s.held, 0);
   const state: StockState = available > 0 ? 'on_sale' : held > 0 ? 'paused' : 'sold_out';
   if (!event.settings.stockAware) return { state, shopperCap: Infinity };
-  let perShopper = event.maxTicketsPerOrder;
-  if (event.settings.stockBasis === 'average') {
-    const { rows } = await db.query<{ average: number | null }>(
-      `select (count(t.id)::float8 / nullif(count(distinct o.id), 0)) as average
-         from orders o join tickets t on t.order_id = o.id where o.event_id = $1 and o.status = 'confirmed'`,
-      [event.eventId],
-    );
-    perShopper = Math.max(1, rows[0]?.average ?? perShopper);
-  }
-  const servable = Math.ceil((available + held) / perShopper);
-  return { state, shopperCap: Math.floor(servable * (1 + event.settings.stockHeadroomPercent / 100)) };
+  const [perShopper, holding] = await Promise.all([ticketsPerShopper(db, event), buyersHolding(db, event.eventId)]);
+  const servable = Math.ceil(available / perShopper);
+  return { state, shopperCap: holding + Math.floor(servable * (1 + event.settings.stockHeadroomPercent / 100)) };
+}
+
+/** Tickets a shopper is assumed to take: the most per order, or the average of the event's orders so far. */
+async function ticketsPerShopper(db: Queryable, event: AdvancedEvent): Promise<number> {
+  if (event.settings.stockBasis !== 'average') return event.maxTicketsPerOrder;
+  const { rows } = await db.query<{ average: number | null }>(
+    `select (count(t.id)::float8 / nullif(count(distinct o.id), 0)) as average
+       from orders o join tickets t on t.order_id = o.id where o.event_id = $1 and o.status = 'confirmed'`,
+    [event.eventId],
+  );
+  return Math.max(1, rows[0]?.average ?? event.maxTicketsPerOrder);
 }
 
 /**

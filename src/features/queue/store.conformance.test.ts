@@ -219,6 +219,34 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(update).toMatchObject({ admittedThrough: 20, stock: 'sold_out' });
   });
 
+  it('stock-aware: a buyer holding tickets keeps a place without taking the available stock\'s (held units are not admitted for twice)', async () => {
+    const event = await newEvent({ stockAware: true, stockHeadroomPercent: 0 }, Date.now() - 1000, { capacity: 20, maxTicketsPerOrder: 2 });
+    const sectionId = (await fx.db.query<{ id: string }>('select id from sections where event_id = $1', [event.eventId])).rows[0]!.id;
+    await joinAll(event, Array.from({ length: 40 }, () => randomUUID()));
+    expect((await runTicks(event, 5)).admittedThrough).toBe(10);
+    // Four buyers hold 5 tickets (one of them in two holds of one); a lapsed hold and a waitlist offer count for nobody.
+    const buyers = await Promise.all(Array.from({ length: 6 }, async (_, i) =>
+      (await fx.db.query<{ id: string }>(`insert into users (email, name, password_hash) values ($1, 'Holder', 'x') returning id`, [`holder-${randomUUID()}-${i}@example.org`])).rows[0]!.id));
+    const hold = async (userId: string, expiresIn: string, waitlistEntry = false) => {
+      const holdId = randomUUID();
+      if (waitlistEntry) {
+        const entry = await fx.db.query<{ id: string }>(`insert into waitlist_entries (event_id, user_id, section_id, quantity, status) values ($1, $2, $3, 1, 'waiting') returning id`, [event.eventId, userId, sectionId]);
+        await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency, waitlist_entry_id) values ($1, $2, $3, 'active', now() + $4::interval, 1000, 'EUR', $5)`, [holdId, event.eventId, userId, expiresIn, entry.rows[0]!.id]);
+      } else {
+        await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency) values ($1, $2, $3, 'active', now() + $4::interval, 1000, 'EUR')`, [holdId, event.eventId, userId, expiresIn]);
+      }
+      await fx.db.query('insert into hold_items (hold_id, section_id, quantity, price) values ($1, $2, 1, 1000)', [holdId, sectionId]);
+    };
+    for (const userId of [buyers[0]!, buyers[0]!, buyers[1]!, buyers[2]!, buyers[3]!]) await hold(userId, '10 minutes');
+    await hold(buyers[4]!, '-1 minute');
+    await hold(buyers[5]!, '10 minutes', true);
+    await fx.db.query('update sections set available = 13 where id = $1', [sectionId]);
+    // 5 held + 1 offered + 14 available (13 + the lapsed one) = 20. Cap: 4 holding + 14 / 2 = 11 shoppers,
+    // one more than the 10 active (counting the held units as servable as well would say 10).
+    const update = await runTicks(event, 5, advancer(), Date.now() + 5000);
+    expect(update).toMatchObject({ admittedThrough: 11, stock: 'on_sale' });
+  });
+
   it('figures: places given and shoppers active now; a shopper who leaves or whose window ended no longer counts; reading creates nothing', async () => {
     const event = await newEvent({ maxActiveShoppers: 3, shoppingWindowSeconds: 60 });
     expect(await fx.store.figures(event, Date.now())).toEqual({ issued: 0, active: 0 });
