@@ -69,35 +69,43 @@ const ticksPerSecond = 100;
 /** User + system CPU of a process; with `reapedChildren`, of its ended children instead (pgbench). */
 export function processCpuSeconds(pid: number | 'self', reapedChildren = false): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const first = reapedChildren ? 13 : 11;
-    return (Number(fields[first]) + Number(fields[first + 1])) / ticksPerSecond;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'), reapedChildren);
   } catch {
     return 0;
   }
 }
 
-/**
- * Every process with this command name on the machine (for `postgres`: our backends, pgbench's,
- * background writers, and other users'), plus the children that ended meanwhile: the postmaster reaps
- * its backends, so their CPU moves to its children's.
- */
-export function commandCpuSeconds(command: string): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.includes(`(${command})`)) total += processCpuSeconds(Number(entry)) + processCpuSeconds(Number(entry), true);
-    } catch {
-      // the process ended between readdir and read
-    }
-  }
-  return total;
+/** CPU seconds in a `/proc/<pid>/stat` line: the process's own, or the children it reaped. */
+function statCpuSeconds(stat: string, reapedChildren: boolean): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const first = reapedChildren ? 13 : 11;
+  return (Number(fields[first]) + Number(fields[first + 1])) / ticksPerSecond;
 }
 
-const postgresCpuSeconds = () => commandCpuSeconds('postgres');
+/**
+ * For each command name, every process with that name on the machine (for `postgres`: our backends,
+ * pgbench's, background writers, and other users'), plus the children that ended meanwhile: the
+ * postmaster reaps its backends, so their CPU moves to its children's. One pass over /proc, each
+ * process's stat read once: a sampler reading it every second must stay cheap on a machine with
+ * hundreds of processes.
+ */
+export function commandsCpuSeconds<C extends string>(commands: readonly C[]): Record<C, number> {
+  const totals = Object.fromEntries(commands.map((command) => [command, 0])) as Record<C, number>;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // the process ended between readdir and read
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) as C;
+    if (command in totals) totals[command] += statCpuSeconds(stat, false) + statCpuSeconds(stat, true);
+  }
+  return totals;
+}
+
+const postgresCpuSeconds = () => commandsCpuSeconds(['postgres']).postgres;
 
 export function machineCpuSeconds(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;

@@ -40,7 +40,7 @@ export const defaults = {
   abandonShare: 0.08,
   cancelShare: 0.03,
   waitlistShare: 0.5,
-  waitlistPatienceSeconds: 45,
+  waitlistPatienceSeconds: 30,
   watchShare: 0.3,
   pollMinSeconds: 2,
   pollMaxSeconds: 20,

@@ -3,7 +3,7 @@
  * sold, held, available) and the CPU of each process; every 100 ms the public availability, to tell a
  * refusal made while stock remained (a false sold-out) from a true one.
  */
-import { commandCpuSeconds, machineCpuSeconds, processCpuSeconds } from '../support.js';
+import { commandsCpuSeconds, machineCpuSeconds, processCpuSeconds } from '../support.js';
 
 export interface SectionFigures {
   sectionId: string;
@@ -55,11 +55,12 @@ const sampleTimeoutMs = 2000;
 
 function cpuTotals(nodePids: number[]): Record<string, number> {
   const self = process.cpuUsage();
+  const services = commandsCpuSeconds(['postgres', 'redis-server', 'nginx']);
   return {
     ...Object.fromEntries(nodePids.map((pid, i) => [`node ${i + 1}`, processCpuSeconds(pid)])),
-    postgres: commandCpuSeconds('postgres'),
-    redis: commandCpuSeconds('redis-server'),
-    nginx: commandCpuSeconds('nginx'),
+    postgres: services.postgres,
+    redis: services['redis-server'],
+    nginx: services.nginx,
     // The crowd's worker threads run in this process, so its CPU is the load generator's.
     generator: (self.user + self.system) / 1e6,
     machine: machineCpuSeconds().busy,
