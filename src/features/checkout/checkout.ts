@@ -6,7 +6,7 @@ import type { Principal } from '../auth/tokens.js';
 import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Stock } from '../inventory/stock.js';
-import { findOrder, issueTickets, listOrders, type OrderView } from './orders.js';
+import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
@@ -105,12 +105,14 @@ export function createCheckoutService(deps: {
   metrics: Metrics;
   log: FastifyBaseLogger;
   settlement: SettlementSettings;
+  /** Signs each valid ticket's QR payload in the order views. */
+  signQr: QrSigner;
 }): CheckoutService {
-  const { db, stock, bus, payments, metrics, log } = deps;
+  const { db, stock, bus, payments, metrics, log, signQr } = deps;
   const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
-    const order = await findOrder(db, { holdId });
+    const order = await findOrder(db, signQr, { holdId });
     if (!order) throw new Error(`hold ${holdId} is converted but has no order`);
     return order;
   }
@@ -179,16 +181,16 @@ export function createCheckoutService(deps: {
       // The order stands either way; if the capture fails, the reconciler captures it later.
       await settlement.capture(paymentId, authorization.reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'capture failed after the order was committed'));
       await bus.publish('order.confirmed', { eventId: hold.eventId, userId, orderId });
-      return { order: (await findOrder(db, { orderId }))!, created: true };
+      return { order: (await findOrder(db, signQr, { orderId }))!, created: true };
     },
 
     async getOrder(viewer, orderId) {
-      const order = await findOrder(db, { orderId });
+      const order = await findOrder(db, signQr, { orderId });
       if (!order || (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId)))) throw notFound('order');
       return order;
     },
 
-    listOrders: (userId) => listOrders(db, userId),
+    listOrders: (userId) => listOrders(db, signQr, userId),
 
     async cancel(viewer, orderId) {
       if (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId))) throw notFound('order');
@@ -211,7 +213,7 @@ export function createCheckoutService(deps: {
         return cancelLockedOrders(tx, stock, [order]);
       });
       await settleRefunds(owed);
-      return (await findOrder(db, { orderId }))!;
+      return (await findOrder(db, signQr, { orderId }))!;
     },
 
     settleRefunds,

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Guards } from '../auth/guard.js';
 import type { CheckoutService } from './checkout.js';
+import type { TicketService } from './tickets.js';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, Text, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -24,6 +25,8 @@ export const OrderSchema = Type.Object({
     seatId: Type.Optional(Uuid),
     seatLabel: Type.Optional(Type.String()),
     status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
+    attendeeName: Type.Optional(Type.String()),
+    qr: Type.Optional(Type.String({ description: 'Signed QR payload of a valid ticket: what the door scans (docs/checkin.md)' })),
   })),
 });
 
@@ -118,3 +121,41 @@ export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutS
     },
   }, async (request) => checkout.retryPayment(request.params.id));
 }
+
+const HeldTicketSchema = Type.Object({
+  id: Uuid,
+  code: Type.String(),
+  eventId: Uuid,
+  attendeeName: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
+});
+export const AttendeeNameBody = StrictObject({ attendeeName: Nullable(Text()) });
+/** An email as registration accepts it (auth's RegisterBody). */
+export const TransferBody = StrictObject({ email: Type.String({ format: 'email', maxLength: 254 }) });
+
+export const ticketRoutes: FastifyPluginAsyncTypebox<{ tickets: TicketService; guards: Guards }> = async (app, { tickets, guards }) => {
+  app.patch('/tickets/:id', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Name who will use a ticket (its holder, until the event starts); null clears it',
+      security: BearerAuth,
+      params: IdParams,
+      body: AttendeeNameBody,
+      response: { 200: HeldTicketSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request) => tickets.setAttendeeName(principalOf(request), request.params.id, request.body.attendeeName));
+
+  app.post('/tickets/:id/transfer', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Pass a ticket to the account with that email: its code stops working at once, the recipient gets a new one',
+      description: 'Refused after check-in (`ticket_checked_in`), once the event started (`event_started`), when the event disallows transfers (`transfers_not_allowed`) or the recipient would pass `maxTicketsPerUser` (`limit_reached`). Returns the old, void ticket.',
+      security: BearerAuth,
+      params: IdParams,
+      body: TransferBody,
+      response: { 200: HeldTicketSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request) => tickets.transfer(principalOf(request), request.params.id, request.body.email));
+};

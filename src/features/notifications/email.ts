@@ -64,6 +64,8 @@ interface EmailPayload {
   tickets?: { code: string; sectionName: string; seatLabel: string | null }[];
   /** Seat labels of a reserved-seating offer. */
   seats?: string[];
+  /** Who passed a transferred ticket on. */
+  from?: string;
 }
 
 export interface RenderInput {
@@ -101,5 +103,9 @@ export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { su
       return { subject: `Your waitlist offer for ${title} lapsed`, text: `Offer ${p.holdId} was not checked out in time; the tickets went to the next fan.\n` };
     case 'event.cancelled':
       return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer. Your orders for it are cancelled and refunded in full.\n` };
+    case 'ticket.received': {
+      const [t] = p.tickets ?? [];
+      return { subject: `A ticket for ${title} was passed to you`, text: `${p.from ?? 'Someone'} passed you a ticket.\n\nTicket code:\n  ${t?.code}  ${t?.sectionName}${t?.seatLabel ? ` seat ${t.seatLabel}` : ''}\n` };
+    }
   }
 }
