@@ -73,8 +73,11 @@ export function verifyPayload(payload: string, publicKeyFor: (keyId: string) => 
   const [, keyId, id, eventId, code, signature] = parts as [string, string, string, string, string, string];
   const key = publicKeyFor(keyId);
   if (!key) return undefined;
+  const bytes = Buffer.from(signature, 'base64url');
+  // Base64url decoding ignores stray characters and trailing bits: one payload, one spelling.
+  if (bytes.length !== 64 || bytes.toString('base64url') !== signature) return undefined;
   const signed = payload.slice(0, payload.lastIndexOf('.'));
-  const ok = verify(null, Buffer.from(signed), key, Buffer.from(signature, 'base64url'));
+  const ok = verify(null, Buffer.from(signed), key, bytes);
   return ok ? { keyId, id, eventId, code } : undefined;
 }
 
