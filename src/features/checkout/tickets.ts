@@ -63,15 +63,20 @@ async function lockHeldTicket(tx: Tx, viewer: Principal, ticketId: string): Prom
   );
   await tx.query('select 1 from sections where id = $1 for key share', [ids.sectionId]);
   const { rows: [order] } = await tx.query<{ userId: string }>('select user_id as "userId" from orders where id = $1 for share', [ids.orderId]);
-  const { rows: [ticket] } = await tx.query<Omit<LockedTicket, 'started' | 'transfersAllowed' | 'maxTicketsPerUser'>>(
+  const { rows: [ticket] } = await tx.query<Omit<LockedTicket, 'started' | 'transfersAllowed' | 'maxTicketsPerUser' | 'checkedIn'>>(
     `select t.id, t.event_id as "eventId", t.order_id as "orderId", t.section_id as "sectionId", t.seat_id as "seatId", t.code, t.status,
-            coalesce(t.holder_id, $2) as "holderId", t.attendee_name as "attendeeName",
-            exists (select 1 from checkins c where c.ticket_id = t.id and c.reverted_at is null) as "checkedIn"
+            coalesce(t.holder_id, $2) as "holderId", t.attendee_name as "attendeeName"
        from tickets t where t.id = $1 for update of t`,
     [ticketId, order!.userId],
   );
   if (!ticket || ticket.holderId !== viewer.userId) throw notFound('ticket');
-  return { ...ticket, ...event! };
+  // A statement of its own, after the lock: a scan that held the ticket until its commit is seen
+  // only by a snapshot taken once the lock is ours (a subquery of the locking statement would not).
+  const { rows: [scanned] } = await tx.query<{ checkedIn: boolean }>(
+    'select exists (select 1 from checkins where ticket_id = $1 and reverted_at is null) as "checkedIn"',
+    [ticketId],
+  );
+  return { ...ticket, ...event!, checkedIn: scanned!.checkedIn };
 }
 
 /** Why the holder can no longer change this ticket, if they cannot. */
