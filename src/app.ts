@@ -71,7 +71,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(async (api) => {
     await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
     await api.register(venueRoutes, { venues: context.venues, guards });
-    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId) });
+    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
     await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
     await api.register(orderRoutes, { checkout: context.checkout, guards });
     await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });

@@ -63,6 +63,8 @@ export const limits = {
   clientScanIdLengthMax: 100,
   /** Scans one offline upload may carry (each is its own transaction); a scanner sends more in several. */
   offlineScanBatchMax: 500,
+  /** The door dashboard's window: entries per minute over at most a day. */
+  entriesWindowMinutesMax: 24 * 60,
   /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
   accessTokenClockSkewSecondsMax: 30,
   /** Retry-After on a 503: the pool reconnects, a lock frees or a queue drains within about this long. */

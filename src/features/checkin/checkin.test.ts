@@ -97,8 +97,8 @@ describe.each(backends)('check-in on %s', (backend) => {
     const voided = await scan(cancelled.event.id, admin, { code: cancelled.order.tickets[0].code });
     expect(voided.status).toBe(409);
     expect(voided.body.error).toMatchObject({ code: 'ticket_void', details: { reason: 'cancelled' } });
-    const count = await app.db.query('select count(*)::int as n from checkins where ticket_id = $1', [order.tickets[0].id]);
-    expect(count.rows[0].n).toBe(0);
+    const count = await app.db.query<{ n: number }>('select count(*)::int as n from checkins where ticket_id = $1', [order.tickets[0].id]);
+    expect(count.rows[0]!.n).toBe(0);
   });
 
   it('lets a device token reach only its own event\'s scan, upload and list routes; revoked, it reaches none', async () => {
@@ -202,8 +202,8 @@ describe.each(backends)('check-in on %s', (backend) => {
     const received = (await app.db.query<{ code: string }>('select code from tickets where holder_id = $1 and status = $2', [friend.userId, 'valid'])).rows;
     expect(received).toHaveLength(1);
     expect((await scan(event.id, app.adminToken, { code: received[0]!.code })).status).toBe(201);
-    const mail = await app.db.query(`select payload from outbox where user_id = $1 and type = 'ticket.received'`, [friend.userId]);
-    expect(mail.rows[0].payload.tickets[0].code).toBe(received[0]!.code);
+    const mail = await app.db.query<{ payload: { tickets: { code: string }[] } }>(`select payload from outbox where user_id = $1 and type = 'ticket.received'`, [friend.userId]);
+    expect(mail.rows[0]!.payload.tickets[0]!.code).toBe(received[0]!.code);
     // The buyer's order shows the ticket void; the recipient's code is theirs alone.
     const view = (await app.request('GET', `/api/v1/orders/${order.id}`, { token: buyer.token })).body;
     expect(view.tickets.map((t: { id: string; status: string; qr?: string }) => [t.id, t.status, t.qr !== undefined])).toEqual(
@@ -225,9 +225,23 @@ describe.each(backends)('check-in on %s', (backend) => {
     const { event, order } = await buyTickets(app, buyer, 2);
     await scan(event.id, app.adminToken, { code: order.tickets[0].code });
     expect((await transfer(order.tickets[0].id)).body.error.code).toBe('ticket_checked_in');
-    await app.db.query('update events set transfers_allowed = false where id = $1', [event.id]);
+    const patched = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { transfersAllowed: false } });
+    expect(patched.body.transfersAllowed).toBe(false);
     expect((await transfer(order.tickets[1].id)).body.error.code).toBe('transfers_not_allowed');
     await app.db.query(`update events set transfers_allowed = true, starts_at = now() - interval '1 minute' where id = $1`, [event.id]);
     expect((await transfer(order.tickets[1].id)).body.error.code).toBe('event_started');
+  });
+
+  it('counts tickets admitted per section and in total in the stats, and entries per minute for the dashboard', async () => {
+    const { event, order } = await buyTickets(app, buyer, 3);
+    expect(event.transfersAllowed).toBe(true);
+    for (const ticket of order.tickets.slice(0, 2)) await scan(event.id, app.adminToken, { code: ticket.code });
+    const stats = (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body;
+    expect(stats.checkedIn).toBe(2);
+    expect(stats.sections).toEqual([expect.objectContaining({ sold: 3, checkedIn: 2 })]);
+    const entries = (await app.request('GET', `/api/v1/events/${event.id}/checkin/entries?minutes=5`, { token: app.adminToken })).body.items;
+    expect(entries).toHaveLength(5);
+    expect(entries.reduce((sum: number, m: { entries: number }) => sum + m.entries, 0)).toBe(2);
+    expect((await app.request('GET', `/api/v1/events/${event.id}/checkin/entries?minutes=0`, { token: app.adminToken })).status).toBe(400);
   });
 });

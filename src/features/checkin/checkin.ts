@@ -64,6 +64,10 @@ export interface CheckinService {
   revert(checkinId: string): Promise<void>;
   list(eventId: string, cursor: number | undefined): Promise<CheckinList>;
   uploadOffline(scanner: Scanner, eventId: string, scans: readonly OfflineScan[]): Promise<OfflineScanResult[]>;
+  /** Tickets admitted at the door, by section id (the organizer's stats). */
+  checkedInBySection(eventId: string): Promise<Map<string, number>>;
+  /** Admissions per minute over the last `minutes` minutes, oldest first (the live dashboard). */
+  entriesPerMinute(eventId: string, minutes: number): Promise<{ minute: Date; entries: number }[]>;
 }
 
 interface LockedTicket {
@@ -292,6 +296,24 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
         tickets: row.tickets.map((t) => ({ ...toScannedTicket(t), eventId: t.eventId })),
         checkins: row.checkins.map(toCheckinView),
       };
+    },
+    async checkedInBySection(eventId) {
+      const { rows } = await db.query<{ sectionId: string; n: number }>(
+        `select t.section_id as "sectionId", count(*)::int as n from checkins c join tickets t on t.id = c.ticket_id
+          where c.event_id = $1 and c.reverted_at is null group by t.section_id`,
+        [eventId],
+      );
+      return new Map(rows.map((r) => [r.sectionId, r.n]));
+    },
+    async entriesPerMinute(eventId, minutes) {
+      const { rows } = await db.query<{ minute: Date; entries: number }>(
+        `select m.minute, count(c.id)::int as entries
+           from generate_series(date_trunc('minute', now()) - make_interval(mins => $2 - 1), date_trunc('minute', now()), interval '1 minute') as m(minute)
+           left join checkins c on c.event_id = $1 and c.reverted_at is null and date_trunc('minute', c.scanned_at) = m.minute
+          group by m.minute order by m.minute`,
+        [eventId, minutes],
+      );
+      return rows.map((r) => ({ minute: new Date(r.minute), entries: r.entries }));
     },
     async uploadOffline(scanner, eventId, scans) {
       const results: OfflineScanResult[] = [];

@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
+import { limits } from '../../limits.js';
 import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
 import { authorizeScanner, type Scanner } from './access.js';
 import type { CheckinService, TicketRef } from './checkin.js';
 import {
-  CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema,
+  CheckinBody, CheckinListQuery, EntriesSchema, CheckinListSchema, CheckinOkSchema, DeviceBody, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema,
 } from './schemas.js';
 import type { TicketSigner } from './signing.js';
 
@@ -128,6 +129,18 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
       response: { 200: CheckinListSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => checkin.list(request.params.id, request.query.cursor === undefined ? undefined : Number(request.query.cursor)));
+
+  app.get('/events/:id/checkin/entries', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['checkin'],
+      summary: 'Tickets admitted per minute, oldest first (admin): the live dashboard\'s door figure',
+      security: BearerAuth,
+      params: IdParams,
+      querystring: StrictObject({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.entriesWindowMinutesMax })) }),
+      response: { 200: EntriesSchema, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => ({ items: await checkin.entriesPerMinute(request.params.id, request.query.minutes ?? 60) }));
 
   app.delete('/checkins/:id', {
     onRequest: guards.requireAdmin,

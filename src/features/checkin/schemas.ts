@@ -62,3 +62,5 @@ export const OfflineBatchSchema = Type.Object({
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   })),
 });
+
+export const EntriesSchema = Type.Object({ items: Type.Array(Type.Object({ minute: TimestampOut, entries: Type.Integer() })) });
