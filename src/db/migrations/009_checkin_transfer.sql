@@ -71,3 +71,6 @@ create table offline_scans (
   result         jsonb,
   primary key (scanner, client_scan_id)
 );
+
+-- The venue's IANA time zone: tickets print the event's date and time as the venue's clock shows it.
+alter table venues add column time_zone text not null default 'UTC';

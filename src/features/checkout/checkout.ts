@@ -8,12 +8,15 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Stock } from '../inventory/stock.js';
 import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
+import { renderTicketsPdf, ticketVenue } from './ticket-pdf.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
 export interface CheckoutService {
   /** Pays for a hold. `created` is false when the hold was already paid for (same order returned). */
   checkout(userId: string, holdId: string, cardNumber: string): Promise<{ order: OrderView; created: boolean }>;
   getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
+  /** The order's valid tickets as a PDF, one page each (owner or admin). */
+  ticketsPdf(viewer: Principal, orderId: string): Promise<Uint8Array>;
   listOrders(userId: string): Promise<OrderView[]>;
   cancel(viewer: Principal, orderId: string): Promise<OrderView>;
   /** Gives back the payments that cancelled orders owe (after their transaction committed). */
@@ -188,6 +191,11 @@ export function createCheckoutService(deps: {
       const order = await findOrder(db, signQr, { orderId });
       if (!order || (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId)))) throw notFound('order');
       return order;
+    },
+
+    async ticketsPdf(viewer, orderId) {
+      const order = await this.getOrder(viewer, orderId);
+      return renderTicketsPdf(order, await ticketVenue(db, order.eventId));
     },
 
     listOrders: (userId) => listOrders(db, signQr, userId),

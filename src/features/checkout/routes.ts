@@ -83,6 +83,21 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
     schema: { tags: ['orders'], summary: 'One order with its tickets (owner or admin)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => checkout.getOrder(principalOf(request), request.params.id));
 
+  app.get('/orders/:id/tickets.pdf', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'The order\'s valid tickets as a PDF, one page each with its QR code (owner or admin)',
+      security: BearerAuth,
+      params: IdParams,
+      produces: ['application/pdf'],
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses(400, 401, 404) },
+    },
+  }, async (request, reply) => {
+    const pdf = await checkout.ticketsPdf(principalOf(request), request.params.id);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="tickets-${request.params.id}.pdf"`).send(Buffer.from(pdf));
+  });
+
   app.post('/orders/:id/cancel', {
     onRequest: guards.authenticate,
     schema: {
