@@ -1,15 +1,19 @@
 import { inflateSync } from 'node:zlib';
-import jsQR from 'jsqr';
+import { createRequire } from 'node:module';
 import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { venueTime } from './ticket-pdf.js';
 
+// jsQR ships CommonJS with an ES-style declaration file: require() gives the function both to Node and to the type checker.
+const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
+
 /** The QR codes drawn on a page, decoded from its embedded images (RGB, Flate-compressed, as pdf-lib embeds a PNG). */
 function qrCodesOn(page: ReturnType<PDFDocument['getPages']>[number]): string[] {
   const xobjects = page.node.Resources()!.lookup(PDFName.of('XObject'), PDFDict);
   return xobjects.keys().flatMap((key) => {
-    const image = xobjects.lookup(key, PDFRawStream);
+    const image = xobjects.lookup(key);
+    if (!(image instanceof PDFRawStream)) return [];
     const width = image.dict.lookup(PDFName.of('Width'), PDFNumber).asNumber();
     const height = image.dict.lookup(PDFName.of('Height'), PDFNumber).asNumber();
     const rgb = inflateSync(image.contents);

@@ -50,7 +50,7 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
       <ul className="ticket-list">
         {order.tickets.map((ticket) => (
           <li key={ticket.id} className={`ticket ${ticket.status}`}>
-            {ticket.status === 'valid' ? <QrCode value={ticket.code} label={`QR code of ticket ${ticket.code}`} /> : <div className="qr void" aria-hidden="true">VOID</div>}
+            {ticket.status === 'valid' ? <QrCode value={ticket.qr ?? ticket.code} label={`QR code of ticket ${ticket.code}`} /> : <div className="qr void" aria-hidden="true">VOID</div>}
             <div>
               <strong>{ticket.sectionName}</strong>
               <span>{ticket.seatLabel ? `Seat ${ticket.seatLabel}` : 'General admission'}</span>
