@@ -271,7 +271,6 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
       });
     },
     async list(eventId, cursor) {
-      const keyId = await signer.activeKeyId();
       // One statement, so the tickets, the check-ins and the cursor come from one snapshot.
       const { rows } = await db.query<{ found: boolean; cursor: string; tickets: (LockedTicket & { eventId: string })[]; checkins: (CheckinView & { ticketId: string; reverted: boolean })[] }>(
         `select exists (select 1 from events where id = $1) as found,
@@ -292,7 +291,7 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
       if (!row.found) throw notFound('event');
       return {
         cursor: row.cursor,
-        keyId,
+        keyId: await signer.activeKeyId(),
         tickets: row.tickets.map((t) => ({ ...toScannedTicket(t), eventId: t.eventId })),
         checkins: row.checkins.map(toCheckinView),
       };

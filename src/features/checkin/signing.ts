@@ -88,9 +88,8 @@ const insertKey = (db: Queryable, key: Omit<KeyRow, 'active' | 'createdAt'>) => 
 );
 
 export function createTicketSigner(db: Database): TicketSigner {
-  // Key objects by id; a key never changes once stored, so caching it is safe on every node.
+  // Private key objects by id: a key never changes once stored, and only the active one signs.
   const privateKeys = new Map<string, KeyObject>();
-  const publicKeys = new Map<string, KeyObject>();
 
   const loadActive = async (): Promise<KeyRow> => {
     const found = await db.query<KeyRow>(`select ${keyColumns} from ticket_signing_keys where active`);
@@ -106,13 +105,10 @@ export function createTicketSigner(db: Database): TicketSigner {
     return key;
   };
 
+  // Read each time, not cached: a key an operator deleted (docs/checkin.md, rotation) stops verifying on every node at once.
   const publicKeyOf = async (keyId: string): Promise<KeyObject | undefined> => {
-    if (!publicKeys.has(keyId)) {
-      const { rows } = await db.query<{ publicKey: string }>('select public_key as "publicKey" from ticket_signing_keys where id = $1', [keyId]);
-      if (!rows[0]) return undefined;
-      publicKeys.set(keyId, publicKeyFromRaw(rows[0].publicKey));
-    }
-    return publicKeys.get(keyId);
+    const { rows } = await db.query<{ publicKey: string }>('select public_key as "publicKey" from ticket_signing_keys where id = $1', [keyId]);
+    return rows[0] && publicKeyFromRaw(rows[0].publicKey);
   };
 
   const view = ({ privateKey: _, ...row }: KeyRow): PublicKeyView => ({ ...row, algorithm: 'Ed25519', createdAt: new Date(row.createdAt) });
