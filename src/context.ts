@@ -64,6 +64,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const live = createLiveHub();
   const stock = createStock(waitlistReturnPolicy);
   const signer = createTicketSigner(db);
+  const checkout = createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets) });
   const email = config.smtpUrl ? smtpTransport(config.smtpUrl, config.emailFrom) : devInboxTransport(db, log);
   if (!config.smtpUrl && config.env === 'production') log.warn('SMTP_URL is not set: emails only go to the log and the dev inbox');
   return {
@@ -80,13 +81,16 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     venues: createVenueService(db),
     events: createEventService({ db, stock, bus }),
     holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
-    checkout: createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets) }),
+    checkout,
     tickets: createTicketService(db),
     signer,
     checkin: createCheckinService({ db, signer }),
     // Joins queue per section like holds do, under the same bound.
     waitlist: createWaitlistService({ db, stock, queueLengthMax: config.holdQueueLengthMax }),
-    notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
+    notifications: createNotificationService({
+      db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds,
+      attachments: async (type, payload) => (type === 'order.confirmed' && typeof payload.orderId === 'string' ? checkout.confirmationAttachments(payload.orderId) : []),
+    }),
     live,
     queue: createQueueService({ config, db, log, bus }),
   };

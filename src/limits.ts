@@ -63,6 +63,8 @@ export const limits = {
   clientScanIdLengthMax: 100,
   /** Scans one offline upload may carry (each is its own transaction); a scanner sends more in several. */
   offlineScanBatchMax: 500,
+  /** Confirmation emails one account may ask to be sent again per minute (POST /orders/:id/resend). */
+  confirmationResendsPerMinute: 3,
   /** The door dashboard's window: entries per minute over at most a day. */
   entriesWindowMinutesMax: 24 * 60,
   /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */

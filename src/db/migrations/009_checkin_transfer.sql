@@ -74,3 +74,6 @@ create table offline_scans (
 
 -- The venue's IANA time zone: tickets print the event's date and time as the venue's clock shows it.
 alter table venues add column time_zone text not null default 'UTC';
+
+-- The file names of what an email carried (the PDF tickets, the calendar entry), for the dev inbox.
+alter table dev_inbox add column attachments text[] not null default '{}';

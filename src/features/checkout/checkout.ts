@@ -8,7 +8,9 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Stock } from '../inventory/stock.js';
 import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
+import { eventCalendar } from './calendar.js';
 import { renderTicketsPdf, ticketVenue } from './ticket-pdf.js';
+import type { EmailAttachment } from '../notifications/email.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
 export interface CheckoutService {
@@ -17,6 +19,10 @@ export interface CheckoutService {
   getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
   /** The order's valid tickets as a PDF, one page each (owner or admin). */
   ticketsPdf(viewer: Principal, orderId: string): Promise<Uint8Array>;
+  /** What the confirmation email carries: the PDF tickets and the event's calendar entry. */
+  confirmationAttachments(orderId: string): Promise<EmailAttachment[]>;
+  /** Sends the confirmation of a confirmed order again, through the outbox like the first. */
+  resendConfirmation(viewer: Principal, orderId: string): Promise<void>;
   listOrders(userId: string): Promise<OrderView[]>;
   cancel(viewer: Principal, orderId: string): Promise<OrderView>;
   /** Gives back the payments that cancelled orders owe (after their transaction committed). */
@@ -195,7 +201,30 @@ export function createCheckoutService(deps: {
 
     async ticketsPdf(viewer, orderId) {
       const order = await this.getOrder(viewer, orderId);
-      return renderTicketsPdf(order, await ticketVenue(db, order.eventId));
+      return renderTicketsPdf(order, (await ticketVenue(db, order.eventId))!);
+    },
+
+    async confirmationAttachments(orderId) {
+      const order = await findOrder(db, signQr, { orderId });
+      const venue = order && (await ticketVenue(db, order.eventId));
+      if (!order || !venue || order.status !== 'confirmed') return [];
+      return [
+        { filename: 'tickets.pdf', contentType: 'application/pdf', content: Buffer.from(await renderTicketsPdf(order, venue)) },
+        { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8', content: Buffer.from(eventCalendar(order.eventId, venue)) },
+      ];
+    },
+
+    async resendConfirmation(viewer, orderId) {
+      const order = await this.getOrder(viewer, orderId);
+      if (order.status !== 'confirmed') throw new AppError('invalid_status_change', 'This order was cancelled; there is no confirmation to send.');
+      const tickets = order.tickets.filter((t) => t.status === 'valid').map((t) => ({ code: t.code, sectionName: t.sectionName, seatLabel: t.seatLabel ?? null }));
+      const { rows: [owner] } = await db.query<{ userId: string }>('select user_id as "userId" from orders where id = $1', [orderId]);
+      await db.transaction((tx) => enqueue(tx, {
+        type: 'order.confirmed',
+        userId: owner!.userId,
+        eventId: order.eventId,
+        payload: { orderId, holdId: order.holdId, total: order.total, currency: order.currency, tickets, resent: true },
+      }));
     },
 
     listOrders: (userId) => listOrders(db, signQr, userId),

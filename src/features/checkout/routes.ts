@@ -56,6 +56,25 @@ const PaymentSchema = Type.Object({
 });
 
 export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
+  // A confirmation is an email to the buyer's own address; a few a minute is plenty for a lost one.
+  const resendRateLimit = app.limitRate('Too many confirmations asked for; try again in a minute.', [
+    { scope: 'order-resend', perMinute: limits.confirmationResendsPerMinute, key: (request) => principalOf(request).userId },
+  ]);
+
+  app.post('/orders/:id/resend', {
+    preHandler: [guards.authenticate, resendRateLimit],
+    schema: {
+      tags: ['orders'],
+      summary: 'Send the order\'s confirmation email again, with the PDF tickets and the calendar entry (owner or admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 202: Type.Null(), ...errorResponses(400, 401, 404, 409, 429) },
+    },
+  }, async (request, reply) => {
+    await checkout.resendConfirmation(principalOf(request), request.params.id);
+    return reply.status(202).send(null);
+  });
+
   app.post('/holds/:id/checkout', {
     onRequest: guards.authenticate,
     schema: {
@@ -160,6 +179,17 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ tickets: TicketService; g
       response: { 200: HeldTicketSchema, ...errorResponses(400, 401, 404, 409) },
     },
   }, async (request) => tickets.setAttendeeName(principalOf(request), request.params.id, request.body.attendeeName));
+
+  app.get('/events/:id/calendar.ics', {
+    schema: {
+      tags: ['orders'],
+      summary: 'The event as a calendar entry (anyone; published events)',
+      params: IdParams,
+      produces: ['text/calendar'],
+      response: { 200: Type.String({ description: 'text/calendar' }), ...errorResponses(400, 404) },
+    },
+  }, async (request, reply) => reply.type('text/calendar; charset=utf-8')
+    .header('content-disposition', 'attachment; filename="event.ics"').send(await tickets.calendar(request.params.id)));
 
   app.post('/tickets/:id/transfer', {
     onRequest: guards.authenticate,

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { venueTime } from './ticket-pdf.js';
 
 // jsQR ships CommonJS with an ES-style declaration file: require() gives the function both to Node and to the type checker.
@@ -59,5 +60,31 @@ describe('PDF tickets', () => {
     expect((await app.request('GET', `/api/v1/orders/${order.id}/tickets.pdf`, { token: stranger.token })).status).toBe(404);
     expect((await app.request('GET', `/api/v1/orders/${order.id}/tickets.pdf`, { token: app.adminToken })).status).toBe(200);
     expect((await app.request('POST', '/api/v1/venues', { token: app.adminToken, body: { name: 'X', city: 'Y', timeZone: 'Mars/Olympus' } })).status).toBe(400);
+  });
+
+  it('attaches the PDF tickets and the calendar entry to the confirmation, resends it on request (rate-limited), and serves the .ics', async () => {
+    const event = await app.createEvent({ title: 'Calendar; Night, Live' });
+    const hold = (await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 } })).body;
+    const order = (await app.request('POST', `/api/v1/holds/${hold.id}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } })).body;
+    const confirmations = () => app.db.query<{ attachments: string[] }>(
+      `select i.attachments from dev_inbox i join outbox o on o.id = i.outbox_id where o.type = 'order.confirmed' and o.payload->>'orderId' = $1`, [order.id]);
+    const first = await waitFor(confirmations, (r) => r.rows.length === 1);
+    expect(first.rows[0]!.attachments).toEqual(['tickets.pdf', 'event.ics']);
+
+    const resend = () => app.request('POST', `/api/v1/orders/${order.id}/resend`, { token: buyer.token });
+    expect((await resend()).status).toBe(202);
+    await waitFor(confirmations, (r) => r.rows.length === 2);
+    expect((await resend()).status).toBe(202);
+    expect((await resend()).status).toBe(202);
+    const throttled = await resend();
+    expect([throttled.status, throttled.body.error.code]).toEqual([429, 'too_many_requests']);
+    const stranger = await app.registerBuyer();
+    expect((await app.request('POST', `/api/v1/orders/${order.id}/resend`, { token: stranger.token })).status).toBe(404);
+
+    const ics = await app.request('GET', `/api/v1/events/${event.id}/calendar.ics`);
+    expect(ics.headers['content-type']).toContain('text/calendar');
+    expect(ics.body).toContain(`UID:${event.id}@onsale`);
+    expect(ics.body).toContain('SUMMARY:Calendar\\; Night\\, Live');
+    expect(ics.body).toMatch(/DTSTART:\d{8}T\d{6}Z/);
   });
 });

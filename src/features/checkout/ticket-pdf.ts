@@ -7,19 +7,20 @@ import type { OrderView } from './orders.js';
 export interface TicketVenue {
   eventTitle: string;
   startsAt: Date;
+  endsAt: Date | null;
   venueName: string;
   address: string | null;
   city: string;
   timeZone: string;
 }
 
-export async function ticketVenue(db: Queryable, eventId: string): Promise<TicketVenue> {
+export async function ticketVenue(db: Queryable, eventId: string): Promise<TicketVenue | undefined> {
   const { rows } = await db.query<TicketVenue>(
-    `select e.title as "eventTitle", e.starts_at as "startsAt", v.name as "venueName", v.address, v.city, v.time_zone as "timeZone"
+    `select e.title as "eventTitle", e.starts_at as "startsAt", e.ends_at as "endsAt", v.name as "venueName", v.address, v.city, v.time_zone as "timeZone"
        from events e join venues v on v.id = e.venue_id where e.id = $1`,
     [eventId],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 /** The event's start on the venue's clock, with the zone named (a buyer abroad reads the door time). */

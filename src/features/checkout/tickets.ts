@@ -4,7 +4,9 @@ import { AppError, notFound } from '../../errors.js';
 import type { Principal } from '../auth/tokens.js';
 import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
 import { enqueue } from '../notifications/outbox.js';
+import { eventCalendar } from './calendar.js';
 import { newTicketCode } from './orders.js';
+import { ticketVenue } from './ticket-pdf.js';
 
 /** A ticket as its holder sees it after a change. */
 export interface HeldTicket {
@@ -23,6 +25,8 @@ export interface TicketService {
    * gets a new ticket (same seat) and an email. Returns the void ticket.
    */
   transfer(viewer: Principal, ticketId: string, email: string): Promise<HeldTicket>;
+  /** The event's calendar entry (.ics) for a published or past event. */
+  calendar(eventId: string): Promise<string>;
 }
 
 interface LockedTicket {
@@ -114,6 +118,13 @@ async function lockRecipient(tx: Tx, ticket: LockedTicket, email: string): Promi
 
 export function createTicketService(db: Database): TicketService {
   return {
+    async calendar(eventId) {
+      const { rows: [event] } = await db.query<{ status: string }>('select status from events where id = $1', [eventId]);
+      const venue = event && event.status !== 'draft' ? await ticketVenue(db, eventId) : undefined;
+      if (!venue) throw notFound('event');
+      return eventCalendar(eventId, venue);
+    },
+
     setAttendeeName: (viewer, ticketId, attendeeName) => db.transaction(async (tx) => {
       const ticket = await lockHeldTicket(tx, viewer, ticketId);
       const refusal = changeRefusal(ticket);
