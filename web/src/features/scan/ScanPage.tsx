@@ -33,6 +33,7 @@ function beep(ok: boolean): void {
 }
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString();
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function ScanPage({ eventId }: { eventId: string }) {
   const session = useSession();
@@ -114,8 +115,8 @@ export function ScanPage({ eventId }: { eventId: string }) {
     <section className="panel scan-page">
       <h1>Door scanner</h1>
       <p role="status" data-testid="scan-status">
-        {online ? 'Online' : 'Offline'} · {state ? `${Object.keys(state.tickets).length} tickets, ${checkedIn} checked in` : 'downloading the ticket list…'}
-        {pending > 0 && ` · ${pending} scan${pending === 1 ? '' : 's'} waiting to sync`}
+        {online ? 'Online' : 'Offline'} · {state ? `${plural(Object.keys(state.tickets).length, 'ticket')}, ${checkedIn} checked in` : 'downloading the ticket list…'}
+        {pending > 0 && ` · ${plural(pending, 'scan')} waiting to sync`}
       </p>
       <form onSubmit={submit} className="scan-form">
         <label>Ticket code or QR <input value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" autoCapitalize="characters" /></label>
