@@ -2,13 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { limits } from '../../limits.js';
 import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
 import { authorizeScanner, type Scanner } from './access.js';
 import type { CheckinService, TicketRef } from './checkin.js';
 import {
-  CheckinBody, CheckinListQuery, EntriesSchema, CheckinListSchema, CheckinOkSchema, DeviceBody, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema,
+  CheckinBody, CheckinListQuery, EntriesQuery, EntriesSchema, CheckinListSchema, CheckinOkSchema, DeviceBody, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema,
 } from './schemas.js';
 import type { TicketSigner } from './signing.js';
 
@@ -137,7 +136,7 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
       summary: 'Tickets admitted per minute, oldest first (admin): the live dashboard\'s door figure',
       security: BearerAuth,
       params: IdParams,
-      querystring: StrictObject({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.entriesWindowMinutesMax })) }),
+      querystring: EntriesQuery,
       response: { 200: EntriesSchema, ...errorResponses(400, 401, 403) },
     },
   }, async (request) => ({ items: await checkin.entriesPerMinute(request.params.id, request.query.minutes ?? 60) }));

@@ -64,3 +64,4 @@ export const OfflineBatchSchema = Type.Object({
 });
 
 export const EntriesSchema = Type.Object({ items: Type.Array(Type.Object({ minute: TimestampOut, entries: Type.Integer() })) });
+export const EntriesQuery = StrictObject({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.entriesWindowMinutesMax })) });
