@@ -4,7 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { AppContext } from './context.js';
 import { authRoutes } from './features/auth/routes.js';
-import { orderRoutes, paymentAdminRoutes } from './features/checkout/routes.js';
+import { checkinRoutes } from './features/checkin/routes.js';
+import { orderRoutes, paymentAdminRoutes, ticketRoutes } from './features/checkout/routes.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
@@ -70,10 +71,12 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(async (api) => {
     await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
     await api.register(venueRoutes, { venues: context.venues, guards });
-    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId) });
+    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
     await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
     await api.register(orderRoutes, { checkout: context.checkout, guards });
     await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });
+    await api.register(ticketRoutes, { tickets: context.tickets, guards });
+    await api.register(checkinRoutes, { checkin: context.checkin, signer: context.signer, guards });
     await api.register(salesRoutes, { db, guards });
     await api.register(waitlistRoutes, { waitlist: context.waitlist, guards });
     await api.register(notificationRoutes, { notifications: context.notifications, guards, live: context.live, liveTickets: context.liveTickets });

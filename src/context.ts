@@ -7,7 +7,10 @@ import { createGuards, type Guards } from './features/auth/guard.js';
 import { createLiveTickets, type LiveTickets } from './features/auth/live-tickets.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
 import { createAccessTokens } from './features/auth/tokens.js';
+import { createCheckinService, type CheckinService } from './features/checkin/checkin.js';
+import { createTicketSigner, type TicketSigner } from './features/checkin/signing.js';
 import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
+import { createTicketService, type TicketService } from './features/checkout/tickets.js';
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
 import { createEventService, type EventService } from './features/events/events.js';
 import { createHoldService, type HoldService } from './features/inventory/holds.js';
@@ -41,6 +44,11 @@ export interface AppContext {
   events: EventService;
   holds: HoldService;
   checkout: CheckoutService;
+  /** Attendee names and transfers of tickets. */
+  tickets: TicketService;
+  /** Signs tickets' QR payloads (checkout shows them, check-in verifies them). */
+  signer: TicketSigner;
+  checkin: CheckinService;
   payments: PaymentProvider;
   waitlist: WaitlistService;
   notifications: NotificationService;
@@ -55,6 +63,8 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
   const stock = createStock(waitlistReturnPolicy);
+  const signer = createTicketSigner(db);
+  const checkout = createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets) });
   const email = config.smtpUrl ? smtpTransport(config.smtpUrl, config.emailFrom) : devInboxTransport(db, log);
   if (!config.smtpUrl && config.env === 'production') log.warn('SMTP_URL is not set: emails only go to the log and the dev inbox');
   return {
@@ -71,10 +81,16 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     venues: createVenueService(db),
     events: createEventService({ db, stock, bus }),
     holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
-    checkout: createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments }),
+    checkout,
+    tickets: createTicketService(db),
+    signer,
+    checkin: createCheckinService({ db, signer }),
     // Joins queue per section like holds do, under the same bound.
     waitlist: createWaitlistService({ db, stock, queueLengthMax: config.holdQueueLengthMax }),
-    notifications: createNotificationService({ db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds }),
+    notifications: createNotificationService({
+      db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds,
+      attachments: async (type, payload) => (type === 'order.confirmed' && typeof payload.orderId === 'string' ? checkout.confirmationAttachments(payload.orderId) : []),
+    }),
     live,
     queue: createQueueService({ config, db, log, bus }),
   };

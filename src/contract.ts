@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } from './features/auth/routes.js';
+import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldSchema } from './features/inventory/routes.js';
@@ -41,6 +42,12 @@ export const routes = {
   'POST /holds/:id/checkout': { params: IdParams, body: CheckoutBody, response: OrderSchema },
   'GET /orders': { response: OrderListSchema },
   'POST /orders/:id/cancel': { params: IdParams, response: OrderSchema },
+  'GET /events/:id/checkin/key': { params: IdParams, response: PublicKeysSchema },
+  'GET /events/:id/checkin/list': { params: IdParams, query: CheckinListQuery, response: CheckinListSchema },
+  'POST /events/:id/checkins': { params: IdParams, body: CheckinBody, response: CheckinOkSchema },
+  'POST /events/:id/checkins/batch': { params: IdParams, body: OfflineBatchBody, response: OfflineBatchSchema },
+  'POST /events/:id/checkin/devices': { params: IdParams, body: DeviceBody, response: NewDeviceSchema },
+  'GET /events/:id/checkin/entries': { params: IdParams, query: EntriesQuery, response: EntriesSchema },
   'POST /events/:id/queue': { params: IdParams, response: QueueTicketSchema },
   'GET /events/:id/queue': { params: IdParams, response: QueueStatusSchema },
   'DELETE /events/:id/queue': { params: IdParams, response: NoContent },

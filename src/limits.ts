@@ -58,6 +58,15 @@ export const limits = {
   /** Expired tickets deleted by each new ticket, so the table stays small without a sweeper. */
   liveTicketSweepBatchMax: 100,
   liveTicketLengthMax: 64,
+  /** A QR payload is about 180 characters (docs/checkin.md); anything much longer is not one. */
+  qrPayloadLengthMax: 400,
+  clientScanIdLengthMax: 100,
+  /** Scans one offline upload may carry (each is its own transaction); a scanner sends more in several. */
+  offlineScanBatchMax: 500,
+  /** Confirmation emails one account may ask to be sent again per minute (POST /orders/:id/resend). */
+  confirmationResendsPerMinute: 3,
+  /** The door dashboard's window: entries per minute over at most a day. */
+  entriesWindowMinutesMax: 24 * 60,
   /** How far ahead of this node's clock another node's may be: an access token's `iat` may be this far in the future. */
   accessTokenClockSkewSecondsMax: 30,
   /** Retry-After on a 503: the pool reconnects, a lock frees or a queue drains within about this long. */

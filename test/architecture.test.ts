@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 /** Which features each feature's production code may import (docs/architecture.md draws the same map). */
 const allowedFeatureDependencies: Readonly<Record<string, readonly string[]>> = {
   auth: [],
+  checkin: ['auth'],
   checkout: ['auth', 'inventory', 'notifications', 'ops'],
   events: ['auth', 'checkout', 'inventory', 'queue', 'waitlist'],
   inventory: ['auth', 'notifications', 'ops'],

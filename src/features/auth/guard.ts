@@ -22,7 +22,7 @@ export interface Guards {
  * to proxy logs and browser history; browsers, which cannot set headers on a WebSocket, open the
  * live socket with a single-use ticket instead (live-tickets.ts).
  */
-function bearerToken(request: FastifyRequest): string | undefined {
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);

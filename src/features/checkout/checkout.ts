@@ -6,14 +6,23 @@ import type { Principal } from '../auth/tokens.js';
 import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Stock } from '../inventory/stock.js';
-import { findOrder, issueTickets, listOrders, type OrderView } from './orders.js';
+import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
+import { eventCalendar } from './calendar.js';
+import { renderTicketsPdf, ticketVenue } from './ticket-pdf.js';
+import type { EmailAttachment } from '../notifications/email.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
 export interface CheckoutService {
   /** Pays for a hold. `created` is false when the hold was already paid for (same order returned). */
   checkout(userId: string, holdId: string, cardNumber: string): Promise<{ order: OrderView; created: boolean }>;
   getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
+  /** The order's valid tickets as a PDF, one page each (owner or admin). */
+  ticketsPdf(viewer: Principal, orderId: string): Promise<Uint8Array>;
+  /** What the confirmation email carries: the PDF tickets and the event's calendar entry. */
+  confirmationAttachments(orderId: string): Promise<EmailAttachment[]>;
+  /** Sends the confirmation of a confirmed order again, through the outbox like the first. */
+  resendConfirmation(viewer: Principal, orderId: string): Promise<void>;
   listOrders(userId: string): Promise<OrderView[]>;
   cancel(viewer: Principal, orderId: string): Promise<OrderView>;
   /** Gives back the payments that cancelled orders owe (after their transaction committed). */
@@ -105,12 +114,14 @@ export function createCheckoutService(deps: {
   metrics: Metrics;
   log: FastifyBaseLogger;
   settlement: SettlementSettings;
+  /** Signs each valid ticket's QR payload in the order views. */
+  signQr: QrSigner;
 }): CheckoutService {
-  const { db, stock, bus, payments, metrics, log } = deps;
+  const { db, stock, bus, payments, metrics, log, signQr } = deps;
   const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
-    const order = await findOrder(db, { holdId });
+    const order = await findOrder(db, signQr, { holdId });
     if (!order) throw new Error(`hold ${holdId} is converted but has no order`);
     return order;
   }
@@ -179,16 +190,44 @@ export function createCheckoutService(deps: {
       // The order stands either way; if the capture fails, the reconciler captures it later.
       await settlement.capture(paymentId, authorization.reference).catch((error: unknown) => log.error({ err: error, paymentId }, 'capture failed after the order was committed'));
       await bus.publish('order.confirmed', { eventId: hold.eventId, userId, orderId });
-      return { order: (await findOrder(db, { orderId }))!, created: true };
+      return { order: (await findOrder(db, signQr, { orderId }))!, created: true };
     },
 
     async getOrder(viewer, orderId) {
-      const order = await findOrder(db, { orderId });
+      const order = await findOrder(db, signQr, { orderId });
       if (!order || (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId)))) throw notFound('order');
       return order;
     },
 
-    listOrders: (userId) => listOrders(db, userId),
+    async ticketsPdf(viewer, orderId) {
+      const order = await this.getOrder(viewer, orderId);
+      return renderTicketsPdf(order, (await ticketVenue(db, order.eventId))!);
+    },
+
+    async confirmationAttachments(orderId) {
+      const order = await findOrder(db, signQr, { orderId });
+      const venue = order && (await ticketVenue(db, order.eventId));
+      if (!order || !venue || order.status !== 'confirmed') return [];
+      return [
+        { filename: 'tickets.pdf', contentType: 'application/pdf', content: Buffer.from(await renderTicketsPdf(order, venue)) },
+        { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8', content: Buffer.from(eventCalendar(order.eventId, venue)) },
+      ];
+    },
+
+    async resendConfirmation(viewer, orderId) {
+      const order = await this.getOrder(viewer, orderId);
+      if (order.status !== 'confirmed') throw new AppError('invalid_status_change', 'This order was cancelled; there is no confirmation to send.');
+      const tickets = order.tickets.filter((t) => t.status === 'valid').map((t) => ({ code: t.code, sectionName: t.sectionName, seatLabel: t.seatLabel ?? null }));
+      const { rows: [owner] } = await db.query<{ userId: string }>('select user_id as "userId" from orders where id = $1', [orderId]);
+      await db.transaction((tx) => enqueue(tx, {
+        type: 'order.confirmed',
+        userId: owner!.userId,
+        eventId: order.eventId,
+        payload: { orderId, holdId: order.holdId, total: order.total, currency: order.currency, tickets, resent: true },
+      }));
+    },
+
+    listOrders: (userId) => listOrders(db, signQr, userId),
 
     async cancel(viewer, orderId) {
       if (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId))) throw notFound('order');
@@ -211,7 +250,7 @@ export function createCheckoutService(deps: {
         return cancelLockedOrders(tx, stock, [order]);
       });
       await settleRefunds(owed);
-      return (await findOrder(db, { orderId }))!;
+      return (await findOrder(db, signQr, { orderId }))!;
     },
 
     settleRefunds,

@@ -9,7 +9,13 @@ export interface TicketView {
   seatId?: string;
   seatLabel?: string;
   status: 'valid' | 'void';
+  attendeeName?: string;
+  /** The signed QR payload of a valid ticket (checkin/signing.ts). */
+  qr?: string;
 }
+
+/** Signs the QR payloads of tickets (the check-in feature's signer, passed in by the composition root). */
+export type QrSigner = (tickets: readonly { id: string; eventId: string; code: string }[]) => Promise<string[]>;
 
 export interface OrderView {
   id: string;
@@ -26,9 +32,9 @@ export interface OrderView {
 
 const codeAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U to misread
 
-/** A ticket code: 12 characters, 60 random bits; the unique index backs the odds. */
+/** A ticket code: 16 characters, 80 random bits (too many to guess at a door); the unique index backs the odds. */
 export function newTicketCode(): string {
-  return [...randomBytes(12)].map((byte) => codeAlphabet[byte & 31]).join('');
+  return [...randomBytes(16)].map((byte) => codeAlphabet[byte & 31]).join('');
 }
 
 export interface IssuedTicket {
@@ -63,31 +69,45 @@ const orderSelect = `
   select o.id, o.status, o.hold_id as "holdId", o.event_id as "eventId", e.title as "eventTitle", o.total, o.currency,
          o.created_at as "createdAt", o.refund_amount as "refundAmount",
          (select coalesce(json_agg(json_build_object('id', t.id, 'code', t.code, 'sectionId', t.section_id, 'sectionName', sc.name,
-                                                     'seatId', t.seat_id, 'seatLabel', st.label, 'status', t.status)
-                                   order by sc.position, st.row_label, st.number), '[]')
+                                                     'seatId', t.seat_id, 'seatLabel', st.label, 'status', t.status, 'attendeeName', t.attendee_name)
+                                   order by sc.position, st.row_label, st.number, t.created_at), '[]')
             from tickets t join sections sc on sc.id = t.section_id left join seats st on st.id = t.seat_id
-           where t.order_id = o.id) as tickets
+           where t.order_id = o.id and t.holder_id is null) as tickets
     from orders o join events e on e.id = o.event_id`;
 
-type OrderRow = Omit<OrderView, 'refund' | 'tickets'> & { refundAmount: number | null; tickets: (TicketView & { seatId: string | null; seatLabel: string | null })[] };
+type TicketRow = Omit<TicketView, 'qr' | 'attendeeName'> & { seatId: string | null; seatLabel: string | null; attendeeName: string | null };
+type OrderRow = Omit<OrderView, 'refund' | 'tickets'> & { refundAmount: number | null; tickets: TicketRow[] };
 
-function toView(row: OrderRow): OrderView {
+function toView(row: OrderRow, qrs: ReadonlyMap<string, string>): OrderView {
   const { refundAmount, tickets, ...order } = row;
   return {
     ...order,
     createdAt: new Date(order.createdAt),
     ...(refundAmount === null ? {} : { refund: { amount: refundAmount, currency: order.currency } }),
-    tickets: tickets.map(({ seatId, seatLabel, ...ticket }) => ({ ...ticket, ...(seatId ? { seatId, seatLabel: seatLabel ?? '' } : {}) })),
+    tickets: tickets.map(({ seatId, seatLabel, attendeeName, ...ticket }) => ({
+      ...ticket,
+      ...(seatId ? { seatId, seatLabel: seatLabel ?? '' } : {}),
+      ...(attendeeName === null ? {} : { attendeeName }),
+      ...(qrs.has(ticket.id) ? { qr: qrs.get(ticket.id)! } : {}),
+    })),
   };
 }
 
-export async function findOrder(db: Queryable, where: { orderId: string } | { holdId: string }): Promise<OrderView | undefined> {
-  const byHold = 'holdId' in where;
-  const { rows } = await db.query<OrderRow>(`${orderSelect} where ${byHold ? 'o.hold_id' : 'o.id'} = $1`, [byHold ? where.holdId : where.orderId]);
-  return rows[0] && toView(rows[0]);
+/** Orders with a signed QR payload on each valid ticket (only the holder of a valid ticket sees one). */
+async function toViews(rows: OrderRow[], sign: QrSigner): Promise<OrderView[]> {
+  const valid = rows.flatMap((order) => order.tickets.filter((t) => t.status === 'valid').map((t) => ({ id: t.id, eventId: order.eventId, code: t.code })));
+  const qrs = await sign(valid);
+  const byTicket = new Map(valid.map((t, i) => [t.id, qrs[i]!]));
+  return rows.map((row) => toView(row, byTicket));
 }
 
-export async function listOrders(db: Queryable, userId: string): Promise<OrderView[]> {
+export async function findOrder(db: Queryable, sign: QrSigner, where: { orderId: string } | { holdId: string }): Promise<OrderView | undefined> {
+  const byHold = 'holdId' in where;
+  const { rows } = await db.query<OrderRow>(`${orderSelect} where ${byHold ? 'o.hold_id' : 'o.id'} = $1`, [byHold ? where.holdId : where.orderId]);
+  return (await toViews(rows, sign))[0];
+}
+
+export async function listOrders(db: Queryable, sign: QrSigner, userId: string): Promise<OrderView[]> {
   const { rows } = await db.query<OrderRow>(`${orderSelect} where o.user_id = $1 order by o.created_at desc limit 200`, [userId]);
-  return rows.map(toView);
+  return toViews(rows, sign);
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Guards } from '../auth/guard.js';
 import type { CheckoutService } from './checkout.js';
+import type { TicketService } from './tickets.js';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, Text, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -24,6 +25,8 @@ export const OrderSchema = Type.Object({
     seatId: Type.Optional(Uuid),
     seatLabel: Type.Optional(Type.String()),
     status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
+    attendeeName: Type.Optional(Type.String()),
+    qr: Type.Optional(Type.String({ description: 'Signed QR payload of a valid ticket: what the door scans (docs/checkin.md)' })),
   })),
 });
 
@@ -53,6 +56,25 @@ const PaymentSchema = Type.Object({
 });
 
 export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
+  // A confirmation is an email to the buyer's own address; a few a minute is plenty for a lost one.
+  const resendRateLimit = app.limitRate('Too many confirmations asked for; try again in a minute.', [
+    { scope: 'order-resend', perMinute: limits.confirmationResendsPerMinute, key: (request) => principalOf(request).userId },
+  ]);
+
+  app.post('/orders/:id/resend', {
+    preHandler: [guards.authenticate, resendRateLimit],
+    schema: {
+      tags: ['orders'],
+      summary: 'Send the order\'s confirmation email again, with the PDF tickets and the calendar entry (owner or admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 202: Type.Null(), ...errorResponses(400, 401, 404, 409, 429) },
+    },
+  }, async (request, reply) => {
+    await checkout.resendConfirmation(principalOf(request), request.params.id);
+    return reply.status(202).send(null);
+  });
+
   app.post('/holds/:id/checkout', {
     onRequest: guards.authenticate,
     schema: {
@@ -79,6 +101,21 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
     onRequest: guards.authenticate,
     schema: { tags: ['orders'], summary: 'One order with its tickets (owner or admin)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => checkout.getOrder(principalOf(request), request.params.id));
+
+  app.get('/orders/:id/tickets.pdf', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'The order\'s valid tickets as a PDF, one page each with its QR code (owner or admin)',
+      security: BearerAuth,
+      params: IdParams,
+      produces: ['application/pdf'],
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses(400, 401, 404) },
+    },
+  }, async (request, reply) => {
+    const pdf = await checkout.ticketsPdf(principalOf(request), request.params.id);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="tickets-${request.params.id}.pdf"`).send(Buffer.from(pdf));
+  });
 
   app.post('/orders/:id/cancel', {
     onRequest: guards.authenticate,
@@ -118,3 +155,52 @@ export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutS
     },
   }, async (request) => checkout.retryPayment(request.params.id));
 }
+
+const HeldTicketSchema = Type.Object({
+  id: Uuid,
+  code: Type.String(),
+  eventId: Uuid,
+  attendeeName: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
+});
+export const AttendeeNameBody = StrictObject({ attendeeName: Nullable(Text()) });
+/** An email as registration accepts it (auth's RegisterBody). */
+export const TransferBody = StrictObject({ email: Type.String({ format: 'email', maxLength: 254 }) });
+
+export const ticketRoutes: FastifyPluginAsyncTypebox<{ tickets: TicketService; guards: Guards }> = async (app, { tickets, guards }) => {
+  app.patch('/tickets/:id', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Name who will use a ticket (its holder, until the event starts); null clears it',
+      security: BearerAuth,
+      params: IdParams,
+      body: AttendeeNameBody,
+      response: { 200: HeldTicketSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request) => tickets.setAttendeeName(principalOf(request), request.params.id, request.body.attendeeName));
+
+  app.get('/events/:id/calendar.ics', {
+    schema: {
+      tags: ['orders'],
+      summary: 'The event as a calendar entry (anyone; published events)',
+      params: IdParams,
+      produces: ['text/calendar'],
+      response: { 200: Type.String({ description: 'text/calendar' }), ...errorResponses(400, 404) },
+    },
+  }, async (request, reply) => reply.type('text/calendar; charset=utf-8')
+    .header('content-disposition', 'attachment; filename="event.ics"').send(await tickets.calendar(request.params.id)));
+
+  app.post('/tickets/:id/transfer', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['orders'],
+      summary: 'Pass a ticket to the account with that email: its code stops working at once, the recipient gets a new one',
+      description: 'Refused after check-in (`ticket_checked_in`), once the event started (`event_started`), when the event disallows transfers (`transfers_not_allowed`) or the recipient would pass `maxTicketsPerUser` (`limit_reached`). Returns the old, void ticket.',
+      security: BearerAuth,
+      params: IdParams,
+      body: TransferBody,
+      response: { 200: HeldTicketSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  }, async (request) => tickets.transfer(principalOf(request), request.params.id, request.body.email));
+};

@@ -28,6 +28,7 @@ export interface EventRecord {
   holdTtlSeconds: number;
   offerTtlSeconds: number;
   waitlistPolicy: 'strict_order' | 'fill';
+  transfersAllowed: boolean;
   opensAt: Date | null;
 }
 
@@ -39,6 +40,7 @@ const eventColumns = `
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
   e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy",
+  e.transfers_allowed as "transfersAllowed",
   (select o.starts_at from event_onsale o where o.event_id = e.id) as "opensAt"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
@@ -74,12 +76,13 @@ export async function createEvent(db: Database, input: CreateEventBody): Promise
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
-                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'))
+                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy, transfers_allowed)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true))
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
         input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
-        input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null],
+        input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null,
+        input.transfersAllowed ?? null],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -173,6 +176,7 @@ const updatableColumns = {
   holdTtlSeconds: 'hold_ttl_seconds',
   offerTtlSeconds: 'offer_ttl_seconds',
   waitlistPolicy: 'waitlist_policy',
+  transfersAllowed: 'transfers_allowed',
   status: 'status',
 } as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 

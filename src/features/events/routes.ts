@@ -10,9 +10,11 @@ export interface EventRoutesOptions {
   guards: Guards;
   /** The waiting room's figures for the dashboard (null without a waiting room). */
   queueFigures: (eventId: string) => Promise<unknown>;
+  /** Tickets admitted at the door, by section id (the check-in feature's). */
+  checkedInBySection: (eventId: string) => Promise<ReadonlyMap<string, number>>;
 }
 
-export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { events, guards, queueFigures }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { events, guards, queueFigures, checkedInBySection }) => {
   const isAdmin = (principal: { role: string } | null) => principal?.role === 'admin';
 
   app.post('/events', {
@@ -82,8 +84,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       response: { 200: EventStatsSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const [sections, queue] = await Promise.all([events.accounting(request.params.id), queueFigures(request.params.id)]);
-    return { sections, queue } as never;
+    const [accounting, queue, checkedIn] = await Promise.all([events.accounting(request.params.id), queueFigures(request.params.id), checkedInBySection(request.params.id)]);
+    const sections = accounting.map((s) => ({ ...s, checkedIn: checkedIn.get(s.sectionId) ?? 0 }));
+    return { sections, queue, checkedIn: sections.reduce((sum, s) => sum + s.checkedIn, 0) } as never;
   });
 
   app.patch('/events/:id/sections/:sectionId', {

@@ -56,6 +56,7 @@ const editableFields = {
   holdTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax })),
   offerTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax, description: 'How long a waitlist offer is held for its user (default 600)' })),
   waitlistPolicy: Type.Optional(WaitlistPolicy),
+  transfersAllowed: Type.Optional(Type.Boolean({ description: 'Whether buyers may pass tickets on (POST /tickets/:id/transfer); default true' })),
 };
 
 export const CreateEventBody = StrictObject({
@@ -81,6 +82,7 @@ export const UpdateEventBody = StrictObject(
     holdTtlSeconds: editableFields.holdTtlSeconds,
     offerTtlSeconds: editableFields.offerTtlSeconds,
     waitlistPolicy: editableFields.waitlistPolicy,
+    transfersAllowed: editableFields.transfersAllowed,
     status: Type.Optional(EventStatus),
     onsale: Type.Optional(Nullable(OnsaleInput)),
   },
@@ -116,6 +118,7 @@ const eventFields = {
   holdTtlSeconds: Type.Integer(),
   offerTtlSeconds: Type.Integer(),
   waitlistPolicy: WaitlistPolicy,
+  transfersAllowed: Type.Boolean(),
   opensAt: Type.Union([TimestampOut, Type.Null()], { description: 'When the sale opens (or opened): `onsale.startsAt`; null when the event sells as soon as it is published' }),
 };
 
@@ -154,7 +157,11 @@ export const SectionAccountingSchema = Type.Object({
   available: Type.Integer(),
 });
 
-export const EventStatsSchema = Type.Object({ sections: Type.Array(SectionAccountingSchema), queue: Nullable(QueueFiguresSchema) });
+export const EventStatsSchema = Type.Object({
+  sections: Type.Array(Type.Intersect([SectionAccountingSchema, Type.Object({ checkedIn: Type.Integer({ description: 'Tickets admitted at the door' }) })])),
+  queue: Nullable(QueueFiguresSchema),
+  checkedIn: Type.Integer({ description: 'Tickets admitted at the door, all sections' }),
+});
 
 export const SeatSchema = Type.Object({
   id: Uuid,

@@ -73,11 +73,11 @@ function refusalFor(terms: Terms | undefined, quantity: number): AppError | unde
   return undefined;
 }
 
-/** SQL: the tickets buyer `u.user_id` has for event $1: live holds (offers included) plus valid tickets. */
+/** SQL: the tickets buyer `u.user_id` has for event $1: live holds (offers included) plus valid tickets they hold (bought, or passed to them). */
 const ticketsTaken = `(coalesce((select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
                                   where h.user_id = u.user_id and h.event_id = $1 and h.status = 'active' and h.expires_at > now()), 0)
                     + (select count(*) from tickets t join orders o on o.id = t.order_id
-                        where o.user_id = u.user_id and t.event_id = $1 and t.status = 'valid'))::int`;
+                        where coalesce(t.holder_id, o.user_id) = u.user_id and t.event_id = $1 and t.status = 'valid'))::int`;
 
 /** Tickets each buyer has for the event: live holds (offers included) plus valid tickets. */
 export async function ticketsTakenBy(q: Queryable, eventId: string, userIds: readonly string[]): Promise<Map<string, number>> {

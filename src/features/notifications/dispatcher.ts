@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Metrics } from '../ops/metrics.js';
 import { enqueue, type Notification, type NotificationType } from './outbox.js';
-import { renderEmail, type EmailTransport } from './email.js';
+import { renderEmail, type EmailAttachment, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
 import { newWebhookSecret, postWebhook } from './webhooks.js';
 import { backoffMs } from '../../backoff.js';
@@ -101,6 +101,8 @@ export function createNotificationService(deps: {
   live: LiveHub;
   settings: DeliverySettings;
   reminderLeadSeconds: number;
+  /** Files an email of this notification carries (the confirmation's PDF tickets and calendar entry). */
+  attachments?: (type: NotificationType, payload: Record<string, unknown>) => Promise<EmailAttachment[]>;
 }): NotificationService {
   const { db, log, metrics, email, live, settings } = deps;
 
@@ -158,7 +160,10 @@ export function createNotificationService(deps: {
     const { outboxId, type, eventId, payload } = delivery;
     switch (delivery.channel) {
       case 'email':
-        return email.send({ outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, payload }) });
+        return email.send({
+          outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, payload }),
+          attachments: (await deps.attachments?.(type, payload)) ?? [],
+        });
       case 'webhook': {
         const body = JSON.stringify({ id: outboxId, type, createdAt: delivery.createdAt, eventId, userId: delivery.userId, data: payload });
         return postWebhook(delivery.url!, delivery.secret!, outboxId, body, { timeoutMs: settings.webhookTimeoutMs, allowPrivate: settings.webhookAllowPrivate });

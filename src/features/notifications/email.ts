@@ -9,6 +9,13 @@ export interface EmailMessage {
   to: string;
   subject: string;
   text: string;
+  attachments?: EmailAttachment[];
+}
+
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface EmailTransport {
@@ -29,6 +36,7 @@ export function smtpTransport(url: string, from: string): EmailTransport {
         to: message.to,
         subject: message.subject,
         text: message.text,
+        attachments: (message.attachments ?? []).map(({ filename, contentType, content }) => ({ filename, contentType, content })),
         messageId: `<${message.outboxId}@onsale>`,
         headers: { 'Onsale-Event-Id': message.outboxId },
       });
@@ -43,9 +51,9 @@ export function devInboxTransport(db: Database, log: FastifyBaseLogger): EmailTr
     async send(message) {
       log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text: message.text }, 'email (dev transport)');
       await db.query(
-        `insert into dev_inbox (outbox_id, user_id, to_address, subject, body)
-         select $1, $2, $3, $4, $5 where not exists (select 1 from dev_inbox where outbox_id = $1 and to_address = $3)`,
-        [message.outboxId, message.userId, message.to, message.subject, message.text],
+        `insert into dev_inbox (outbox_id, user_id, to_address, subject, body, attachments)
+         select $1, $2, $3, $4, $5, $6 where not exists (select 1 from dev_inbox where outbox_id = $1 and to_address = $3)`,
+        [message.outboxId, message.userId, message.to, message.subject, message.text, (message.attachments ?? []).map((a) => a.filename)],
       );
     },
     close: () => undefined,
@@ -64,6 +72,8 @@ interface EmailPayload {
   tickets?: { code: string; sectionName: string; seatLabel: string | null }[];
   /** Seat labels of a reserved-seating offer. */
   seats?: string[];
+  /** Who passed a transferred ticket on. */
+  from?: string;
 }
 
 export interface RenderInput {
@@ -101,5 +111,9 @@ export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { su
       return { subject: `Your waitlist offer for ${title} lapsed`, text: `Offer ${p.holdId} was not checked out in time; the tickets went to the next fan.\n` };
     case 'event.cancelled':
       return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer. Your orders for it are cancelled and refunded in full.\n` };
+    case 'ticket.received': {
+      const [t] = p.tickets ?? [];
+      return { subject: `A ticket for ${title} was passed to you`, text: `${p.from ?? 'Someone'} passed you a ticket.\n\nTicket code:\n  ${t?.code}  ${t?.sectionName}${t?.seatLabel ? ` seat ${t.seatLabel}` : ''}\n` };
+    }
   }
 }

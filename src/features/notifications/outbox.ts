@@ -9,7 +9,8 @@ export type NotificationType =
   | 'waitlist.offer_made'
   | 'waitlist.offer_expiring'
   | 'waitlist.offer_lapsed'
-  | 'event.cancelled';
+  | 'event.cancelled'
+  | 'ticket.received';
 
 export interface Notification {
   type: NotificationType;

@@ -11,6 +11,7 @@ export const VenueSchema = Type.Object({
   address: Nullable(Type.String()),
   latitude: Nullable(Type.Number()),
   longitude: Nullable(Type.Number()),
+  timeZone: Type.String({ description: 'IANA time zone: tickets show the event\'s time on the venue\'s clock' }),
 });
 
 export const VenueListSchema = Type.Object({ items: Type.Array(VenueSchema) });
@@ -20,6 +21,7 @@ export const NewVenueBody = StrictObject({
   address: Type.Optional(Text({ maxLength: 500 })),
   latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  timeZone: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_+/-]{1,64}$', description: 'IANA time zone, e.g. Europe/Lisbon (default UTC)' })),
 });
 
 export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards }> = async (app, { venues, guards }) => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { notFound } from '../../errors.js';
+import { AppError, notFound } from '../../errors.js';
 
 export interface Venue {
   id: string;
@@ -8,11 +8,23 @@ export interface Venue {
   address: string | null;
   latitude: number | null;
   longitude: number | null;
+  timeZone: string;
 }
 
-export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude'> & { address?: string | undefined; latitude?: number | undefined; longitude?: number | undefined };
+export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude' | 'timeZone'> & {
+  address?: string | undefined; latitude?: number | undefined; longitude?: number | undefined; timeZone?: string | undefined;
+};
 
-const venueColumns = 'id, name, city, address, latitude, longitude';
+const venueColumns = 'id, name, city, address, latitude, longitude, time_zone as "timeZone"';
+
+/** A time zone this runtime knows (the IANA database); anything else is refused with 400. */
+function assertTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new AppError('validation_failed', 'Unknown time zone.', { fields: [{ in: 'body', field: '/timeZone', message: 'is not an IANA time zone' }] });
+  }
+}
 
 export interface VenueService {
   create(venue: NewVenue): Promise<Venue>;
@@ -25,10 +37,11 @@ const venuesListedMax = 500;
 
 export function createVenueService(db: Queryable): VenueService {
   return {
-    async create({ name, city, address, latitude, longitude }) {
+    async create({ name, city, address, latitude, longitude, timeZone = 'UTC' }) {
+      assertTimeZone(timeZone);
       const { rows } = await db.query<Venue>(
-        `insert into venues (name, city, address, latitude, longitude) values ($1, $2, $3, $4, $5) returning ${venueColumns}`,
-        [name, city, address ?? null, latitude ?? null, longitude ?? null],
+        `insert into venues (name, city, address, latitude, longitude, time_zone) values ($1, $2, $3, $4, $5, $6) returning ${venueColumns}`,
+        [name, city, address ?? null, latitude ?? null, longitude ?? null, timeZone],
       );
       return rows[0]!;
     },

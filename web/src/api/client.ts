@@ -53,7 +53,8 @@ interface RequestOptions {
 
 async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (session) headers.authorization = `Bearer ${session.accessToken}`;
+  // A caller's own credentials (a check-in device's token) win over the session's.
+  if (session && !headers.authorization) headers.authorization = `Bearer ${session.accessToken}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   return fetch(`/api/v1${path}`, { method, headers, body: options.body === undefined ? null : JSON.stringify(options.body), signal: options.signal ?? null });
 }

@@ -7,6 +7,7 @@ import { HomePage } from '../features/events/HomePage';
 import { DashboardPage } from '../features/organizer/DashboardPage';
 import { NewEventPage } from '../features/organizer/NewEventPage';
 import { OrganizerPage } from '../features/organizer/OrganizerPage';
+import { ScanPage } from '../features/scan/ScanPage';
 import { TicketsPage } from '../features/tickets/TicketsPage';
 import { useSession } from './hooks';
 import { Link, navigate, useLocation } from './router';
@@ -21,6 +22,7 @@ function route(path: string, loggedIn: boolean, admin: boolean): { title: string
   if ((m = new RegExp(`^/checkout/${uuid}$`).exec(path))) return loggedIn ? { title: 'Checkout', page: <CheckoutPage holdId={m[1]!} /> } : needsLogin;
   if (path === '/tickets') return loggedIn ? { title: 'My tickets', page: <TicketsPage /> } : needsLogin;
   if (path === '/login') return needsLogin;
+  if ((m = new RegExp(`^/scan/${uuid}$`).exec(path))) return { title: 'Door scanner', page: <ScanPage eventId={m[1]!} /> };
   if (path === '/register') return { title: 'Create an account', page: <AuthPage mode="register" /> };
   if (path.startsWith('/organizer')) {
     if (!admin) return { title: 'Organizers only', page: <OrganizersOnly loggedIn={loggedIn} /> };

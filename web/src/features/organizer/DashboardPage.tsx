@@ -6,6 +6,7 @@ import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
 import { useLive } from '../events/live';
+import { DoorPanel } from './DoorPanel';
 import { SalesChart } from './SalesChart';
 
 /** The line's figures change with every join and tick, not only with the stock: refreshed this often. */
@@ -70,6 +71,8 @@ export function DashboardPage({ id }: { id: string }) {
         <Kpi label="Available" value={totals.available} of={totals.capacity} />
         <Kpi label="Sells out in" text={sellOut} />
       </section>
+
+      <DoorPanel eventId={id} checkedIn={stats.data.checkedIn} sold={totals.sold} />
 
       <section className="panel" aria-labelledby="sections-title">
         <div className="panel-head">

@@ -4,6 +4,7 @@ import type { Order } from '../../api/types';
 import { formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Link, useLocation } from '../../app/router';
+import { downloadTicketsPdf } from './download';
 import { QrCode } from './QrCode';
 
 /** The buyer's orders with their tickets (each a QR code to scan at the door); cancel with refund. */
@@ -50,7 +51,7 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
       <ul className="ticket-list">
         {order.tickets.map((ticket) => (
           <li key={ticket.id} className={`ticket ${ticket.status}`}>
-            {ticket.status === 'valid' ? <QrCode value={ticket.code} label={`QR code of ticket ${ticket.code}`} /> : <div className="qr void" aria-hidden="true">VOID</div>}
+            {ticket.status === 'valid' ? <QrCode value={ticket.qr ?? ticket.code} label={`QR code of ticket ${ticket.code}`} /> : <div className="qr void" aria-hidden="true">VOID</div>}
             <div>
               <strong>{ticket.sectionName}</strong>
               <span>{ticket.seatLabel ? `Seat ${ticket.seatLabel}` : 'General admission'}</span>
@@ -59,6 +60,13 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
           </li>
         ))}
       </ul>
+      {!cancelled && (
+        <p className="order-files">
+          <button type="button" className="text-button" onClick={() => void downloadTicketsPdf(order.id).catch((e: unknown) => setProblem(asApiError(e).message))}>Download PDF tickets</button>
+          {' · '}
+          <a href={`/api/v1/events/${order.eventId}/calendar.ics`} download="event.ics">Add to calendar (.ics)</a>
+        </p>
+      )}
       {!cancelled && (confirming ? (
         <div className="confirm" role="group" aria-label="Confirm cancellation">
           <p>Cancel this order? The tickets stop working and {formatMoney(order.total, order.currency)} is refunded.</p>
