@@ -87,11 +87,14 @@ function expressions(plan: Plan, param: Param) {
   const origin = lazy(() => `ll_to_earth(${param(near?.lat)}::float8, ${param(near?.lng)}::float8)`);
   const exact = () => `e.search_document @@ ${tsquery()}`;
   return {
-    // Weighted full-text rank (title and performers A, venue and city B, the rest C), then how
-    // close the title and the names are to the words as typed: an exact title scores 1 more.
+    // Weighted full-text rank (title and performers A, venue and city B, the rest C); a title
+    // that is exactly the words typed scores 1 more. Typo-tolerant matches add how alike the names
+    // are to the words (trigram word similarity): it costs more per row, so only in that mode,
+    // where few events match exactly.
     score: () => text
       ? `(coalesce(ts_rank('{0.1, 0.2, 0.4, 1.0}', e.search_document, ${tsquery()}), 0)::float8
-          + 0.5 * similarity(e.search_title, ${normalized()})::float8 + 0.5 * word_similarity(${normalized()}, e.search_text)::float8)`
+          + (e.search_title = ${normalized()})::int
+          ${plan.mode === 'fuzzy' ? `+ word_similarity(${normalized()}, e.search_text)::float8` : ''})`
       : 'null::float8',
     textMatches: () => !text ? 'true' : plan.mode === 'exact' ? exact() : `(${exact()} or ${normalized()} <% e.search_text)`,
     distanceKm: () => near ? `(earth_distance(${origin()}, ${venuePoint}) / 1000)` : 'null::float8',
@@ -282,10 +285,11 @@ export async function suggest(db: Queryable, input: string): Promise<Suggestion[
   const { rows } = await db.query<Suggestion & { eventId: string | null }>(
     `with typed as (select lower(unaccent($1)) as words),
      candidates as (
+       -- The words as an expression, not a join with typed: the index orders by a value known at the start.
        select e.id, e.title, e.search_title, e.performers, e.starts_at
-         from events e, typed
+         from events e
         where e.status = 'published' and e.starts_at >= now()
-        order by e.search_text <->> typed.words
+        order by e.search_text <->> lower(unaccent($1))
         limit $2),
      titles as (
        select distinct on (c.search_title) 'event' as kind, c.title as text, c.id as "eventId", word_similarity(typed.words, c.search_title) as similarity
