@@ -5,7 +5,7 @@
 --     for trigram similarity) and `min_price` are written by search/documents.ts in the transaction
 --     that changes the event; unaccent() is not immutable, so they are stored rather than indexed
 --     expressions, and they carry the venue's name and city, which an expression index could not.
---   * the indexes are partial on published events: buyers find nothing else.
+--   * the indexes on events are partial on published events: buyers find nothing else.
 create extension if not exists pg_trgm;
 create extension if not exists unaccent;
 create extension if not exists cube;
@@ -33,8 +33,16 @@ update events e
  where v.id = e.venue_id;
 
 create index events_search_document on events using gin (search_document) where status = 'published';
--- GiST, not GIN: it answers the similarity operators (`<%`, the fallback) and orders by trigram
--- distance (`<<->`, suggestions) from one index.
+-- GiST: it orders by trigram distance (`<->>`, suggestions), which GIN cannot.
 create index events_search_text on events using gist (search_text gist_trgm_ops) where status = 'published';
+
+-- Every word of every event's document, for typo tolerance: a misspelled word is looked up here by
+-- trigram similarity (a small table, GIN), and the words found join the full-text query. Words are
+-- added with their event's document and never removed (a stale word only widens a query whose
+-- events are filtered anyway).
+create table search_words (word text primary key);
+create index search_words_trigrams on search_words using gin (word gin_trgm_ops);
+insert into search_words (word)
+select distinct unnest(tsvector_to_array(search_document)) from events order by 1 on conflict do nothing;
 create index events_venue on events (venue_id);
 create index venues_earth on venues using gist (ll_to_earth(latitude, longitude)) where latitude is not null and longitude is not null;

@@ -112,7 +112,7 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(scheduled.opensAt).toBe(opensAt);
     expect((await app.request('GET', `/api/v1/events/${scheduled.id}`)).body.opensAt).toBe(opensAt);
     expect((await app.request('GET', `/api/v1/events/${immediate.id}`)).body.opensAt).toBeNull();
-    const listed = (await app.request('GET', '/api/v1/events?q=Sale&limit=100')).body.items;
+    const listed = (await app.request('GET', '/api/v1/events?q=Sale&sort=date&limit=100')).body.items;
     expect(listed.map((e: { title: string; opensAt: string | null }) => [e.title, e.opensAt])).toEqual([['Scheduled Sale', opensAt], ['Immediate Sale', null]]);
   });
 });

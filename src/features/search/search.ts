@@ -39,22 +39,56 @@ const facetValuesMax = 50;
 
 /** The user's words as the database reads them: the full-text query (last word a prefix) and the lower-case unaccented text. */
 interface TextQuery {
-  /** null when the words hold no lexeme (only punctuation): nothing matches exactly. */
+  /** null when the words hold no lexeme (only punctuation): nothing matches. */
   tsquery: string | null;
   normalized: string;
+  /** The query's lexemes in order (the last is the prefix). */
+  lexemes: string[];
 }
+
+/** A lexeme as tsquery input: quoted, with quotes and backslashes escaped as tsquery's own output does. */
+const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** The lexemes of tsquery output text (`'a' & 'b':*`), in order. */
+const lexemesOf = (tsquery: string) => [...tsquery.matchAll(/'((?:[^'\\]|''|\\.)*)'/g)].map((m) => m[1]!.replace(/''/g, "'").replace(/\\(.)/g, '$1'));
 
 /**
  * plainto_tsquery parses any text (it has no operators), and its output quotes every lexeme, so
  * appending `:*` to it makes its last word a prefix and still parses.
  */
 async function parseText(db: Queryable, text: string): Promise<TextQuery> {
-  const { rows } = await db.query<TextQuery>(
+  const { rows } = await db.query<Omit<TextQuery, 'lexemes'>>(
     `select case when numnode(words) = 0 then null else words::text || ':*' end as tsquery, lower(unaccent($1)) as normalized
        from plainto_tsquery('simple', unaccent($1)) as words`,
     [text],
   );
-  return rows[0]!;
+  const parsed = rows[0]!;
+  return { ...parsed, lexemes: parsed.tsquery ? lexemesOf(parsed.tsquery) : [] };
+}
+
+/** Words of the catalogue this alike (trigram similarity, pg_trgm's `%` threshold 0.3) stand in for a typed word, at most this many. */
+const alikeWordsMax = 10;
+
+/**
+ * The typo-tolerant query: each word typed, or any word of the catalogue (search_words) alike to
+ * it, the last typed word still a prefix. The catalogue's words only grow, and an event's words are
+ * there from its first commit, so a word added later matches only events added later: the score of
+ * an event already listed does not change between pages.
+ */
+async function typoTolerantQuery(db: Queryable, lexemes: string[]): Promise<string> {
+  const { rows } = await db.query<{ position: string; word: string }>(
+    `select t.position, w.word
+       from unnest($1::text[]) with ordinality as t(word, position)
+       cross join lateral (
+         select s.word from search_words s
+          where s.word % t.word and s.word <> t.word
+          order by similarity(s.word, t.word) desc, s.word
+          limit $2) w`,
+    [lexemes, alikeWordsMax],
+  );
+  return lexemes.map((lexeme, i) => {
+    const alike = rows.filter((row) => Number(row.position) === i + 1).map((row) => quoteLexeme(row.word));
+    return `(${[quoteLexeme(lexeme) + (i === lexemes.length - 1 ? ':*' : ''), ...alike].join(' | ')})`;
+  }).join(' & ');
 }
 
 /** Builds one statement's parameter list: `param(value)` returns its placeholder. */
@@ -85,18 +119,13 @@ function expressions(plan: Plan, param: Param) {
   const tsquery = lazy(() => `${param(text?.tsquery ?? null)}::tsquery`);
   const normalized = lazy(() => `${param(text?.normalized ?? '')}::text`);
   const origin = lazy(() => `ll_to_earth(${param(near?.lat)}::float8, ${param(near?.lng)}::float8)`);
-  const exact = () => `e.search_document @@ ${tsquery()}`;
   return {
     // Weighted full-text rank (title and performers A, venue and city B, the rest C); a title
-    // that is exactly the words typed scores 1 more. Typo-tolerant matches add how alike the names
-    // are to the words (trigram word similarity): it costs more per row, so only in that mode,
-    // where few events match exactly.
+    // that is exactly the words typed scores 1 more.
     score: () => text
-      ? `(coalesce(ts_rank('{0.1, 0.2, 0.4, 1.0}', e.search_document, ${tsquery()}), 0)::float8
-          + (e.search_title = ${normalized()})::int
-          ${plan.mode === 'fuzzy' ? `+ word_similarity(${normalized()}, e.search_text)::float8` : ''})`
+      ? `(coalesce(ts_rank('{0.1, 0.2, 0.4, 1.0}', e.search_document, ${tsquery()}), 0)::float8 + (e.search_title = ${normalized()})::int)`
       : 'null::float8',
-    textMatches: () => !text ? 'true' : plan.mode === 'exact' ? exact() : `(${exact()} or ${normalized()} <% e.search_text)`,
+    textMatches: () => (text ? `e.search_document @@ ${tsquery()}` : 'true'),
     distanceKm: () => near ? `(earth_distance(${origin()}, ${venuePoint}) / 1000)` : 'null::float8',
     origin,
   };
@@ -159,7 +188,8 @@ const badSort = (message: string) => new AppError('validation_failed', message, 
 
 /**
  * Exact full-text search, unless it finds fewer than `searchExactHitsEnough` events for the filters
- * that are not facets: then trigram similarity joins in, so "metalica" finds "Metallica".
+ * that are not facets: then each word also matches the catalogue's words alike to it, so "metalica"
+ * finds "Metallica".
  */
 async function chooseMode(db: Queryable, plan: Plan, input: SearchInput): Promise<MatchMode> {
   if (!plan.text) return 'exact';
@@ -185,6 +215,7 @@ export async function searchEvents(db: Queryable, input: SearchInput): Promise<S
   const plan: Plan = { text, near, sort, mode: 'exact' };
   // A cursor keeps the mode of its first page, so pages agree while events come and go.
   plan.mode = cursor?.mode ?? (await chooseMode(db, plan, input));
+  if (plan.mode === 'fuzzy' && text?.tsquery) plan.text = { ...text, tsquery: await typoTolerantQuery(db, text.lexemes) };
   const limit = input.limit ?? limits.pageSizeDefault;
   const [page, facets] = await Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
   const last = page.length > limit ? page[limit - 1] : undefined;
