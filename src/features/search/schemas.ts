@@ -19,7 +19,7 @@ export const searchQueryFields = {
     pattern: '^\\s*-?\\d{1,3}(\\.\\d{1,12})?\\s*,\\s*-?\\d{1,3}(\\.\\d{1,12})?\\s*$',
     description: '`<latitude>,<longitude>` in degrees: each item gets `distanceKm`; only venues with coordinates are found',
   })),
-  radiusKm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: limits.searchRadiusKmMax, description: 'With `near`: only venues this close' })),
+  radiusKm: Type.Optional(Type.Number({ minimum: 0.01, maximum: limits.searchRadiusKmMax, description: 'With `near`: only venues this close (km, from 10 m)' })),
   priceMax: Type.Optional({ ...MinorUnits, description: 'Only events whose cheapest ticket costs at most this (minor units)' }),
   available: Type.Optional(Type.Boolean({ description: '`true` leaves out sold-out and past events' })),
   sort: Type.Optional(SearchSort),
