@@ -13,6 +13,7 @@ import { notificationRoutes } from './features/notifications/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
 import { salesRoutes } from './features/organizer/routes.js';
+import { searchRoutes } from './features/search/routes.js';
 import { webApp } from './features/web/static.js';
 import { waitlistRoutes } from './features/waitlist/routes.js';
 import { liveRoutes } from './features/queue/live.js';
@@ -78,6 +79,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await api.register(ticketRoutes, { tickets: context.tickets, guards });
     await api.register(checkinRoutes, { checkin: context.checkin, signer: context.signer, guards });
     await api.register(salesRoutes, { db, guards });
+    await api.register(searchRoutes, { db });
     await api.register(waitlistRoutes, { waitlist: context.waitlist, guards });
     await api.register(notificationRoutes, { notifications: context.notifications, guards, live: context.live, liveTickets: context.liveTickets });
     await api.register(queueRoutes, { queue, guards, joinLimits: { perIpPerMinute: config.queue.joinIpLimitPerMinute, perUserPerMinute: config.queue.joinLimitPerMinute } });

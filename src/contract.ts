@@ -11,6 +11,7 @@ import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEv
 import { HoldBody, HoldSchema } from './features/inventory/routes.js';
 import { SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
+import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
 // type check) needs the declarations too.
 import type {} from './features/ratelimit/plugin.js';
@@ -30,6 +31,7 @@ export const routes = {
   'GET /venues': { response: VenueListSchema },
   'POST /venues': { body: NewVenueBody, response: VenueSchema },
   'GET /events': { query: ListEventsQuery, response: EventPageSchema },
+  'GET /search/suggest': { query: SuggestQuery, response: SuggestionsSchema },
   'POST /events': { body: CreateEventBody, response: EventSchema },
   'GET /events/:id': { params: IdParams, response: EventSchema },
   'PATCH /events/:id': { params: IdParams, body: UpdateEventBody, response: EventSchema },

@@ -88,4 +88,14 @@ export const limits = {
    * net.core.somaxconn (4096 by default).
    */
   listenBacklogMax: 4096,
+  /** Search (features/search): the longest `q`; performers and tags per event (checked by migration 010 too). */
+  searchQueryLengthMax: 100,
+  performersPerEventMax: 50,
+  tagsPerEventMax: 20,
+  tagLengthMax: 50,
+  /** Typo tolerance joins in when the exact full-text search finds fewer events than this. */
+  searchExactHitsEnough: 5,
+  suggestionsMax: 8,
+  /** Half the Earth's circumference: every venue is within it. */
+  searchRadiusKmMax: 20_038,
 } as const;

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { demoCatalogueSize } from '../src/seed/catalogue.js';
 import { call, exitOf, killServers, serve } from './support/serve.js';
 
 let dataDir: string;
@@ -23,9 +24,10 @@ describe('onsale serve on the embedded database', () => {
     expect(first.output()).toContain('owner@example.test / owner-password');
     expect(first.output()).toMatch(/API docs: http:\/\/\S+\/docs/);
 
-    const events = (await call(first.url, 'GET', '/api/v1/events')).body.items;
-    expect(events).toHaveLength(1);
-    const event = (await call(first.url, 'GET', `/api/v1/events/${events[0].id}`)).body;
+    const seeded = (await call(first.url, 'GET', '/api/v1/events?limit=100')).body.items;
+    expect(seeded).toHaveLength(1 + demoCatalogueSize);
+    const demo = seeded.find((e: { title: string }) => e.title === 'Onsale Demo Night');
+    const event = (await call(first.url, 'GET', `/api/v1/events/${demo.id}`)).body;
     expect(event.sections.map((s: { kind: string; capacity: number }) => [s.kind, s.capacity])).toEqual([['seated', 200], ['ga', 1000]]);
 
     const session = (await call(first.url, 'POST', '/api/v1/auth/register', { email: 'fan@example.test', password: 'long enough', name: 'Fan' })).body;
@@ -40,7 +42,7 @@ describe('onsale serve on the embedded database', () => {
     const again = await call(second.url, 'GET', `/api/v1/orders/${order.id}`, undefined, session.accessToken);
     expect(again.body).toMatchObject({ id: order.id, status: 'confirmed' });
     expect(again.body.tickets.map((t: { code: string }) => t.code)).toEqual(order.tickets.map((t: { code: string }) => t.code));
-    expect((await call(second.url, 'GET', '/api/v1/events')).body.items).toHaveLength(1);
+    expect((await call(second.url, 'GET', '/api/v1/events?limit=100')).body.items).toHaveLength(1 + demoCatalogueSize);
 
     const exited = exitOf(second.child);
     second.child.kill('SIGTERM');

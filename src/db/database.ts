@@ -1,4 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
+import { cube } from '@electric-sql/pglite/contrib/cube';
+import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import pg from 'pg';
 import { withConflictRetries } from './retry.js';
 import { limits } from '../limits.js';
@@ -112,7 +116,11 @@ export async function openPostgres(connectionString: string, poolSize: number, s
  * `dataDir` undefined or 'memory://' keeps everything in memory (tests).
  */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  const db = await PGlite.create(dataDir && dataDir !== 'memory://' ? dataDir : undefined);
+  // The contrib extensions search uses (migration 010), the same ones a PostgreSQL server ships.
+  const db = await PGlite.create({
+    ...(dataDir && dataDir !== 'memory://' ? { dataDir } : {}),
+    extensions: { cube, earthdistance, pg_trgm, unaccent },
+  });
   const run = async <Row>(client: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) => {
     const result = await client.query<Row>(sql, params as unknown[] | undefined);
     // affectedRows counts INSERT/UPDATE/DELETE; a SELECT reports 0 there, so fall back to its rows.

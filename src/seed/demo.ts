@@ -1,11 +1,13 @@
 import type { Database } from '../db/database.js';
 import { createEvent } from '../features/events/events.js';
+import { seedCatalogue } from './catalogue.js';
 
 const hour = 3_600_000;
 
 /**
  * Seeds the demo on-sale when the database has no events: one venue, one event on sale now with a
- * 200-seat reserved section (10 rows of 20) and a 1,000-ticket general-admission section.
+ * 200-seat reserved section (10 rows of 20) and a 1,000-ticket general-admission section; and a
+ * catalogue of a few dozen events in several cities to search (catalogue.ts).
  */
 export async function seedDemo(db: Database, now = new Date()): Promise<{ eventId: string } | undefined> {
   const existing = await db.query('select 1 from events limit 1');
@@ -19,6 +21,8 @@ export async function seedDemo(db: Database, now = new Date()): Promise<{ eventI
     title: 'Onsale Demo Night',
     description: 'A demo on-sale: pick a seat on the map or grab general-admission tickets.',
     category: 'concert',
+    performers: ['The Onsale House Band'],
+    tags: ['demo'],
     venueId: venue.rows[0]!.id,
     startsAt: new Date(now.getTime() + 30 * 24 * hour).toISOString(),
     endsAt: new Date(now.getTime() + 30 * 24 * hour + 3 * hour).toISOString(),
@@ -31,5 +35,6 @@ export async function seedDemo(db: Database, now = new Date()): Promise<{ eventI
       { name: 'General Admission', price: 4_500, capacity: 1_000 },
     ],
   });
+  await seedCatalogue(db, now);
   return { eventId };
 }

@@ -22,7 +22,7 @@ describe('buying tickets in the browser', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('button', { name: 'Log out' }).waitFor();
 
-    await page.getByRole('searchbox', { name: 'Search events' }).fill('Harbour');
+    await page.getByRole('combobox', { name: 'Search events' }).fill('Harbour');
     await page.getByRole('button', { name: 'Search' }).click();
     const card = page.locator('.event-card', { hasText: 'Harbour Lights Festival' });
     await expect(card.textContent()).resolves.toContain('From €35.00');

@@ -47,7 +47,8 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(page1.body.items[0]).toMatchObject({ venue: { name: 'Blue Hall', city: 'Faro' }, priceFrom: 5000, capacity: 100, available: 100 });
     const page2 = await app.request('GET', `/api/v1/events?city=faro&limit=2&cursor=${page1.body.nextCursor}`);
     expect(page2.body.items.map((e: { title: string }) => e.title)).toEqual(['Faro Jazz 2', 'Faro Jazz 3']);
-    expect((await app.request('GET', '/api/v1/events?q=jazz%203')).body.items.map((e: { title: string }) => e.title)).toEqual(['Faro Jazz 3']);
+    // One exact hit is "little": the other Jazz nights join by similarity, ranked below it (features/search).
+    expect((await app.request('GET', '/api/v1/events?q=jazz%203')).body.items.map((e: { title: string }) => e.title)[0]).toBe('Faro Jazz 3');
     expect((await app.request('GET', '/api/v1/events?category=jazz')).body.items).toHaveLength(5);
     expect((await app.request('GET', `/api/v1/events?category=jazz&from=${encodeURIComponent(inDays(43.5))}`)).body.items).toHaveLength(1);
     expect((await app.request('GET', '/api/v1/events?q=100%25')).status).toBe(200);
@@ -111,7 +112,7 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(scheduled.opensAt).toBe(opensAt);
     expect((await app.request('GET', `/api/v1/events/${scheduled.id}`)).body.opensAt).toBe(opensAt);
     expect((await app.request('GET', `/api/v1/events/${immediate.id}`)).body.opensAt).toBeNull();
-    const listed = (await app.request('GET', '/api/v1/events?q=Sale&limit=100')).body.items;
+    const listed = (await app.request('GET', '/api/v1/events?q=Sale&sort=date&limit=100')).body.items;
     expect(listed.map((e: { title: string; opensAt: string | null }) => [e.title, e.opensAt])).toEqual([['Scheduled Sale', opensAt], ['Immediate Sale', null]]);
   });
 });

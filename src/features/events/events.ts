@@ -8,7 +8,8 @@ import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkou
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
-import { uuidPattern } from '../../http/schemas.js';
+import { refreshSearchDocuments } from '../search/documents.js';
+import { searchEvents } from '../search/search.js';
 import { loadOnsale, saveOnsale, type OnsaleSettings } from '../queue/settings.js';
 
 export interface EventRecord {
@@ -16,6 +17,8 @@ export interface EventRecord {
   title: string;
   description: string | null;
   category: string | null;
+  performers: string[];
+  tags: string[];
   venueId: string;
   venue: { id: string; name: string; city: string };
   startsAt: Date;
@@ -35,7 +38,7 @@ export interface EventRecord {
 type Section = Omit<SectionAvailability, 'eventId'>;
 
 const eventColumns = `
-  e.id, e.title, e.description, e.category, e.venue_id as "venueId",
+  e.id, e.title, e.description, e.category, e.performers, e.tags, e.venue_id as "venueId",
   json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
   e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
@@ -76,16 +79,18 @@ export async function createEvent(db: Database, input: CreateEventBody): Promise
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
-                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy, transfers_allowed)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true))
+                           max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy, transfers_allowed,
+                           performers, tags)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true), $16, $17)
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
         input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
         input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null,
-        input.transfersAllowed ?? null],
+        input.transfersAllowed ?? null, input.performers ?? [], input.tags ?? []],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
+    await refreshSearchDocuments(tx, [eventId]);
     if (input.onsale) await saveOnsale(tx, eventId, input.onsale, new Date(input.startsAt));
     return eventId;
   });
@@ -168,6 +173,8 @@ const updatableColumns = {
   title: 'title',
   description: 'description',
   category: 'category',
+  performers: 'performers',
+  tags: 'tags',
   startsAt: 'starts_at',
   endsAt: 'ends_at',
   maxTicketsPerOrder: 'max_tickets_per_order',
@@ -204,6 +211,7 @@ async function updateEvent(db: Database, stock: Stock, eventId: string, changes:
     const entries = Object.entries(columns).filter(([, value]) => value !== undefined) as [keyof typeof updatableColumns, unknown][];
     const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}, `);
     await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+    await refreshSearchDocuments(tx, [eventId]);
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     // Switching to `fill` may let entries behind the head take units held back for it.
     if (changes.waitlistPolicy) await offerHeldBackStock(tx, stock, eventId);
@@ -273,65 +281,28 @@ async function raiseSectionCapacity(db: Database, stock: Stock, eventId: string,
   });
 }
 
-interface Cursor {
-  startsAt: string;
-  id: string;
-}
-
-const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.startsAt, cursor.id])).toString('base64url');
-
-/**
- * Exactly what encodeCursor writes (toISOString of an event's start, years 0001-9999), so nothing that
- * Date.parse tolerates but PostgreSQL refuses.
- */
-const isOwnTimestamp = (value: unknown): value is string =>
-  typeof value === 'string' && /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const [startsAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (isOwnTimestamp(startsAt) && typeof id === 'string' && uuidPattern.test(id)) return { startsAt, id };
-  } catch {
-    // falls through to the error below
-  }
-  throw new AppError('validation_failed', 'The cursor is not one this API gave out.', { fields: [{ in: 'querystring', field: '/cursor', message: 'is invalid' }] });
-}
-
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/** Published events, soonest first, by keyset pagination (stable under inserts). */
+/** Published events for the search's filters in its order, each with live availability, and the facets. */
 export async function listEvents(db: Queryable, query: ListEventsQuery) {
-  const limit = query.limit ?? limits.pageSizeDefault;
-  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const { rows } = await db.query<EventRecord>(
-    `select ${eventColumns} from ${eventFrom}
-      where e.status = 'published'
-        and e.starts_at >= coalesce($1::timestamptz, now())
-        and ($2::timestamptz is null or e.starts_at <= $2)
-        and ($3::text is null or v.city ilike $3)
-        and ($4::text is null or e.category ilike $4)
-        and ($5::text is null or e.title ilike $5 or e.description ilike $5 or v.name ilike $5 or v.city ilike $5)
-        and ($6::timestamptz is null or (e.starts_at, e.id) > ($6, $7::uuid))
-      order by e.starts_at, e.id
-      limit $8`,
-    [query.from ?? null, query.to ?? null, query.city ?? null, query.category ?? null, query.q ? likePattern(query.q) : null,
-      cursor?.startsAt ?? null, cursor?.id ?? null, limit + 1],
-  );
-  const page = rows.slice(0, limit);
-  const availability = await sectionAvailability(db, page.map((e) => e.id));
-  const items = page.map((event) => {
-    const sections = sectionsOf(availability, event.id);
+  const { hits, facets, nextCursor } = await searchEvents(db, query);
+  const ids = hits.map((hit) => hit.id);
+  const [{ rows }, availability] = await Promise.all([
+    db.query<EventRecord>(`select ${eventColumns} from ${eventFrom} where e.id = any($1::uuid[])`, [ids]),
+    sectionAvailability(db, ids),
+  ]);
+  const byId = new Map(rows.map((event) => [event.id, event]));
+  const items = hits.map(({ id, ...found }) => {
+    const event = byId.get(id)!;
+    const sections = sectionsOf(availability, id);
     return {
       ...event,
+      ...found,
       priceFrom: sections.length ? Math.min(...sections.map((s) => s.price)) : null,
       capacity: sections.reduce((sum, s) => sum + s.capacity, 0),
       available: sections.reduce((sum, s) => sum + s.available, 0),
     };
   });
-  const last = page.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ startsAt: last.startsAt.toISOString(), id: last.id }) : null };
+  return { items, facets, nextCursor };
 }
-
 
 type EventDetail = Awaited<ReturnType<typeof getEvent>>;
 

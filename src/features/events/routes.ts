@@ -47,7 +47,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
   app.get('/events', {
     schema: {
       tags: ['events'],
-      summary: 'Search published events, soonest first',
+      summary: 'Search published events: ranked by relevance with `q`, soonest first otherwise; with facets and distance',
+      description: 'Typo-tolerant, accent- and case-insensitive, the last word a prefix; facets count each facet without its own filter; cursors are keyset (stable while events are added or sold). See docs/search.md.',
       querystring: ListEventsQuery,
       response: { 200: EventPageSchema, ...errorResponses(400) },
     },

@@ -3,6 +3,7 @@ import { Currency, MinorUnits, Nullable, StrictObject, Text, Timestamp, Timestam
 import { limits } from '../../limits.js';
 import { QueueFiguresSchema } from '../queue/schemas.js';
 import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
+import { FacetsSchema, SearchText, searchQueryFields } from '../search/schemas.js';
 
 const Coordinate = Type.Number({
   minimum: -100_000,
@@ -40,6 +41,8 @@ const editableFields = {
   title: Text(),
   description: Type.Optional(Text({ maxLength: limits.descriptionLengthMax })),
   category: Type.Optional(Text({ maxLength: 50 })),
+  performers: Type.Optional(Type.Array(Text(), { maxItems: limits.performersPerEventMax, description: 'The lineup, headliner first (searched like the title)' })),
+  tags: Type.Optional(Type.Array(Text({ maxLength: limits.tagLengthMax }), { maxItems: limits.tagsPerEventMax })),
   startsAt: Timestamp,
   endsAt: Type.Optional(Timestamp),
   maxTicketsPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
@@ -74,6 +77,8 @@ export const UpdateEventBody = StrictObject(
     title: Type.Optional(editableFields.title),
     description: editableFields.description,
     category: editableFields.category,
+    performers: editableFields.performers,
+    tags: editableFields.tags,
     startsAt: Type.Optional(editableFields.startsAt),
     endsAt: editableFields.endsAt,
     maxTicketsPerOrder: editableFields.maxTicketsPerOrder,
@@ -106,6 +111,8 @@ const eventFields = {
   title: Type.String(),
   description: Nullable(Type.String()),
   category: Nullable(Type.String()),
+  performers: Type.Array(Type.String()),
+  tags: Type.Array(Type.String()),
   venueId: Uuid,
   venue: VenueSummary,
   startsAt: TimestampOut,
@@ -128,12 +135,15 @@ export const EventSummarySchema = Type.Object({
   priceFrom: Nullable(Type.Integer()),
   capacity: Type.Integer(),
   available: Type.Integer(),
+  score: Type.Optional(Type.Number({ description: 'How well the event matches `q` (given with `q`)' })),
+  distanceKm: Type.Optional(Type.Number({ description: 'From `near` to the venue, great-circle (given with `near`)' })),
 });
 /** One page of the catalogue; `nextCursor` fetches the next. */
-export const EventPageSchema = Type.Object({ items: Type.Array(EventSummarySchema), nextCursor: Nullable(Type.String()) });
+export const EventPageSchema = Type.Object({ items: Type.Array(EventSummarySchema), facets: FacetsSchema, nextCursor: Nullable(Type.String()) });
 
 export const ListEventsQuery = StrictObject({
-  q: Type.Optional(Type.String({ maxLength: 100 })),
+  q: Type.Optional(SearchText),
+  ...searchQueryFields,
   city: Type.Optional(Type.String({ maxLength: 100 })),
   category: Type.Optional(Type.String({ maxLength: 50 })),
   from: Type.Optional(Timestamp),

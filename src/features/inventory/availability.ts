@@ -47,6 +47,20 @@ const reservedNow = `
        else 0
   end::int`;
 
+/**
+ * True while event `e` has a unit on sale now in some section: `available > 0` of availableNow,
+ * decided without counting (search filters whole catalogues by it).
+ */
+export const eventHasStockNow = (e: string) => `exists (
+  select 1 from sections s
+   where s.event_id = ${e}.id
+     and case when s.kind = 'ga' then s.available > 0 or exists (
+                select 1 from holds h join hold_items i on i.hold_id = h.id
+                 where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id)
+              when ${seatsHeldBack('s')} then false
+              else exists (select 1 from seats st where st.section_id = s.id and ${seatIsFree('st')})
+         end)`;
+
 export async function sectionAvailability(db: Queryable, eventIds: readonly string[]): Promise<SectionAvailability[]> {
   const { rows } = await db.query<SectionAvailability>(
     `select s.id, s.event_id as "eventId", s.name, s.kind, s.price, s.capacity, ${availableNow} as available

@@ -32,6 +32,13 @@ export interface VenueService {
   get(venueId: string): Promise<Venue>;
 }
 
+/**
+ * Degrees as stored: rounded to 1e-9 (a tenth of a millimetre on the ground). Search indexes the
+ * venue's point (ll_to_earth, migration 010), whose sines underflow, failing the insert, for a
+ * coordinate as close to zero as 1e-320.
+ */
+const toStoredDegrees = (degrees: number | undefined) => (degrees === undefined ? null : Math.round(degrees * 1e9) / 1e9 || 0);
+
 /** The most venues a list shows. */
 const venuesListedMax = 500;
 
@@ -41,7 +48,7 @@ export function createVenueService(db: Queryable): VenueService {
       assertTimeZone(timeZone);
       const { rows } = await db.query<Venue>(
         `insert into venues (name, city, address, latitude, longitude, time_zone) values ($1, $2, $3, $4, $5, $6) returning ${venueColumns}`,
-        [name, city, address ?? null, latitude ?? null, longitude ?? null, timeZone],
+        [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone],
       );
       return rows[0]!;
     },

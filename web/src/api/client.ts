@@ -151,6 +151,9 @@ export const api = {
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
   },
+  search: {
+    suggest: (q: string, signal?: AbortSignal) => call('GET /search/suggest', { query: { q }, signal }),
+  },
   holds: {
     create: (body: Body<'POST /holds'>, queueToken?: string) =>
       call('POST /holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),

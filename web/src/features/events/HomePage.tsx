@@ -4,8 +4,11 @@ import type { EventQuery, EventSummary } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { Link, navigate, useLocation } from '../../app/router';
+import { Discovery, EmptyResults, type DiscoveryFilters } from '../search/Discovery';
+import { SearchBox } from '../search/SearchBox';
+import '../search/search.css';
 
-const filterKeys = ['q', 'city', 'category', 'from', 'to'] as const;
+const filterKeys = ['q', 'city', 'category', 'from', 'to', 'near', 'radiusKm', 'priceMax', 'sort'] as const;
 
 /** Upcoming events, searchable; the filters live in the URL so a search can be shared or reloaded. */
 export function HomePage() {
@@ -22,6 +25,10 @@ export function HomePage() {
     ...(filters.category && { category: filters.category }),
     ...(filters.from && { from: new Date(filters.from).toISOString() }),
     ...(filters.to && { to: new Date(`${filters.to}T23:59:59`).toISOString() }),
+    ...(filters.near && { near: filters.near }),
+    ...(filters.radiusKm && { radiusKm: Number(filters.radiusKm) }),
+    ...(filters.priceMax && { priceMax: Number(filters.priceMax) }),
+    ...(filters.sort && { sort: filters.sort as NonNullable<EventQuery['sort']> }),
     limit: 24,
   };
   const page = useLoad(async (signal) => {
@@ -31,10 +38,19 @@ export function HomePage() {
     return result;
   }, [key]);
 
+  const searchWith = (values: Record<string, string>) => {
+    const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v));
+    navigate(`/${query.size ? `?${query}` : ''}`);
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const query = new URLSearchParams(Object.entries(form).filter(([, v]) => v));
-    navigate(`/${query.size ? `?${query}` : ''}`);
+    searchWith(form);
+  };
+  /** A facet chip, the sort or "near me": applied at once, on top of the search shown. */
+  const change = (changes: Partial<DiscoveryFilters> & { radiusKm?: string }) => {
+    const next = { ...filters, ...changes };
+    setForm(next);
+    searchWith(next);
   };
   const loadMore = async () => {
     if (!cursor) return;
@@ -49,10 +65,14 @@ export function HomePage() {
       <section className="search-hero">
         <h1>Find your next night out</h1>
         <form role="search" className="search" onSubmit={submit}>
-          <label className="field search-q">
-            <span className="visually-hidden">Search events</span>
-            <input type="search" placeholder="Artist, event or venue" value={form.q} onChange={(e) => setForm({ ...form, q: e.target.value })} />
-          </label>
+          <div className="field search-q">
+            <SearchBox
+              value={form.q}
+              onChange={(q) => setForm({ ...form, q })}
+              onPick={(s) => (s.kind === 'event' && s.eventId ? navigate(`/events/${s.eventId}`)
+                : s.kind === 'city' ? change({ q: '', city: s.text, near: '', radiusKm: '' }) : change({ q: s.text, sort: '' }))}
+            />
+          </div>
           <details className="filters" open={Boolean(filters.city || filters.category || filters.from || filters.to)}>
             <summary>Filters</summary>
             <div className="filter-grid">
@@ -70,7 +90,8 @@ export function HomePage() {
         <h2 id="upcoming-title" className="visually-hidden">Upcoming events</h2>
         {page.error && <p role="alert" className="notice error">{page.error.message}</p>}
         {page.loading && !page.data && <p className="loading" aria-busy="true">Loading events…</p>}
-        {page.data && events.length === 0 && <p className="empty">No upcoming events match your search.</p>}
+        <Discovery filters={filters} facets={page.data?.facets} currency={events[0]?.currency ?? 'EUR'} change={change} />
+        {page.data && events.length === 0 && <EmptyResults filters={filters} change={change} />}
         <ul className="event-grid">
           {events.map((e) => <EventCard key={e.id} event={e} />)}
         </ul>
@@ -92,7 +113,7 @@ function EventCard({ event }: { event: EventSummary }) {
       <div className="event-card-body">
         <h3><Link to={`/events/${event.id}`}>{event.title}</Link></h3>
         <p className="muted"><time dateTime={event.startsAt}>{formatDate(event.startsAt)}</time></p>
-        <p>{event.venue.name} · {event.venue.city}</p>
+        <p>{event.venue.name} · {event.venue.city}{event.distanceKm !== undefined && <> · {event.distanceKm.toFixed(1)} km</>}</p>
         <p className="event-card-foot">
           {event.priceFrom !== null && <span>From <strong>{formatMoney(event.priceFrom, event.currency)}</strong></span>}
           <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>
