@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } from './features/auth/routes.js';
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
-import { HoldBody, HoldSchema } from './features/inventory/routes.js';
+import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
 import { SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
@@ -38,6 +38,7 @@ export const routes = {
   'POST /holds': { body: HoldBody, response: HoldSchema },
   'GET /holds/:id': { params: IdParams, response: HoldSchema },
   'DELETE /holds/:id': { params: IdParams, response: NoContent },
+  'GET /me/holds': { query: MyHoldsQuery, response: HoldListSchema },
   'POST /holds/:id/checkout': { params: IdParams, body: CheckoutBody, response: OrderSchema },
   'GET /orders': { response: OrderListSchema },
   'POST /orders/:id/cancel': { params: IdParams, response: OrderSchema },

@@ -12,6 +12,8 @@ export const limits = {
   /** An event's maxHoldsPerUser when its organizer gives none: one open hold (basket) per buyer. */
   holdsPerUserDefault: 1,
   holdsPerUserMax: 100,
+  /** `GET /me/holds` lists at most this many live holds (a basket per event; a buyer shops a few events at once). */
+  activeHoldsListedMax: 200,
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
