@@ -155,6 +155,8 @@ export const api = {
       call('POST /holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),
     get: (id: string, signal?: AbortSignal) => call('GET /holds/:id', { params: { id }, signal }),
     release: (id: string) => call('DELETE /holds/:id', { params: { id } }),
+    /** The buyer's live holds (offers included), of one event or all. */
+    mine: (eventId: string | undefined, signal?: AbortSignal) => call('GET /me/holds', { query: eventId ? { eventId } : {}, signal }),
     checkout: (id: string, cardNumber: string) => call('POST /holds/:id/checkout', { params: { id }, body: { payment: { cardNumber } } }),
   },
   orders: {

@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { AuthPage } from '../features/account/AuthPage';
 import { CheckoutPage } from '../features/checkout/CheckoutPage';
+import { HeaderHold } from '../features/checkout/ResumeCheckout';
 import { EventPage } from '../features/events/EventPage';
 import { HomePage } from '../features/events/HomePage';
 import { DashboardPage } from '../features/organizer/DashboardPage';
@@ -63,6 +64,7 @@ export function App() {
             )}
           </ul>
         </nav>
+        {session && <HeaderHold path={path} />}
       </header>
       <main id="main" ref={main} tabIndex={-1}>{page}</main>
       <footer className="site-footer">Onsale · open-source ticketing · <a href="/docs">API</a></footer>
