@@ -69,7 +69,6 @@ export function EventPage({ id }: { id: string }) {
     forgetPendingHold();
     if ('seatIds' in pending) setSelected(new Set(pending.seatIds));
     void holdRef.current?.(pending);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [session, mayShop, id]);
 
   if (event.error && !event.data) return <Problem error={event.error} />;
