@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { RouteKey, Routes } from '../../../src/contract.js';
+import { humanMessage } from '../app/errors';
 import type { ErrorBody, ErrorCode, Session, Wire } from './types';
 
 /** An API failure: branch on `code` (the server's error catalogue), show `message`. */
@@ -87,7 +88,9 @@ async function request(method: string, path: string, options: RequestOptions): P
   const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
     const error = (body as Partial<ErrorBody> | null)?.error;
-    throw new ApiError(response.status, error?.code ?? 'network_error', error?.message ?? `The server answered ${response.status}.`, error?.details ?? {});
+    // The server's message is for API clients (it may name headers or timestamps): people read ours.
+    const code = error?.code ?? (response.status >= 500 ? 'unavailable' : 'bad_request');
+    throw new ApiError(response.status, code, humanMessage(code, error?.details ?? {}), error?.details ?? {});
   }
   return body;
 }

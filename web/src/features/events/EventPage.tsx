@@ -4,7 +4,7 @@ import type { EventDetail, LiveMessage, Seat, Section } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad, useSession } from '../../app/hooks';
 import { Link, navigate } from '../../app/router';
-import { QueuePanel } from '../queue/QueuePanel';
+import { QueueLogIn, QueuePanel } from '../queue/QueuePanel';
 import { useQueue } from '../queue/useQueue';
 import { SeatMap } from '../seatmap/SeatMap';
 import { holdsChanged, ResumeBar, useMyHolds } from '../checkout/ResumeCheckout';
@@ -12,6 +12,7 @@ import { OfferPanel, useWaitlistEntry, WaitlistPanel } from '../waitlist/Waitlis
 import { forgetPendingHold, pendingHoldFor, rememberPendingHold, type HoldTarget } from './pendingHold';
 import { useLive } from './live';
 import { Problem } from '../../app/Problem';
+import { SaleOpens } from './SaleOpens';
 
 /** A hold refused with `hold_limit_reached`: the buyer's open holds, and what they asked for now. */
 interface OpenHolds {
@@ -25,7 +26,8 @@ export function EventPage({ id }: { id: string }) {
   const hasSeats = event.data?.sections.some((s) => s.kind === 'seated') ?? false;
   const seats = useLoad((signal) => (hasSeats ? api.events.seats(id, signal) : Promise.resolve([] as Seat[])), [id, hasSeats]);
   const queueOn = event.data?.onsale?.queue?.enabled === true;
-  const queue = useQueue(id, queueOn);
+  // A place in line belongs to an account: logged out, the page asks to log in instead of joining.
+  const queue = useQueue(id, queueOn && session !== null);
   const [live, setLive] = useState<Record<string, number>>({});
   const [sectionId, setSectionId] = useState<string>();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -155,7 +157,7 @@ export function EventPage({ id }: { id: string }) {
         <h1>{e.title}</h1>
         <p className="event-when"><time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time></p>
         <p className="event-where">{e.venue.name}, {e.venue.city}</p>
-        {e.opensAt && new Date(e.opensAt) > new Date() && <p className="badge" data-testid="opens-at">Sale opens <time dateTime={e.opensAt}>{formatDate(e.opensAt)}</time></p>}
+        {e.opensAt && <SaleOpens opensAt={e.opensAt} />}
         {e.status !== 'published' && <p className="badge badge-warn">{e.status === 'draft' ? 'Draft: only organizers see this page' : 'Cancelled'}</p>}
         {e.description && <p className="event-description">{e.description}</p>}
       </header>
@@ -163,7 +165,7 @@ export function EventPage({ id }: { id: string }) {
       {offer && <OfferPanel hold={offer} onDeclined={() => { void waitlistEntry.reload(); reloadStock(); }} />}
       <ResumeBar holds={basket} onChange={reloadStock} />
 
-      {queueOn && e.onsale && <QueuePanel queue={queue} onsale={e.onsale} />}
+      {queueOn && e.onsale && (session ? <QueuePanel queue={queue} onsale={e.onsale} /> : <QueueLogIn eventId={id} />)}
 
       <section className="panel" aria-labelledby="tickets-title">
         <div className="panel-head">

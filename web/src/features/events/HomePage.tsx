@@ -4,6 +4,7 @@ import type { EventQuery, EventSummary } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { Link, navigate, useLocation } from '../../app/router';
+import { SaleOpens } from './SaleOpens';
 
 const filterKeys = ['q', 'city', 'category', 'from', 'to'] as const;
 
@@ -95,7 +96,9 @@ function EventCard({ event }: { event: EventSummary }) {
         <p>{event.venue.name} · {event.venue.city}</p>
         <p className="event-card-foot">
           {event.priceFrom !== null && <span>From <strong>{formatMoney(event.priceFrom, event.currency)}</strong></span>}
-          <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>
+          {event.opensAt && Date.parse(event.opensAt) > Date.now()
+            ? <SaleOpens opensAt={event.opensAt} compact />
+            : <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>}
         </p>
       </div>
     </li>
