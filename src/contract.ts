@@ -8,7 +8,7 @@ import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } 
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
-import { SalesSchema } from './features/organizer/routes.js';
+import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
 // type check) needs the declarations too.
@@ -35,6 +35,7 @@ export const routes = {
   'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
   'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
   'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
+  'GET /organizer/events': { query: OrganizerEventsQuery, response: OrganizerEventListSchema },
   'POST /holds': { body: HoldBody, response: HoldSchema },
   'GET /holds/:id': { params: IdParams, response: HoldSchema },
   'DELETE /holds/:id': { params: IdParams, response: NoContent },

@@ -25,6 +25,8 @@ export const limits = {
   holdTtlSecondsMax: 24 * 60 * 60,
   pageSizeMax: 100,
   pageSizeDefault: 20,
+  /** The organizer's event list pages by offset; past this, narrow the list with a filter. */
+  organizerListOffsetMax: 100_000,
   idempotencyKeyLengthMax: 200,
   /** Hold requests for one section gathered into one transaction. */
   holdBatchSizeMax: 256,

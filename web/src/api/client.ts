@@ -153,6 +153,9 @@ export const api = {
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
   },
+  organizer: {
+    events: (query: Input<'GET /organizer/events'>['query'], signal?: AbortSignal) => call('GET /organizer/events', { query, signal }),
+  },
   holds: {
     create: (body: Body<'POST /holds'>, queueToken?: string) =>
       call('POST /holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),
