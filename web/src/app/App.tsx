@@ -60,7 +60,10 @@ export function App() {
             {session ? (
               <li><button type="button" className="link-button" onClick={() => { void api.auth.logout(); navigate('/'); }}>Log out</button></li>
             ) : (
-              <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
+              <>
+                <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
+                <li><Link className="nav-signup" to={`/register?next=${encodeURIComponent(path)}`}>Sign up</Link></li>
+              </>
             )}
           </ul>
         </nav>
