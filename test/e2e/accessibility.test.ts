@@ -5,6 +5,7 @@ import { startE2e, type E2e } from './harness.js';
 
 // page.evaluate callbacks run in the browser, where axe is loaded.
 declare const window: { axe: typeof axe };
+declare const document: Parameters<typeof axe.run>[0];
 
 interface Finding {
   id: string;

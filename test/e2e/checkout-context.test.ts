@@ -10,7 +10,7 @@ describe('checkout says what the buyer is buying', () => {
 
   for (const [viewport, size] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1440, height: 900 }]] as const) {
     it(`shows the event, its date, venue and address, the section, the seats grouped by row, and the total (${viewport})`, async () => {
-      const venue = await e2e.app.request('POST', '/api/v1/venues', { token: e2e.app.adminToken, body: { name: 'Coliseu', city: 'Lisbon', address: 'Rua das Portas de Santo Antão 96' } });
+      const venue = await e2e.app.request('POST', '/api/v1/venues', { token: e2e.app.adminToken, body: { name: 'Coliseu', city: 'Lisbon', address: 'Rua das Portas de Santo Antão 96', timeZone: 'Europe/Lisbon' } });
       const event = await e2e.app.createEvent({
         title: 'Fado at the Coliseu',
         venueId: venue.body.id,
@@ -34,7 +34,8 @@ describe('checkout says what the buyer is buying', () => {
       await summary.getByRole('heading', { name: 'Fado at the Coliseu' }).waitFor();
       const text = (await summary.innerText()).replace(/\s+/g, ' ');
       expect(text).toContain('Coliseu, Rua das Portas de Santo Antão 96, Lisbon');
-      expect(text).toContain(await page.evaluate((iso) => new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso)), event.startsAt as string));
+      const inLisbon = await page.evaluate((iso) => new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Lisbon' }).format(new Date(iso)), event.startsAt as string);
+      expect(text).toContain(`${inLisbon} Lisbon time`);
       expect(text).toMatch(/Plateia Row H, seats 3–10 · 8 × €45\.00 €360\.00/);
       expect(text).toMatch(/Total \(no booking fees\) €360\.00/);
       // One line for the eight seats, not eight.

@@ -8,11 +8,21 @@ export interface Venue {
   address: string | null;
   latitude: number | null;
   longitude: number | null;
+  /** IANA name, e.g. Europe/Lisbon: the zone the venue's event times are shown and entered in. */
+  timeZone: string;
 }
 
-export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude'> & { address?: string | undefined; latitude?: number | undefined; longitude?: number | undefined };
+export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude' | 'timeZone'> & {
+  address?: string | undefined;
+  latitude?: number | undefined;
+  longitude?: number | undefined;
+  timeZone?: string | undefined;
+};
 
-const venueColumns = 'id, name, city, address, latitude, longitude';
+const venueColumns = 'id, name, city, address, latitude, longitude, time_zone as "timeZone"';
+
+/** The zone of the process (TZ, else the system's): a venue's zone when its organizer gives none. */
+export const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export interface VenueService {
   create(venue: NewVenue): Promise<Venue>;
@@ -25,10 +35,10 @@ const venuesListedMax = 500;
 
 export function createVenueService(db: Queryable): VenueService {
   return {
-    async create({ name, city, address, latitude, longitude }) {
+    async create({ name, city, address, latitude, longitude, timeZone }) {
       const { rows } = await db.query<Venue>(
-        `insert into venues (name, city, address, latitude, longitude) values ($1, $2, $3, $4, $5) returning ${venueColumns}`,
-        [name, city, address ?? null, latitude ?? null, longitude ?? null],
+        `insert into venues (name, city, address, latitude, longitude, time_zone) values ($1, $2, $3, $4, $5, $6) returning ${venueColumns}`,
+        [name, city, address ?? null, latitude ?? null, longitude ?? null, timeZone ?? serverTimeZone()],
       );
       return rows[0]!;
     },

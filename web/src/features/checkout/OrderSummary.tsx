@@ -1,6 +1,7 @@
 import { api } from '../../api/client';
 import type { EventDetail, Hold } from '../../api/types';
-import { formatDate, formatMoney } from '../../app/format';
+import { EventTime } from '../../app/EventTime';
+import { formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { groupSeatLabels } from '../../app/seats';
 
@@ -33,7 +34,7 @@ export function OrderSummary({ hold }: { hold: Hold }) {
       <h2 id="summary-title">{e ? e.title : 'Your tickets'}</h2>
       {e && (
         <p className="event-context">
-          <time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time>
+          <EventTime iso={e.startsAt} timeZone={e.venue.timeZone} />
           <br />
           {e.venue.name}{e.venue.address ? `, ${e.venue.address}` : ''}, {e.venue.city}
         </p>

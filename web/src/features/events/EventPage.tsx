@@ -10,9 +10,10 @@ import { SeatMap } from '../seatmap/SeatMap';
 import { holdsChanged, ResumeBar, useMyHolds } from '../checkout/ResumeCheckout';
 import { OfferPanel, useWaitlistEntry, WaitlistPanel } from '../waitlist/WaitlistPanel';
 import { forgetPendingHold, pendingHoldFor, rememberPendingHold, type HoldTarget } from './pendingHold';
-import { useLive } from './live';
+import { liveSocketServes, useLive } from './live';
 import { Problem } from '../../app/Problem';
 import { SaleOpens } from './SaleOpens';
+import { EventTime } from '../../app/EventTime';
 
 /** A hold refused with `hold_limit_reached`: the buyer's open holds, and what they asked for now. */
 interface OpenHolds {
@@ -52,7 +53,7 @@ export function EventPage({ id }: { id: string }) {
     if (hasSeats) void seats.reload();
     if (queueOn) void queue.refresh();
     void myHolds.reload();
-  });
+  }, { socket: liveSocketServes(event.data) });
 
   const sections: Section[] = useMemo(
     () => (event.data?.sections ?? []).map((s) => ({ ...s, available: live[s.id] ?? s.available })),
@@ -155,8 +156,8 @@ export function EventPage({ id }: { id: string }) {
       <header className="event-hero">
         {e.category && <p className="eyebrow">{e.category}</p>}
         <h1>{e.title}</h1>
-        <p className="event-when"><time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time></p>
-        <p className="event-where">{e.venue.name}, {e.venue.city}</p>
+        <p className="event-when"><EventTime iso={e.startsAt} timeZone={e.venue.timeZone} /></p>
+        <p className="event-where">{e.venue.name}{e.venue.address ? `, ${e.venue.address}` : ''}, {e.venue.city}</p>
         {e.opensAt && <SaleOpens opensAt={e.opensAt} />}
         {e.status !== 'published' && <p className="badge badge-warn">{e.status === 'draft' ? 'Draft: only organizers see this page' : 'Cancelled'}</p>}
         {e.description && <p className="event-description">{e.description}</p>}

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { EventQuery, EventSummary } from '../../api/types';
-import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
+import { availabilityLabel, availabilityOf, formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { Link, navigate, useLocation } from '../../app/router';
 import { SaleOpens } from './SaleOpens';
+import { EventTime } from '../../app/EventTime';
 
 const filterKeys = ['q', 'city', 'category', 'from', 'to'] as const;
 
@@ -92,7 +93,7 @@ function EventCard({ event }: { event: EventSummary }) {
       </div>
       <div className="event-card-body">
         <h3><Link to={`/events/${event.id}`}>{event.title}</Link></h3>
-        <p className="muted"><time dateTime={event.startsAt}>{formatDate(event.startsAt)}</time></p>
+        <p className="muted"><EventTime iso={event.startsAt} timeZone={event.venue.timeZone} /></p>
         <p>{event.venue.name} · {event.venue.city}</p>
         <p className="event-card-foot">
           {event.priceFrom !== null && <span>From <strong>{formatMoney(event.priceFrom, event.currency)}</strong></span>}

@@ -6,9 +6,9 @@ export function SaleOpens({ opensAt, compact = false }: { opensAt: string; compa
   const left = useSecondsLeft(opensAt) ?? 0;
   if (left === 0) return null;
   return (
-    <p className={compact ? 'badge badge-soon' : 'sale-opens'} data-testid="sale-opens">
+    <span className={compact ? 'badge badge-soon' : 'sale-opens'} data-testid="sale-opens">
       Sale opens in <strong role="timer" aria-live="off">{formatCountdown(left)}</strong>
       {!compact && <> · <time dateTime={opensAt}>{formatDate(opensAt)}</time></>}
-    </p>
+    </span>
   );
 }

@@ -5,7 +5,7 @@ import { formatDate, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
-import { useLive } from '../events/live';
+import { liveSocketServes, useLive } from '../events/live';
 import { SalesChart } from './SalesChart';
 
 /** The line's figures change with every join and tick, not only with the stock: refreshed this often. */
@@ -21,7 +21,7 @@ export function DashboardPage({ id }: { id: string }) {
     void stats.reload();
     void sales.reload();
   };
-  const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh);
+  const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh, { socket: liveSocketServes(event.data) });
   const queueOn = event.data?.onsale?.queue?.enabled === true;
   useEffect(() => {
     if (!queueOn) return;
