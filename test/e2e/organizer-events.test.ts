@@ -37,4 +37,25 @@ describe("the organizer's event list in the browser", () => {
     await page.goBack();
     await expect.poll(titles).toEqual(['Unfinished Draft']);
   });
+
+  it('shows figures that add up per section: sold + held + offered + kept for the waitlist + available = capacity', async () => {
+    const event = await e2e.app.createEvent({ title: 'Counted Night', sections: [{ name: 'Floor', price: 2500, capacity: 5 }] });
+    const sectionId = event.sections[0].id;
+    const [holder, fan, buyer] = await Promise.all([e2e.app.registerBuyer(), e2e.app.registerBuyer(), e2e.app.registerBuyer()]);
+    const bought = await e2e.app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId, quantity: 1 } });
+    expect((await e2e.app.request('POST', `/api/v1/holds/${bought.body.id}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } })).status).toBe(201);
+    const held = await e2e.app.request('POST', '/api/v1/holds', { token: holder.token, body: { eventId: event.id, sectionId, quantity: 4 } });
+    expect((await e2e.app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: fan.token, body: { quantity: 2 } })).status).toBe(201);
+    // 4 come back: 2 offered to the fan, 2 on sale.
+    expect((await e2e.app.request('DELETE', `/api/v1/holds/${held.body.id}`, { token: holder.token })).status).toBe(204);
+
+    const page = await e2e.adminPage();
+    await page.goto(`/organizer/events/${event.id}`);
+    const row = page.getByTestId('section-Floor');
+    const cells = () => row.locator('td').allTextContents();
+    await expect.poll(cells).toEqual(['1', '0', '2', '0', '2', '5', '']);
+    const [sold, heldCount, offered, kept, available, capacity] = (await cells()).map(Number);
+    expect(sold! + heldCount! + offered! + kept! + available!).toBe(capacity);
+    await expect(page.getByTestId('kpi-offered').textContent()).resolves.toBe('2');
+  });
 });
