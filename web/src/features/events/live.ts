@@ -59,7 +59,12 @@ export function useLive(eventId: string | undefined, queueToken: string | undefi
       stopped = true;
       stopPolling();
       clearTimeout(retryTimer);
-      socket?.close();
+      // Closing a socket still connecting makes the browser log a warning: let it open, then close it.
+      const closing = socket;
+      if (closing?.readyState === WebSocket.CONNECTING) {
+        closing.onmessage = null;
+        closing.onopen = () => closing.close();
+      } else closing?.close();
     };
   }, [eventId, queueToken, socketWanted]);
 
