@@ -8,8 +8,8 @@ import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } 
 import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
-import { HoldBody, HoldSchema } from './features/inventory/routes.js';
-import { SalesSchema } from './features/organizer/routes.js';
+import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
+import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
@@ -38,9 +38,11 @@ export const routes = {
   'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
   'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
   'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
+  'GET /organizer/events': { query: OrganizerEventsQuery, response: OrganizerEventListSchema },
   'POST /holds': { body: HoldBody, response: HoldSchema },
   'GET /holds/:id': { params: IdParams, response: HoldSchema },
   'DELETE /holds/:id': { params: IdParams, response: NoContent },
+  'GET /me/holds': { query: MyHoldsQuery, response: HoldListSchema },
   'POST /holds/:id/checkout': { params: IdParams, body: CheckoutBody, response: OrderSchema },
   'GET /orders': { response: OrderListSchema },
   'POST /orders/:id/cancel': { params: IdParams, response: OrderSchema },

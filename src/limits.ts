@@ -12,6 +12,8 @@ export const limits = {
   /** An event's maxHoldsPerUser when its organizer gives none: one open hold (basket) per buyer. */
   holdsPerUserDefault: 1,
   holdsPerUserMax: 100,
+  /** `GET /me/holds` lists at most this many live holds (a basket per event; a buyer shops a few events at once). */
+  activeHoldsListedMax: 200,
   sectionsPerEventMax: 100,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
@@ -23,6 +25,8 @@ export const limits = {
   holdTtlSecondsMax: 24 * 60 * 60,
   pageSizeMax: 100,
   pageSizeDefault: 20,
+  /** The organizer's event list pages by offset; past this, narrow the list with a filter. */
+  organizerListOffsetMax: 100_000,
   idempotencyKeyLengthMax: 200,
   /** Hold requests for one section gathered into one transaction. */
   holdBatchSizeMax: 256,

@@ -13,8 +13,8 @@ export async function seedDemo(db: Database, now = new Date()): Promise<{ eventI
   const existing = await db.query('select 1 from events limit 1');
   if (existing.rowCount > 0) return undefined;
   const venue = await db.query<{ id: string }>(
-    `insert into venues (name, city, address, latitude, longitude)
-     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393) returning id`,
+    `insert into venues (name, city, address, latitude, longitude, time_zone)
+     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393, 'Europe/Lisbon') returning id`,
   );
   const rowLabels = 'ABCDEFGHIJ'.split('');
   const eventId = await createEvent(db, {

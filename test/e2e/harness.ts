@@ -29,9 +29,12 @@ export async function startE2e(env: Record<string, string> = {}): Promise<E2e> {
       await logIn(page, 'admin@example.test', 'admin-password');
       return page;
     },
+    /** Fails the file if any page logged an error or a warning to its console (the suite runs clean). */
     async close() {
+      const problems = browser.consoleProblems();
       await browser.close();
       await app.close();
+      if (problems.length > 0) throw new Error(`The browser console reported:\n${problems.join('\n')}`);
     },
   };
 }

@@ -17,7 +17,7 @@ describe('an organizer in the browser', () => {
     await page.getByLabel('City', { exact: true }).fill('Utrecht');
     await page.getByLabel('Title', { exact: true }).fill('Opening Night at the Canal');
     await page.getByLabel('Category').fill('theatre');
-    await page.getByLabel('Hold time (seconds)').fill('300');
+    await page.getByLabel('Hold time (minutes)').fill('5');
     const reserved = page.getByRole('group', { name: 'Section 1' });
     await reserved.getByLabel('Section name').fill('Stalls');
     await reserved.getByLabel('Price').fill('42.50');

@@ -37,6 +37,6 @@ describe('two buyers racing for one seat', () => {
     await expect(seat(second, 'A5').getAttribute('aria-checked')).resolves.toBe('true');
     await second.getByRole('button', { name: /Hold 1 seat/ }).click();
     await second.waitForURL(/\/checkout\//);
-    await second.getByText('Seat A5').waitFor();
+    await second.getByTestId('order-summary').getByText('Row A, seat 5').waitFor();
   });
 });

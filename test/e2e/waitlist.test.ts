@@ -28,7 +28,7 @@ describe('the waitlist in the browser', () => {
     expect(general.body.error.code).toBe('sold_out');
 
     await page.getByText('Tickets are yours if you want them!').waitFor();
-    await expect(page.getByRole('timer').textContent()).resolves.toMatch(/^\d+:\d{2}$/);
+    await expect(page.getByTestId('offer').getByRole('timer').textContent()).resolves.toMatch(/^\d+:\d{2}$/);
     await page.getByRole('button', { name: 'Buy now' }).click();
     await page.waitForURL(/\/checkout\//);
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');

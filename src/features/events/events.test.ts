@@ -10,6 +10,20 @@ describe.each(backends)('venues and events on %s', (backend) => {
   });
   afterAll(() => app?.close());
 
+  it("gives a venue an IANA time zone (the server's by default), refuses unknown ones, and shows it with the venue's events", async () => {
+    const create = (body: Record<string, unknown>) => app.request('POST', '/api/v1/venues', { token: app.adminToken, body: { name: 'Zoned Hall', city: 'Lisbon', ...body } });
+    const lisbon = await create({ timeZone: 'Europe/Lisbon' });
+    expect([lisbon.status, lisbon.body.timeZone]).toEqual([201, 'Europe/Lisbon']);
+    expect((await create({})).body.timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    for (const timeZone of ['Mars/Olympus_Mons', 'europe/lisbon', '+01:00', '']) {
+      const refused = await create({ timeZone });
+      expect([refused.status, refused.body.error.code], timeZone).toEqual([400, 'validation_failed']);
+    }
+    const event = await app.createEvent({ venueId: lisbon.body.id });
+    expect((await app.request('GET', `/api/v1/events/${event.id}`)).body.venue).toMatchObject({ name: 'Zoned Hall', timeZone: 'Europe/Lisbon' });
+    expect((await app.request('GET', `/api/v1/venues/${lisbon.body.id}`)).body.timeZone).toBe('Europe/Lisbon');
+  });
+
   it('creates an event with GA and reserved sections, seats laid out from rows or coordinates', async () => {
     const event = await app.createEvent({
       status: 'draft',

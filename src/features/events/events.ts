@@ -20,7 +20,7 @@ export interface EventRecord {
   performers: string[];
   tags: string[];
   venueId: string;
-  venue: { id: string; name: string; city: string };
+  venue: { id: string; name: string; city: string; address: string | null; timeZone: string };
   startsAt: Date;
   endsAt: Date | null;
   currency: string;
@@ -39,7 +39,7 @@ type Section = Omit<SectionAvailability, 'eventId'>;
 
 const eventColumns = `
   e.id, e.title, e.description, e.category, e.performers, e.tags, e.venue_id as "venueId",
-  json_build_object('id', v.id, 'name', v.name, 'city', v.city) as venue,
+  json_build_object('id', v.id, 'name', v.name, 'city', v.city, 'address', v.address, 'timeZone', v.time_zone) as venue,
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
   e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy",

@@ -104,7 +104,7 @@ export const SectionSchema = Type.Object({
   available: Type.Integer(),
 });
 
-const VenueSummary = Type.Object({ id: Uuid, name: Type.String(), city: Type.String() });
+const VenueSummary = Type.Object({ id: Uuid, name: Type.String(), city: Type.String(), address: Nullable(Type.String()), timeZone: Type.String({ description: "IANA zone of the venue: show the event's times in it" }) });
 
 const eventFields = {
   id: Uuid,

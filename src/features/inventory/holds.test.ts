@@ -149,6 +149,32 @@ describe.each(backends)('holds on %s', (backend) => {
     expect((await app.request('GET', `/api/v1/holds/${mine.id}`)).status).toBe(401);
   });
 
+  it("lists a buyer's own live holds, per event or all, and never another buyer's, a released or a lapsed one", async () => {
+    const me = await app.registerBuyer();
+    const first = await app.createEvent({ maxHoldsPerUser: 3, sections: [{ name: 'Floor', price: 5000, capacity: 10 }, seatedSection(1, 6)] });
+    const second = await app.createEvent();
+    const ga = (await hold({ eventId: first.id, sectionId: first.sections[0].id, quantity: 2 }, me.token)).body;
+    const seats = (await hold({ eventId: first.id, sectionId: first.sections[1].id, quantity: 2 }, me.token)).body;
+    const released = (await hold({ eventId: first.id, sectionId: first.sections[0].id, quantity: 1 }, me.token)).body;
+    const elsewhere = (await hold({ eventId: second.id, sectionId: second.sections[0].id, quantity: 1 }, me.token)).body;
+    await hold({ eventId: first.id, sectionId: first.sections[0].id, quantity: 1 }, buyer.token);
+    expect((await app.request('DELETE', `/api/v1/holds/${released.id}`, { token: me.token })).status).toBe(204);
+    await app.db.query(`update holds set expires_at = now() + interval '1 minute' where id = $1`, [seats.id]);
+
+    const forEvent = await app.request('GET', `/api/v1/me/holds?eventId=${first.id}`, { token: me.token });
+    expect(forEvent.status).toBe(200);
+    // Soonest to lapse first; each as GET /holds/:id shows it.
+    expect(forEvent.body.map((h: { id: string }) => h.id)).toEqual([seats.id, ga.id]);
+    expect(forEvent.body[0]).toEqual((await app.request('GET', `/api/v1/holds/${seats.id}`, { token: me.token })).body);
+    const all = await app.request('GET', '/api/v1/me/holds', { token: me.token });
+    expect(all.body.map((h: { id: string }) => h.id).sort()).toEqual([seats.id, ga.id, elsewhere.id].sort());
+
+    await app.db.query(`update holds set expires_at = now() - interval '1 second' where id = $1`, [seats.id]);
+    expect((await app.request('GET', `/api/v1/me/holds?eventId=${first.id}`, { token: me.token })).body.map((h: { id: string }) => h.id)).toEqual([ga.id]);
+    expect((await app.request('GET', '/api/v1/me/holds')).status).toBe(401);
+    expect((await app.request('GET', '/api/v1/me/holds?eventId=nope', { token: me.token })).status).toBe(400);
+  });
+
   it('releases a hold: its tickets go back on sale once, however often it is released', async () => {
     const event = await app.createEvent({ maxHoldsPerUser: 2, sections: [{ name: 'Floor', price: 5000, capacity: 10 }, seatedSection()] });
     const ga = (await hold({ eventId: event.id, sectionId: event.sections[0].id, quantity: 4 })).body;

@@ -40,6 +40,8 @@ export interface PlaceHoldInput {
 export interface HoldService {
   place(input: PlaceHoldInput): Promise<{ hold: HoldView; replayed: boolean }>;
   get(userId: string, holdId: string): Promise<HoldView>;
+  /** The buyer's live holds (active and unexpired, waitlist offers included), soonest to lapse first. */
+  listActive(userId: string, eventId: string | undefined): Promise<HoldView[]>;
   release(userId: string, holdId: string): Promise<void>;
   /** Returns lapsed holds to sale; called by the sweeper. Returns how many it ended. */
   sweepLapsed(): Promise<number>;
@@ -340,20 +342,24 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
 }
 
-async function findHold(db: Queryable, where: { userId: string } & ({ holdId: string } | { idempotencyKey: string })) {
-  const byKey = 'idempotencyKey' in where;
-  const { rows } = await db.query<Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number }[] }>(
-    `select h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
+/** A hold with its items (one per unit, seats by label) as the API shows it; `status` reads a lapsed hold as expired. */
+const holdViewColumns = `h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
             case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
             (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label,
                                                          'price', i.price, 'quantity', i.quantity) order by st.label), '[]')
-               from hold_items i left join seats st on st.id = i.seat_id where i.hold_id = h.id) as items
-       from holds h where h.user_id = $1 and ${byKey ? 'h.idempotency_key' : 'h.id'} = $2`,
+               from hold_items i left join seats st on st.id = i.seat_id where i.hold_id = h.id) as items`;
+
+type HoldRow = Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number }[] };
+
+const fromRow = (row: HoldRow) => ({ ...row, items: ticketItems(row.items) });
+
+async function findHold(db: Queryable, where: { userId: string } & ({ holdId: string } | { idempotencyKey: string })) {
+  const byKey = 'idempotencyKey' in where;
+  const { rows } = await db.query<HoldRow>(
+    `select ${holdViewColumns} from holds h where h.user_id = $1 and ${byKey ? 'h.idempotency_key' : 'h.id'} = $2`,
     [where.userId, byKey ? where.idempotencyKey : where.holdId],
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  return { ...row, items: ticketItems(row.items) };
+  return rows[0] && fromRow(rows[0]);
 }
 
 export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: Database; stock: Stock; metrics: Metrics; queueLengthMax: number }): HoldService {
@@ -425,6 +431,16 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
       const hold = await findHold(db, { userId, holdId });
       if (!hold) throw notFound('hold');
       return viewWithoutFingerprint(hold);
+    },
+
+    async listActive(userId, eventId) {
+      const { rows } = await db.query<HoldRow>(
+        `select ${holdViewColumns} from holds h
+          where h.user_id = $1 and ($2::uuid is null or h.event_id = $2) and h.status = 'active' and h.expires_at > now()
+          order by h.expires_at limit $3`,
+        [userId, eventId ?? null, limits.activeHoldsListedMax],
+      );
+      return rows.map((row) => viewWithoutFingerprint(fromRow(row)));
     },
 
     async release(userId, holdId) {

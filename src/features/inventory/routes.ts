@@ -16,6 +16,9 @@ export const HoldSchema = Type.Object({
   currency: Type.String(),
 });
 
+export const HoldListSchema = Type.Array(HoldSchema, { maxItems: limits.activeHoldsListedMax });
+export const MyHoldsQuery = StrictObject({ eventId: Type.Optional(Uuid) });
+
 export const HoldBody = Type.Union([
   StrictObject({ eventId: Uuid, sectionId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }) }, { title: 'QuantityHold' }),
   StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
@@ -70,6 +73,18 @@ export const holdRoutes: FastifyPluginAsyncTypebox<HoldRoutesOptions> = async (a
     onRequest: guards.authenticate,
     schema: { tags: ['holds'], summary: 'One of your holds', security: BearerAuth, params: IdParams, response: { 200: HoldSchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => holds.get(principalOf(request).userId, request.params.id));
+
+  app.get('/me/holds', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['holds'],
+      summary: 'Your live holds (waitlist offers included), soonest to lapse first',
+      description: 'Active, unexpired holds only: what a buyer who left checkout can resume or release. `eventId` narrows them to one event.',
+      security: BearerAuth,
+      querystring: MyHoldsQuery,
+      response: { 200: HoldListSchema, ...errorResponses(400, 401) },
+    },
+  }, async (request) => holds.listActive(principalOf(request).userId, request.query.eventId));
 
   app.delete('/holds/:id', {
     onRequest: guards.authenticate,

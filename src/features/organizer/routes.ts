@@ -1,13 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
-import { BearerAuth, IdParams, TimestampOut, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
+import { limits } from '../../limits.js';
+import { organizerEvents } from './event-list.js';
 import { salesOf } from './sales.js';
 
 export const SalesSchema = Type.Object({
   buckets: Type.Array(Type.Object({ minute: TimestampOut, tickets: Type.Integer(), revenue: Type.Integer() })),
   ticketsLastFiveMinutes: Type.Integer(),
+});
+
+const Phase = Type.Union([Type.Literal('draft'), Type.Literal('on_sale'), Type.Literal('past'), Type.Literal('cancelled')]);
+
+export const OrganizerEventsQuery = StrictObject({
+  phase: Type.Optional(Phase),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: limits.organizerListOffsetMax })),
+});
+
+export const OrganizerEventListSchema = Type.Object({
+  items: Type.Array(Type.Object({
+    id: Uuid,
+    title: Type.String(),
+    status: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]),
+    phase: Phase,
+    startsAt: TimestampOut,
+    venue: Type.Object({ name: Type.String(), city: Type.String() }),
+    capacity: Type.Integer(),
+    sold: Type.Integer(),
+  })),
+  total: Type.Integer({ description: 'Events matching the filter, over all pages' }),
 });
 
 export const salesRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; guards: Guards }> = async (app, { db, guards }) => {
@@ -22,4 +46,16 @@ export const salesRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; guards: Gua
       response: { 200: SalesSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => salesOf(db, request.params.id));
+
+  app.get('/organizer/events', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['events'],
+      summary: 'Every event for the organizer: drafts, on sale, past and cancelled (admin)',
+      description: '`phase` filters: `on_sale` = published and not started, `past` = published and started. Upcoming events soonest first, then past ones latest first.',
+      security: BearerAuth,
+      querystring: OrganizerEventsQuery,
+      response: { 200: OrganizerEventListSchema, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => organizerEvents(db, { phase: request.query.phase, limit: request.query.limit ?? limits.pageSizeDefault, offset: request.query.offset ?? 0 }));
 };

@@ -11,8 +11,11 @@ export const VenueSchema = Type.Object({
   address: Nullable(Type.String()),
   latitude: Nullable(Type.Number()),
   longitude: Nullable(Type.Number()),
-  timeZone: Type.String({ description: 'IANA time zone: tickets show the event\'s time on the venue\'s clock' }),
+  timeZone: Type.String({ description: 'IANA time zone of the venue: event times are shown in it' }),
 });
+
+/** Every IANA zone this server's Intl knows (and UTC, which some runtimes list apart). */
+const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 
 export const VenueListSchema = Type.Object({ items: Type.Array(VenueSchema) });
 export const NewVenueBody = StrictObject({
@@ -21,7 +24,7 @@ export const NewVenueBody = StrictObject({
   address: Type.Optional(Text({ maxLength: 500 })),
   latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
-  timeZone: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_+/-]{1,64}$', description: 'IANA time zone, e.g. Europe/Lisbon (default UTC)' })),
+  timeZone: Type.Optional(Type.Union(timeZones.map((zone) => Type.Literal(zone)), { description: "IANA time zone, e.g. Europe/Lisbon (default: the server's zone)" })),
 });
 
 export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards }> = async (app, { venues, guards }) => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { AppError, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 
 export interface Venue {
   id: string;
@@ -8,23 +8,21 @@ export interface Venue {
   address: string | null;
   latitude: number | null;
   longitude: number | null;
+  /** IANA name, e.g. Europe/Lisbon: the zone the venue's event times are shown and entered in. */
   timeZone: string;
 }
 
 export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude' | 'timeZone'> & {
-  address?: string | undefined; latitude?: number | undefined; longitude?: number | undefined; timeZone?: string | undefined;
+  address?: string | undefined;
+  latitude?: number | undefined;
+  longitude?: number | undefined;
+  timeZone?: string | undefined;
 };
 
 const venueColumns = 'id, name, city, address, latitude, longitude, time_zone as "timeZone"';
 
-/** A time zone this runtime knows (the IANA database); anything else is refused with 400. */
-function assertTimeZone(timeZone: string): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-  } catch {
-    throw new AppError('validation_failed', 'Unknown time zone.', { fields: [{ in: 'body', field: '/timeZone', message: 'is not an IANA time zone' }] });
-  }
-}
+/** The zone of the process (TZ, else the system's): a venue's zone when its organizer gives none. */
+export const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export interface VenueService {
   create(venue: NewVenue): Promise<Venue>;
@@ -44,11 +42,10 @@ const venuesListedMax = 500;
 
 export function createVenueService(db: Queryable): VenueService {
   return {
-    async create({ name, city, address, latitude, longitude, timeZone = 'UTC' }) {
-      assertTimeZone(timeZone);
+    async create({ name, city, address, latitude, longitude, timeZone }) {
       const { rows } = await db.query<Venue>(
         `insert into venues (name, city, address, latitude, longitude, time_zone) values ($1, $2, $3, $4, $5, $6) returning ${venueColumns}`,
-        [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone],
+        [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone ?? serverTimeZone()],
       );
       return rows[0]!;
     },

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { RouteKey, Routes } from '../../../src/contract.js';
+import { humanMessage } from '../app/errors';
 import type { ErrorBody, ErrorCode, Session, Wire } from './types';
 
 /** An API failure: branch on `code` (the server's error catalogue), show `message`. */
@@ -88,7 +89,9 @@ async function request(method: string, path: string, options: RequestOptions): P
   const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
     const error = (body as Partial<ErrorBody> | null)?.error;
-    throw new ApiError(response.status, error?.code ?? 'network_error', error?.message ?? `The server answered ${response.status}.`, error?.details ?? {});
+    // The server's message is for API clients (it may name headers or timestamps): people read ours.
+    const code = error?.code ?? (response.status >= 500 ? 'unavailable' : 'bad_request');
+    throw new ApiError(response.status, code, humanMessage(code, error?.details ?? {}), error?.details ?? {});
   }
   return body;
 }
@@ -154,11 +157,16 @@ export const api = {
   search: {
     suggest: (q: string, signal?: AbortSignal) => call('GET /search/suggest', { query: { q }, signal }),
   },
+  organizer: {
+    events: (query: Input<'GET /organizer/events'>['query'], signal?: AbortSignal) => call('GET /organizer/events', { query, signal }),
+  },
   holds: {
     create: (body: Body<'POST /holds'>, queueToken?: string) =>
       call('POST /holds', { body, headers: { 'idempotency-key': crypto.randomUUID(), ...queueHeader(queueToken) } }),
     get: (id: string, signal?: AbortSignal) => call('GET /holds/:id', { params: { id }, signal }),
     release: (id: string) => call('DELETE /holds/:id', { params: { id } }),
+    /** The buyer's live holds (offers included), of one event or all. */
+    mine: (eventId: string | undefined, signal?: AbortSignal) => call('GET /me/holds', { query: eventId ? { eventId } : {}, signal }),
     checkout: (id: string, cardNumber: string) => call('POST /holds/:id/checkout', { params: { id }, body: { payment: { cardNumber } } }),
   },
   orders: {

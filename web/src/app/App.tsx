@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { AuthPage } from '../features/account/AuthPage';
 import { CheckoutPage } from '../features/checkout/CheckoutPage';
+import { HeaderHold } from '../features/checkout/ResumeCheckout';
 import { EventPage } from '../features/events/EventPage';
 import { HomePage } from '../features/events/HomePage';
 import { DashboardPage } from '../features/organizer/DashboardPage';
@@ -61,10 +62,14 @@ export function App() {
             {session ? (
               <li><button type="button" className="link-button" onClick={() => { void api.auth.logout(); navigate('/'); }}>Log out</button></li>
             ) : (
-              <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
+              <>
+                <li><Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link></li>
+                <li><Link className="nav-signup" to={`/register?next=${encodeURIComponent(path)}`}>Sign up</Link></li>
+              </>
             )}
           </ul>
         </nav>
+        {session && <HeaderHold path={path} />}
       </header>
       <main id="main" ref={main} tabIndex={-1}>{page}</main>
       <footer className="site-footer">Onsale · open-source ticketing · <a href="/docs">API</a></footer>

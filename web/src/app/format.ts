@@ -33,3 +33,15 @@ export function availabilityOf(available: number, capacity: number): Availabilit
 }
 
 export const availabilityLabel: Record<Availability, string> = { on_sale: 'On sale', few_left: 'Few left', sold_out: 'Sold out' };
+
+/** Time to go, to the minute once past an hour: "3 days 4 h", "2 h 14 min", "14 min 5 s", "40 s". */
+export function formatCountdown(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const hours = Math.floor((seconds % 86_400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  if (days > 0) return `${days} day${days === 1 ? '' : 's'} ${hours} h`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${rest} s`;
+  return `${rest} s`;
+}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, currentSession, onSessionChange } from '../api/client';
 import type { Session } from '../api/types';
+import { errorMessages } from './errors';
 
 export function useSession(): Session | null {
   const [session, setSession] = useState(currentSession);
@@ -46,7 +47,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
 }
 
 export const asApiError = (error: unknown): ApiError =>
-  error instanceof ApiError ? error : new ApiError(0, 'network_error', 'Could not reach Onsale. Check your connection and try again.');
+  error instanceof ApiError ? error : new ApiError(0, 'network_error', errorMessages.network_error);
 
 /** Seconds left until `until` (ISO), ticking every second; 0 once passed. */
 export function useSecondsLeft(until: string | undefined): number | undefined {

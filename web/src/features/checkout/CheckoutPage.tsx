@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { Hold } from '../../api/types';
+import { OrderSummary } from './OrderSummary';
 import { formatClock, formatMoney } from '../../app/format';
 import { asApiError, useLoad, useSecondsLeft } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
@@ -84,18 +85,7 @@ export function CheckoutPage({ holdId }: { holdId: string }) {
         </p>
       )}
 
-      <section className="panel" aria-labelledby="summary-title">
-        <h2 id="summary-title">Your tickets</h2>
-        <ul className="line-items">
-          {h.items.map((item, i) => (
-            <li key={item.seatId ?? `${item.sectionId}-${i}`}>
-              <span>{item.label ? `Seat ${item.label}` : 'General admission'}</span>
-              <span>{formatMoney(item.price, h.currency)}</span>
-            </li>
-          ))}
-          <li className="total"><span>Total</span><span>{formatMoney(h.total, h.currency)}</span></li>
-        </ul>
-      </section>
+      <OrderSummary hold={h} />
 
       {!isExpired && (
         <form className="panel pay-form" onSubmit={pay} aria-labelledby="pay-title">

@@ -1,17 +1,19 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import type { EventDetail, LiveMessage, Seat, Section } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad, useSession } from '../../app/hooks';
 import { Link, navigate } from '../../app/router';
-import { QueuePanel } from '../queue/QueuePanel';
+import { QueueLogIn, QueuePanel } from '../queue/QueuePanel';
 import { useQueue } from '../queue/useQueue';
 import { SeatMap } from '../seatmap/SeatMap';
-import { WaitlistPanel } from '../waitlist/WaitlistPanel';
-import { useLive } from './live';
+import { holdsChanged, ResumeBar, useMyHolds } from '../checkout/ResumeCheckout';
+import { OfferPanel, useWaitlistEntry, WaitlistPanel } from '../waitlist/WaitlistPanel';
+import { forgetPendingHold, pendingHoldFor, rememberPendingHold, type HoldTarget } from './pendingHold';
+import { liveSocketServes, useLive } from './live';
 import { Problem } from '../../app/Problem';
-
-type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+import { SaleOpens } from './SaleOpens';
+import { EventTime } from '../../app/EventTime';
 
 /** A hold refused with `hold_limit_reached`: the buyer's open holds, and what they asked for now. */
 interface OpenHolds {
@@ -25,19 +27,24 @@ export function EventPage({ id }: { id: string }) {
   const hasSeats = event.data?.sections.some((s) => s.kind === 'seated') ?? false;
   const seats = useLoad((signal) => (hasSeats ? api.events.seats(id, signal) : Promise.resolve([] as Seat[])), [id, hasSeats]);
   const queueOn = event.data?.onsale?.queue?.enabled === true;
-  const queue = useQueue(id, queueOn);
+  // A place in line belongs to an account: logged out, the page asks to log in instead of joining.
+  const queue = useQueue(id, queueOn && session !== null);
   const [live, setLive] = useState<Record<string, number>>({});
   const [sectionId, setSectionId] = useState<string>();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [problem, setProblem] = useState<string>();
   const [openHolds, setOpenHolds] = useState<OpenHolds>();
   const [busy, setBusy] = useState(false);
+  const myHolds = useMyHolds(session ? id : undefined);
+  const waitlistEntry = useWaitlistEntry(id);
+  const offerHoldId = waitlistEntry.data?.offer?.holdId;
 
   const onMessage = (message: LiveMessage) => {
     if (message.type === 'queue') queue.apply(message);
     else {
       setLive((current) => ({ ...current, ...Object.fromEntries(message.sections.map((s) => [s.id, s.available])) }));
       if (hasSeats) void seats.reload();
+      void myHolds.reload();
     }
   };
   const mode = useLive(event.data ? id : undefined, queue.token, onMessage, () => {
@@ -45,7 +52,8 @@ export function EventPage({ id }: { id: string }) {
     void event.reload();
     if (hasSeats) void seats.reload();
     if (queueOn) void queue.refresh();
-  });
+    void myHolds.reload();
+  }, { socket: liveSocketServes(event.data) });
 
   const sections: Section[] = useMemo(
     () => (event.data?.sections ?? []).map((s) => ({ ...s, available: live[s.id] ?? s.available })),
@@ -55,6 +63,17 @@ export function EventPage({ id }: { id: string }) {
     if (!sectionId && sections.length) setSectionId((sections.find((s) => s.available > 0) ?? sections[0])!.id);
   }, [sections, sectionId]);
 
+  const holdRef = useRef<(target: HoldTarget) => Promise<void>>(undefined);
+  // Tickets picked before logging in: hold them as soon as the buyer is back, logged in, and may shop.
+  const mayShop = event.data !== undefined && (!queueOn || queue.status?.state === 'admitted');
+  useEffect(() => {
+    const pending = session && mayShop ? pendingHoldFor(id) : undefined;
+    if (!pending) return;
+    forgetPendingHold();
+    if ('seatIds' in pending) setSelected(new Set(pending.seatIds));
+    void holdRef.current?.(pending);
+  }, [session, mayShop, id]);
+
   if (event.error && !event.data) return <Problem error={event.error} />;
   if (!event.data) return <p className="loading" aria-busy="true">Loading the event…</p>;
   const e: EventDetail = event.data;
@@ -62,9 +81,18 @@ export function EventPage({ id }: { id: string }) {
   const allSoldOut = sections.every((s) => s.available === 0) || queue.status?.state === 'sold_out';
   const canShop = !queueOn || queue.status?.state === 'admitted';
   const seatById = new Map((seats.data ?? []).map((s) => [s.id, s]));
+  const offer = myHolds.data?.find((h) => h.id === offerHoldId);
+  const basket = (myHolds.data ?? []).filter((h) => h.id !== offerHoldId);
+  const mySeatIds = new Set((myHolds.data ?? []).flatMap((h) => h.items.flatMap((i) => (i.seatId ? [i.seatId] : []))));
+  const reloadStock = () => {
+    void event.reload();
+    if (hasSeats) void seats.reload();
+    holdsChanged();
+  };
 
   const hold = async (target: HoldTarget) => {
     if (!session) {
+      rememberPendingHold(id, target);
       navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`);
       return;
     }
@@ -90,13 +118,14 @@ export function EventPage({ id }: { id: string }) {
       else if (failure.code === 'admission_expired') setProblem('Your shopping window has ended. Join the line again to continue.');
       else if (failure.code === 'not_on_sale' && typeof failure.details.opensAt === 'string') setProblem(`The sale has not opened yet: it opens ${formatDate(failure.details.opensAt)}.`);
       else setProblem(failure.message);
-      void event.reload();
-      if (hasSeats) void seats.reload();
+      reloadStock();
       if (queueOn) void queue.refresh();
     } finally {
       setBusy(false);
     }
   };
+
+  holdRef.current = hold;
 
   /** Gives up the open holds (their tickets go back on sale) and asks again for what was refused. */
   const releaseAndHold = async ({ holdIds, target }: OpenHolds) => {
@@ -127,14 +156,17 @@ export function EventPage({ id }: { id: string }) {
       <header className="event-hero">
         {e.category && <p className="eyebrow">{e.category}</p>}
         <h1>{e.title}</h1>
-        <p className="event-when"><time dateTime={e.startsAt}>{formatDate(e.startsAt)}</time></p>
-        <p className="event-where">{e.venue.name}, {e.venue.city}</p>
-        {e.opensAt && new Date(e.opensAt) > new Date() && <p className="badge" data-testid="opens-at">Sale opens <time dateTime={e.opensAt}>{formatDate(e.opensAt)}</time></p>}
+        <p className="event-when"><EventTime iso={e.startsAt} timeZone={e.venue.timeZone} /></p>
+        <p className="event-where">{e.venue.name}{e.venue.address ? `, ${e.venue.address}` : ''}, {e.venue.city}</p>
+        {e.opensAt && <SaleOpens opensAt={e.opensAt} />}
         {e.status !== 'published' && <p className="badge badge-warn">{e.status === 'draft' ? 'Draft: only organizers see this page' : 'Cancelled'}</p>}
         {e.description && <p className="event-description">{e.description}</p>}
       </header>
 
-      {queueOn && e.onsale && <QueuePanel queue={queue} onsale={e.onsale} />}
+      {offer && <OfferPanel hold={offer} onDeclined={() => { void waitlistEntry.reload(); reloadStock(); }} />}
+      <ResumeBar holds={basket} onChange={reloadStock} />
+
+      {queueOn && e.onsale && (session ? <QueuePanel queue={queue} onsale={e.onsale} /> : <QueueLogIn eventId={id} />)}
 
       <section className="panel" aria-labelledby="tickets-title">
         <div className="panel-head">
@@ -176,6 +208,7 @@ export function EventPage({ id }: { id: string }) {
                 section={section}
                 seats={(seats.data ?? []).filter((s) => s.sectionId === section.id)}
                 selected={selected}
+                mine={mySeatIds}
                 onToggle={toggleSeat}
                 currency={e.currency}
                 maxQuantity={e.maxTicketsPerOrder}
@@ -188,7 +221,7 @@ export function EventPage({ id }: { id: string }) {
         )}
       </section>
 
-      {(allSoldOut || (section && section.available === 0)) && <WaitlistPanel event={e} sectionId={allSoldOut ? undefined : section?.id} />}
+      {(allSoldOut || (section && section.available === 0)) && <WaitlistPanel event={e} sectionId={allSoldOut ? undefined : section?.id} entry={waitlistEntry} />}
     </article>
   );
 }
@@ -222,13 +255,15 @@ interface SeatedProps {
   section: Section;
   seats: Seat[];
   selected: ReadonlySet<string>;
+  /** Seats of the buyer's own live holds. */
+  mine: ReadonlySet<string>;
   onToggle: (seat: Seat) => void;
   currency: string;
   maxQuantity: number;
   onHold: (t: HoldTarget) => Promise<void>;
 }
 
-function SeatedPicker({ section, seats, selected, onToggle, currency, maxQuantity, onHold }: SeatedProps) {
+function SeatedPicker({ section, seats, selected, mine, onToggle, currency, maxQuantity, onHold }: SeatedProps) {
   const [quantity, setQuantity] = useState(2);
   const max = Math.min(maxQuantity, section.available);
   const q = Math.min(quantity, max);
@@ -242,7 +277,7 @@ function SeatedPicker({ section, seats, selected, onToggle, currency, maxQuantit
         <button type="button" className="button" onClick={() => void onHold({ sectionId: section.id, quantity: q })}>Find {q} best seat{q === 1 ? '' : 's'}</button>
       </div>
       <p className="or"><span>or pick on the map</span></p>
-      <SeatMap seats={seats} selected={selected} onToggle={onToggle} priceLabel={formatMoney(section.price, currency)} label={`Seat map of ${section.name}`} />
+      <SeatMap seats={seats} selected={selected} mine={mine} onToggle={onToggle} priceLabel={formatMoney(section.price, currency)} label={`Seat map of ${section.name}`} />
       <div className="selection-bar" aria-live="polite">
         <span>{picked.length ? `Selected: ${picked.map((s) => s.label).join(', ')}` : 'No seats selected'}</span>
         <button type="button" className="button primary" disabled={picked.length === 0} onClick={() => void onHold({ seatIds: picked.map((s) => s.id) })}>

@@ -1,12 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { EventQuery, EventSummary } from '../../api/types';
-import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
+import { availabilityLabel, availabilityOf, formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { Link, navigate, useLocation } from '../../app/router';
 import { Discovery, EmptyResults, type DiscoveryFilters } from '../search/Discovery';
 import { SearchBox } from '../search/SearchBox';
 import '../search/search.css';
+import { SaleOpens } from './SaleOpens';
+import { EventTime } from '../../app/EventTime';
 
 const filterKeys = ['q', 'city', 'category', 'from', 'to', 'near', 'radiusKm', 'priceMax', 'sort'] as const;
 
@@ -112,11 +114,13 @@ function EventCard({ event }: { event: EventSummary }) {
       </div>
       <div className="event-card-body">
         <h3><Link to={`/events/${event.id}`}>{event.title}</Link></h3>
-        <p className="muted"><time dateTime={event.startsAt}>{formatDate(event.startsAt)}</time></p>
+        <p className="muted"><EventTime iso={event.startsAt} timeZone={event.venue.timeZone} /></p>
         <p>{event.venue.name} · {event.venue.city}{event.distanceKm !== undefined && <> · {event.distanceKm.toFixed(1)} km</>}</p>
         <p className="event-card-foot">
           {event.priceFrom !== null && <span>From <strong>{formatMoney(event.priceFrom, event.currency)}</strong></span>}
-          <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>
+          {event.opensAt && Date.parse(event.opensAt) > Date.now()
+            ? <SaleOpens opensAt={event.opensAt} compact />
+            : <span className={`badge badge-${state}`}>{availabilityLabel[state]}</span>}
         </p>
       </div>
     </li>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { LiveMessage } from '../../api/types';
+import type { EventDetail, LiveMessage } from '../../api/types';
 
 const pollMs = 3000;
 
@@ -8,7 +8,7 @@ const pollMs = 3000;
  * live endpoint answers the upgrade with 404) or drops, `poll` runs every few seconds instead, and
  * the socket is tried again after a while. Returns how updates arrive, for the screen to say so.
  */
-export function useLive(eventId: string | undefined, queueToken: string | undefined, onMessage: (message: LiveMessage) => void, poll: () => void): 'live' | 'polling' {
+export function useLive(eventId: string | undefined, queueToken: string | undefined, onMessage: (message: LiveMessage) => void, poll: () => void, { socket: socketWanted = true } = {}): 'live' | 'polling' {
   const handlers = useRef({ onMessage, poll });
   handlers.current = { onMessage, poll };
   const [mode, setMode] = useState<'live' | 'polling'>('polling');
@@ -54,14 +54,25 @@ export function useLive(eventId: string | undefined, queueToken: string | undefi
       };
     };
     startPolling();
-    connect();
+    if (socketWanted) connect();
     return () => {
       stopped = true;
       stopPolling();
       clearTimeout(retryTimer);
-      socket?.close();
+      // Closing a socket still connecting makes the browser log a warning: let it open, then close it.
+      const closing = socket;
+      if (closing?.readyState === WebSocket.CONNECTING) {
+        closing.onmessage = null;
+        closing.onopen = () => closing.close();
+      } else closing?.close();
     };
-  }, [eventId, queueToken]);
+  }, [eventId, queueToken, socketWanted]);
 
   return mode;
 }
+
+/**
+ * The live socket serves published events with a waiting room; any other event's upgrade is refused
+ * (409 queue_not_enabled, 404 for a draft), which the browser logs as an error, so such pages only poll.
+ */
+export const liveSocketServes = (event: EventDetail | undefined): boolean => event?.status === 'published' && event.onsale?.queue?.enabled === true;

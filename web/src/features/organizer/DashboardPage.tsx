@@ -5,7 +5,7 @@ import { formatDate, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
-import { useLive } from '../events/live';
+import { liveSocketServes, useLive } from '../events/live';
 import { DoorPanel } from './DoorPanel';
 import { SalesChart } from './SalesChart';
 
@@ -22,7 +22,7 @@ export function DashboardPage({ id }: { id: string }) {
     void stats.reload();
     void sales.reload();
   };
-  const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh);
+  const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh, { socket: liveSocketServes(event.data) });
   const queueOn = event.data?.onsale?.queue?.enabled === true;
   useEffect(() => {
     if (!queueOn) return;
@@ -33,7 +33,11 @@ export function DashboardPage({ id }: { id: string }) {
   if (event.error && !event.data) return <Problem error={event.error} />;
   if (!event.data || !stats.data) return <p className="loading" aria-busy="true">Loading the dashboard…</p>;
   const e = event.data;
-  const totals = stats.data.sections.reduce((t, s) => ({ capacity: t.capacity + s.capacity, sold: t.sold + s.sold, held: t.held + s.held, available: t.available + s.available }), { capacity: 0, sold: 0, held: 0, available: 0 });
+  // Every unit is in exactly one of these (sold + held + offered + reserved + available = capacity).
+  const totals = stats.data.sections.reduce(
+    (t, s) => ({ capacity: t.capacity + s.capacity, sold: t.sold + s.sold, held: t.held + s.held, offered: t.offered + s.offered, reserved: t.reserved + s.reserved, available: t.available + s.available }),
+    { capacity: 0, sold: 0, held: 0, offered: 0, reserved: 0, available: 0 },
+  );
   const perMinute = (sales.data?.ticketsLastFiveMinutes ?? 0) / 5;
   const sellOut = totals.available === 0 ? 'Sold out' : perMinute > 0 ? formatWait((totals.available / perMinute) * 60) : 'No recent sales';
   const queue = stats.data.queue;
@@ -68,6 +72,7 @@ export function DashboardPage({ id }: { id: string }) {
       <section className="kpis" aria-label="Totals">
         <Kpi label="Sold" value={totals.sold} of={totals.capacity} />
         <Kpi label="Held" value={totals.held} of={totals.capacity} />
+        <Kpi label="Offered" value={totals.offered + totals.reserved} of={totals.capacity} note="to the waitlist" />
         <Kpi label="Available" value={totals.available} of={totals.capacity} />
         <Kpi label="Sells out in" text={sellOut} />
       </section>
@@ -80,18 +85,22 @@ export function DashboardPage({ id }: { id: string }) {
           <span className="live-indicator"><span className={`dot ${mode}`} aria-hidden="true" />{mode === 'live' ? 'Live' : 'Auto-refresh'}</span>
         </div>
         <table className="stats-table">
-          <thead><tr><th scope="col">Section</th><th scope="col">Sold</th><th scope="col">Held</th><th scope="col">Available</th><th scope="col" className="bar-col">Capacity {''}</th></tr></thead>
+          <thead><tr><th scope="col">Section</th><th scope="col">Sold</th><th scope="col">Held</th><th scope="col">Offered</th><th scope="col">Kept for waitlist</th><th scope="col">Available</th><th scope="col">Capacity</th><th scope="col" className="bar-col"><span className="visually-hidden">Breakdown</span></th></tr></thead>
           <tbody>
             {stats.data.sections.map((s) => (
-              <tr key={s.sectionId}>
+              <tr key={s.sectionId} data-testid={`section-${s.name}`}>
                 <th scope="row">{s.name}</th>
                 <td>{s.sold}</td>
                 <td>{s.held}</td>
+                <td>{s.offered}</td>
+                <td>{s.reserved}</td>
                 <td>{s.available}</td>
+                <td>{s.capacity}</td>
                 <td className="bar-col">
-                  <div className="stack" role="img" aria-label={`${s.sold} sold, ${s.held} held, ${s.available} available of ${s.capacity}`}>
+                  <div className="stack" role="img" aria-label={`${s.sold} sold, ${s.held} held, ${s.offered + s.reserved} for the waitlist, ${s.available} available of ${s.capacity}`}>
                     <span className="sold" style={{ width: `${(s.sold / s.capacity) * 100}%` }} />
                     <span className="held" style={{ width: `${(s.held / s.capacity) * 100}%` }} />
+                    <span className="offered" style={{ width: `${((s.offered + s.reserved) / s.capacity) * 100}%` }} />
                   </div>
                 </td>
               </tr>

@@ -3,6 +3,7 @@ import { api } from '../../api/client';
 import type { NewEvent, OnsaleSettings, Seat } from '../../api/types';
 import { asApiError, useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
+import { isoToZonedInput, viewerTimeZone, zonedInputToIso, zoneLabel } from '../../app/zones';
 import { SeatMap } from '../seatmap/SeatMap';
 import { generateRows, type GridSpec } from './seatGrid';
 
@@ -11,24 +12,25 @@ type SectionDraft =
   | ({ kind: 'seated'; name: string; price: string } & GridSpec);
 
 const toMinor = (price: string) => Math.round(Number(price.replace(',', '.')) * 100);
-const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-const fromLocal = (value: string) => new Date(value).toISOString();
+/** Every zone the browser knows, for a new venue's time zone. */
+const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
   const venues = useLoad((signal) => api.venues.list(signal), []);
   const [venueId, setVenueId] = useState('');
-  const [newVenue, setNewVenue] = useState({ name: '', city: '' });
+  const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone() });
   const [form, setForm] = useState({
     title: '',
     description: '',
     category: '',
-    startsAt: localInput(new Date(Date.now() + 30 * 86_400_000)),
+    // Wall times in the venue's zone, as the organizer types them.
+    startsAt: isoToZonedInput(Date.now() + 30 * 86_400_000, viewerTimeZone()),
     currency: 'EUR',
     maxTicketsPerOrder: 8,
-    holdTtlSeconds: 600,
+    holdTtlMinutes: 10,
   });
-  const [onsale, setOnsale] = useState({ startsAt: localInput(new Date(Date.now() + 3_600_000)), queue: false, preQueueMinutes: 30, admitPerMinute: 100, maxActiveShoppers: 500, shoppingWindowMinutes: 10, stockAware: true });
+  const [onsale, setOnsale] = useState({ startsAt: isoToZonedInput(Date.now() + 3_600_000, viewerTimeZone()), queue: false, preQueueMinutes: 30, admitPerMinute: 100, maxActiveShoppers: 500, shoppingWindowMinutes: 10, stockAware: true });
   const [sections, setSections] = useState<SectionDraft[]>([
     { kind: 'seated', name: 'Stalls', price: '65', rows: 8, seatsPerRow: 16, layout: 'curved' },
     { kind: 'ga', name: 'Standing', price: '40', capacity: 500 },
@@ -36,6 +38,9 @@ export function NewEventPage() {
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
   const creatingVenue = venueId === '' || venueId === 'new';
+  const timeZone = creatingVenue ? newVenue.timeZone : venues.data?.items.find((v) => v.id === venueId)?.timeZone ?? viewerTimeZone();
+  const fromLocal = (value: string) => zonedInputToIso(value, timeZone);
+  const zoneNote = `${zoneLabel(timeZone)} time`;
 
   const update = (index: number, patch: Partial<SectionDraft>) => setSections((all) => all.map((s, i) => (i === index ? ({ ...s, ...patch } as SectionDraft) : s)));
 
@@ -54,7 +59,7 @@ export function NewEventPage() {
         currency: form.currency.toUpperCase(),
         status: 'draft',
         maxTicketsPerOrder: form.maxTicketsPerOrder,
-        holdTtlSeconds: form.holdTtlSeconds,
+        holdTtlSeconds: Math.round(form.holdTtlMinutes * 60),
         sections: sections.map((s) =>
           s.kind === 'ga'
             ? { name: s.name, price: toMinor(s.price), capacity: s.capacity }
@@ -99,6 +104,12 @@ export function NewEventPage() {
           <div className="grid-2">
             <label className="field"><span>Venue name</span><input required value={newVenue.name} onChange={(e) => setNewVenue({ ...newVenue, name: e.target.value })} /></label>
             <label className="field"><span>City</span><input required value={newVenue.city} onChange={(e) => setNewVenue({ ...newVenue, city: e.target.value })} /></label>
+            <label className="field">
+              <span>Time zone</span>
+              <select value={newVenue.timeZone} onChange={(e) => setNewVenue({ ...newVenue, timeZone: e.target.value })}>
+                {timeZones.map((zone) => <option key={zone} value={zone}>{zone.replace(/_/g, ' ')}</option>)}
+              </select>
+            </label>
           </div>
         )}
       </fieldset>
@@ -109,16 +120,16 @@ export function NewEventPage() {
         <label className="field"><span>Description</span><textarea rows={3} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} /></label>
         <div className="grid-2">
           <label className="field"><span>Category</span><input value={form.category} placeholder="concert" onChange={(e) => setForm({ ...form, category: e.target.value })} /></label>
-          <label className="field"><span>Starts</span><input type="datetime-local" required value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} /></label>
+          <label className="field"><span>Starts ({zoneNote})</span><input type="datetime-local" required value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} /></label>
           <label className="field"><span>Currency</span><input required pattern="[A-Za-z]{3}" maxLength={3} value={form.currency} onChange={(e) => setForm({ ...form, currency: e.target.value })} /></label>
           <label className="field"><span>Max tickets per order</span><input type="number" min={1} max={100} value={form.maxTicketsPerOrder} onChange={(e) => setForm({ ...form, maxTicketsPerOrder: Number(e.target.value) })} /></label>
-          <label className="field"><span>Hold time (seconds)</span><input type="number" min={1} value={form.holdTtlSeconds} onChange={(e) => setForm({ ...form, holdTtlSeconds: Number(e.target.value) })} /></label>
+          <label className="field"><span>Hold time (minutes)</span><input type="number" min={1} max={1440} step="any" value={form.holdTtlMinutes} onChange={(e) => setForm({ ...form, holdTtlMinutes: Number(e.target.value) })} /></label>
         </div>
       </fieldset>
 
       <fieldset className="panel">
         <legend>On sale and waiting room</legend>
-        <label className="field"><span>Sale opens</span><input type="datetime-local" value={onsale.startsAt} onChange={(e) => setOnsale({ ...onsale, startsAt: e.target.value })} /></label>
+        <label className="field"><span>Sale opens ({zoneNote})</span><input type="datetime-local" value={onsale.startsAt} onChange={(e) => setOnsale({ ...onsale, startsAt: e.target.value })} /></label>
         <label className="check"><input type="checkbox" checked={onsale.queue} onChange={(e) => setOnsale({ ...onsale, queue: e.target.checked })} /> Use a waiting room</label>
         {onsale.queue && (
           <div className="grid-2">

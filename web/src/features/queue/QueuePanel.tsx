@@ -1,5 +1,6 @@
 import type { Onsale } from '../../api/types';
-import { formatClock, formatDate, formatWait } from '../../app/format';
+import { formatClock, formatCountdown, formatDate, formatWait } from '../../app/format';
+import { Link } from '../../app/router';
 import { useSecondsLeft } from '../../app/hooks';
 import type { Queue } from './useQueue';
 
@@ -9,7 +10,17 @@ export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) 
   const { status } = queue;
   const toStart = useSecondsLeft(onsale.startsAt);
   const shoppingLeft = useSecondsLeft(status?.admittedUntil);
+  const toOpen = useSecondsLeft(queue.opensAt);
 
+  if (queue.opensAt && !status) {
+    return (
+      <section className="panel queue" aria-labelledby="queue-title" data-queue-state="not_open">
+        <h2 id="queue-title">The waiting room opens soon</h2>
+        <p className="countdown">Opens in <strong role="timer" aria-live="off">{formatCountdown(toOpen ?? 0)}</strong> · <time dateTime={queue.opensAt}>{formatDate(queue.opensAt)}</time></p>
+        <p>Keep this page open: you will take your place in line by yourself when it opens. Everyone there before the sale starts gets a random place.</p>
+      </section>
+    );
+  }
   if (queue.error && !status) {
     return <section className="panel queue" aria-live="polite"><h2>Waiting room</h2><p role="alert" className="error">{queue.error}</p></section>;
   }
@@ -73,4 +84,18 @@ export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) 
         </section>
       );
   }
+}
+
+/** The waiting room to a visitor not logged in: a place in line belongs to an account. */
+export function QueueLogIn({ eventId }: { eventId: string }) {
+  return (
+    <section className="panel queue" aria-labelledby="queue-title" data-queue-state="logged_out">
+      <h2 id="queue-title">This sale has a waiting room</h2>
+      <p>Log in or create an account to take your place in line. Everyone gets a fair place, and we'll let you in when it's your turn.</p>
+      <p className="row">
+        <Link className="button primary" to={`/login?next=${encodeURIComponent(`/events/${eventId}`)}`}>Log in</Link>
+        <Link className="button" to={`/register?next=${encodeURIComponent(`/events/${eventId}`)}`}>Sign up</Link>
+      </p>
+    </section>
+  );
 }

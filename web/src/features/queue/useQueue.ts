@@ -9,6 +9,8 @@ interface Saved {
   /** People ahead when first seen, for the progress bar. */
   firstAhead: number;
 }
+/** setTimeout's largest delay (a 32-bit signed count of milliseconds). */
+const timerDelayMsMax = 2 ** 31 - 1;
 const storageKey = (eventId: string) => `onsale.queue.${eventId}`;
 const load = (eventId: string): Saved | null => {
   try {
@@ -26,6 +28,8 @@ export interface Queue {
   /** 0..1: how much of the line ahead has gone in since joining. */
   progress: number;
   error: string | undefined;
+  /** Before the waiting room opens: when it does (the page joins by itself then). */
+  opensAt: string | undefined;
   apply(status: QueueStatus): void;
   refresh(): Promise<void>;
   rejoin(): Promise<void>;
@@ -39,6 +43,7 @@ export function useQueue(eventId: string, enabled: boolean): Queue {
   const [saved, setSaved] = useState<Saved | null>(() => (enabled ? load(eventId) : null));
   const [status, setStatus] = useState<QueueStatus | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [opensAt, setOpensAt] = useState<string | undefined>();
 
   const remember = useCallback((next: Saved | null) => {
     save(eventId, next);
@@ -51,8 +56,11 @@ export function useQueue(eventId: string, enabled: boolean): Queue {
       remember({ token: ticket.queueToken, firstAhead: ticket.ahead ?? 0 });
       setStatus(ticket);
       setError(undefined);
+      setOpensAt(undefined);
     } catch (e) {
-      setError(asApiError(e).message);
+      const failure = asApiError(e);
+      if (failure.code === 'queue_not_open' && typeof failure.details.opensAt === 'string') setOpensAt(failure.details.opensAt);
+      else setError(failure.message);
     }
   }, [eventId, remember]);
 
@@ -80,6 +88,17 @@ export function useQueue(eventId: string, enabled: boolean): Queue {
     else void join();
   }, [enabled, eventId, join, refresh]);
 
+  // Join when the waiting room opens. A timer cannot wait longer than about 24 days; one that fires
+  // early finds the room still closed and waits again.
+  useEffect(() => {
+    if (!opensAt) return;
+    const timer = setTimeout(() => {
+      setOpensAt(undefined);
+      void join();
+    }, Math.min(timerDelayMsMax, Math.max(0, Date.parse(opensAt) - Date.now())));
+    return () => clearTimeout(timer);
+  }, [opensAt, join]);
+
   const apply = useCallback((next: QueueStatus) => setStatus((s) => ({ ...s, ...next })), []);
 
   const rejoin = useCallback(async () => {
@@ -91,5 +110,5 @@ export function useQueue(eventId: string, enabled: boolean): Queue {
 
   const firstAhead = Math.max(saved?.firstAhead ?? 0, status?.ahead ?? 0);
   const progress = status?.state === 'admitted' ? 1 : firstAhead > 0 ? 1 - (status?.ahead ?? firstAhead) / firstAhead : 0;
-  return { token: saved?.token, status, progress, error, apply, refresh, rejoin };
+  return { token: saved?.token, status, progress, error, opensAt, apply, refresh, rejoin };
 }

@@ -2,11 +2,13 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerE
 import type { Seat } from '../../api/types';
 import { arrowDirections, boundsOf, neighbour } from './geometry';
 
-export type SeatState = Seat['status'] | 'selected';
+/** `mine`: held by the buyer's own hold (resume it from the page), not by another buyer. */
+export type SeatState = Seat['status'] | 'selected' | 'mine';
 
 interface Props {
   seats: Seat[];
   selected: ReadonlySet<string>;
+  mine?: ReadonlySet<string>;
   onToggle: (seat: Seat) => void;
   /** e.g. "€85.00", read out with each seat. */
   priceLabel: string;
@@ -18,15 +20,18 @@ const pad = 1.6;
 const zoomMin = 1;
 const zoomMax = 6;
 
-const stateOf = (seat: Seat, selected: ReadonlySet<string>): SeatState => (selected.has(seat.id) ? 'selected' : seat.status);
-const stateWords: Record<SeatState, string> = { available: 'available', held: 'held by another buyer', sold: 'sold', selected: 'selected' };
+const noSeats: ReadonlySet<string> = new Set();
+const stateOf = (seat: Seat, selected: ReadonlySet<string>, mine: ReadonlySet<string>): SeatState =>
+  selected.has(seat.id) ? 'selected' : mine.has(seat.id) && seat.status === 'held' ? 'mine' : seat.status;
+const stateWords: Record<SeatState, string> = { available: 'available', held: 'held by another buyer', sold: 'sold', selected: 'selected', mine: 'on hold for you' };
+const legendWords: Record<SeatState, string> = { available: 'Available', selected: 'Selected', mine: 'Yours, on hold', held: 'Held', sold: 'Sold' };
 
 /**
  * The seats of one reserved section drawn from their coordinates. Mouse/touch: tap to pick, drag to
  * pan, wheel or the buttons to zoom. Keyboard: Tab into the map, arrow keys move between seats,
  * Enter or Space picks; each seat announces its row, number, price and state.
  */
-export function SeatMap({ seats, selected, onToggle, priceLabel, label }: Props) {
+export function SeatMap({ seats, selected, mine = noSeats, onToggle, priceLabel, label }: Props) {
   const bounds = useMemo(() => boundsOf(seats), [seats]);
   const width = bounds.maxX - bounds.minX + 2 * pad;
   const height = bounds.maxY - bounds.minY + 2 * pad + 1.2;
@@ -140,7 +145,7 @@ export function SeatMap({ seats, selected, onToggle, priceLabel, label }: Props)
           <text key={seat.row} className="row-label" x={seat.x - 0.9} y={seat.y + 0.14} textAnchor="end" aria-hidden="true">{seat.row}</text>
         ))}
         {seats.map((seat) => {
-          const state = stateOf(seat, selected);
+          const state = stateOf(seat, selected, mine);
           return (
             <g
               key={seat.id}
@@ -151,7 +156,7 @@ export function SeatMap({ seats, selected, onToggle, priceLabel, label }: Props)
               className={`seat seat-${state}`}
               role="checkbox"
               aria-checked={state === 'selected'}
-              aria-disabled={state === 'held' || state === 'sold'}
+              aria-disabled={state === 'held' || state === 'sold' || state === 'mine'}
               aria-label={`Row ${seat.row}, seat ${seat.number}, ${priceLabel}, ${stateWords[state]}`}
               data-seat={seat.label}
               data-state={state}
@@ -162,14 +167,14 @@ export function SeatMap({ seats, selected, onToggle, priceLabel, label }: Props)
             >
               <circle cx={seat.x} cy={seat.y} r={radius} />
               {state === 'sold' && <path d={`M${seat.x - 0.17} ${seat.y - 0.17}l0.34 0.34m0 -0.34l-0.34 0.34`} className="seat-mark" />}
-              {state === 'selected' && <path d={`M${seat.x - 0.17} ${seat.y}l0.12 0.13l0.23 -0.26`} className="seat-mark" />}
+              {(state === 'selected' || state === 'mine') && <path d={`M${seat.x - 0.17} ${seat.y}l0.12 0.13l0.23 -0.26`} className="seat-mark" />}
             </g>
           );
         })}
       </svg>
       <ul className="legend" aria-label="Legend">
-        {(['available', 'selected', 'held', 'sold'] as const).map((state) => (
-          <li key={state}><svg viewBox="-1 -1 2 2" aria-hidden="true" className={`seat seat-${state}`}><circle r="0.8" /></svg>{state === 'held' ? 'Held' : state[0]!.toUpperCase() + state.slice(1)}</li>
+        {(['available', 'selected', ...(mine.size > 0 ? ['mine' as const] : []), 'held', 'sold'] as const).map((state) => (
+          <li key={state}><svg viewBox="-1 -1 2 2" aria-hidden="true" className={`seat seat-${state}`}><circle r="0.8" /></svg>{legendWords[state]}</li>
         ))}
       </ul>
     </div>

@@ -1,22 +1,30 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { EventDetail, Hold, WaitlistEntry } from '../../api/types';
-import { formatClock } from '../../app/format';
-import { asApiError, useInterval, useLoad, useSecondsLeft, useSession } from '../../app/hooks';
+import { formatClock, formatMoney } from '../../app/format';
+import { asApiError, useInterval, useLoad, useSecondsLeft, useSession, type Loaded } from '../../app/hooks';
+import { holdSummary } from '../checkout/ResumeCheckout';
 import { Link, navigate } from '../../app/router';
 
+/** How often a buyer on the waitlist re-reads their entry, so an offer shows within this (besides email). */
+const entryRefreshMs = 5000;
+
+/** The signed-in buyer's waitlist entry for the event (null: none), re-read while there is one. */
+export function useWaitlistEntry(eventId: string): Loaded<WaitlistEntry | null> {
+  const session = useSession();
+  const entry = useLoad(async (signal) => (session ? api.waitlist.get(eventId, signal).catch((e: unknown) => (asApiError(e).status === 404 ? null : Promise.reject(e))) : null), [eventId, session?.user.id]);
+  useInterval(() => void entry.reload(), entry.data ? entryRefreshMs : null);
+  return entry;
+}
+
 /**
- * Offered when what the buyer wants is sold out: join the waitlist, see the place in it, and take up
- * an offer (a hold made for the buyer, with its own countdown) when tickets come back.
+ * Offered when what the buyer wants is sold out: join the waitlist and see the place in it. An offer
+ * made to the buyer is shown apart, first on the page (OfferPanel), whatever the section reads.
  */
-export function WaitlistPanel({ event, sectionId }: { event: EventDetail; sectionId: string | undefined }) {
+export function WaitlistPanel({ event, sectionId, entry }: { event: EventDetail; sectionId: string | undefined; entry: Loaded<WaitlistEntry | null> }) {
   const session = useSession();
   const [quantity, setQuantity] = useState(1);
   const [message, setMessage] = useState<string>();
-  const entry = useLoad(async (signal) => (session ? api.waitlist.get(event.id, signal).catch((e: unknown) => (asApiError(e).status === 404 ? null : Promise.reject(e))) : null), [event.id, session?.user.id]);
-  const offerHoldId = entry.data?.offer?.holdId;
-  const offer = useLoad(async (signal) => (offerHoldId ? api.holds.get(offerHoldId, signal) : null), [offerHoldId]);
-  useInterval(() => void entry.reload(), entry.data ? 5000 : null);
 
   if (!session) {
     return (
@@ -46,8 +54,8 @@ export function WaitlistPanel({ event, sectionId }: { event: EventDetail; sectio
   return (
     <section className="panel waitlist" aria-labelledby="waitlist-title">
       <h2 id="waitlist-title">{joined ? "You're on the waitlist" : 'Sold out — join the waitlist'}</h2>
-      {offer.data && offer.data.status === 'active' ? (
-        <Offer hold={offer.data} onDeclined={() => void entry.reload()} />
+      {joined && joined.status === 'offered' ? (
+        <p>Tickets came back for you: see your offer at the top of the page.</p>
       ) : joined && joined.status === 'waiting' ? (
         <>
           <p>You're number <strong>{joined.position}</strong> in line for {joined.quantity} ticket{joined.quantity === 1 ? '' : 's'}. We'll offer them to you here and by email when they come back.</p>
@@ -69,19 +77,39 @@ export function WaitlistPanel({ event, sectionId }: { event: EventDetail; sectio
   );
 }
 
-function Offer({ hold, onDeclined }: { hold: Hold; onDeclined: () => void }) {
+/**
+ * An open waitlist offer: a hold made for this buyer, with its countdown, Buy and No thanks. Passing
+ * it on cannot be undone (the tickets go to the next in line), so No thanks asks once more.
+ */
+export function OfferPanel({ hold, onDeclined }: { hold: Hold; onDeclined: () => void }) {
   const left = useSecondsLeft(hold.expiresAt);
+  const [confirming, setConfirming] = useState(false);
+  const [problem, setProblem] = useState<string>();
   const decline = async () => {
-    await api.waitlist.decline(hold.id).catch(() => undefined);
+    try {
+      await api.waitlist.decline(hold.id);
+    } catch (error) {
+      setProblem(asApiError(error).message);
+    }
     onDeclined();
   };
   return (
-    <div className="offer" role="status">
-      <p><strong>Tickets are yours if you want them!</strong> {hold.items.length} ticket{hold.items.length === 1 ? '' : 's'} are held for you for <strong role="timer">{formatClock(left ?? 0)}</strong>.</p>
-      <div className="row">
-        <button type="button" className="button" onClick={() => navigate(`/checkout/${hold.id}`)}>Buy now</button>
-        <button type="button" className="text-button" onClick={() => void decline()}>No thanks</button>
-      </div>
-    </div>
+    <section className="panel offer" id="offer" aria-labelledby="offer-title" data-testid="offer">
+      <h2 id="offer-title">Tickets are yours if you want them!</h2>
+      <p>{holdSummary(hold)} ({formatMoney(hold.total, hold.currency)}) came back and are held for you for <strong role="timer">{formatClock(left ?? 0)}</strong>.</p>
+      {confirming ? (
+        <div className="row" role="group" aria-label="Pass the tickets on?">
+          <p>Pass these tickets on to the next person in line? You cannot get them back.</p>
+          <button type="button" className="button" onClick={() => void decline()}>Yes, pass them on</button>
+          <button type="button" className="button primary" onClick={() => setConfirming(false)}>Keep them</button>
+        </div>
+      ) : (
+        <div className="row">
+          <button type="button" className="button primary" onClick={() => navigate(`/checkout/${hold.id}`)}>Buy now</button>
+          <button type="button" className="text-button" onClick={() => setConfirming(true)}>No thanks</button>
+        </div>
+      )}
+      {problem && <p role="alert" className="notice error">{problem}</p>}
+    </section>
   );
 }
