@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { migrate } from './db/migrate.js';
+import { migrate, SchemaTooNewError } from './db/migrate.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
 import { createAccessTokens } from './features/auth/tokens.js';
 import { seedBuyers } from './seed/buyers.js';
@@ -88,6 +88,6 @@ async function main(command: string | undefined): Promise<void> {
 }
 
 main(process.argv[2]).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof SchemaTooNewError ? error.message : error);
   process.exit(1);
 });

@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import { openDatabase, type Database } from './db/database.js';
-import { migrate } from './db/migrate.js';
+import { assertSchemaKnown, migrate, schemaVersions } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
 import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
@@ -48,11 +48,24 @@ async function startJobs(context: AppContext): Promise<Job[]> {
   ];
 }
 
-/** Opens the database, migrates, ensures the admin account, starts the jobs and listens. */
+/**
+ * With MIGRATE_ON_START off, `onsale migrate` is a deploy step of its own: the node only checks that
+ * it knows the schema, and warns when migrations it ships were not applied (the step was skipped).
+ */
+async function checkSchema(db: Database, log: FastifyBaseLogger): Promise<void> {
+  const versions = await schemaVersions(db);
+  assertSchemaKnown(versions);
+  if (versions.pending.length > 0) {
+    log.warn({ schemaVersion: versions.database, releaseVersion: versions.release, pending: versions.pending }, 'the database schema is older than this release: run `onsale migrate`');
+  }
+}
+
+/** Opens the database, migrates (or checks the schema), ensures the admin account, starts the jobs and listens. */
 export async function startServer(config: Readonly<Config>, options: { db?: Database; log?: FastifyBaseLogger } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
   const db = options.db ?? (await connect(config));
-  await migrate(db);
+  if (config.migrateOnStart) await migrate(db);
+  else await checkSchema(db, log);
   const context = createContext(config, db, log);
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
