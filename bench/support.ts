@@ -15,7 +15,8 @@ process.on('exit', () => {
 export interface Child {
   pid: number;
   url: string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 15 s; resolves with the exit code (null when killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 /**
@@ -51,13 +52,14 @@ export async function startChild(name: string, script: string, args: string[], e
     pid: child.pid!,
     url,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
+      const code = await exited;
       clearTimeout(timer);
       const errors = output.split('\n').filter((line) => /"level":(50|60)/.test(line));
       if (errors.length > 0) console.warn(`${name} logged errors:\n${errors.slice(0, 5).join('\n')}`);
+      return code;
     },
   };
 }

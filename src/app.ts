@@ -66,7 +66,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   if (rateLimitRedis) app.addHook('onClose', () => rateLimitRedis.close());
   await app.register(rateLimitPlugin, { redis: rateLimitRedis?.redis, keyPrefix: config.redisKeyPrefix });
 
-  await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken });
+  await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken, lifecycle: context.lifecycle });
   await app.register(async (api) => {
     await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
     await api.register(venueRoutes, { venues: context.venues, guards });

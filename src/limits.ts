@@ -71,6 +71,13 @@ export const limits = {
   migrationLockTimeoutMs: 5 * 60_000,
   /** Waiting for a pooled PostgreSQL connection, or for a new one to open. */
   dbConnectionWaitMsMax: 30_000,
+  /**
+   * After a shutdown's drain (SHUTDOWN_DRAIN_MS): in-flight requests and hold batches finishing, the
+   * jobs stopping (the waiting-room lease handed back), the pool closing. Past it the process exits anyway.
+   */
+  shutdownMsMax: 15_000,
+  /** How often a draining node looks whether its last connection has closed. */
+  shutdownPollMs: 50,
   /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
   httpTimeoutCheckIntervalMs: 1_000,
   /**

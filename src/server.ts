@@ -1,4 +1,7 @@
+import { Server as NetServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -9,6 +12,7 @@ import { startPeriodic, type Job } from './jobs.js';
 import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
 import { limits } from './limits.js';
+import type { Lifecycle } from './features/ops/health.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
@@ -26,7 +30,33 @@ export interface RunningServer {
   app: Api;
   context: AppContext;
   url: string;
+  /** Stops at once: open connections are cut (tests, Ctrl-C). */
   close(): Promise<void>;
+  /** Leaves without failing a request (SIGTERM): drains for SHUTDOWN_DRAIN_MS, then closes. */
+  shutdown(): Promise<void>;
+}
+
+/** WebSocket close code 1012, "service restart": the client should reconnect, and will reach another node. */
+const serviceRestart = 1012;
+
+/**
+ * The first half of a graceful shutdown. Readiness fails and every answer from now on closes its
+ * connection; the listening socket closes, so a balancer's new connections go to other nodes (a
+ * refused connection is one it may safely retry elsewhere); live sockets are told to reconnect. Then
+ * the open connections are served until they have all closed, or `drainMs` has passed: `http.Server`'s
+ * own close would cut the idle keep-alive ones at once, racing a request the balancer is sending on
+ * one, so only the listening socket is closed here.
+ */
+async function drain(app: Api, lifecycle: Lifecycle, drainMs: number): Promise<void> {
+  lifecycle.draining = true;
+  NetServer.prototype.close.call(app.server);
+  const reconnectElsewhere = (socket: WebSocket) => socket.close(serviceRestart, 'The server restarts: reconnect.');
+  app.websocketServer.clients.forEach(reconnectElsewhere);
+  // A balancer may still send an upgrade on a keep-alive connection it opened before: that socket too.
+  app.websocketServer.on('connection', reconnectElsewhere);
+  const connections = () => new Promise<number>((resolve) => app.server.getConnections((error, count) => resolve(error ? 0 : count)));
+  const deadline = Date.now() + drainMs;
+  while (Date.now() < deadline && (await connections()) > 0) await sleep(limits.shutdownPollMs);
 }
 
 /**
@@ -74,18 +104,25 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // In-flight requests finish (and with them the hold batches they wait on) before the jobs stop
+      // and hand back the waiting-room lease to a node that stays.
+      await app.close();
+      await Promise.all(jobs.map((job) => job.stop()));
+      context.notifications.close();
+      if (!options.db) await db.close();
+    })();
+    return closing;
+  };
   return {
     app,
     context,
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
-    close() {
-      closing ??= (async () => {
-        await app.close();
-        await Promise.all(jobs.map((job) => job.stop()));
-        context.notifications.close();
-        if (!options.db) await db.close();
-      })();
-      return closing;
+    close,
+    async shutdown() {
+      if (!closing) await drain(app, context.lifecycle, config.shutdownDrainMs);
+      await close();
     },
   };
 }
