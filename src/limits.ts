@@ -26,6 +26,10 @@ export const limits = {
   idempotencyKeyLengthMax: 200,
   /** Hold requests for one section gathered into one transaction. */
   holdBatchSizeMax: 256,
+  /** Retention (OUTBOX_RETENTION_DAYS): how often each node prunes, rows per delete, deletes per table and run. */
+  retentionIntervalMs: 10 * 60_000,
+  retentionBatchSizeMax: 1_000,
+  retentionBatchesPerRunMax: 100,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
   /** Payments one reconciler pass claims, settled one by one in a stable order. */

@@ -6,13 +6,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase, type Database, type Queryable } from './db/database.js';
 import { assertSchemaKnown, migrate, schemaVersions } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
 import { requestForLog } from './http/log.js';
 import type { Api } from './http/api.js';
 import { limits } from './limits.js';
 import type { Lifecycle } from './features/ops/health.js';
+import { pruneRefreshTokens } from './features/auth/auth.js';
+import { pruneEndedHolds } from './features/inventory/stock.js';
+import { pruneOutbox } from './features/notifications/outbox.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
@@ -59,6 +62,26 @@ async function drain(app: Api, lifecycle: Lifecycle, drainMs: number): Promise<v
   while (Date.now() < deadline && (await connections()) > 0) await sleep(limits.shutdownPollMs);
 }
 
+/** The pruners of retention, one per table family, each deleting a bounded batch per call. */
+const pruners = { outbox: pruneOutbox, refreshTokens: pruneRefreshTokens, endedHolds: pruneEndedHolds };
+
+/**
+ * Deletes what is older than OUTBOX_RETENTION_DAYS, a bounded batch per statement (each its own short
+ * transaction, so no lock is held long), and at most limits.retentionBatchesPerRunMax batches per
+ * table per run; a backlog larger than that is finished by later runs. Returns the rows deleted.
+ */
+export async function pruneExpired(db: Queryable, days: number, batch: number = limits.retentionBatchSizeMax): Promise<Record<keyof typeof pruners, number>> {
+  const deleted = { outbox: 0, refreshTokens: 0, endedHolds: 0 };
+  for (const [table, prune] of Object.entries(pruners) as [keyof typeof pruners, typeof pruneOutbox][]) {
+    for (let run = 0; run < limits.retentionBatchesPerRunMax; run++) {
+      const count = await prune(db, days, batch);
+      deleted[table] += count;
+      if (count < batch) break;
+    }
+  }
+  return deleted;
+}
+
 /**
  * Background work every node runs: returning lapsed holds (and offering them to the waitlist),
  * finishing half-done payments and event cancellations, delivering notifications, reminding
@@ -74,6 +97,7 @@ async function startJobs(context: AppContext): Promise<Job[]> {
     startPeriodic('outbox-dispatcher', config.outboxIntervalMs, () => notifications.dispatch(), log),
     startPeriodic('hold-reminders', config.sweepIntervalMs, () => notifications.sendReminders(), log),
     startPeriodic('waitlist-rebalance', config.sweepIntervalMs * 5, () => waitlist.rebalance(), log),
+    startPeriodic('retention', limits.retentionIntervalMs, () => pruneExpired(context.db, config.outboxRetentionDays), log),
     await queue.start(),
   ];
 }
