@@ -15,7 +15,8 @@ import { limits } from './limits.js';
 import type { Lifecycle } from './features/ops/health.js';
 import { pruneRefreshTokens } from './features/auth/auth.js';
 import { pruneEndedHolds } from './features/inventory/stock.js';
-import { pruneOutbox } from './features/notifications/outbox.js';
+import { outboxBacklog, pruneOutbox } from './features/notifications/outbox.js';
+import { registerStateGauges } from './features/ops/metrics.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
@@ -123,6 +124,12 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
   const context = createContext(config, db, log);
   await context.auth.ensureAdmin(config.admin.email, config.admin.password);
   const app = await buildApp(context);
+  registerStateGauges(context.metrics.registry, {
+    queues: () => context.queue.activeFigures(),
+    outbox: () => outboxBacklog(db),
+    liveSockets: () => app.websocketServer.clients.size,
+    pool: () => db.poolUsage?.(),
+  });
   const jobs = await startJobs(context);
   await app.listen({ host: config.host, port: config.port, backlog: limits.listenBacklogMax });
   const address = app.server.address();

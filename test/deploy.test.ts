@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { parser as promql } from '@prometheus-io/lezer-promql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
@@ -20,6 +21,7 @@ import { proxyLocation, upstreamKeepaliveTimeout } from '../bench/simulate/clust
 import { root } from '../scripts/build.mjs';
 import { configLeaves, loadConfig } from '../src/config.js';
 import { limits } from '../src/limits.js';
+import { startTestApp, type TestApp } from './support/app.js';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: any };
 
@@ -137,5 +139,59 @@ describe('the Compose deployment', () => {
     expect(conf).toContain(`keepalive_timeout ${upstreamKeepaliveTimeout};`);
     for (const name of nodes) expect(conf).toContain(`server ${name}:3000;`);
     expect(Number.parseInt(upstreamKeepaliveTimeout) * 1000).toBeLessThan(Number(compose.services['onsale-1'].environment.SHUTDOWN_DRAIN_MS));
+  });
+});
+
+/** The metric names a PromQL expression selects; throws when it does not parse. */
+function metricsOf(expr: string): string[] {
+  const names: string[] = [];
+  promql.parse(expr).iterate({
+    enter(node) {
+      if (node.type.isError) throw new Error(`not PromQL at ${node.from}: ${expr}`);
+      if (node.name === 'VectorSelector') names.push(expr.slice(node.from, node.to).split('{')[0]!.trim());
+    },
+  });
+  return names;
+}
+
+describe('the Grafana dashboard and the Prometheus alert rules', () => {
+  let app: TestApp;
+  /** Every series name /metrics exports, with a histogram's _bucket, _sum and _count. */
+  let exported: Set<string>;
+  beforeAll(async () => {
+    app = await startTestApp('postgres');
+    const text = (await app.request('GET', '/metrics')).body as string;
+    exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
+      type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : type === 'summary' ? [name!, `${name}_sum`, `${name}_count`] : [name!]));
+  });
+  afterAll(() => app?.close());
+
+  const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/onsale.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const rules = (parse(readFileSync(join(root, 'deploy/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: Record<string, any>[] }[] }).groups.flatMap((g) => g.rules);
+
+  it('the dashboard parses, and its queries parse and name only exported metrics', () => {
+    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThanOrEqual(12);
+    const named = new Set(exprs.flatMap(metricsOf));
+    expect([...named].filter((name) => !exported.has(name))).toEqual([]);
+    for (const needed of ['onsale_queue_length', 'onsale_queue_admitted_per_minute', 'onsale_holds_placed_total', 'onsale_hold_batch_size_bucket',
+      'onsale_orders_confirmed_total', 'onsale_http_request_duration_seconds_bucket', 'onsale_outbox_undispatched', 'onsale_deliveries_parked', 'onsale_live_sockets']) {
+      expect(named, needed).toContain(needed);
+    }
+  });
+
+  it('the alert rules parse, each with a severity and a summary, and name only exported metrics', () => {
+    expect(rules.map((r) => r['alert']).sort()).toEqual(['OnsaleAdmissionStalled', 'OnsaleCheckoutErrors', 'OnsaleDatabasePoolSaturated', 'OnsaleDeliveriesParked', 'OnsaleHoldLatencyHigh', 'OnsaleOutboxBacklogGrowing']);
+    for (const rule of rules) {
+      expect(rule['labels'].severity).toMatch(/^(warning|critical)$/);
+      expect(rule['annotations'].summary).toBeTruthy();
+      expect(rule['for']).toMatch(/^\d+m$/);
+      expect(metricsOf(rule['expr']).filter((name) => !exported.has(name)), rule['alert']).toEqual([]);
+    }
+  });
+
+  it('a query naming a metric that does not exist, or not PromQL, fails the check', () => {
+    expect(metricsOf('sum(rate(onsale_nothing_total[1m]))').filter((name) => !exported.has(name))).toEqual(['onsale_nothing_total']);
+    expect(() => metricsOf('sum(rate(onsale_holds_placed_total[1m])')).toThrow(/not PromQL/);
   });
 });

@@ -51,3 +51,12 @@ export async function pruneOutbox(db: Queryable, days: number, batch: number): P
   );
   return rowCount;
 }
+
+/** The dispatcher's backlog (rows not yet fanned out) and the deliveries parked for an admin, for the metrics. */
+export async function outboxBacklog(db: Queryable): Promise<{ undispatched: number; parked: number }> {
+  const { rows } = await db.query<{ undispatched: number; parked: number }>(
+    `select (select count(*) from outbox where dispatched_at is null)::int as undispatched,
+            (select count(*) from deliveries where status = 'parked')::int as parked`,
+  );
+  return rows[0]!;
+}
