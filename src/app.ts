@@ -23,6 +23,7 @@ import { rateLimitPlugin } from './features/ratelimit/plugin.js';
 import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { installSecurityHeaders } from './http/security.js';
 import { limits } from './limits.js';
 
 /** Builds the HTTP application; never listens (the process entry in server.ts does). */
@@ -47,6 +48,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
 
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandling(app);
+  await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });
   app.decorateRequest('principal', null);
   app.addSchema(ErrorResponse);
   app.addSchema(EventSchema);
