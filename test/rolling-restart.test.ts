@@ -120,7 +120,7 @@ beforeAll(async () => {
   });
   db = await openPostgres(deployment.databaseUrl, 2);
   client = createClient({ baseUrl: deployment.url, t0: Date.now(), timeoutMs: 30_000, signal: stopLoad.signal, sleep });
-}, 180_000);
+}, 400_000);
 
 afterAll(async () => {
   running = false;
@@ -207,5 +207,5 @@ describe('a rolling restart under load', () => {
     const [floor] = await sectionAccounting(db, shopEvent.id);
     expect(floor!.sold).toBe(bought);
     expect(accountedUnits(floor!)).toBe(floor!.capacity);
-  }, 300_000);
+  }, 900_000);
 });
