@@ -36,7 +36,8 @@ function boundsOf({ schema }: ConfigLeaf): string | undefined {
 function row(leaf: ConfigLeaf): string {
   const bounds = boundsOf(leaf);
   const meaning = bounds ? `${leaf.schema.description}; ${bounds}` : leaf.schema.description;
-  return `| ${code(leaf.schema.env)} | ${cell(defaultOf(leaf))} | ${cell(meaning)} |`;
+  const variable = leaf.schema.secret ? `${code(leaf.schema.env)} or ${code(`${leaf.schema.env}_FILE`)}` : code(leaf.schema.env);
+  return `| ${variable} | ${cell(defaultOf(leaf))} | ${cell(meaning)} |`;
 }
 
 /** The table, one row per variable in the schema's order, between its marker comments. */

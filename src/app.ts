@@ -25,6 +25,7 @@ import { rateLimitPlugin } from './features/ratelimit/plugin.js';
 import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { installSecurityHeaders } from './http/security.js';
 import { limits } from './limits.js';
 
 /** Builds the HTTP application; never listens (the process entry in server.ts does). */
@@ -49,6 +50,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
 
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandling(app);
+  await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });
   app.decorateRequest('principal', null);
   app.addSchema(ErrorResponse);
   app.addSchema(EventSchema);
@@ -68,7 +70,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   if (rateLimitRedis) app.addHook('onClose', () => rateLimitRedis.close());
   await app.register(rateLimitPlugin, { redis: rateLimitRedis?.redis, keyPrefix: config.redisKeyPrefix });
 
-  await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken });
+  await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken, lifecycle: context.lifecycle });
   await app.register(async (api) => {
     await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
     await api.register(venueRoutes, { venues: context.venues, guards });

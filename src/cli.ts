@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
-import { migrate } from './db/migrate.js';
+import { migrate, SchemaTooNewError } from './db/migrate.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
 import { createAccessTokens } from './features/auth/tokens.js';
+import { limits } from './limits.js';
 import { seedBuyers } from './seed/buyers.js';
 import { seedDemo } from './seed/demo.js';
 import { connect, createLogger, startServer } from './server.js';
@@ -35,17 +36,21 @@ async function main(command: string | undefined): Promise<void> {
       }
       const backend = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
       console.log(`\nOnsale is running on ${backend}\n  app:      ${server.url}/\n  API docs: ${server.url}/docs\n  admin:    ${config.admin.email} / ${config.admin.password}\n`);
-      const shutdown = (signal: string) => {
+      // SIGTERM (a deploy, `docker stop`, Kubernetes) drains without failing a request; Ctrl-C stops at once.
+      const stop = (signal: string, how: 'shutdown' | 'close', boundMs: number) => {
         log.info({ signal }, 'shutting down');
-        const forced = setTimeout(() => process.exit(1), 10_000);
+        const forced = setTimeout(() => {
+          log.error({ signal, boundMs }, 'shutdown took too long: exiting');
+          process.exit(1);
+        }, boundMs);
         forced.unref();
-        server.close().then(() => process.exit(0), (error: unknown) => {
+        server[how]().then(() => process.exit(0), (error: unknown) => {
           log.error({ err: error }, 'shutdown failed');
           process.exit(1);
         });
       };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', () => stop('SIGINT', 'close', limits.shutdownMsMax));
+      process.once('SIGTERM', () => stop('SIGTERM', 'shutdown', config.shutdownDrainMs + limits.shutdownMsMax));
       return;
     }
     case 'migrate': {
@@ -88,6 +93,6 @@ async function main(command: string | undefined): Promise<void> {
 }
 
 main(process.argv[2]).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof SchemaTooNewError ? error.message : error);
   process.exit(1);
 });

@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, configLeaves, loadConfig } from './config.js';
+
+const secretsDir = mkdtempSync(join(tmpdir(), 'onsale-secrets-'));
+afterAll(() => rmSync(secretsDir, { recursive: true, force: true }));
+
+/** A mounted secret file, as Docker and Kubernetes write them (often with a trailing newline). */
+function secretFile(name: string, content: string): string {
+  const path = join(secretsDir, name);
+  writeFileSync(path, content);
+  return path;
+}
 
 describe('loadConfig', () => {
   it('starts with safe defaults and the embedded database', () => {
@@ -38,5 +51,28 @@ describe('loadConfig', () => {
 
   it('refuses a short secret', () => {
     expect(() => loadConfig({ JWT_SECRET: 'secret' })).toThrowError(/JWT_SECRET/);
+  });
+
+  it('reads every secret from the file its _FILE variable names, without the trailing newline', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET_FILE: secretFile('jwt', `${'j'.repeat(40)}\n`),
+      QUEUE_TOKEN_SECRET_FILE: secretFile('queue', 'q'.repeat(40)),
+      ADMIN_PASSWORD_FILE: secretFile('admin', 'from-a-file\r\n'),
+      DATABASE_URL_FILE: secretFile('db', 'postgres://onsale:pw@db/onsale\n'),
+    });
+    expect(config).toMatchObject({ jwtSecret: 'j'.repeat(40), queue: { tokenSecret: 'q'.repeat(40) }, admin: { password: 'from-a-file' }, databaseUrl: 'postgres://onsale:pw@db/onsale' });
+    // Every credential-bearing variable can come from a file.
+    expect(configLeaves().filter((leaf) => leaf.schema.secret).map((leaf) => leaf.schema.env).sort()).toEqual(
+      ['ADMIN_PASSWORD', 'DATABASE_URL', 'JWT_SECRET', 'METRICS_TOKEN', 'QUEUE_TOKEN_SECRET', 'REDIS_URL', 'SMTP_URL'],
+    );
+  });
+
+  it('validates a value read from a file like any other and refuses a secret set twice or a missing file', () => {
+    expect(() => loadConfig({ JWT_SECRET_FILE: secretFile('short', 'short\n') })).toThrowError(/JWT_SECRET/);
+    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_SECRET_FILE: secretFile('twice', 'y'.repeat(40)) })).toThrowError(/JWT_SECRET or JWT_SECRET_FILE, not both/);
+    expect(() => loadConfig({ METRICS_TOKEN_FILE: join(secretsDir, 'missing') })).toThrowError(/METRICS_TOKEN_FILE=.*ENOENT/);
+    // Not a secret: no _FILE variant is read.
+    expect(loadConfig({ PORT_FILE: secretFile('port', '1') }).port).toBe(3000);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { limits } from './limits.js';
@@ -8,11 +9,16 @@ import { limits } from './limits.js';
  * the table; test/readme-config.test.ts fails when it is stale). `Config` is derived from this schema.
  */
 
-/** Options every leaf carries: `env` names the variable; `refusedInProduction` marks a development-only default. */
+/**
+ * Options every leaf carries: `env` names the variable; `refusedInProduction` marks a development-only
+ * default; `secret` lets the value come from a file named by `<env>_FILE` instead (container platforms
+ * mount secrets as files), so it need not sit in the environment.
+ */
 interface LeafOptions {
   env: string;
   description: string;
   refusedInProduction?: true;
+  secret?: true;
 }
 
 const integer = (options: LeafOptions & { minimum: number; maximum: number; default: number }) => Type.Integer(options);
@@ -29,8 +35,12 @@ export const ConfigSchema = Type.Object({
   }),
   host: string({ env: 'HOST', default: '0.0.0.0', description: 'the address to listen on' }),
   port: integer({ env: 'PORT', minimum: 0, maximum: 65535, default: 3000, description: 'the port to listen on' }),
-  databaseUrl: optionalString({ env: 'DATABASE_URL', pattern: '^postgres(ql)?://', description: 'PostgreSQL connection string; unset = embedded PGlite' }),
+  databaseUrl: optionalString({ env: 'DATABASE_URL', secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL connection string; unset = embedded PGlite' }),
   dataDir: string({ env: 'DATA_DIR', default: './data', description: "PGlite's data directory" }),
+  migrateOnStart: boolean({
+    env: 'MIGRATE_ON_START', default: true,
+    description: "apply pending migrations when a node starts; `false` where `onsale migrate` runs as a step of its own before the nodes roll (docs/deploy.md): a node then refuses a schema newer than it knows and warns about an older one",
+  }),
   pgPoolSize: integer({ env: 'PG_POOL_SIZE', minimum: 1, maximum: 500, default: 20, description: 'PostgreSQL connections per node' }),
   /** Per-connection PostgreSQL bounds (not applied to the embedded PGlite). */
   pgSession: Type.Object({
@@ -58,13 +68,17 @@ export const ConfigSchema = Type.Object({
       description: 'a connection with no traffic is closed after this',
     }),
   }),
+  shutdownDrainMs: integer({
+    env: 'SHUTDOWN_DRAIN_MS', minimum: 0, maximum: 600_000, default: 5_000,
+    description: 'after `SIGTERM` a node fails readiness and stops accepting connections at once, then serves its open connections this long (each closed after its next answer) so the balancer moves off it, then finishes in-flight work and exits; keep the balancer\'s upstream keep-alive timeout shorter',
+  }),
   /** Hold requests that may wait for one section on one node; more are refused with 503. */
   holdQueueLengthMax: integer({
     env: 'HOLD_QUEUE_LENGTH_MAX', minimum: 1, maximum: 1_000_000, default: 5_000,
     description: 'hold requests that may wait for one section on one node; more get 503 with `Retry-After` at once',
   }),
   jwtSecret: string({
-    env: 'JWT_SECRET', minLength: 32, default: 'onsale-development-secret-do-not-use-in-production', refusedInProduction: true,
+    env: 'JWT_SECRET', secret: true, minLength: 32, default: 'onsale-development-secret-do-not-use-in-production', refusedInProduction: true,
     description: 'HS256 key for access tokens',
   }),
   accessTokenTtlSeconds: integer({ env: 'ACCESS_TOKEN_TTL_SECONDS', minimum: 30, maximum: 86_400, default: 900, description: 'access token lifetime' }),
@@ -74,7 +88,7 @@ export const ConfigSchema = Type.Object({
   argon2MemoryKib: integer({ env: 'ARGON2_MEMORY_KIB', minimum: 1024, maximum: 1_048_576, default: 19_456, description: 'argon2id memory cost for password hashes' }),
   admin: Type.Object({
     email: string({ env: 'ADMIN_EMAIL', pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local', description: 'the organizer account ensured at start' }),
-    password: string({ env: 'ADMIN_PASSWORD', minLength: 8, default: 'onsale-admin', refusedInProduction: true, description: "the organizer account's password" }),
+    password: string({ env: 'ADMIN_PASSWORD', secret: true, minLength: 8, default: 'onsale-admin', refusedInProduction: true, description: "the organizer account's password" }),
   }),
   seedDemo: boolean({ env: 'SEED_DEMO', default: true, description: 'seed the demo on-sale when the database has no events' }),
   sweepIntervalMs: integer({ env: 'SWEEP_INTERVAL_MS', minimum: 50, maximum: 60_000, default: 1000, description: 'how often lapsed holds are returned to sale' }),
@@ -88,7 +102,7 @@ export const ConfigSchema = Type.Object({
       description: 'a payment still being authorized or captured after this long counts as abandoned by a crash: captured if its order exists, voided if not',
     }),
   }),
-  smtpUrl: optionalString({ env: 'SMTP_URL', pattern: '^smtps?://', description: '`smtp://…` for real email; unset = emails go to the log and the dev inbox (`GET /api/v1/me/inbox`)' }),
+  smtpUrl: optionalString({ env: 'SMTP_URL', secret: true, pattern: '^smtps?://', description: '`smtp://…` for real email; unset = emails go to the log and the dev inbox (`GET /api/v1/me/inbox`)' }),
   emailFrom: string({ env: 'EMAIL_FROM', default: 'Onsale <no-reply@onsale.local>', description: 'sender of notification emails' }),
   outboxIntervalMs: integer({ env: 'OUTBOX_INTERVAL_MS', minimum: 20, maximum: 60_000, default: 500, description: 'how often the notification dispatcher runs' }),
   delivery: Type.Object({
@@ -101,17 +115,21 @@ export const ConfigSchema = Type.Object({
       description: '`true` lets webhooks target loopback, private and link-local addresses (local development, receivers inside your network); off, such URLs are refused when registered and every delivery checks the address it connects to',
     }),
   }),
+  outboxRetentionDays: integer({
+    env: 'OUTBOX_RETENTION_DAYS', minimum: 1, maximum: 3650, default: 30,
+    description: 'dispatched outbox rows and finished deliveries older than this are deleted, in bounded batches, as are refresh tokens and ended holds past it',
+  }),
   reminderLeadSeconds: integer({
     env: 'REMINDER_LEAD_SECONDS', minimum: 1, maximum: 86_400, default: 120, description: '"your hold / offer is about to expire" is sent this long before',
   }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { env: 'LOG_LEVEL', default: 'info', description: 'pino level' }),
   webDistDir: string({ env: 'WEB_DIST_DIR', default: 'web/dist', description: 'the built web app served at `/` (`npm run build` builds it; `npm start` builds it when missing or stale)' }),
   /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
-  redisUrl: optionalString({ env: 'REDIS_URL', pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
+  redisUrl: optionalString({ env: 'REDIS_URL', secret: true, pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
   redisKeyPrefix: string({ env: 'REDIS_KEY_PREFIX', pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:', description: 'prefix of every Redis key' }),
   queue: Type.Object({
     tokenSecret: string({
-      env: 'QUEUE_TOKEN_SECRET', minLength: 32, default: 'onsale-development-queue-secret-do-not-use', refusedInProduction: true,
+      env: 'QUEUE_TOKEN_SECRET', secret: true, minLength: 32, default: 'onsale-development-queue-secret-do-not-use', refusedInProduction: true,
       description: 'HMAC key of queue tokens',
     }),
     tickMs: integer({ env: 'QUEUE_TICK_MS', minimum: 20, maximum: 10_000, default: 1000, description: 'admission tick of the waiting room' }),
@@ -135,8 +153,12 @@ export const ConfigSchema = Type.Object({
   trustProxy: boolean({
     env: 'TRUST_PROXY', default: false, description: 'behind a load balancer, take the client IP from `X-Forwarded-For` (rate limits are per IP)',
   }),
+  corsOrigins: optionalString({
+    env: 'CORS_ORIGINS', pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', maxLength: 4096,
+    description: 'comma-separated origins (`https://shop.example.com`) whose browser scripts may call the API; unset = none (the web app is served from the same origin and needs none)',
+  }),
   metricsToken: optionalString({
-    env: 'METRICS_TOKEN', minLength: 16, maxLength: 512,
+    env: 'METRICS_TOKEN', secret: true, minLength: 16, maxLength: 512,
     description: 'when set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset = public, so keep it off the internet',
   }),
 });
@@ -160,14 +182,28 @@ export function configLeaves(schema: TSchema = ConfigSchema, path: string[] = []
   return Object.entries(properties).flatMap(([key, child]) => configLeaves(child, [...path, key]));
 }
 
-/** The variables that are set (an empty string counts as unset), placed at their paths in the config's shape. */
+/** A set variable's value (an empty string counts as unset); a secret may instead come from the file `<env>_FILE` names. */
+function readVariable(source: NodeJS.ProcessEnv, schema: ConfigLeaf['schema']): string | undefined {
+  const value = source[schema.env] || undefined;
+  const file = schema.secret ? source[`${schema.env}_FILE`] || undefined : undefined;
+  if (file === undefined) return value;
+  if (value !== undefined) throw new ConfigError(`Set ${schema.env} or ${schema.env}_FILE, not both.`);
+  try {
+    // Files written by `echo` or an editor end with a newline that is no part of the secret.
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(`${schema.env}_FILE=${JSON.stringify(file)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** The variables that are set, placed at their paths in the config's shape. */
 function readEnvironment(source: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const { path, schema } of configLeaves()) {
     // Every group exists, even with none of its variables set, so Value.Default can fill its leaves.
     const parent = path.slice(0, -1).reduce<Record<string, unknown>>((group, key) => (group[key] ??= {}) as Record<string, unknown>, raw);
-    const value = source[schema.env];
-    if (value !== undefined && value !== '') parent[path.at(-1)!] = value;
+    const value = readVariable(source, schema);
+    if (value !== undefined) parent[path.at(-1)!] = value;
   }
   return raw;
 }

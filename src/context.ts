@@ -19,6 +19,7 @@ import { devInboxTransport, smtpTransport } from './features/notifications/email
 import { createNotificationService, type NotificationService } from './features/notifications/dispatcher.js';
 import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
+import { createLifecycle, type Lifecycle } from './features/ops/health.js';
 import { createQueueService, type QueueService } from './features/queue/queue.js';
 import { createVenueService, type VenueService } from './features/venues/venues.js';
 import { waitlistReturnPolicy } from './features/waitlist/offers.js';
@@ -33,6 +34,8 @@ export interface AppContext {
   db: Database;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  /** Set when the node starts shutting down (readiness fails from then on). */
+  lifecycle: Lifecycle;
   /** What one feature tells the others after a commit. */
   bus: DomainEventBus;
   guards: Guards;
@@ -72,6 +75,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     db,
     log,
     metrics,
+    lifecycle: createLifecycle(),
     bus,
     payments,
     stock,

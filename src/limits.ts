@@ -30,6 +30,10 @@ export const limits = {
   idempotencyKeyLengthMax: 200,
   /** Hold requests for one section gathered into one transaction. */
   holdBatchSizeMax: 256,
+  /** Retention (OUTBOX_RETENTION_DAYS): how often each node prunes, rows per delete, deletes per table and run. */
+  retentionIntervalMs: 10 * 60_000,
+  retentionBatchSizeMax: 1_000,
+  retentionBatchesPerRunMax: 100,
   /** Expired holds returned to sale per sweeper transaction. */
   sweepBatchSizeMax: 500,
   /** Payments one reconciler pass claims, settled one by one in a stable order. */
@@ -84,6 +88,13 @@ export const limits = {
   migrationLockTimeoutMs: 5 * 60_000,
   /** Waiting for a pooled PostgreSQL connection, or for a new one to open. */
   dbConnectionWaitMsMax: 30_000,
+  /**
+   * After a shutdown's drain (SHUTDOWN_DRAIN_MS): in-flight requests and hold batches finishing, the
+   * jobs stopping (the waiting-room lease handed back), the pool closing. Past it the process exits anyway.
+   */
+  shutdownMsMax: 15_000,
+  /** How often a draining node looks whether its last connection has closed. */
+  shutdownPollMs: 50,
   /** How often the HTTP server looks for requests past HTTP_REQUEST_TIMEOUT_MS (Node's default is 30 s). */
   httpTimeoutCheckIntervalMs: 1_000,
   /**

@@ -16,12 +16,14 @@ describe("README's configuration table", () => {
       leaf({ type: 'string', minLength: 32, default: 'dev', refusedInProduction: true }),
       leaf({ type: 'string', pattern: '^a|b$' }),
       leaf({ anyOf: [{ const: 'one' }, { const: 'two' }], default: 'one' }),
+      leaf({ type: 'string', secret: true }),
     ]).split('\n').slice(3, -1);
     expect(rows).toEqual([
       '| `X` | `3` | what it does; an integer from 1 to 9 |',
       '| `X` | `dev` (refused in production) | what it does; at least 32 characters |',
       '| `X` | unset | what it does; matching `^a\\|b$` |',
       '| `X` | `one` | what it does; one of `one`, `two` |',
+      '| `X` or `X_FILE` | unset | what it does |',
     ]);
   });
 

@@ -35,6 +35,16 @@ export interface Database extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
+  /** The pool's connections (PostgreSQL only; PGlite has one, in-process), for the saturation metric. */
+  poolUsage?(): PoolUsage;
+}
+
+export interface PoolUsage {
+  max: number;
+  open: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }
 
 /**
@@ -106,6 +116,7 @@ export async function openPostgres(connectionString: string, poolSize: number, s
       await pool.query(script);
     },
     close: () => pool.end(),
+    poolUsage: () => ({ max: poolSize, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
   return withConflictRetries(database);
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { limits } from '../limits.js';
-import type { Database } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 // Any constant shared by every node: concurrent starts queue on it instead of racing.
@@ -24,11 +24,55 @@ export async function loadMigrations(): Promise<Migration[]> {
   );
 }
 
-/** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
-export async function migrate(db: Database): Promise<number[]> {
+/** The database was migrated by a newer release than this one: its code may not read what is stored. */
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+}
+
+export interface SchemaVersions {
+  /** The newest migration applied to the database (0 for an empty one). */
+  database: number;
+  /** The newest migration this release ships. */
+  release: number;
+  /** This release's migrations the database lacks. */
+  pending: number[];
+}
+
+const schemaTableExists = "select to_regclass('schema_migrations') is not null as present";
+
+export async function schemaVersions(db: Queryable): Promise<SchemaVersions> {
+  const migrations = await loadMigrations();
+  const { rows: [table] } = await db.query<{ present: boolean }>(schemaTableExists);
+  const applied = table!.present ? (await db.query<{ version: number }>('select version from schema_migrations')).rows.map((row) => row.version) : [];
+  return {
+    database: Math.max(0, ...applied),
+    release: Math.max(0, ...migrations.map((m) => m.version)),
+    pending: migrations.map((m) => m.version).filter((version) => !applied.includes(version)),
+  };
+}
+
+/**
+ * Refuses a schema newer than this release knows (a rollback past a migration, or an old node started
+ * after the new release migrated: undo the migration or run the new release), whether the node
+ * migrates itself or not. Migrations only expand the schema until a later release contracts it
+ * (docs/deploy.md), so the release before still runs on the schema of the one after while a rolling
+ * restart goes on; the check stops a node of a release older still.
+ */
+export function assertSchemaKnown(versions: SchemaVersions): void {
+  if (versions.database > versions.release) {
+    throw new SchemaTooNewError(`The database schema is at version ${versions.database}, newer than this release knows (${versions.release}). Run the release that migrated it, or a newer one.`);
+  }
+}
+
+/**
+ * Applies every migration not yet applied, each in its own transaction, up to `through` (all by
+ * default). Returns the versions applied.
+ */
+export async function migrate(db: Database, { through = Infinity }: { through?: number } = {}): Promise<number[]> {
   await db.exec('create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())');
+  assertSchemaKnown(await schemaVersions(db));
   const applied: number[] = [];
-  for (const migration of await loadMigrations()) {
+  for (const migration of (await loadMigrations()).filter((m) => m.version <= through)) {
     const ran = await db.transaction(async (tx) => {
       // The pool's bounds are for requests. A migration may build an index over a whole table, and
       // a node that starts while another migrates waits for it on the advisory lock below.

@@ -13,6 +13,8 @@ const children = new Set<ChildProcess>();
 export interface ServeOptions {
   /** The CLI to run: the TypeScript sources through tsx by default, or a built `cli.js` with plain Node. */
   cli?: string;
+  /** The working directory (a packaged folder runs from its own); the project root by default. */
+  cwd?: string;
   startTimeoutMs?: number;
 }
 
@@ -22,11 +24,12 @@ export interface ServeOptions {
  * generous: a busy machine takes tens of seconds to start one. `killServers` (for afterAll) kills
  * whatever is still running.
  */
-export function serve(env: Record<string, string>, { cli = 'src/cli.ts', startTimeoutMs = 120_000 }: ServeOptions = {}): Promise<ServeProcess> {
+export function serve(env: Record<string, string>, { cli = 'src/cli.ts', cwd, startTimeoutMs = 120_000 }: ServeOptions = {}): Promise<ServeProcess> {
   const loader = cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...loader, cli, 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   children.add(child);
   child.once('exit', () => children.delete(child));

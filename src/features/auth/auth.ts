@@ -136,3 +136,16 @@ export function createAuthService(deps: {
     },
   };
 }
+
+/**
+ * Retention: deletes up to `batch` refresh tokens that expired more than `days` ago. Such a token is
+ * refused anyway; a family's live tokens are other rows and stay. Returns how many went.
+ */
+export async function pruneRefreshTokens(db: Queryable, days: number, batch: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from refresh_tokens where id in (
+       select id from refresh_tokens where expires_at < now() - make_interval(days => $1) limit $2 for update skip locked)`,
+    [days, batch],
+  );
+  return rowCount;
+}

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/database.js';
+import type { Queryable, Tx } from '../../db/database.js';
 import { enqueue, type Notification } from '../notifications/outbox.js';
 import type { PickerSeat } from './seat-picker.js';
 
@@ -272,4 +272,23 @@ export function createStock(policy: StockReturnPolicy): Stock {
 /** Buyers whose own hold lapsed are told (a lapsed waitlist offer is the policy's to tell). */
 async function notifyHoldsExpired(tx: Tx, holds: readonly EndedHold[]): Promise<void> {
   await enqueue(tx, ...holds.map((h): Notification => ({ type: 'hold.expired', userId: h.userId, eventId: h.eventId, payload: { holdId: h.id } })));
+}
+
+/**
+ * Retention: deletes up to `batch` holds that ended (released or expired) more than `days` ago, with
+ * their items (on delete cascade). Their stock went back when they ended; a hold that was ever paid for
+ * or tried (an order or a payment names it) is kept with those records. Returns how many went.
+ */
+export async function pruneEndedHolds(db: Queryable, days: number, batch: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from holds where id in (
+       select h.id from holds h
+        where h.status in ('expired', 'released') and h.ended_at < now() - make_interval(days => $1)
+          and not exists (select 1 from payments p where p.hold_id = h.id)
+          and not exists (select 1 from orders o where o.hold_id = h.id)
+        limit $2
+        for update skip locked)`,
+    [days, batch],
+  );
+  return rowCount;
 }

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/database.js';
+import type { Queryable, Tx } from '../../db/database.js';
 
 /** Everything a user (or an organizer's system) is told about. The payload shapes are in docs/notifications.md. */
 export type NotificationType =
@@ -31,4 +31,33 @@ export async function enqueue(tx: Tx, ...notifications: Notification[]): Promise
     [notifications.map((n) => n.type), notifications.map((n) => n.userId ?? null), notifications.map((n) => n.eventId ?? null),
       notifications.map((n) => JSON.stringify(n.payload))],
   );
+}
+
+/**
+ * Retention: deletes up to `batch` outbox rows dispatched more than `days` ago whose deliveries are all
+ * finished (delivered, or parked and untouched) for as long; their deliveries and dev-inbox copies go
+ * with them (on delete cascade). Rows another node is deleting are skipped. Returns how many went.
+ */
+export async function pruneOutbox(db: Queryable, days: number, batch: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from outbox where id in (
+       select o.id from outbox o
+        where o.dispatched_at < now() - make_interval(days => $1)
+          and not exists (select 1 from deliveries d
+                           where d.outbox_id = o.id and (d.status = 'pending' or d.updated_at >= now() - make_interval(days => $1)))
+        order by o.dispatched_at
+        limit $2
+        for update skip locked)`,
+    [days, batch],
+  );
+  return rowCount;
+}
+
+/** The dispatcher's backlog (rows not yet fanned out) and the deliveries parked for an admin, for the metrics. */
+export async function outboxBacklog(db: Queryable): Promise<{ undispatched: number; parked: number }> {
+  const { rows } = await db.query<{ undispatched: number; parked: number }>(
+    `select (select count(*) from outbox where dispatched_at is null)::int as undispatched,
+            (select count(*) from deliveries where status = 'parked')::int as parked`,
+  );
+  return rows[0]!;
 }

@@ -9,3 +9,13 @@ export async function databaseAnswers(db: Queryable): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Whether the node is on its way out (SIGTERM, src/server.ts): readiness fails, so the balancer stops
+ * choosing it, and each open connection is closed after its next answer.
+ */
+export interface Lifecycle {
+  draining: boolean;
+}
+
+export const createLifecycle = (): Lifecycle => ({ draining: false });

@@ -1,4 +1,16 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolUsage } from '../../db/database.js';
+
+/**
+ * What the state gauges read at each scrape, given by the composition root (ops imports no feature).
+ * A source that fails leaves its gauge at its last value; the scrape still answers.
+ */
+export interface StateSources {
+  queues(): Promise<{ eventId: string; length: number; activeShoppers: number; admittedPerMinute: number }[]>;
+  outbox(): Promise<{ undispatched: number; parked: number }>;
+  liveSockets(): number;
+  pool(): PoolUsage | undefined;
+}
 
 /** The service's Prometheus metrics, on a registry of its own (so tests can build many apps). */
 export function createMetrics() {
@@ -32,6 +44,29 @@ export function createMetrics() {
     }),
     paymentsDeclined: new Counter({ name: 'onsale_payments_declined_total', help: 'Payments declined, by reason', labelNames: ['reason'] as const, registers: [registry] }),
   };
+}
+
+/** Gauges of the node's and the sale's state, read from `sources` when Prometheus scrapes. */
+export function registerStateGauges(registry: Registry, sources: StateSources): void {
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void> | void) =>
+    new Gauge({ name, help, labelNames, registers: [registry], async collect() {
+      await Promise.resolve(collect(this)).catch(() => undefined);
+    } });
+  const perLine = (field: 'length' | 'activeShoppers' | 'admittedPerMinute') => async (g: Gauge) => {
+    const lines = await sources.queues();
+    g.reset();
+    for (const line of lines) g.set({ event: line.eventId }, line[field]);
+  };
+  gauge('onsale_queue_length', 'People waiting in line, per event with a live waiting room', ['event'], perLine('length'));
+  gauge('onsale_queue_active_shoppers', 'Admitted people holding a shopper place, per event', ['event'], perLine('activeShoppers'));
+  gauge('onsale_queue_admitted_per_minute', 'People admitted in the last minute, per event', ['event'], perLine('admittedPerMinute'));
+  gauge('onsale_outbox_undispatched', 'Outbox rows not yet fanned out into deliveries', [], async (g) => g.set((await sources.outbox()).undispatched));
+  gauge('onsale_deliveries_parked', 'Notification deliveries parked for an admin after their last attempt', [], async (g) => g.set((await sources.outbox()).parked));
+  gauge('onsale_live_sockets', "WebSocket connections open on this node", [], (g) => g.set(sources.liveSockets()));
+  gauge('onsale_db_pool_connections', "This node's PostgreSQL pool: max, open, idle, and callers waiting", ['state'], (g) => {
+    const usage = sources.pool();
+    if (usage) for (const [state, value] of Object.entries(usage)) g.set({ state }, value);
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -23,6 +23,15 @@ describe('operations endpoints', () => {
     expect(metrics.body).toMatch(/onsale_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/holds",status="201"\} 1/);
   });
 
+  it("reports the node's and the sale's state at each scrape: pool, live sockets, outbox, waiting rooms", async () => {
+    const metrics = (await app.request('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/^onsale_db_pool_connections\{state="max"\} 10$/m);
+    expect(metrics).toMatch(/^onsale_live_sockets 0$/m);
+    expect(metrics).toMatch(/^onsale_outbox_undispatched \d+$/m);
+    expect(metrics).toMatch(/^onsale_deliveries_parked 0$/m);
+    expect(metrics).toMatch(/^# TYPE onsale_queue_length gauge$/m);
+  });
+
   it('serves the OpenAPI document with every API route', async () => {
     const spec = (await app.request('GET', '/docs/json')).body;
     expect(spec.openapi).toMatch(/^3\./);

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Queryable } from '../../db/database.js';
-import { databaseAnswers } from './health.js';
+import { databaseAnswers, type Lifecycle } from './health.js';
 import type { Metrics } from './metrics.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
@@ -25,14 +25,20 @@ function requireMetricsToken(metricsToken: string | undefined) {
 }
 
 /** Not encapsulated (fastify-plugin): its response hook times every route of the app. */
-export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: string | undefined }>(async (app, { db, metrics, metricsToken }) => {
+export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: string | undefined; lifecycle: Lifecycle }>(async (app, { db, metrics, metricsToken, lifecycle }) => {
+  // While draining, every answer ends its connection, so a balancer's keep-alive connection moves to another node.
+  app.addHook('onRequest', async (_request, reply) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
+  });
+
   app.get('/healthz', {
     schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', {
-    schema: { tags: ['ops'], summary: 'Readiness: the database answers', response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses(503) } },
+    schema: { tags: ['ops'], summary: 'Readiness: the node is not shutting down and the database answers', response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses(503) } },
   }, async () => {
+    if (lifecycle.draining) throw new AppError('unavailable', 'The node is shutting down.');
     if (!(await databaseAnswers(db))) throw new AppError('unavailable', 'The database does not answer.');
     return { status: 'ready' as const };
   });

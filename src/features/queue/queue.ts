@@ -42,6 +42,8 @@ export interface QueueService {
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
   /** The line's figures for the organizer's dashboard; null for an event without a waiting room. */
   figures(eventId: string): Promise<QueueFigures | null>;
+  /** The figures of every line the advancer serves now (the metrics' queue gauges). */
+  activeFigures(): Promise<(QueueFigures & { eventId: string })[]>;
   /** A checkout ended the user's shopping: frees the active-shopper place. */
   checkedOut(eventId: string, userId: string): Promise<void>;
   invalidate(eventId: string): void;
@@ -251,6 +253,11 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
         activeShoppers: active,
         admittedPerMinute: row.admittedThrough - minuteAgo,
       };
+    },
+
+    async activeFigures() {
+      const lines = await Promise.all((await eventsToAdvance()).map(async ({ eventId }) => ({ eventId, figures: await service.figures(eventId) })));
+      return lines.flatMap(({ eventId, figures }) => (figures ? [{ eventId, ...figures }] : []));
     },
 
     async checkedOut(eventId, userId) {

@@ -1,0 +1,66 @@
+/**
+ * The container image's contents without Docker: scripts/package.mjs (the Dockerfile's only build step)
+ * writes them into a folder outside the project, which then runs from its own directory with only its
+ * production dependencies, answers the Dockerfile's HEALTHCHECK, serves the web app and the API, and
+ * exits cleanly on SIGTERM as `docker stop` sends it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { root } from '../scripts/build.mjs';
+import { packageInto } from '../scripts/package.mjs';
+import { call, exitOf, killServers, serve } from './support/serve.js';
+
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+
+/** The exec-form arguments of a Dockerfile instruction (`HEALTHCHECK … CMD [...]`, `CMD [...]`). */
+function execForm(instruction: RegExp): string[] {
+  const match = instruction.exec(dockerfile.replace(/\\\n\s*/g, ''));
+  if (!match) throw new Error(`the Dockerfile has no ${instruction}`);
+  return JSON.parse(match[1]!) as string[];
+}
+
+let folder: string | undefined;
+let dataDir: string | undefined;
+
+afterAll(async () => {
+  killServers();
+  for (const dir of [folder, dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the packaged image contents', () => {
+  it('runs as the non-root node user from the compiled build', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(execForm(/^CMD (\[.*\])$/m)).toEqual(['node', 'dist/cli.js', 'serve']);
+    expect(dockerfile).toMatch(/^RUN node scripts\/package\.mjs \/app$/m);
+  });
+
+  it('starts from its own folder with production dependencies only and serves the web app and the API', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'onsale-package-'));
+    dataDir = await mkdtemp(join(tmpdir(), 'onsale-package-data-'));
+    await packageInto(folder);
+
+    for (const name of Object.keys(manifest.dependencies)) expect(existsSync(join(folder, 'node_modules', name)), name).toBe(true);
+    for (const name of Object.keys(manifest.devDependencies)) expect(existsSync(join(folder, 'node_modules', name)), name).toBe(false);
+    expect(existsSync(join(folder, 'src'))).toBe(false);
+
+    const server = await serve({ DATA_DIR: dataDir, WEB_DIST_DIR: join(folder, 'web/dist') }, { cli: join(folder, 'dist/cli.js'), cwd: folder });
+    const port = new URL(server.url).port;
+    const [command, ...args] = execForm(/^HEALTHCHECK .*?CMD (\[.*\])$/m);
+    const healthcheck = await promisify(execFile)(command === 'node' ? process.execPath : command!, args, { env: { ...process.env, PORT: port } });
+    expect(healthcheck.stderr).toBe('');
+
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    expect((await call(server.url, 'GET', '/api/v1/events')).body.items).toHaveLength(1);
+
+    server.child.kill('SIGTERM');
+    expect(await exitOf(server.child)).toBe(0);
+  });
+});
