@@ -66,5 +66,6 @@ describe('the packaged image contents', () => {
 
     server.child.kill('SIGTERM');
     expect(await exitOf(server.child)).toBe(0);
-  });
+    // Compiling, building the web app and installing take minutes on a machine shared with other runs.
+  }, 600_000);
 });
