@@ -32,6 +32,8 @@ export interface CheckinOk {
 
 /** What a scanner sends: a typed code or a scanned QR payload. */
 export type TicketRef = { code: string } | { qr: string };
+/** A ticket as a scan names it: by code, or by the id and code a verified QR carries. */
+type ResolvedTicket = { id: string; code: string } | { code: string };
 
 export interface OfflineScan {
   clientScanId: string;
@@ -176,7 +178,7 @@ async function endCheckin(tx: Tx, checkinId: string, eventId: string): Promise<v
 
 export function createCheckinService({ db, signer }: { db: Database; signer: TicketSigner }): CheckinService {
   /** Resolves a QR payload to the ticket it names (400 if it does not verify), or passes a code through. */
-  const resolve = async (ref: TicketRef, eventId: string): Promise<{ id: string; code: string } | { code: string }> => {
+  const resolve = async (ref: TicketRef, eventId: string): Promise<ResolvedTicket> => {
     if ('code' in ref) return ref;
     const signed = await signer.verify(ref.qr);
     if (signed.eventId !== eventId) throw new AppError('wrong_event', 'This ticket is for another event.', { eventId: signed.eventId });
@@ -184,7 +186,7 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
   };
 
   /** One live scan, in its transaction. A second scan of an admitted ticket gets the first one back. */
-  const admit = async (tx: Tx, scanner: Scanner, eventId: string, target: { id: string; code: string } | { code: string }, gate: string | null): Promise<CheckinOk> => {
+  const admit = async (tx: Tx, scanner: Scanner, eventId: string, target: ResolvedTicket, gate: string | null): Promise<CheckinOk> => {
     const ticket = await lockTicket(tx, target, 'share');
     const refusal = refusalFor(ticket, eventId);
     if (refusal) throw refusal;
@@ -200,8 +202,7 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
    * wins whatever the upload order: a scan earlier than the current check-in replaces it (and
    * says which it displaced); a later one is refused with the earlier one.
    */
-  const admitOffline = async (tx: Tx, scanner: Scanner, eventId: string, scan: OfflineScan): Promise<OfflineScanResult> => {
-    const target = await resolve(scan.code !== undefined ? { code: scan.code } : { qr: scan.qr! }, eventId);
+  const admitOffline = async (tx: Tx, scanner: Scanner, eventId: string, scan: OfflineScan, target: ResolvedTicket): Promise<OfflineScanResult> => {
     const ticket = await lockTicket(tx, target, 'update');
     const refusal = refusalFor(ticket, eventId);
     if (refusal) throw refusal;
@@ -213,8 +214,23 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
     return { clientScanId: scan.clientScanId, result: 'ok', checkin, ticket: toScannedTicket(ticket!), ...(current ? { displaced: current } : {}) };
   };
 
-  /** Claims the (scanner, clientScanId) key; a repeat gets the answer stored with it. */
-  const uploadOne = (scanner: Scanner, eventId: string, scan: OfflineScan) => db.transaction(async (tx): Promise<OfflineScanResult> => {
+  /** An AppError as the answer to one uploaded scan; anything else is not the scan's fault. */
+  const refusedScan = (scan: OfflineScan, error: unknown): OfflineScanResult => {
+    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    return { clientScanId: scan.clientScanId, result: error.code, message: error.message, details: error.details };
+  };
+
+  /**
+   * Claims the (scanner, clientScanId) key; a repeat gets the answer stored with it. The QR is verified
+   * before the transaction: verifying reads the keys through the pool, and PGlite's one connection is
+   * the transaction's until it ends.
+   */
+  const uploadOne = async (scanner: Scanner, eventId: string, scan: OfflineScan): Promise<OfflineScanResult> => {
+    const target = await resolve(scan.code !== undefined ? { code: scan.code } : { qr: scan.qr! }, eventId).catch((error: unknown) => refusedScan(scan, error));
+    return db.transaction((tx) => recordUpload(tx, scanner, eventId, scan, target));
+  };
+
+  const recordUpload = async (tx: Tx, scanner: Scanner, eventId: string, scan: OfflineScan, target: ResolvedTicket | OfflineScanResult): Promise<OfflineScanResult> => {
     const key = scanner.kind === 'device' ? `device:${scanner.deviceId}` : `admin:${scanner.userId}`;
     const claimed = await tx.query(
       'insert into offline_scans (scanner, client_scan_id, event_id) values ($1, $2, $3) on conflict do nothing returning 1',
@@ -224,16 +240,10 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
       const { rows } = await tx.query<{ result: OfflineScanResult }>('select result from offline_scans where scanner = $1 and client_scan_id = $2', [key, scan.clientScanId]);
       return rows[0]!.result;
     }
-    let result: OfflineScanResult;
-    try {
-      result = await admitOffline(tx, scanner, eventId, scan);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      result = { clientScanId: scan.clientScanId, result: error.code, message: error.message, details: error.details };
-    }
+    const result = 'result' in target ? target : await admitOffline(tx, scanner, eventId, scan, target).catch((error: unknown) => refusedScan(scan, error));
     await tx.query('update offline_scans set result = $3 where scanner = $1 and client_scan_id = $2', [key, scan.clientScanId, JSON.stringify(result)]);
     return result;
-  });
+  };
 
   return {
     async createDevice(eventId, name) {
