@@ -12,10 +12,11 @@ export function DoorPanel({ eventId, checkedIn, sold }: { eventId: string; check
   const [name, setName] = useState('');
   const [pairing, setPairing] = useState<string>();
   const [problem, setProblem] = useState<string>();
+  const { reload } = entries;
   useEffect(() => {
-    const timer = setInterval(() => void entries.reload(), doorRefreshMs);
+    const timer = setInterval(() => void reload(), doorRefreshMs);
     return () => clearInterval(timer);
-  }, [entries.reload]);
+  }, [reload]);
 
   const addScanner = async (e: FormEvent) => {
     e.preventDefault();
