@@ -105,7 +105,7 @@ export function commandsCpuSeconds<C extends string>(commands: readonly C[]): Re
       continue; // the process ended between readdir and read
     }
     const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) as C;
-    if (command in totals) totals[command] += statCpuSeconds(stat, false) + statCpuSeconds(stat, true);
+    if (Object.hasOwn(totals, command)) totals[command] += statCpuSeconds(stat, false) + statCpuSeconds(stat, true);
   }
   return totals;
 }
