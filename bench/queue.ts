@@ -1,12 +1,13 @@
 /**
  * Waiting-room benchmark on one node (see docs/benchmarks.md, "Waiting room").
- *   npx tsx bench/queue.ts [--seconds 10] [--connections 100] [--sockets 10000]
+ *   npx tsx bench/queue.ts [--seconds 10] [--connections 100] [--sockets 10000] [--cpu-prof DIR]
  * Starts one server process (PostgreSQL + Redis), then from this process:
  *   1. a trivial route (GET /healthz), joins (POST /events/:id/queue, a new account each) and status
  *      checks (GET /events/:id/queue), each for --seconds with autocannon, trivial route measured
  *      again after, to report each queue figure as a ratio of the trivial one in the same run;
  *   2. WebSocket fan-out: --sockets clients wait in line, then one admission tick lets them all in;
  *      reports how long each took to hear it (from the tick's recorded time).
+ * --cpu-prof DIR writes the server's V8 CPU profile there (open it in Chrome DevTools or speedscope).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -20,7 +21,7 @@ import { createAccessTokens } from '../src/features/auth/tokens.js';
 import { createQueueTokens } from '../src/features/queue/tokens.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '100' }, sockets: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '100' }, sockets: { type: 'string', default: '10000' }, 'cpu-prof': { type: 'string' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const socketCount = Number(values.sockets);
@@ -42,7 +43,8 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `bench:${randomBytes(4).toString('hex')}:`;
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const server = spawn(process.execPath, [...profiling, '--import', 'tsx', 'src/cli.ts', 'serve'], {
     env: {
       ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, PG_POOL_SIZE: '10',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, QUEUE_TICK_MS: String(tickMs),

@@ -132,7 +132,7 @@ async function startNginx(upstreamPorts: number[]): Promise<{ url: string; proce
   };
 }
 
-export async function startDeployment(options: { nodes: number; postgresUrl: string; redisUrl: string; poolSize?: number; env?: Record<string, string> }): Promise<Deployment> {
+export async function startDeployment(options: { nodes: number; postgresUrl: string; redisUrl: string; poolSize?: number; env?: Record<string, string>; cpuProfileDir?: string }): Promise<Deployment> {
   const id = randomBytes(4).toString('hex');
   const databaseName = `onsale_sim_${id}`;
   const databaseUrl = Object.assign(new URL(options.postgresUrl), { pathname: `/${databaseName}` }).toString();
@@ -171,7 +171,8 @@ export async function startDeployment(options: { nodes: number; postgresUrl: str
       ...options.env,
     };
     const ports = await Promise.all(Array.from({ length: options.nodes }, freePort));
-    const startNode = (i: number) => startChild(`onsale node ${i + 1}`, 'src/cli.ts', ['serve'], env, ports[i]!, '/readyz');
+    const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const startNode = (i: number) => startChild(`onsale node ${i + 1}`, 'src/cli.ts', ['serve'], env, ports[i]!, '/readyz', nodeFlags);
     nodes.push(...(await Promise.all(ports.map((_, i) => startNode(i)))));
     balancer = options.nodes > 1 ? await startNginx(ports) : undefined;
     const restartNode = async (index: number) => {

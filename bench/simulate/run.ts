@@ -104,7 +104,7 @@ function existingTarget(options: SimulationOptions): Target {
 }
 
 async function ownDeployment(options: SimulationOptions): Promise<Target> {
-  const deployment = await startDeployment({ nodes: options.nodes, postgresUrl: options.postgresUrl, redisUrl: options.redisUrl });
+  const deployment = await startDeployment({ nodes: options.nodes, postgresUrl: options.postgresUrl, redisUrl: options.redisUrl, cpuProfileDir: options.nodeCpuProfile || undefined });
   return { ...deployment, env: { JWT_SECRET: deployment.secrets.jwtSecret, ACCESS_TOKEN_TTL_SECONDS: '86400' } };
 }
 

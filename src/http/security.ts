@@ -1,5 +1,6 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { Api } from './api.js';
 
 /**
@@ -28,20 +29,42 @@ export const contentSecurityPolicy = {
 const docsStyleSrc = ["'self'", "'unsafe-inline'"];
 
 /**
- * Security headers (`@fastify/helmet`) on every answer, `Strict-Transport-Security` in production (a
- * deployment serves HTTPS at its balancer), and CORS for browser scripts of the listed origins only
- * (none by default: the web app is served from the API's own origin).
+ * The headers helmet sets for these options, computed once. Helmet's answer depends only on its options
+ * (none of our directives is a per-request function), and `@fastify/helmet` rebuilds the middleware and
+ * re-parses every directive on each request: 12 % of a trivial request's CPU in a profile
+ * (docs/benchmarks.md, "Waiting room"). Running helmet once against a recording response gives the same
+ * headers for the cost of copying them.
+ */
+export function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
+
+/**
+ * Security headers (helmet's) on every answer, `Strict-Transport-Security` in production (a deployment
+ * serves HTTPS at its balancer), and CORS for browser scripts of the listed origins only (none by default:
+ * the web app is served from the API's own origin).
  */
 export async function installSecurityHeaders(app: Api, options: { production: boolean; corsOrigins: string | undefined }): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { ...contentSecurityPolicy, ...(options.production ? { upgradeInsecureRequests: [] } : {}) } },
+  const helmetOptions = (styleSrc: string[]): HelmetOptions => ({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...contentSecurityPolicy, styleSrc, ...(options.production ? { upgradeInsecureRequests: [] } : {}) },
+    },
     hsts: options.production ? { maxAge: 365 * 86_400, includeSubDomains: true } : false,
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/docs' || request.url.startsWith('/docs/')) {
-      const directives = { ...contentSecurityPolicy, styleSrc: docsStyleSrc };
-      reply.header('content-security-policy', Object.entries(directives).map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`).join(';'));
-    }
+  const appHeaders = helmetHeaders(helmetOptions(contentSecurityPolicy.styleSrc));
+  const docsHeaders = helmetHeaders(helmetOptions(docsStyleSrc));
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url === '/docs' || request.url.startsWith('/docs/') ? docsHeaders : appHeaders);
+    done();
   });
   const allowed = options.corsOrigins?.split(',') ?? [];
   await app.register(cors, { origin: allowed.length > 0 ? allowed : false, credentials: false, maxAge: 600 });

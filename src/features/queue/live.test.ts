@@ -114,3 +114,39 @@ describe('live queue updates over WebSocket (PostgreSQL + Redis)', () => {
     await expect(connect(`${app.url.replace('http', 'ws')}/api/v1/events/${randomUUID()}/live`)).rejects.toThrow('HTTP 404');
   });
 });
+
+describe('live updates to a buyer waiting in line (PostgreSQL + Redis)', () => {
+  let app: TestApp;
+  afterAll(async () => {
+    await app?.close();
+    if (app) await deleteRedisPrefix(app.server.context.config.redisKeyPrefix);
+  });
+
+  it('send a moving position about every 5 s, not every tick, and the admission when it comes', async () => {
+    app = await startTestApp('postgres', { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testRedisPrefix(), QUEUE_TICK_MS: String(tickMs), QUEUE_TOKEN_SECRET: testSecret, QUEUE_JOIN_IP_LIMIT_PER_MINUTE: '1000000' });
+    // Two admissions a second: the place of the last of 40 moves at every tick for 20 s.
+    const event = await app.createEvent({ onsale: { startsAt: new Date(Date.now() - 60_000).toISOString(), queue: { enabled: true, admitPerMinute: 120, stockAware: false } }, sections: [{ name: 'Floor', price: 100, capacity: 1_000 }] });
+    const accessTokens = createAccessTokens(app.server.context.config.jwtSecret, 3600);
+    let lastToken = '';
+    for (let i = 0; i < 40; i++) {
+      const reply = await app.request('POST', `/api/v1/events/${event.id}/queue`, { token: accessTokens.sign({ userId: randomUUID(), role: 'buyer' }) });
+      expect(reply.status).toBe(201);
+      lastToken = reply.body.queueToken;
+    }
+    const client = await connect(`${app.url.replace('http', 'ws')}/api/v1/events/${event.id}/live`, lastToken);
+    try {
+      const waitingFrames = () => client.messages.filter((m) => m.type === 'queue' && m.state === 'waiting');
+      await waitFor(async () => waitingFrames().length, (n) => n >= 3);
+      const listenedMs = Date.now() - client.connectedAt;
+      const positions = waitingFrames().map((m) => m.position!);
+      // Sent at least 5 s apart, heard within `listenedMs`: at most one per 5 s plus the first, and one
+      // more for a frame delivered late. Every tick's position would be two a second.
+      expect(positions.length).toBeLessThanOrEqual(Math.floor(listenedMs / 5000) + 2);
+      expect(positions).toEqual([...positions].sort((a, b) => b - a));
+      expect(new Set(positions).size).toBe(positions.length); // each one a fresh place, nearer the door
+      await waitFor(async () => client.admittedSeenAt, Boolean);
+    } finally {
+      client.socket.terminate();
+    }
+  }, 120_000);
+});

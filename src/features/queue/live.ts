@@ -7,34 +7,50 @@ import { IdParams, StrictObject, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { sectionAvailability } from '../inventory/availability.js';
 import { notFound } from '../../errors.js';
-import type { QueueService } from './queue.js';
+import type { QueueService, QueueState } from './queue.js';
 import { EventLiveMessageSchema } from './schemas.js';
 import type { QueuePlace } from './tokens.js';
 
 type EventLiveMessage = Static<typeof EventLiveMessageSchema>;
 const encode = (message: EventLiveMessage) => JSON.stringify(message);
 
-/** Each socket's own state: its place (if it sent a token) and what it was last told. */
+/** Each socket's own state: its place (if it sent a token) and what it was last told, and when. */
 interface LiveClient {
   socket: WebSocket;
   place: QueuePlace | undefined;
+  /** The queue state last sent (undefined: none yet). */
+  state: QueueState | undefined;
+  statusSentAt: number;
+  /** The availability frame last sent, and when. */
+  availability: string;
+  availabilitySentAt: number;
 }
 
 interface EventRoom {
   clients: Set<LiveClient>;
+  /** The latest availability frame of the event. */
   availability: string;
 }
 
 const heartbeatMs = 1000;
 const availabilityMs = 500;
+/**
+ * A buyer in line hears a new position or stock figure at most this often; a change of state (admitted,
+ * sold out, paused, expired) goes out at once. A place in a line of thousands moves every tick, and a frame
+ * per tick per socket was most of a node's CPU in a full sale (the `writev` of each frame; the simulation
+ * in docs/benchmarks.md): a waiting room that shows the place every few seconds, as the big ones do, loses
+ * nothing a waiting buyer can use.
+ */
+const waitingRefreshMs = 5000;
+const waitingStates: ReadonlySet<QueueState | undefined> = new Set(['pre_queue', 'waiting', 'paused']);
 /** A client this far behind is not sent more until it catches up (a slow reader must not grow our memory). */
 const backlogBytesMax = 256 * 1024;
 
 /**
- * One hub per node fans updates out to its local sockets: queue positions when the advancer
- * publishes (pushed across nodes by Redis pub/sub) and at least every heartbeat, and section
- * availability polled per event with listeners and sent only when it changed (coalesced: at most
- * two per second).
+ * One hub per node fans updates out to its local sockets: queue states when the advancer publishes
+ * (pushed across nodes by Redis pub/sub) and at every heartbeat, and section availability polled per
+ * event with listeners and sent only when it changed (coalesced: at most two per second); a buyer
+ * waiting in line is sent a changed position or figure only every waitingRefreshMs.
  */
 export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: FastifyBaseLogger }) {
   const { db, queue, log } = deps;
@@ -44,10 +60,17 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
     if (client.socket.readyState === client.socket.OPEN && client.socket.bufferedAmount < backlogBytesMax) client.socket.send(message);
   };
 
+  /** A waiting client is sent at most every waitingRefreshMs; one shopping or without a place, each time. */
+  const due = (client: LiveClient, sentAt: number, now: number) => !waitingStates.has(client.state) || now - sentAt >= waitingRefreshMs;
+
   async function pushStatus(client: LiveClient): Promise<void> {
     if (!client.place) return;
     try {
       const { state, position, ahead, etaSeconds, admittedUntil } = await queue.status(client.place);
+      const now = Date.now();
+      if (state === client.state && !due(client, client.statusSentAt, now)) return;
+      client.state = state;
+      client.statusSentAt = now;
       send(client, encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
     } catch (error) {
       log.debug({ err: error }, 'live status failed');
@@ -59,15 +82,24 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
     if (room) for (const client of room.clients) void pushStatus(client);
   };
 
+  /** The room's latest availability to each client that has not heard it, when the client is due. */
+  const pushAvailability = (room: EventRoom, now: number) => {
+    for (const client of room.clients) {
+      if (client.availability === room.availability || !due(client, client.availabilitySentAt, now)) continue;
+      client.availability = room.availability;
+      client.availabilitySentAt = now;
+      send(client, room.availability);
+    }
+  };
+
   async function pollAvailability(): Promise<void> {
     const eventIds = [...rooms.keys()];
     if (eventIds.length === 0) return;
     const sections = await sectionAvailability(db, eventIds);
+    const now = Date.now();
     for (const [eventId, room] of rooms) {
-      const text = encode({ type: 'availability', sections: sections.filter((s) => s.eventId === eventId).map(({ id, available }) => ({ id, available })) });
-      if (text === room.availability) continue;
-      room.availability = text;
-      for (const client of room.clients) send(client, text);
+      room.availability = encode({ type: 'availability', sections: sections.filter((s) => s.eventId === eventId).map(({ id, available }) => ({ id, available })) });
+      pushAvailability(room, now);
     }
   }
 
@@ -91,9 +123,9 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
         room = { clients: new Set(), availability: '' };
         rooms.set(eventId, room);
       }
-      const client: LiveClient = { socket, place };
+      const client: LiveClient = { socket, place, state: undefined, statusSentAt: 0, availability: '', availabilitySentAt: 0 };
       room.clients.add(client);
-      if (room.availability) send(client, room.availability);
+      if (room.availability) pushAvailability(room, Date.now());
       void pushStatus(client);
       socket.on('close', () => {
         room.clients.delete(client);
@@ -117,7 +149,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; queue: Queue
     schema: {
       tags: ['queue'],
       summary: 'Live updates (WebSocket): your place in line, and section availability',
-      description: 'With `queueToken`: `{type:"queue", state, position, ahead, etaSeconds}` at least every 2 s and as soon as you are admitted. Always: `{type:"availability", sections:[{id, available}]}` when stock changes. Reconnect with the same token to keep your place.',
+      description: 'With `queueToken`: `{type:"queue", state, position, ahead, etaSeconds}` at once when your state changes (admitted, sold out, paused, expired) and, while you wait, a fresh position about every 5 s. Always: `{type:"availability", sections:[{id, available}]}` when stock changes (while you wait in line, at most about every 5 s). Reconnect with the same token to keep your place.',
       params: IdParams,
       querystring: StrictObject({ queueToken: Type.Optional(Type.String({ minLength: 1, maxLength: limits.queueTokenLengthMax })) }),
       response: errorResponses(400, 401, 403, 404),
