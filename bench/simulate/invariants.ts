@@ -137,6 +137,25 @@ export function serverErrors(answers: Record<string, number>): { fiveHundreds: n
   return { fiveHundreds: count((key) => !/ 503/.test(key)), unavailable: count((key) => / 503/.test(key)), byKey };
 }
 
+/**
+ * Waits until the server is at rest for the event — no payment mid-authorization, no hold lapsed longer
+ * than the sweeper's grace — or `timeoutMs` passes; resolves with the seconds it waited. A crowd stopped
+ * by the run's bound leaves requests the server is still serving (abandoned by their clients, not by the
+ * server), and checking in the middle of them would report work in flight as broken.
+ */
+export async function untilAtRest(db: Queryable, eventId: string, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { rows: [busy] } = await db.query<{ n: number }>(`
+      select (select count(*) from payments p join holds h on h.id = p.hold_id
+               where h.event_id = $1 and p.status in ('authorizing', 'authorized'))
+           + (select count(*) from holds where event_id = $1 and status = 'active'
+               and expires_at < now() - make_interval(secs => $2)) as n`, [eventId, sweepGraceSeconds]);
+    if (Number(busy!.n) === 0 || Date.now() - start >= timeoutMs) return (Date.now() - start) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 export async function checkInvariants(db: Queryable, eventId: string, seen: { records: BuyerRecord[]; answers: Record<string, number> }): Promise<Check[]> {
   const errors = serverErrors(seen.answers);
   const fiveXx = errors.fiveHundreds + errors.unavailable;

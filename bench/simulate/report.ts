@@ -48,7 +48,15 @@ export interface Report {
   machine: { cpus: number; loadAverage: number[] };
   options: SimulationOptions;
   seeding: { path: string; buyers: number; seconds: number };
-  run: { completed: boolean; stoppedBy: string | null; seconds: number; openSecond: number; crashes: string[] };
+  run: {
+    completed: boolean;
+    stoppedBy: string | null;
+    seconds: number;
+    openSecond: number;
+    /** Seconds the checks waited, after the crowd stopped, for the server to finish what it had in hand. */
+    restSeconds: number;
+    crashes: string[];
+  };
   verdict: { ok: boolean; failures: string[] };
   outcome: Outcomes;
   invariants: Check[];
@@ -142,7 +150,7 @@ export function formatSummary(report: Report): string {
     `${report.title} — ${report.verdict.ok ? 'PASSED' : 'FAILED'}`,
     `commit ${report.commit}, ${report.date}, ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
     `${report.options.buyers} buyers, ${o.capacity} tickets, ${report.options.target ? `target ${report.options.target}` : `${report.options.nodes} node(s)${report.options.nodes > 1 ? ' behind nginx' : ''}`}; ` +
-      `run ${report.run.seconds.toFixed(0)} s${report.run.stoppedBy ? ` (STOPPED: ${report.run.stoppedBy})` : ''}; ${report.seeding.buyers} accounts seeded in ${report.seeding.seconds.toFixed(1)} s (${report.seeding.path})`,
+      `run ${report.run.seconds.toFixed(0)} s${report.run.stoppedBy ? ` (STOPPED: ${report.run.stoppedBy})` : ''}, checks after waiting ${report.run.restSeconds.toFixed(1)} s for the server to finish; ${report.seeding.buyers} accounts seeded in ${report.seeding.seconds.toFixed(1)} s (${report.seeding.path})`,
     '',
     table(['outcome', 'value'], [
       ['tickets sold', `${o.ticketsSold} of ${o.capacity}`],

@@ -10,7 +10,7 @@ import type { Sale } from './buyer.js';
 import { startDeployment, type Secrets } from './cluster.js';
 import { drawCrowd, openMs, type BuyerPlan } from './crowd.js';
 import { measureFairness } from './fairness.js';
-import { checkInvariants, serverErrors } from './invariants.js';
+import { checkInvariants, serverErrors, untilAtRest } from './invariants.js';
 import { startCrowd } from './load.js';
 import type { SimulationOptions } from './options.js';
 import { averageCpu, buildTimeline, countOutcomes, overallLatency, totalAnswers, unfinishedByStage, type Report } from './report.js';
@@ -22,6 +22,8 @@ import type { WorkerOutput } from './worker.js';
 const clockLeadMs = 2000;
 /** The checks read the database after the run; a database that hangs must not hold the run forever. */
 const checksTimeoutMs = 120_000;
+/** What the server still serves when the crowd stops gets this long to finish before the checks read. */
+const restTimeoutMs = 30_000;
 
 export interface CrowdRun {
   t0: number;
@@ -170,6 +172,7 @@ export async function runSimulation(options: SimulationOptions, hooks: { started
     });
     const { output, sale } = run;
     const answers = totalAnswers(output.buckets);
+    const restSeconds = await withTimeout(untilAtRest(db, sale.eventId, restTimeoutMs), restTimeoutMs + 10_000, 'waiting for the server to finish');
     const [invariants, outcome, line] = await withTimeout(Promise.all([
       checkInvariants(db, sale.eventId, { records: output.records, answers }),
       outcomeFigures(db, sale.eventId),
@@ -200,7 +203,7 @@ export async function runSimulation(options: SimulationOptions, hooks: { started
       machine: { cpus: cpus().length, loadAverage: loadavg() },
       options,
       seeding: { path: 'bulk insert with one shared argon2 hash, tokens signed with the deployment secret (src/seed/buyers.ts, as `onsale seed-buyers`)', buyers: buyers.length, seconds: seedSeconds },
-      run: { completed: run.stoppedBy === null, stoppedBy: run.stoppedBy, seconds: run.seconds, openSecond, crashes: output.crashes.slice(0, 5) },
+      run: { completed: run.stoppedBy === null, stoppedBy: run.stoppedBy, seconds: run.seconds, openSecond, restSeconds, crashes: output.crashes.slice(0, 5) },
       verdict: { ok: failures.length === 0, failures },
       outcome: {
         capacity: outcome.capacity,
