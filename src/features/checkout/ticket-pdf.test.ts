@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
+import { PDFArray, PDFContentStream, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -9,20 +9,37 @@ import { venueTime } from './ticket-pdf.js';
 // jsQR ships CommonJS with an ES-style declaration file: require() gives the function both to Node and to the type checker.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 
-/** The QR codes drawn on a page, decoded from its embedded images (RGB, Flate-compressed, as pdf-lib embeds a PNG). */
+/**
+ * The QR code drawn on a page, decoded as a viewer would see it: the filled squares of the page's
+ * content stream (`x y w h re`) painted onto a bitmap, which jsQR reads.
+ */
 function qrCodesOn(page: ReturnType<PDFDocument['getPages']>[number]): string[] {
-  const xobjects = page.node.Resources()!.lookup(PDFName.of('XObject'), PDFDict);
-  return xobjects.keys().flatMap((key) => {
-    const image = xobjects.lookup(key);
-    if (!(image instanceof PDFRawStream)) return [];
-    const width = image.dict.lookup(PDFName.of('Width'), PDFNumber).asNumber();
-    const height = image.dict.lookup(PDFName.of('Height'), PDFNumber).asNumber();
-    const rgb = inflateSync(image.contents);
-    const rgba = new Uint8ClampedArray(width * height * 4);
-    for (let i = 0; i < width * height; i++) rgba.set([rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!, 255], i * 4);
-    const decoded = jsQR(rgba, width, height);
-    return decoded ? [decoded.data] : [];
-  });
+  const contents = page.node.Contents();
+  const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => page.doc.context.lookup(ref)) : [contents];
+  const content = streams.map((stream) => {
+    if (stream instanceof PDFContentStream) return Buffer.from(stream.getUnencodedContents()).toString('latin1');
+    if (!(stream instanceof PDFRawStream)) return '';
+    const flate = stream.dict.lookup(PDFName.of('Filter')) === PDFName.of('FlateDecode');
+    return (flate ? inflateSync(stream.contents) : Buffer.from(stream.contents)).toString('latin1');
+  }).join('\n');
+  const squares = [...content.matchAll(/(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re/g)].map((m) => m.slice(1, 5).map(Number) as [number, number, number, number]);
+  if (squares.length === 0) return [];
+  const cell = squares[0]![2];
+  const quiet = 4 * cell;
+  const left = Math.min(...squares.map(([x]) => x)) - quiet;
+  const top = Math.max(...squares.map(([, y]) => y)) + cell + quiet;
+  const scale = 4; // pixels per module
+  const side = Math.round((Math.max(...squares.map(([x]) => x)) + cell + quiet - left) / cell) * scale;
+  const rgba = new Uint8ClampedArray(side * side * 4).fill(255);
+  for (const [x, y] of squares) {
+    const col = Math.round((x - left) / cell);
+    const row = Math.round((top - y - cell) / cell);
+    for (let dy = 0; dy < scale; dy++) {
+      for (let dx = 0; dx < scale; dx++) rgba.fill(0, ((row * scale + dy) * side + col * scale + dx) * 4, ((row * scale + dy) * side + col * scale + dx) * 4 + 3);
+    }
+  }
+  const decoded = jsQR(rgba, side, side);
+  return decoded ? [decoded.data] : [];
 }
 
 describe('PDF tickets', () => {
