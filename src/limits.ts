@@ -61,6 +61,8 @@ export const limits = {
   queueRebuildPollMs: 10,
   /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
   queueClaimAttemptsMax: 3,
+  /** Places per Redis call when a tick admits a node's live sockets (each call runs as one Lua script: bounded, so Redis stays responsive). */
+  queueArriveBatchMax: 500,
   /** A live-socket ticket opens one socket within this long of being issued. */
   liveTicketTtlSeconds: 30,
   /** Expired tickets deleted by each new ticket, so the table stays small without a sweeper. */

@@ -18,12 +18,16 @@ export interface ScriptResults {
   queue_admit: number;
   queue_leave: [number, number];
   queue_active: number;
-  queue_arrive: [string, number] | typeof scriptCode.metaMissing | typeof scriptCode.admissionPending;
+  queue_arrive: ArriveAnswer | typeof scriptCode.metaMissing;
+  queue_arrive_many: ArriveAnswer[] | typeof scriptCode.metaMissing;
   queue_claim: number;
   queue_figures: [number, number];
   lease_acquire: number;
   lease_release: number;
 }
+
+/** One place's answer to an arrival: [window end ms or '', 1 when it must be claimed first], or pending. */
+export type ArriveAnswer = [string, number] | typeof scriptCode.admissionPending;
 
 export type ScriptName = keyof ScriptResults;
 

@@ -5,7 +5,7 @@ import { readScripts, type ScriptName } from './client.js';
 // with the folder at run time, so a .lua file without a declared result type fails, and vice versa.
 const declared = {
   queue_join: true, queue_refill: true, queue_freeze: true, queue_admit: true, queue_leave: true, queue_active: true,
-  queue_arrive: true, queue_claim: true, queue_figures: true, lease_acquire: true, lease_release: true,
+  queue_arrive: true, queue_arrive_many: true, queue_claim: true, queue_figures: true, lease_acquire: true, lease_release: true,
 } satisfies Record<ScriptName, true>;
 
 describe('Redis scripts', () => {

@@ -7,7 +7,7 @@ import { IdParams, StrictObject, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { sectionAvailability } from '../inventory/availability.js';
 import { notFound } from '../../errors.js';
-import type { QueueService, QueueState } from './queue.js';
+import type { QueueService, QueueState, QueueStatus } from './queue.js';
 import { EventLiveMessageSchema } from './schemas.js';
 import type { QueuePlace } from './tokens.js';
 
@@ -63,23 +63,35 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   /** A waiting client is sent at most every waitingRefreshMs; one shopping or without a place, each time. */
   const due = (client: LiveClient, sentAt: number, now: number) => !waitingStates.has(client.state) || now - sentAt >= waitingRefreshMs;
 
-  async function pushStatus(client: LiveClient): Promise<void> {
-    if (!client.place) return;
+  /** Sends a client its status when its state changed or it is due. */
+  function offerStatus(client: LiveClient, { state, position, ahead, etaSeconds, admittedUntil }: QueueStatus, now: number) {
+    if (state === client.state && !due(client, client.statusSentAt, now)) return;
+    client.state = state;
+    client.statusSentAt = now;
+    send(client, encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
+  }
+
+  /**
+   * The statuses of a room's clients, asked in one call (a tick that admits thousands asks the store
+   * once). Should that fail, each is asked on its own, so one place the store cannot answer now does
+   * not silence the room.
+   */
+  async function pushStatuses(eventId: string, clients: readonly LiveClient[]): Promise<void> {
+    const placed = clients.filter((client) => client.place);
+    if (placed.length === 0) return;
     try {
-      const { state, position, ahead, etaSeconds, admittedUntil } = await queue.status(client.place);
+      const statuses = await queue.statuses(eventId, placed.map((client) => client.place!));
       const now = Date.now();
-      if (state === client.state && !due(client, client.statusSentAt, now)) return;
-      client.state = state;
-      client.statusSentAt = now;
-      send(client, encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
+      placed.forEach((client, i) => offerStatus(client, statuses[i]!, now));
     } catch (error) {
       log.debug({ err: error }, 'live status failed');
+      if (placed.length > 1) await Promise.all(placed.map((client) => pushStatuses(eventId, [client])));
     }
   }
 
   const pushRoom = (eventId: string) => {
     const room = rooms.get(eventId);
-    if (room) for (const client of room.clients) void pushStatus(client);
+    if (room) void pushStatuses(eventId, [...room.clients]);
   };
 
   /** The room's latest availability to each client that has not heard it, when the client is due. */
@@ -126,7 +138,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
       const client: LiveClient = { socket, place, state: undefined, statusSentAt: 0, availability: '', availabilitySentAt: 0 };
       room.clients.add(client);
       if (room.availability) pushAvailability(room, Date.now());
-      void pushStatus(client);
+      void pushStatuses(eventId, [client]);
       socket.on('close', () => {
         room.clients.delete(client);
         if (room.clients.size === 0 && rooms.get(eventId) === room) rooms.delete(eventId);

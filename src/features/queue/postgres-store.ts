@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../../db/database.js';
 import { advanceWatermark, readQueueRow } from './state.js';
-import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import type { Arrival, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 
 /**
  * The single-node backend, for the embedded default (PGlite) and small installations. Unlike the
@@ -16,6 +16,19 @@ import type { QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
 export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): QueueStore {
   const updates = new EventEmitter();
   updates.setMaxListeners(0);
+
+  async function arriveMany(event: QueueEventRef, arrivals: readonly Arrival[]): Promise<(number | undefined)[]> {
+    // One statement; it writes only on a holder's first arrival (or first after the grace ran out).
+    const { rows } = await db.query<{ seq: string; until: Date }>(
+      `with shopper as (select seq, queue_index, until, counts_until from queue_active where event_id = $1 and seq = any($2::bigint[]) and until > now()),
+            arrived as (update queue_active a set counts_until = shopper.until from shopper
+                         where a.event_id = $1 and a.queue_index = shopper.queue_index and shopper.counts_until < shopper.until)
+       select seq, until from shopper`,
+      [event.eventId, arrivals.map(({ place }) => place.seq)],
+    );
+    const ends = new Map(rows.map((row) => [Number(row.seq), row.until.getTime()]));
+    return arrivals.map(({ place }) => ends.get(place.seq));
+  }
 
   return {
     kind: 'postgres',
@@ -72,17 +85,11 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
       return rows[0]!;
     },
 
-    async arrive(event, { seq }) {
-      // One statement; it writes only on the holder's first arrival (or first after the grace ran out).
-      const { rows } = await db.query<{ until: Date }>(
-        `with shopper as (select queue_index, until, counts_until from queue_active where event_id = $1 and seq = $2 and until > now()),
-              arrived as (update queue_active a set counts_until = shopper.until from shopper
-                           where a.event_id = $1 and a.queue_index = shopper.queue_index and shopper.counts_until < shopper.until)
-         select until from shopper`,
-        [event.eventId, seq],
-      );
-      return rows[0]?.until.getTime();
+    async arrive(event, place) {
+      return (await arriveMany(event, [{ place }]))[0];
     },
+
+    arriveMany,
 
     async admit(event, from, through, nowMs) {
       const { preQueueSize } = await readQueueRow(db, event.eventId);

@@ -37,6 +37,8 @@ export interface QueueService {
   /** Reads a token for this event (401 forged, 403 another event's). */
   placeFor(eventId: string, token: string): QueuePlace;
   status(place: QueuePlace): Promise<QueueStatus>;
+  /** `status` for many places of one event at once (a node's live sockets), in order. */
+  statuses(eventId: string, places: readonly QueuePlace[]): Promise<QueueStatus[]>;
   leave(eventId: string, userId: string, presentedToken?: string): Promise<void>;
   /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
@@ -117,28 +119,36 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
   }
 
   /**
-   * Status from the token and this node's view; only an admitted place asks the store (for its window),
-   * which also marks its holder arrived: whoever asks with the token (status, live socket, hold) is here.
+   * Statuses from the tokens and this node's view; only admitted places ask the store (for their
+   * windows, all in one call), which also marks their holders arrived: whoever asks with the token
+   * (status, live socket, hold) is here.
    */
-  async function statusOf(view: QueueView, place: PlaceRef): Promise<QueueStatus> {
+  async function statusesOf(view: QueueView, places: readonly PlaceRef[]): Promise<QueueStatus[]> {
     const queue = queueOf(view)!;
-    const now = Date.now();
     const startsAt = view.onsale!.startsAt.getTime();
     if (view.preQueueSize === null) {
-      return { state: 'pre_queue', position: null, ahead: null, etaSeconds: Math.max(0, Math.ceil((startsAt - now) / 1000)) };
+      const etaSeconds = Math.max(0, Math.ceil((startsAt - Date.now()) / 1000));
+      return places.map(() => ({ state: 'pre_queue', position: null, ahead: null, etaSeconds }));
     }
-    const index = mapping.indexOfSeq(view.eventId, view.preQueueSize, place.seq);
-    if (index <= view.admittedThrough) {
-      const until = await store.arrive(refOf(view), place, index);
-      return until === undefined
-        ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
-        : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
-    }
-    const position = index - view.admittedThrough;
-    const ahead = position - 1;
-    if (view.stock === 'sold_out') return { state: 'sold_out', position, ahead, etaSeconds: null };
-    return { state: view.stock === 'paused' ? 'paused' : 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
+    const indexes = places.map((place) => mapping.indexOfSeq(view.eventId, view.preQueueSize!, place.seq));
+    const admitted = places.flatMap((place, i) => (indexes[i]! <= view.admittedThrough ? [{ place, admittedIndex: indexes[i]! }] : []));
+    const windowEnds = admitted.length > 0 ? await store.arriveMany(refOf(view), admitted) : [];
+    let nextWindowEnd = 0;
+    return indexes.map((index): QueueStatus => {
+      if (index <= view.admittedThrough) {
+        const until = windowEnds[nextWindowEnd++];
+        return until === undefined
+          ? { state: 'expired', position: 0, ahead: 0, etaSeconds: 0 }
+          : { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(until) };
+      }
+      const position = index - view.admittedThrough;
+      const ahead = position - 1;
+      if (view.stock === 'sold_out') return { state: 'sold_out', position, ahead, etaSeconds: null };
+      return { state: view.stock === 'paused' ? 'paused' : 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
+    });
   }
+
+  const statusOf = async (view: QueueView, place: PlaceRef) => (await statusesOf(view, [place]))[0]!;
 
   function placeFor(eventId: string, token: string): QueuePlace {
     const place = tokens.verify(token);
@@ -215,6 +225,10 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
 
     async status(place) {
       return statusOf(await queueView(place.eventId), place);
+    },
+
+    async statuses(eventId, places) {
+      return statusesOf(await queueView(eventId), places);
     },
 
     async leave(eventId, userId, presentedToken) {

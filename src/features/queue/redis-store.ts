@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
 import { limits } from '../../limits.js';
 import { scriptCode, scriptCodeError, type ScriptCode } from '../../redis/codes.js';
-import { RedisBusyError, type RedisClient } from '../../redis/client.js';
+import { RedisBusyError, type ArriveAnswer, type RedisClient } from '../../redis/client.js';
 import type { RedisKeys } from '../../redis/keys.js';
 import {
   admissionsAfter, admittedAtOf, advanceWatermark, departedPlaces, departedSince, persistPreQueueSize, readQueueRow, recordDeparture, reserveSeqBlock,
@@ -139,6 +139,29 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     return (await claim(event, place)) >= 0;
   }
 
+  const arriveKeys = (id: string) => [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)];
+  const askArrival = (event: QueueEventRef, place: PlaceRef, admittedIndex: number) => withRebuild(
+    event,
+    () => client.run('queue_arrive', arriveKeys(event.eventId), [place.seq, Date.now(), admittedIndex]),
+    (result) => result === scriptCode.metaMissing,
+  ) as Promise<ArriveAnswer>; // withRebuild never returns the missing answer
+
+  /**
+   * The window end an arrival's answer comes to: a place to claim is claimed; an admission committed
+   * to PostgreSQL but not yet applied in Redis (the advancer commits first, and may die in between) is
+   * applied by this node, which already sees it, and the place asked again.
+   */
+  async function settleArrival(event: QueueEventRef, place: PlaceRef, admittedIndex: number, answer: ArriveAnswer): Promise<number | undefined> {
+    if (answer === scriptCode.admissionPending) {
+      await applyAdmissions(event);
+      answer = await askArrival(event, place, admittedIndex);
+      if (answer === scriptCode.admissionPending) throw scriptCodeError(scriptCode.admissionPending, `waiting room of event ${event.eventId}`);
+    }
+    const [until, unclaimed] = answer;
+    const ms = unclaimed ? await claim(event, place) : Number(until || 0);
+    return ms > Date.now() ? ms : undefined;
+  }
+
   return {
     kind: 'redis',
 
@@ -187,23 +210,22 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     },
 
     async arrive(event, place, admittedIndex = 0) {
-      const id = event.eventId;
-      const ask = () => withRebuild(
-        event,
-        () => client.run('queue_arrive', [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)], [place.seq, Date.now(), admittedIndex]),
-        (result) => result === scriptCode.metaMissing,
-      );
-      let answer = await ask();
-      if (answer === scriptCode.admissionPending) {
-        // The advancer commits a tick's admissions to PostgreSQL before it applies them here (and may
-        // die in between): a node that already sees the new watermark applies them itself.
-        await applyAdmissions(event);
-        answer = await ask();
-        if (answer === scriptCode.admissionPending) throw scriptCodeError(scriptCode.admissionPending, `waiting room of event ${id}`);
+      return settleArrival(event, place, admittedIndex, await askArrival(event, place, admittedIndex));
+    },
+
+    async arriveMany(event, arrivals) {
+      const ends: (number | undefined)[] = [];
+      for (let i = 0; i < arrivals.length; i += limits.queueArriveBatchMax) {
+        const batch = arrivals.slice(i, i + limits.queueArriveBatchMax);
+        const args = [Date.now(), ...batch.flatMap(({ place, admittedIndex = 0 }) => [place.seq, admittedIndex])];
+        const answers = await withRebuild(
+          event,
+          () => client.run('queue_arrive_many', arriveKeys(event.eventId), args),
+          (result) => result === scriptCode.metaMissing,
+        ) as ArriveAnswer[];
+        ends.push(...(await Promise.all(batch.map(({ place, admittedIndex = 0 }, j) => settleArrival(event, place, admittedIndex, answers[j]!)))));
       }
-      const [until, unclaimed] = answer as [string, number]; // withRebuild never returns the missing answer
-      const ms = unclaimed ? await claim(event, place) : Number(until || 0);
-      return ms > Date.now() ? ms : undefined;
+      return ends;
     },
 
     async admit(event, from, through, nowMs) {

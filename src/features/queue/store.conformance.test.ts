@@ -169,6 +169,37 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, Date.now())).toBe(3);
   });
 
+  it('many holders showing up at once (a tick admitting live sockets) are answered and marked arrived as each alone would be', async () => {
+    const event = await newEvent({ maxActiveShoppers: 10, arrivalGraceSeconds: 30 });
+    const users = Array.from({ length: 20 }, () => randomUUID());
+    const seqs = await joinAll(event, users);
+    const { preQueueSize } = await fx.store.freeze(event);
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 3, a, start)).admittedThrough).toBe(10);
+    const windowEnd = start + tickMs + event.windowMs;
+    const admitted = seqs.filter((seq) => fx.mapping.indexOfSeq(event.eventId, preQueueSize!, seq) <= 10);
+    const waiting = seqs.filter((seq) => !admitted.includes(seq));
+    expect(admitted).toHaveLength(10);
+    await fx.store.leave(event, users[seqs.indexOf(admitted[0]!)]!);
+    const arrivals = [...admitted, waiting[0]!].map((seq) => ({ place: placeOf(event, seq), admittedIndex: admitted.includes(seq) ? fx.mapping.indexOfSeq(event.eventId, preQueueSize!, seq) : 0 }));
+    expect(await fx.store.arriveMany(event, arrivals)).toEqual([undefined, ...Array(9).fill(windowEnd), undefined]);
+    // The nine who showed up keep their places past the grace; the one who left gave its place to the next.
+    expect((await runTicks(event, 3, a, start + 31_000)).admittedThrough).toBe(11);
+    expect(await fx.store.activeCount(event, start + 32_000)).toBe(10);
+  });
+
+  it.runIf(backend === 'redis')('many holders of places admitted in PostgreSQL but not yet in Redis read admitted to a node that sees the watermark', async () => {
+    const event = await newEvent();
+    const seqs = await joinAll(event, Array.from({ length: 3 }, () => randomUUID()));
+    const { preQueueSize } = await fx.store.freeze(event);
+    const admittedAt = Date.now();
+    expect(await advanceWatermark(fx.db, event.eventId, { from: 0, through: 3, admittedAt })).toBe(true);
+    const arrivals = seqs.map((seq) => ({ place: placeOf(event, seq), admittedIndex: fx.mapping.indexOfSeq(event.eventId, preQueueSize!, seq) }));
+    expect(await fx.store.arriveMany(event, arrivals)).toEqual(Array(3).fill(admittedAt + event.windowMs));
+    expect(await fx.store.activeCount(event, Date.now())).toBe(3);
+  });
+
   it('arrival grace: admitted no-shows stop taking shopper places after the grace; the arrived keep theirs; a no-show who comes back is still admitted', async () => {
     const event = await newEvent({ maxActiveShoppers: 10, arrivalGraceSeconds: 30 });
     const seqs = await joinAll(event, Array.from({ length: 20 }, () => randomUUID()));

@@ -42,6 +42,12 @@ export interface PlaceRef {
   seq: number;
 }
 
+/** One holder showing up: the place and, as for `arrive`, its index when the caller sees it admitted. */
+export interface Arrival {
+  place: PlaceRef;
+  admittedIndex?: number;
+}
+
 export interface QueueStore {
   readonly kind: 'redis' | 'postgres';
   /**
@@ -72,6 +78,8 @@ export interface QueueStore {
    * it is admitted, so an admission committed but not yet applied everywhere still counts.
    */
   arrive(event: QueueEventRef, place: PlaceRef, admittedIndex?: number): Promise<number | undefined>;
+  /** `arrive` for many places at once (a tick admitting a node's live sockets), answers in order. */
+  arriveMany(event: QueueEventRef, arrivals: readonly Arrival[]): Promise<(number | undefined)[]>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
    * PostgreSQL). Returns false when another advancer moved it first.
