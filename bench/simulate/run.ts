@@ -22,6 +22,8 @@ import type { WorkerOutput } from './worker.js';
 const clockLeadMs = 2000;
 /** The checks read the database after the run; a database that hangs must not hold the run forever. */
 const checksTimeoutMs = 120_000;
+/** How often a running simulation says where the sale is (on stderr: stdout is the report's). */
+const progressEveryMs = 10_000;
 /** What the server still serves when the crowd stops gets this long to finish before the checks read. */
 const restTimeoutMs = 30_000;
 
@@ -33,6 +35,17 @@ export interface CrowdRun {
   availability: AvailabilitySample[];
   stoppedBy: string | null;
   seconds: number;
+}
+
+/** One line on stderr: the clock, stock left, the line and the shoppers, and each node's CPU. */
+function reportProgress(sample: Sample | undefined): void {
+  if (!sample?.figures) return;
+  const { sections, queue } = sample.figures;
+  const left = sections.reduce((sum, s) => sum + s.available, 0);
+  const held = sections.reduce((sum, s) => sum + s.held + (s.offered ?? 0), 0);
+  const line = queue ? `, ${queue.length} in line, ${queue.activeShoppers} shopping` : '';
+  const nodes = Object.entries(sample.cpu).filter(([name]) => name.startsWith('node')).map(([, v]) => `${v} %`).join(' / ');
+  process.stderr.write(`[simulate] ${sample.second} s: ${left} tickets left, ${held} held${line}; node CPU ${nodes}\n`);
 }
 
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -60,6 +73,8 @@ export async function runCrowd(args: {
     const sale = await withTimeout(args.prepareSale(t0), clockLeadMs + 30_000, 'setting up the sale');
     const sampler = startSampler({ nodePids: args.nodePids, ...args.watch(sale) }, t0);
     crowd.start(t0, sale);
+    // Unref: a run that fails on the way out must not be kept alive by its progress line.
+    const progress = setInterval(() => reportProgress(sampler.latest()), progressEveryMs).unref();
     let stoppedBy: string | null = null;
     const deadline = setTimeout(() => {
       stoppedBy = `not finished ${args.options.maxDurationSeconds} s after the clock started (--max-duration-seconds)`;
@@ -67,6 +82,7 @@ export async function runCrowd(args: {
     }, t0 + args.options.maxDurationSeconds * 1000 - Date.now());
     const output = await crowd.finished;
     clearTimeout(deadline);
+    clearInterval(progress);
     const seconds = (Date.now() - t0) / 1000;
     return { t0, sale, output, ...sampler.stop(), stoppedBy, seconds };
   } catch (error) {

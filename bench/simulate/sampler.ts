@@ -69,7 +69,7 @@ function cpuTotals(nodePids: number[]): Record<string, number> {
 
 const withTimeout = <T>(work: Promise<T>) => Promise.race([work, new Promise<null>((resolve) => setTimeout(() => resolve(null), sampleTimeoutMs).unref())]).catch(() => null);
 
-export function startSampler(watched: Watched, t0: number): { stop(): { samples: Sample[]; availability: AvailabilitySample[] } } {
+export function startSampler(watched: Watched, t0: number): { latest(): Sample | undefined; stop(): { samples: Sample[]; availability: AvailabilitySample[] } } {
   const samples: Sample[] = [];
   const availability: AvailabilitySample[] = [];
   let previous = { at: Date.now(), totals: cpuTotals(watched.nodePids) };
@@ -100,6 +100,8 @@ export function startSampler(watched: Watched, t0: number): { stop(): { samples:
     });
   }, availabilityEveryMs);
   return {
+    /** The latest sample that has its sale figures. */
+    latest: () => samples.findLast((sample) => sample.figures !== null),
     stop() {
       clearInterval(everySecond);
       clearInterval(everyTenth);
