@@ -48,7 +48,8 @@ select distinct on (kind, normalized) kind, normalized, text from names_now orde
 -- into the index itself, so a scan never walks a list of pending entries. On PGlite (no autovacuum,
 -- so the list is only flushed by inserts) a packaged server's ranked search, right after the typo
 -- lookup on search_words found no alike words it should have found, spun inside PGlite and never
--- answered (1 start in 3 on a loaded machine; docs/search.md). The entries already pending are moved
+-- answered (1 start in 3 on a loaded machine; a wedged one was in PostgreSQL's error path, errfinish,
+-- never returning; docs/search.md). The entries already pending are moved
 -- into the index now.
 alter index events_search_document set (fastupdate = off);
 alter index search_words_trigrams set (fastupdate = off);
