@@ -134,14 +134,14 @@ function recording(db: Queryable) {
   return { recorder, statements };
 }
 
-const indexNames = ['events_search_document', 'events_search_text', 'venues_earth', 'events_venue', 'events_listing', 'sections_event_id_position_key'];
+const indexNames = ['events_search_document', 'events_search_text', 'search_names_trigrams', 'search_event_names_live', 'search_words_trigrams', 'venues_earth', 'events_venue', 'events_listing', 'sections_event_id_position_key'];
 
 async function plansOf(db: Database, kind: Kind) {
   const { recorder, statements } = recording(db);
   await run(recorder, queryOf(kind, 1));
   const plans: { statement: string; indexes: string[]; plan: string }[] = [];
   for (const { sql, params } of statements) {
-    if (!/from events|from venues|events e/.test(sql)) continue;
+    if (!/from events|from venues|events e|search_words/.test(sql)) continue;
     const { rows } = await db.query<Record<string, string>>(`explain ${sql}`, params);
     const plan = rows.map((r) => Object.values(r)[0]).join('\n');
     plans.push({ statement: sql.replace(/\s+/g, ' ').slice(0, 80), indexes: indexNames.filter((name) => plan.includes(name)), plan });

@@ -27,6 +27,7 @@ import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { installSecurityHeaders } from './http/security.js';
 import { limits } from './limits.js';
+import { bindRequestIds } from './tracing/log.js';
 
 /** Builds the HTTP application; never listens (the process entry in server.ts does). */
 export async function buildApp(context: AppContext): Promise<Api> {
@@ -50,6 +51,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
 
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandling(app);
+  bindRequestIds(app);
   await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });
   app.decorateRequest('principal', null);
   app.addSchema(ErrorResponse);

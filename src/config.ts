@@ -157,6 +157,10 @@ export const ConfigSchema = Type.Object({
     env: 'CORS_ORIGINS', pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', maxLength: 4096,
     description: 'comma-separated origins (`https://shop.example.com`) whose browser scripts may call the API; unset = none (the web app is served from the same origin and needs none)',
   }),
+  otlpEndpoint: optionalString({
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT', pattern: '^https?://', maxLength: 2048,
+    description: "OpenTelemetry tracing to this OTLP/HTTP collector (`http://collector:4318`: spans go to `/v1/traces`, JSON-encoded), with spans for HTTP, Fastify routes, pg and ioredis and the trace id on every log line; unset = off, and no SDK is loaded. The SDK's other standard variables apply (`OTEL_SERVICE_NAME`, default `onsale`; `OTEL_TRACES_SAMPLER`; `OTEL_EXPORTER_OTLP_HEADERS`); docs/deploy.md",
+  }),
   metricsToken: optionalString({
     env: 'METRICS_TOKEN', secret: true, minLength: 16, maxLength: 512,
     description: 'when set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise); unset = public, so keep it off the internet',

@@ -15,7 +15,7 @@ import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
 // type check) needs the declarations too.
 import type {} from './features/ratelimit/plugin.js';
-import { NewVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
+import { NewVenueBody, UpdateVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
 import { JoinBody, WaitlistEntrySchema } from './features/waitlist/routes.js';
 import { IdParams } from './http/schemas.js';
 
@@ -30,6 +30,8 @@ export const routes = {
   'GET /me': { response: UserSchema },
   'GET /venues': { response: VenueListSchema },
   'POST /venues': { body: NewVenueBody, response: VenueSchema },
+  'GET /venues/:id': { params: IdParams, response: VenueSchema },
+  'PATCH /venues/:id': { params: IdParams, body: UpdateVenueBody, response: VenueSchema },
   'GET /events': { query: ListEventsQuery, response: EventPageSchema },
   'GET /search/suggest': { query: SuggestQuery, response: SuggestionsSchema },
   'POST /events': { body: CreateEventBody, response: EventSchema },

@@ -17,13 +17,15 @@ import { pruneRefreshTokens } from './features/auth/auth.js';
 import { pruneEndedHolds } from './features/inventory/stock.js';
 import { outboxBacklog, pruneOutbox } from './features/notifications/outbox.js';
 import { registerStateGauges } from './features/ops/metrics.js';
+import { traceFields } from './tracing/log.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
- * Requests are logged without headers and with credentials in the query string redacted.
+ * Requests are logged without headers and with credentials in the query string redacted; with tracing
+ * on, each line carries its trace and span ids (src/tracing/log.ts).
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: pino.DestinationStream): FastifyBaseLogger {
-  return pino({ level: config.logLevel, serializers: { req: requestForLog } }, destination);
+  return pino({ level: config.logLevel, serializers: { req: requestForLog }, mixin: traceFields }, destination);
 }
 
 export async function connect(config: Readonly<Config>): Promise<Database> {

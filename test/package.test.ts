@@ -62,7 +62,9 @@ describe('the packaged image contents', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
-    expect((await call(server.url, 'GET', '/api/v1/events?limit=100')).body.items).toContainEqual(expect.objectContaining({ title: 'Onsale Demo Night' }));
+    // Ranked search runs on PGlite's contrib extensions (pg_trgm, unaccent, cube, earthdistance), which the production install must carry.
+    expect((await call(server.url, 'GET', '/api/v1/events?q=Onsale%20Demo%20Night')).body.items[0]).toMatchObject({ title: 'Onsale Demo Night' });
+    expect((await call(server.url, 'GET', '/api/v1/search/suggest?q=onsale%20dem')).body.suggestions).toContainEqual(expect.objectContaining({ text: 'Onsale Demo Night' }));
 
     server.child.kill('SIGTERM');
     expect(await exitOf(server.child)).toBe(0);

@@ -109,6 +109,22 @@ describe.each(backends)('search on %s', (backend) => {
       expect((await suggestions('secret show')).map((s: { text: string }) => s.text)).not.toContain('Metallica secret show');
     });
 
+    it('suggests only names a published, upcoming event carries: an edited lineup and a cancelled event drop out', async () => {
+      const texts = async (q: string) => (await suggestions(q)).map((s: { text: string }) => s.text);
+      const event = await app.createEvent({ title: 'Harbour Lights Revue', performers: ['Quentin Blackwood'], venueId: venues['Coliseu']!.id, startsAt: inDays(300) });
+      expect(await texts('quentin blackw')).toContain('Quentin Blackwood');
+      expect(await texts('harbour lights')).toContain('Harbour Lights Revue');
+
+      const edited = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { performers: ['Rosalind Fairweather'] } });
+      expect(edited.status).toBe(200);
+      expect(await texts('quentin blackw')).not.toContain('Quentin Blackwood');
+      expect(await texts('rosalind fairw')).toContain('Rosalind Fairweather');
+
+      expect((await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { status: 'cancelled' } })).status).toBe(200);
+      expect(await texts('harbour lights')).not.toContain('Harbour Lights Revue');
+      expect(await texts('rosalind fairw')).not.toContain('Rosalind Fairweather');
+    });
+
     it('keeps date order without q, and refuses sort=relevance without q and sort=distance without near', async () => {
       expect(await titles(catalogueWindow)).toEqual(['Metallica', 'Master of Puppets: a tribute', 'The Eras Tour', 'Noite de Fado', 'Jazz en el Parque']);
       expect(await titles(`sort=price&${catalogueWindow}`)).toEqual(['Noite de Fado', 'Master of Puppets: a tribute', 'Jazz en el Parque', 'Metallica', 'The Eras Tour']);

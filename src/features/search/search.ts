@@ -302,13 +302,14 @@ async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promi
 
 /** How alike a suggestion must be to the words typed (trigram word similarity, 0 to 1). */
 const suggestionSimilarityMin = 0.3;
-/** Events read by trigram distance to draw the event and performer suggestions from. */
+/** Names read by trigram distance to draw the suggestions from. */
 const suggestionCandidatesMax = 40;
 
 /**
  * Up to `suggestionsMax` events, performers, venues and cities like the words typed so far, most
- * alike first: the events come from the trigram index by distance (KNN), so the cost stays flat
- * as the catalogue grows; venues are few and read whole. Only published, upcoming events count.
+ * alike first. Candidates are the distinct names nearest the words (GiST KNN on search_names, a few
+ * thousand rows where events are 100,000, so the cost stays flat as the catalogue grows); each is
+ * kept only when a published, upcoming event carries it, and an event name opens the soonest such event.
  */
 export async function suggest(db: Queryable, input: string): Promise<Suggestion[]> {
   const q = cleanSearchText(input);
@@ -317,32 +318,20 @@ export async function suggest(db: Queryable, input: string): Promise<Suggestion[
     `with typed as (select lower(unaccent($1)) as words),
      candidates as (
        -- The words as an expression, not a join with typed: the index orders by a value known at the start.
-       select e.id, e.title, e.search_title, e.performers, e.starts_at
-         from events e
-        where e.status = 'published' and e.starts_at >= now()
-        order by e.search_text <->> lower(unaccent($1))
+       select n.kind, n.normalized, n.text, word_similarity(typed.words, n.normalized) as similarity
+         from search_names n, typed
+        order by n.normalized <->> lower(unaccent($1))
         limit $2),
-     titles as (
-       select distinct on (c.search_title) 'event' as kind, c.title as text, c.id as "eventId", word_similarity(typed.words, c.search_title) as similarity
-         from candidates c, typed
-        order by c.search_title, c.starts_at),
-     performers as (
-       select distinct on (lower(unaccent(p.name))) 'performer' as kind, p.name as text, null::uuid as "eventId",
-              word_similarity(typed.words, lower(unaccent(p.name))) as similarity
-         from candidates c cross join lateral unnest(c.performers) as p(name), typed
-        order by lower(unaccent(p.name)), p.name),
-     places as (
-       select v.name, v.city from venues v
-        where exists (select 1 from events e where e.venue_id = v.id and e.status = 'published' and e.starts_at >= now())),
-     venues as (
-       select distinct on (lower(unaccent(name))) 'venue' as kind, name as text, null::uuid as "eventId", word_similarity(typed.words, lower(unaccent(name))) as similarity
-         from places, typed order by lower(unaccent(name)), name),
-     cities as (
-       select distinct on (lower(unaccent(city))) 'city' as kind, city as text, null::uuid as "eventId", word_similarity(typed.words, lower(unaccent(city))) as similarity
-         from places, typed order by lower(unaccent(city)), city)
-     select kind, text, "eventId" from (
-       select * from titles union all select * from performers union all select * from venues union all select * from cities) s
-      where similarity >= $3
+     found as materialized (
+       -- The soonest published, upcoming event carrying the name (one probe of search_event_names_live); none: a stale name.
+       select n.kind, n.text, n.similarity,
+              (select l.event_id from search_event_names l
+                where l.kind = n.kind and l.normalized = n.normalized and l.published and l.starts_at >= now()
+                order by l.starts_at limit 1) as next_event
+         from candidates n
+        where n.similarity >= $3)
+     select kind, text, case when kind = 'event' then next_event end as "eventId" from found
+      where next_event is not null
       order by similarity desc, array_position(array['performer', 'event', 'venue', 'city'], kind), text
       limit $4`,
     [q, suggestionCandidatesMax, suggestionSimilarityMin, limits.suggestionsMax],

@@ -27,6 +27,13 @@ export const NewVenueBody = StrictObject({
   timeZone: Type.Optional(Type.Union(timeZones.map((zone) => Type.Literal(zone)), { description: "IANA time zone, e.g. Europe/Lisbon (default: the server's zone)" })),
 });
 
+/** Where the venue is: what search's distance and its "near me" read (null clears a value). */
+export const UpdateVenueBody = StrictObject({
+  address: Type.Optional(Nullable(Text({ maxLength: 500 }))),
+  latitude: Type.Optional(Nullable(Type.Number({ minimum: -90, maximum: 90 }))),
+  longitude: Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 }))),
+}, { minProperties: 1 });
+
 export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards }> = async (app, { venues, guards }) => {
   app.post('/venues', {
     onRequest: guards.requireAdmin,
@@ -38,6 +45,19 @@ export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guar
       response: { 201: VenueSchema, ...errorResponses(400, 401, 403) },
     },
   }, async (request, reply) => reply.status(201).send(await venues.create(request.body)));
+
+  app.patch('/venues/:id', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['venues'],
+      summary: "Change a venue's address and coordinates (admin)",
+      description: 'Fields left out keep their value; `null` clears one. Only venues with both coordinates are found by `near`.',
+      security: BearerAuth,
+      params: IdParams,
+      body: UpdateVenueBody,
+      response: { 200: VenueSchema, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => venues.update(request.params.id, request.body));
 
   app.get('/venues', {
     schema: { tags: ['venues'], summary: 'List venues', response: { 200: VenueListSchema } },

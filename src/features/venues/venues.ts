@@ -24,8 +24,12 @@ const venueColumns = 'id, name, city, address, latitude, longitude, time_zone as
 /** The zone of the process (TZ, else the system's): a venue's zone when its organizer gives none. */
 export const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+/** The venue's whereabouts: a key left out keeps its value, null clears it. */
+export type VenuePlace = Partial<Record<'address', string | null> & Record<'latitude' | 'longitude', number | null>>;
+
 export interface VenueService {
   create(venue: NewVenue): Promise<Venue>;
+  update(venueId: string, place: VenuePlace): Promise<Venue>;
   list(): Promise<Venue[]>;
   get(venueId: string): Promise<Venue>;
 }
@@ -35,7 +39,7 @@ export interface VenueService {
  * venue's point (ll_to_earth, migration 010), whose sines underflow, failing the insert, for a
  * coordinate as close to zero as 1e-320.
  */
-const toStoredDegrees = (degrees: number | undefined) => (degrees === undefined ? null : Math.round(degrees * 1e9) / 1e9 || 0);
+const toStoredDegrees = (degrees: number | null | undefined) => (degrees === undefined || degrees === null ? null : Math.round(degrees * 1e9) / 1e9 || 0);
 
 /** The most venues a list shows. */
 const venuesListedMax = 500;
@@ -48,6 +52,19 @@ export function createVenueService(db: Queryable): VenueService {
         [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone ?? serverTimeZone()],
       );
       return rows[0]!;
+    },
+    async update(venueId, place) {
+      // Each column is written only when its key was sent, so one edit never clears another's value.
+      const { rows } = await db.query<Venue>(
+        `update venues
+            set address = case when $2 then $3 else address end,
+                latitude = case when $4 then $5 else latitude end,
+                longitude = case when $6 then $7 else longitude end
+          where id = $1 returning ${venueColumns}`,
+        [venueId, 'address' in place, place.address ?? null, 'latitude' in place, toStoredDegrees(place.latitude), 'longitude' in place, toStoredDegrees(place.longitude)],
+      );
+      if (!rows[0]) throw notFound('venue');
+      return rows[0];
     },
     list: async () => (await db.query<Venue>(`select ${venueColumns} from venues order by name limit $1`, [venuesListedMax])).rows,
     async get(venueId) {

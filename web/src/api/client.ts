@@ -144,6 +144,8 @@ export const api = {
   venues: {
     list: (signal?: AbortSignal) => call('GET /venues', { signal }),
     create: (body: Body<'POST /venues'>) => call('POST /venues', { body }),
+    get: (id: string, signal?: AbortSignal) => call('GET /venues/:id', { params: { id }, signal }),
+    update: (id: string, body: Body<'PATCH /venues/:id'>) => call('PATCH /venues/:id', { params: { id }, body }),
   },
   events: {
     list: (query: Input<'GET /events'>['query'], signal?: AbortSignal) => call('GET /events', { query, signal }),

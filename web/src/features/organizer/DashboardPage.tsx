@@ -6,6 +6,7 @@ import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
 import { liveSocketServes, useLive } from '../events/live';
+import { DetailsPanel } from './DetailsPanel';
 import { DoorPanel } from './DoorPanel';
 import { SalesChart } from './SalesChart';
 
@@ -130,6 +131,8 @@ export function DashboardPage({ id }: { id: string }) {
         <h2 id="sales-title">Sales over time</h2>
         {sales.data && <SalesChart sales={sales.data} />}
       </section>
+
+      <DetailsPanel event={e} onSaved={event.reload} />
     </div>
   );
 }

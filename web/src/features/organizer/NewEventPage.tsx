@@ -5,6 +5,7 @@ import { asApiError, useLoad } from '../../app/hooks';
 import { navigate } from '../../app/router';
 import { isoToZonedInput, viewerTimeZone, zonedInputToIso, zoneLabel } from '../../app/zones';
 import { SeatMap } from '../seatmap/SeatMap';
+import { degreesFromText, performersFromText, tagsFromText } from './lists';
 import { generateRows, type GridSpec } from './seatGrid';
 
 type SectionDraft =
@@ -15,15 +16,24 @@ const toMinor = (price: string) => Math.round(Number(price.replace(',', '.')) * 
 /** Every zone the browser knows, for a new venue's time zone. */
 const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 
+/** The new venue's form as the API takes it: an empty address or coordinate is left out. */
+function venueBody({ name, city, timeZone, address, latitude, longitude }: { name: string; city: string; timeZone: string; address: string; latitude: string; longitude: string }) {
+  const lat = degreesFromText(latitude);
+  const lng = degreesFromText(longitude);
+  return { name, city, timeZone, ...(address.trim() && { address: address.trim() }), ...(lat !== null && { latitude: lat }), ...(lng !== null && { longitude: lng }) };
+}
+
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
   const venues = useLoad((signal) => api.venues.list(signal), []);
   const [venueId, setVenueId] = useState('');
-  const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone() });
+  const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone(), address: '', latitude: '', longitude: '' });
   const [form, setForm] = useState({
     title: '',
     description: '',
     category: '',
+    performers: '',
+    tags: '',
     // Wall times in the venue's zone, as the organizer types them.
     startsAt: isoToZonedInput(Date.now() + 30 * 86_400_000, viewerTimeZone()),
     currency: 'EUR',
@@ -49,11 +59,13 @@ export function NewEventPage() {
     setProblem(undefined);
     setBusy(true);
     try {
-      const venue = creatingVenue ? (await api.venues.create(newVenue)).id : venueId;
+      const venue = creatingVenue ? (await api.venues.create(venueBody(newVenue))).id : venueId;
       const body: NewEvent = {
         title: form.title,
         ...(form.description && { description: form.description }),
         ...(form.category && { category: form.category }),
+        performers: performersFromText(form.performers),
+        tags: tagsFromText(form.tags),
         startsAt: fromLocal(form.startsAt),
         venueId: venue,
         currency: form.currency.toUpperCase(),
@@ -110,6 +122,9 @@ export function NewEventPage() {
                 {timeZones.map((zone) => <option key={zone} value={zone}>{zone.replace(/_/g, ' ')}</option>)}
               </select>
             </label>
+            <label className="field"><span>Address</span><input value={newVenue.address} onChange={(e) => setNewVenue({ ...newVenue, address: e.target.value })} /></label>
+            <label className="field"><span>Latitude</span><input inputMode="decimal" pattern="-?[0-9]+([.,][0-9]+)?" value={newVenue.latitude} onChange={(e) => setNewVenue({ ...newVenue, latitude: e.target.value })} /></label>
+            <label className="field"><span>Longitude</span><input inputMode="decimal" pattern="-?[0-9]+([.,][0-9]+)?" value={newVenue.longitude} onChange={(e) => setNewVenue({ ...newVenue, longitude: e.target.value })} /></label>
           </div>
         )}
       </fieldset>
@@ -118,6 +133,10 @@ export function NewEventPage() {
         <legend>Event</legend>
         <label className="field"><span>Title</span><input required value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} /></label>
         <label className="field"><span>Description</span><textarea rows={3} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} /></label>
+        <div className="grid-2">
+          <label className="field"><span>Performers (one per line, headliner first)</span><textarea rows={3} value={form.performers} onChange={(e) => setForm({ ...form, performers: e.target.value })} /></label>
+          <label className="field"><span>Tags (comma-separated)</span><input value={form.tags} placeholder="rock, outdoor" onChange={(e) => setForm({ ...form, tags: e.target.value })} /></label>
+        </div>
         <div className="grid-2">
           <label className="field"><span>Category</span><input value={form.category} placeholder="concert" onChange={(e) => setForm({ ...form, category: e.target.value })} /></label>
           <label className="field"><span>Starts ({zoneNote})</span><input type="datetime-local" required value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} /></label>
