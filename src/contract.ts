@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } from './features/auth/routes.js';
 import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
-import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
+import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
 import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
@@ -17,6 +17,7 @@ import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 import type {} from './features/ratelimit/plugin.js';
 import { NewVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
 import { JoinBody, WaitlistEntrySchema } from './features/waitlist/routes.js';
+import { WaitlistSummarySchema } from './features/waitlist/summary.js';
 import { IdParams } from './http/schemas.js';
 
 const NoContent = Type.Null();
@@ -38,6 +39,8 @@ export const routes = {
   'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
   'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
   'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
+  'PATCH /events/:id/sections/:sectionId': { params: SectionParams, body: RaiseCapacityBody, response: SectionAccountingSchema },
+  'GET /events/:id/waitlist/summary': { params: IdParams, response: WaitlistSummarySchema },
   'GET /organizer/events': { query: OrganizerEventsQuery, response: OrganizerEventListSchema },
   'POST /holds': { body: HoldBody, response: HoldSchema },
   'GET /holds/:id': { params: IdParams, response: HoldSchema },

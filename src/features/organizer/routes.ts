@@ -10,6 +10,13 @@ import { salesOf } from './sales.js';
 export const SalesSchema = Type.Object({
   buckets: Type.Array(Type.Object({ minute: TimestampOut, tickets: Type.Integer(), revenue: Type.Integer() })),
   ticketsLastFiveMinutes: Type.Integer(),
+  totals: Type.Object({
+    confirmedOrders: Type.Integer({ description: 'Orders standing: what cancelling the event would refund' }),
+    cancelledOrders: Type.Integer(),
+    gross: Type.Integer({ description: 'Every order taken, in minor units of the event currency' }),
+    refunded: Type.Integer({ description: 'Given back for cancelled orders' }),
+    net: Type.Integer({ description: 'gross - refunded' }),
+  }),
 });
 
 const Phase = Type.Union([Type.Literal('draft'), Type.Literal('on_sale'), Type.Literal('past'), Type.Literal('cancelled')]);

@@ -153,6 +153,8 @@ export const api = {
     update: (id: string, body: Body<'PATCH /events/:id'>) => call('PATCH /events/:id', { params: { id }, body }),
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
+    changeCapacity: (id: string, sectionId: string, capacity: number) => call('PATCH /events/:id/sections/:sectionId', { params: { id, sectionId }, body: { capacity } }),
+    waitlistSummary: (id: string, signal?: AbortSignal) => call('GET /events/:id/waitlist/summary', { params: { id }, signal }),
   },
   search: {
     suggest: (q: string, signal?: AbortSignal) => call('GET /search/suggest', { query: { q }, signal }),

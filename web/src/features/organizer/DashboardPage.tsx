@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { QueueFigures } from '../../api/types';
-import { formatDate, formatWait } from '../../app/format';
+import { formatDate, formatMoney, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
 import { liveSocketServes, useLive } from '../events/live';
 import { DoorPanel } from './DoorPanel';
+import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
 import { SalesChart } from './SalesChart';
+import { WaitlistFigures } from './WaitlistFigures';
 
 /** The line's figures change with every join and tick, not only with the stock: refreshed this often. */
 const queueRefreshMs = 2000;
@@ -17,11 +19,15 @@ export function DashboardPage({ id }: { id: string }) {
   const event = useLoad((signal) => api.events.get(id, signal), [id]);
   const stats = useLoad((signal) => api.events.stats(id, signal), [id]);
   const sales = useLoad((signal) => api.events.sales(id, signal), [id]);
+  const waitlist = useLoad((signal) => api.events.waitlistSummary(id, signal), [id]);
   const [problem, setProblem] = useState<string>();
   const refresh = () => {
     void stats.reload();
     void sales.reload();
+    void waitlist.reload();
   };
+  /** After an organizer's change: the event's settings, and the figures they move. */
+  const reloadAll = () => Promise.all([event.reload(), stats.reload(), sales.reload(), waitlist.reload()]);
   const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh, { socket: liveSocketServes(event.data) });
   const queueOn = event.data?.onsale?.queue?.enabled === true;
   useEffect(() => {
@@ -77,6 +83,14 @@ export function DashboardPage({ id }: { id: string }) {
         <Kpi label="Sells out in" text={sellOut} />
       </section>
 
+      {sales.data && (
+        <section className="kpis" aria-label="Revenue">
+          <Kpi label="Gross" text={formatMoney(sales.data.totals.gross, e.currency)} note={`${sales.data.totals.confirmedOrders + sales.data.totals.cancelledOrders} orders`} />
+          <Kpi label="Refunded" text={formatMoney(sales.data.totals.refunded, e.currency)} note={`${sales.data.totals.cancelledOrders} cancelled`} />
+          <Kpi label="Net" text={formatMoney(sales.data.totals.net, e.currency)} note={`${sales.data.totals.confirmedOrders} orders standing`} />
+        </section>
+      )}
+
       <DoorPanel eventId={id} checkedIn={stats.data.checkedIn} sold={totals.sold} />
 
       <section className="panel" aria-labelledby="sections-title">
@@ -115,12 +129,15 @@ export function DashboardPage({ id }: { id: string }) {
           {queueOn && queue && <span className={`badge ${queueBadge[queue.state]}`} data-testid="queue-state">{queueStateLabel[queue.state]}</span>}
         </div>
         {queueOn && queueSettings ? (
+          <>
           <div className="kpis">
             <Kpi label="In line" text={queue ? String(queue.length) : '—'} />
             <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : '—'} note={`set to ${queueSettings.admitPerMinute}`} />
             <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `cap ${queueSettings.maxActiveShoppers} (late arrivals may briefly exceed it)` : undefined} />
             <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} note={queue?.state === 'pre_queue' ? 'at the set rate' : 'at the last minute\'s pace'} />
           </div>
+          {e.status !== 'cancelled' && <QueueControls key={JSON.stringify(queueSettings)} event={e} onSaved={reloadAll} />}
+          </>
         ) : (
           <p className="muted">No waiting room for this event: buyers go straight to the tickets.</p>
         )}
@@ -130,6 +147,11 @@ export function DashboardPage({ id }: { id: string }) {
         <h2 id="sales-title">Sales over time</h2>
         {sales.data && <SalesChart sales={sales.data} />}
       </section>
+
+      <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
+      {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
+      <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
+      <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
     </div>
   );
 }
