@@ -57,7 +57,7 @@ async function shoot(page: Page, name: string, size: keyof typeof sizes) {
 async function main() {
   await Promise.all([buildWebApp(), mkdir(outDir, { recursive: true })]);
   const app = await startTestApp('pglite');
-  const { eventId } = (await seedDemo(app.db))!;
+  const { eventId } = (await seedDemo(app.server.context))!;
   await app.createEvent({ title: 'Jazz on the Terrace', category: 'jazz', sections: [{ name: 'Terrace', price: 3200, capacity: 120 }] });
   await app.createEvent({ title: 'City Derby', category: 'sport', startsAt: new Date(Date.now() + 12 * 86_400_000).toISOString(), sections: [{ name: 'North Stand', price: 2500, capacity: 40 }] });
   await stageActivity(app, eventId);

@@ -123,6 +123,10 @@ export const ConfigSchema = Type.Object({
     env: 'REMINDER_LEAD_SECONDS', minimum: 1, maximum: 86_400, default: 120, description: '"your hold / offer is about to expire" is sent this long before',
   }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { env: 'LOG_LEVEL', default: 'info', description: 'pino level' }),
+  logFormat: oneOf(['auto', 'pretty', 'json'], {
+    env: 'LOG_FORMAT', default: 'auto',
+    description: '`pretty`: one readable line per request and message; `json`: one JSON object per line (pino) for log collectors; `auto`: pretty when stdout is a terminal, JSON otherwise',
+  }),
   webDistDir: string({ env: 'WEB_DIST_DIR', default: 'web/dist', description: 'the built web app served at `/` (`npm run build` builds it; `npm start` builds it when missing or stale)' }),
   /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
   redisUrl: optionalString({ env: 'REDIS_URL', secret: true, pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
