@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { QueueFigures } from '../../api/types';
+import type { QueueFigures, Sales } from '../../api/types';
 import { formatDate, formatMoney, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
@@ -8,6 +8,7 @@ import { Link } from '../../app/router';
 import { liveSocketServes, useLive } from '../events/live';
 import { DoorPanel } from './DoorPanel';
 import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
+import { OrdersPanel } from './OrdersPanel';
 import { SalesChart } from './SalesChart';
 import { WaitlistFigures } from './WaitlistFigures';
 
@@ -44,8 +45,7 @@ export function DashboardPage({ id }: { id: string }) {
     (t, s) => ({ capacity: t.capacity + s.capacity, sold: t.sold + s.sold, held: t.held + s.held, offered: t.offered + s.offered, reserved: t.reserved + s.reserved, available: t.available + s.available }),
     { capacity: 0, sold: 0, held: 0, offered: 0, reserved: 0, available: 0 },
   );
-  const perMinute = (sales.data?.ticketsLastFiveMinutes ?? 0) / 5;
-  const sellOut = totals.available === 0 ? 'Sold out' : perMinute > 0 ? formatWait((totals.available / perMinute) * 60) : 'No recent sales';
+  const sellOut = sellOutEstimate(sales.data, totals.available);
   const queue = stats.data.queue;
   const queueSettings = e.onsale?.queue;
 
@@ -80,7 +80,7 @@ export function DashboardPage({ id }: { id: string }) {
         <Kpi label="Held" value={totals.held} of={totals.capacity} />
         <Kpi label="Offered" value={totals.offered + totals.reserved} of={totals.capacity} note="to the waitlist" />
         <Kpi label="Available" value={totals.available} of={totals.capacity} />
-        <Kpi label="Sells out in" text={sellOut} />
+        <Kpi label="Sells out in" text={sellOut.text} note={sellOut.basis} />
       </section>
 
       {sales.data && (
@@ -148,12 +148,32 @@ export function DashboardPage({ id }: { id: string }) {
         {sales.data && <SalesChart sales={sales.data} />}
       </section>
 
+      <OrdersPanel eventId={id} />
       <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
       {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
       <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
       <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
     </div>
   );
+}
+
+/** An estimate needs a sale this long under way and this many tickets in the last five minutes. */
+const estimateMinutesMin = 5;
+const estimateTicketsMin = 10;
+
+/**
+ * When the tickets left would run out at the last five minutes' pace, with that basis; only once the
+ * sale has run `estimateMinutesMin` minutes and sold `estimateTicketsMin` tickets in them, since a
+ * pace read from a first minute or a handful of orders says little.
+ */
+export function sellOutEstimate(sales: Sales | undefined, available: number, now = Date.now()): { text: string; basis?: string } {
+  if (available === 0) return { text: 'Sold out' };
+  const recent = sales?.ticketsLastFiveMinutes ?? 0;
+  const firstSale = sales?.buckets[0] ? Date.parse(sales.buckets[0].minute) : undefined;
+  const enough = firstSale !== undefined && now - firstSale >= estimateMinutesMin * 60_000 && recent >= estimateTicketsMin;
+  if (!enough) return { text: 'Not enough sales yet', basis: `an estimate needs ${estimateMinutesMin} minutes of sales and ${estimateTicketsMin} tickets in the last 5` };
+  const perMinute = recent / 5;
+  return { text: formatWait((available / perMinute) * 60), basis: `at the last 5 minutes' pace, ${Math.round(perMinute * 10) / 10} tickets a minute` };
 }
 
 const queueStateLabel: Record<QueueFigures['state'], string> = { pre_queue: 'Pre-queue', on_sale: 'Admitting', paused: 'Paused', sold_out: 'Sold out' };
