@@ -73,7 +73,9 @@ async function main() {
       await shoot(page, 'home', size);
 
       await page.goto(`/events/${eventId}`);
-      for (const label of size === 'phone' ? ['E5', 'E6'] : ['D6', 'D7']) await page.locator(`[data-seat="${label}"]`).click();
+      // On a phone the 20-seat rows open too small to pick from: one zoom makes them tappable (issue 12, item 7).
+      if (size === 'phone') await page.getByRole('button', { name: 'Zoom in' }).click();
+      for (const label of size === 'phone' ? ['E11', 'E12'] : ['D6', 'D7']) await page.locator(`[data-seat="${label}"]`).click();
       await shoot(page, 'event-seatmap', size);
 
       await page.getByRole('button', { name: /Hold 2 seats/ }).click();
