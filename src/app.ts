@@ -25,6 +25,7 @@ import { rateLimitPlugin } from './features/ratelimit/plugin.js';
 import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { quietenProbesAndFiles } from './http/log.js';
 import { installSecurityHeaders } from './http/security.js';
 import { limits } from './limits.js';
 import { bindRequestIds } from './tracing/log.js';
@@ -50,6 +51,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  quietenProbesAndFiles(app);
   installErrorHandling(app);
   bindRequestIds(app);
   await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });

@@ -1,5 +1,7 @@
 /** The `onsale` commands, loaded by the process entry (cli.ts) once tracing, when on, has started. */
 import { parseArgs } from 'node:util';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate, SchemaTooNewError } from './db/migrate.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
@@ -9,6 +11,7 @@ import { seedBuyers } from './seed/buyers.js';
 import { seedDemo } from './seed/demo.js';
 import { connect, createLogger, startServer } from './server.js';
 import { stopTracing } from './tracing/start.js';
+import { createContext, type AppContext } from './context.js';
 
 const usage = 'usage: onsale serve | migrate | seed | seed-buyers --count N [--email-prefix P] | simulate [options] (from a development checkout; see docs/simulate.md)';
 
@@ -25,16 +28,22 @@ async function simulate(args: string[]): Promise<number> {
   return simulator.main(args);
 }
 
+/** Resolves once the logger has written what it buffered (pino's `flush`). */
+const flushed = (log: FastifyBaseLogger) => new Promise<void>((resolve) => (log as FastifyBaseLogger & Pick<Logger, 'flush'>).flush(() => resolve()));
+
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config);
   switch (command ?? 'serve') {
     case 'serve': {
-      const server = await startServer(config, { log });
-      if (config.seedDemo) {
-        const seeded = await seedDemo(server.context.db);
+      // Seeded before the jobs start, so none of them acts on a half-made demo.
+      const seed = async (context: AppContext) => {
+        const seeded = await seedDemo(context);
         if (seeded) log.info({ eventId: seeded.eventId }, 'seeded the demo on-sale');
-      }
+      };
+      const server = await startServer(config, { log, ...(config.seedDemo && { prepare: seed }) });
+      // The banner comes last, so it is not buried: pino writes a pipe asynchronously, so flush it first.
+      await flushed(log);
       const backend = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
       console.log(`\nOnsale is running on ${backend}\n  app:      ${server.url}/\n  API docs: ${server.url}/docs\n  admin:    ${config.admin.email} / ${config.admin.password}\n`);
       // SIGTERM (a deploy, `docker stop`, Kubernetes) drains without failing a request; Ctrl-C stops at once.
@@ -65,7 +74,10 @@ async function main(command: string | undefined): Promise<void> {
     case 'seed': {
       const db = await connect(config);
       await migrate(db);
-      const seeded = await seedDemo(db);
+      // The demo sells through the services; seeding needs no Redis (nothing is advanced or pushed), so none is opened.
+      const context = createContext({ ...config, redisUrl: undefined }, db, log);
+      const seeded = await seedDemo(context);
+      context.notifications.close();
       console.log(seeded ? `seeded the demo event ${seeded.eventId}` : 'the database already has events; nothing seeded');
       await db.close();
       return;

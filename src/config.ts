@@ -35,6 +35,10 @@ export const ConfigSchema = Type.Object({
   }),
   host: string({ env: 'HOST', default: '0.0.0.0', description: 'the address to listen on' }),
   port: integer({ env: 'PORT', minimum: 0, maximum: 65535, default: 3000, description: 'the port to listen on' }),
+  publicBaseUrl: optionalString({
+    env: 'PUBLIC_BASE_URL', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', maxLength: 500,
+    description: 'where buyers reach the web app (`https://tickets.example.com`): links in emails to an order or an offer start with it; unset = `http://localhost:PORT`, or `http://HOST:PORT` when HOST is one address',
+  }),
   databaseUrl: optionalString({ env: 'DATABASE_URL', secret: true, pattern: '^postgres(ql)?://', description: 'PostgreSQL connection string; unset = embedded PGlite' }),
   dataDir: string({ env: 'DATA_DIR', default: './data', description: "PGlite's data directory" }),
   migrateOnStart: boolean({
@@ -123,6 +127,10 @@ export const ConfigSchema = Type.Object({
     env: 'REMINDER_LEAD_SECONDS', minimum: 1, maximum: 86_400, default: 120, description: '"your hold / offer is about to expire" is sent this long before',
   }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { env: 'LOG_LEVEL', default: 'info', description: 'pino level' }),
+  logFormat: oneOf(['auto', 'pretty', 'json'], {
+    env: 'LOG_FORMAT', default: 'auto',
+    description: '`pretty`: one readable line per request and message; `json`: one JSON object per line (pino) for log collectors; `auto`: pretty when stdout is a terminal, JSON otherwise',
+  }),
   webDistDir: string({ env: 'WEB_DIST_DIR', default: 'web/dist', description: 'the built web app served at `/` (`npm run build` builds it; `npm start` builds it when missing or stale)' }),
   /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
   redisUrl: optionalString({ env: 'REDIS_URL', secret: true, pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
@@ -239,4 +247,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
   const config = candidate as Config;
   assertNoDevelopmentDefaultsInProduction(config);
   return deepFreeze(config);
+}
+
+/** The web app's address for links sent to people: PUBLIC_BASE_URL, else the listen address (without a trailing slash). */
+export function publicBaseUrl(config: Pick<Config, 'publicBaseUrl' | 'host' | 'port'>): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/+$/, '');
+  const anyAddress = config.host === '0.0.0.0' || config.host === '::';
+  const host = anyAddress ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
 }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createDomainEventBus, type DomainEventBus } from './bus.js';
-import type { Config } from './config.js';
+import { publicBaseUrl, type Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createAuthService, type AuthService } from './features/auth/auth.js';
 import { createGuards, type Guards } from './features/auth/guard.js';
@@ -92,7 +92,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     // Joins queue per section like holds do, under the same bound.
     waitlist: createWaitlistService({ db, stock, queueLengthMax: config.holdQueueLengthMax }),
     notifications: createNotificationService({
-      db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds,
+      db, log, metrics, email, live, settings: config.delivery, reminderLeadSeconds: config.reminderLeadSeconds, baseUrl: publicBaseUrl(config),
       attachments: async (type, payload) => (type === 'order.confirmed' && typeof payload.orderId === 'string' ? checkout.confirmationAttachments(payload.orderId) : []),
     }),
     live,

@@ -4,12 +4,12 @@
  * test/contract.test.ts checks each entry is the very schema the server registered for that route.
  */
 import { Type } from '@sinclair/typebox';
-import { LoginBody, RefreshTokenBody, RegisterBody, SessionSchema, UserSchema } from './features/auth/routes.js';
+import { ChangePasswordBody, LoginBody, RefreshTokenBody, RegisterBody, RenameBody, SessionSchema, UserSchema } from './features/auth/routes.js';
 import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
 import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
-import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
+import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
-import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
+import { EventOrdersQuery, EventOrdersSchema, OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
@@ -17,6 +17,7 @@ import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 import type {} from './features/ratelimit/plugin.js';
 import { NewVenueBody, UpdateVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
 import { JoinBody, WaitlistEntrySchema } from './features/waitlist/routes.js';
+import { WaitlistSummarySchema } from './features/waitlist/summary.js';
 import { IdParams } from './http/schemas.js';
 
 const NoContent = Type.Null();
@@ -28,6 +29,9 @@ export const routes = {
   'POST /auth/refresh': { body: RefreshTokenBody, response: SessionSchema },
   'POST /auth/logout': { body: RefreshTokenBody, response: NoContent },
   'GET /me': { response: UserSchema },
+  'PATCH /me': { body: RenameBody, response: UserSchema },
+  'POST /me/password': { body: ChangePasswordBody, response: SessionSchema },
+  'POST /me/logout-everywhere': { response: NoContent },
   'GET /venues': { response: VenueListSchema },
   'POST /venues': { body: NewVenueBody, response: VenueSchema },
   'GET /venues/:id': { params: IdParams, response: VenueSchema },
@@ -40,6 +44,9 @@ export const routes = {
   'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
   'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
   'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
+  'GET /events/:id/orders': { params: IdParams, query: EventOrdersQuery, response: EventOrdersSchema },
+  'PATCH /events/:id/sections/:sectionId': { params: SectionParams, body: RaiseCapacityBody, response: SectionAccountingSchema },
+  'GET /events/:id/waitlist/summary': { params: IdParams, response: WaitlistSummarySchema },
   'GET /organizer/events': { query: OrganizerEventsQuery, response: OrganizerEventListSchema },
   'POST /holds': { body: HoldBody, response: HoldSchema },
   'GET /holds/:id': { params: IdParams, response: HoldSchema },

@@ -11,6 +11,7 @@ export const errorCatalogue = {
   invalid_ticket_signature: 400,
   unauthorized: 401,
   invalid_credentials: 401,
+  wrong_password: 403,
   invalid_token: 401,
   invalid_queue_token: 401,
   payment_declined: 402,

@@ -10,6 +10,7 @@ import { openDatabase, type Database, type Queryable } from './db/database.js';
 import { assertSchemaKnown, migrate, schemaVersions } from './db/migrate.js';
 import { startPeriodic, type Job } from './jobs.js';
 import { requestForLog } from './http/log.js';
+import { prettyDestination } from './http/pretty-log.js';
 import type { Api } from './http/api.js';
 import { limits } from './limits.js';
 import type { Lifecycle } from './features/ops/health.js';
@@ -21,11 +22,15 @@ import { traceFields } from './tracing/log.js';
 
 /**
  * The process's logger; `destination` defaults to stdout (tests pass a stream to read the lines back).
- * Requests are logged without headers and with credentials in the query string redacted; with tracing
- * on, each line carries its trace and span ids (src/tracing/log.ts).
+ * JSON lines, or readable ones (`LOG_FORMAT`; by default when stdout is a terminal, so a developer
+ * reads them and a log collector gets JSON). Requests are logged without headers and with
+ * credentials in the query string redacted; with tracing on, each line carries its trace and span ids
+ * (src/tracing/log.ts).
  */
-export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destination?: pino.DestinationStream): FastifyBaseLogger {
-  return pino({ level: config.logLevel, serializers: { req: requestForLog }, mixin: traceFields }, destination);
+export function createLogger(config: Pick<Config, 'logLevel' | 'env'> & Partial<Pick<Config, 'logFormat'>>, destination?: pino.DestinationStream): FastifyBaseLogger {
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && !destination && process.stdout.isTTY === true);
+  const options = { level: config.logLevel, serializers: { req: requestForLog }, mixin: traceFields };
+  return pretty ? pino(options, prettyDestination(destination ?? process.stdout)) : pino(options, destination);
 }
 
 export async function connect(config: Readonly<Config>): Promise<Database> {
@@ -118,7 +123,8 @@ async function checkSchema(db: Database, log: FastifyBaseLogger): Promise<void> 
 }
 
 /** Opens the database, migrates (or checks the schema), ensures the admin account, starts the jobs and listens. */
-export async function startServer(config: Readonly<Config>, options: { db?: Database; log?: FastifyBaseLogger } = {}): Promise<RunningServer> {
+/** `prepare` runs once the services exist and before the background jobs start (the demo seed). */
+export async function startServer(config: Readonly<Config>, options: { db?: Database; log?: FastifyBaseLogger; prepare?: (context: AppContext) => Promise<void> } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
   const db = options.db ?? (await connect(config));
   if (config.migrateOnStart) await migrate(db);
@@ -132,6 +138,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
     liveSockets: () => app.websocketServer.clients.size,
     pool: () => db.poolUsage?.(),
   });
+  await options.prepare?.(context);
   const jobs = await startJobs(context);
   await app.listen({ host: config.host, port: config.port, backlog: limits.listenBacklogMax });
   const address = app.server.address();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoCatalogueSize } from '../src/seed/catalogue.js';
+import { demoEvents } from '../src/seed/demo.js';
 import { call, exitOf, killServers, serve } from './support/serve.js';
 
 let dataDir: string;
@@ -25,8 +26,8 @@ describe('onsale serve on the embedded database', () => {
     expect(first.output()).toMatch(/API docs: http:\/\/\S+\/docs/);
 
     const seeded = (await call(first.url, 'GET', '/api/v1/events?limit=100')).body.items;
-    expect(seeded).toHaveLength(1 + demoCatalogueSize);
-    const demo = seeded.find((e: { title: string }) => e.title === 'Onsale Demo Night');
+    expect(seeded).toHaveLength(Object.keys(demoEvents).length + demoCatalogueSize);
+    const demo = seeded.find((e: { title: string }) => e.title === demoEvents.main);
     const event = (await call(first.url, 'GET', `/api/v1/events/${demo.id}`)).body;
     expect(event.sections.map((s: { kind: string; capacity: number }) => [s.kind, s.capacity])).toEqual([['seated', 200], ['ga', 1000]]);
 
@@ -42,7 +43,7 @@ describe('onsale serve on the embedded database', () => {
     const again = await call(second.url, 'GET', `/api/v1/orders/${order.id}`, undefined, session.accessToken);
     expect(again.body).toMatchObject({ id: order.id, status: 'confirmed' });
     expect(again.body.tickets.map((t: { code: string }) => t.code)).toEqual(order.tickets.map((t: { code: string }) => t.code));
-    expect((await call(second.url, 'GET', '/api/v1/events?limit=100')).body.items).toHaveLength(1 + demoCatalogueSize);
+    expect((await call(second.url, 'GET', '/api/v1/events?limit=100')).body.items).toHaveLength(Object.keys(demoEvents).length + demoCatalogueSize);
 
     const exited = exitOf(second.child);
     second.child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * Query parameters whose values are credentials: the live sockets take a queue token or a
@@ -40,4 +40,20 @@ export function requestForLog(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+/**
+ * Routes asked many times a second by machines (the balancer's probes, the metrics scraper) or that
+ * serve the web app's files: their requests are not logged (their route's level is warn), so the log
+ * shows what people and API clients do. Their failures still reach the log through the error handler.
+ */
+const quietRoutes = new Set(['/healthz', '/readyz', '/metrics', '/*', '/docs/static/*']);
+
+const isQuietRoute = (url: string) => quietRoutes.has(url);
+
+/** Registers the quiet routes' log level; call before any route is added. */
+export function quietenProbesAndFiles(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (isQuietRoute(route.url)) route.logLevel = 'warn';
+  });
 }

@@ -1,19 +1,19 @@
 import type { Database } from '../db/database.js';
 import { createEvent } from '../features/events/events.js';
 import { createVenueService } from '../features/venues/venues.js';
+import { venueEvening } from './zoned.js';
 
-const day = 86_400_000;
 
-/** Venues of the demo catalogue, with real coordinates, so "near me" has something to find. */
+/** Venues of the demo catalogue, with real coordinates (so "near me" has something to find) and their time zones. */
 const venues = [
-  { name: 'Coliseu dos Recreios', city: 'Lisbon', address: 'Rua das Portas de Santo Antão 96', latitude: 38.7155, longitude: -9.1404 },
-  { name: 'Casa da Música', city: 'Porto', address: 'Avenida da Boavista 604', latitude: 41.1589, longitude: -8.6307 },
-  { name: 'WiZink Center', city: 'Madrid', address: 'Avenida Felipe II', latitude: 40.424, longitude: -3.6718 },
-  { name: 'Palau Sant Jordi', city: 'Barcelona', address: 'Passeig Olímpic 5-7', latitude: 41.3634, longitude: 2.1527 },
-  { name: 'Accor Arena', city: 'Paris', address: '8 Boulevard de Bercy', latitude: 48.8386, longitude: 2.3786 },
-  { name: 'Brixton Academy', city: 'London', address: '211 Stockwell Road', latitude: 51.4652, longitude: -0.1149 },
-  { name: 'Columbiahalle', city: 'Berlin', address: 'Columbiadamm 13-21', latitude: 52.4849, longitude: 13.3911 },
-  { name: 'Allianz Parque', city: 'São Paulo', address: 'Avenida Francisco Matarazzo 1705', latitude: -23.5275, longitude: -46.6784 },
+  { name: 'Coliseu dos Recreios', city: 'Lisbon', address: 'Rua das Portas de Santo Antão 96', latitude: 38.7155, longitude: -9.1404, timeZone: 'Europe/Lisbon' },
+  { name: 'Casa da Música', city: 'Porto', address: 'Avenida da Boavista 604', latitude: 41.1589, longitude: -8.6307, timeZone: 'Europe/Lisbon' },
+  { name: 'WiZink Center', city: 'Madrid', address: 'Avenida Felipe II', latitude: 40.424, longitude: -3.6718, timeZone: 'Europe/Madrid' },
+  { name: 'Palau Sant Jordi', city: 'Barcelona', address: 'Passeig Olímpic 5-7', latitude: 41.3634, longitude: 2.1527, timeZone: 'Europe/Madrid' },
+  { name: 'Accor Arena', city: 'Paris', address: '8 Boulevard de Bercy', latitude: 48.8386, longitude: 2.3786, timeZone: 'Europe/Paris' },
+  { name: 'Brixton Academy', city: 'London', address: '211 Stockwell Road', latitude: 51.4652, longitude: -0.1149, timeZone: 'Europe/London' },
+  { name: 'Columbiahalle', city: 'Berlin', address: 'Columbiadamm 13-21', latitude: 52.4849, longitude: 13.3911, timeZone: 'Europe/Berlin' },
+  { name: 'Allianz Parque', city: 'São Paulo', address: 'Avenida Francisco Matarazzo 1705', latitude: -23.5275, longitude: -46.6784, timeZone: 'America/Sao_Paulo' },
 ];
 
 interface CatalogueEvent {
@@ -68,13 +68,18 @@ const events: CatalogueEvent[] = [
 
 export const demoCatalogueSize = events.length;
 
+/** When doors open for each kind of night, in the venue's own clock (20:00 otherwise). */
+const startTimes: Record<string, string> = { classical: '19:30', jazz: '21:00', comedy: '21:30', electronic: '23:00', sport: '20:45', fado: '21:30', flamenco: '22:00' };
+export const startTimeOf = (category: string) => startTimes[category] ?? '20:00';
+
 /** Seeds the catalogue (its venues and a general-admission event each), published, with lineups and tags. */
 export async function seedCatalogue(db: Database, now: Date): Promise<void> {
   const venueService = createVenueService(db);
   const venueIds: string[] = [];
   for (const venue of venues) venueIds.push((await venueService.create(venue)).id);
   for (const event of events) {
-    const startsAt = new Date(now.getTime() + event.inDays * day + 20 * 3_600_000);
+    const venue = venues[event.venue]!;
+    const startsAt = venueEvening(now, event.inDays, startTimeOf(event.category), venue.timeZone);
     await createEvent(db, {
       title: event.title,
       performers: event.performers,

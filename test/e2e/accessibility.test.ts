@@ -55,6 +55,7 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
       { name: 'sold-out event with its waitlist', path: `/events/${soldOut.id}`, as: 'buyer', ready: '.waitlist' },
       { name: 'checkout', path: `/checkout/${open.body.id}`, as: 'buyer', ready: '[data-testid="order-summary"] h2' },
       { name: 'my tickets', path: '/tickets', as: 'buyer', ready: 'img.qr' },
+      { name: 'account', path: '/account', as: 'buyer', ready: '[data-testid="account-email"]' },
       { name: 'organizer', path: '/organizer', as: 'admin', ready: '[data-testid="organizer-events"] li' },
       { name: 'new event', path: '/organizer/new', as: 'admin', ready: 'form' },
       { name: 'dashboard', path: `/organizer/events/${seated.id}`, as: 'admin', ready: '[data-testid="event-status"]' },

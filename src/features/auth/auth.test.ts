@@ -75,6 +75,30 @@ describe.each(backends)('accounts on %s', (backend) => {
     expect((await app.request('POST', '/api/v1/auth/logout', { body: { refreshToken: 'never-issued' } })).status).toBe(204);
   });
 
+  it('renames, changes the password only with the current one (ending the other sessions), and logs out everywhere', async () => {
+    const first = (await register({ email: 'acct@example.test', password: 'first password', name: 'Acct' })).body;
+    const login = () => app.request('POST', '/api/v1/auth/login', { body: { email: 'acct@example.test', password: 'second password' } });
+    const otherDevice = (await app.request('POST', '/api/v1/auth/login', { body: { email: 'acct@example.test', password: 'first password' } })).body;
+    const refresh = (refreshToken: string) => app.request('POST', '/api/v1/auth/refresh', { body: { refreshToken } });
+
+    expect((await app.request('PATCH', '/api/v1/me', { token: first.accessToken, body: { name: 'Acct Renamed' } })).body).toMatchObject({ name: 'Acct Renamed', email: 'acct@example.test' });
+    expect((await app.request('PATCH', '/api/v1/me', { token: first.accessToken, body: { role: 'admin' } })).status).toBe(400);
+
+    const wrong = await app.request('POST', '/api/v1/me/password', { token: first.accessToken, body: { currentPassword: 'not it', newPassword: 'second password' } });
+    expect([wrong.status, wrong.body.error.code]).toEqual([403, 'wrong_password']);
+    expect((await app.request('POST', '/api/v1/me/password', { token: first.accessToken, body: { currentPassword: 'first password', newPassword: 'short' } })).status).toBe(400);
+    const changed = await app.request('POST', '/api/v1/me/password', { token: first.accessToken, body: { currentPassword: 'first password', newPassword: 'second password' } });
+    expect(changed.status).toBe(200);
+    expect((await refresh(otherDevice.refreshToken)).status).toBe(401);
+    expect((await refresh(first.refreshToken)).status).toBe(401);
+    expect((await login()).status).toBe(200);
+
+    const sessions = [changed.body, (await login()).body];
+    expect((await app.request('POST', '/api/v1/me/logout-everywhere', { token: sessions[1].accessToken })).status).toBe(204);
+    for (const session of sessions) expect((await refresh(session.refreshToken)).status).toBe(401);
+    expect((await app.request('POST', '/api/v1/me/logout-everywhere')).status).toBe(401);
+  });
+
   it('refuses forged, tampered, expired and malformed access tokens with 401', async () => {
     const session = (await register({ email: 'ed@example.test', password: 'long enough', name: 'Ed' })).body;
     const [header, , signature] = session.accessToken.split('.');

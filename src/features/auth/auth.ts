@@ -25,6 +25,11 @@ export interface AuthService {
   /** Ends a session: revokes the refresh token's whole family, so no copy of it can be used again. */
   logout(refreshToken: string): Promise<void>;
   getUser(userId: string): Promise<User | undefined>;
+  rename(userId: string, name: string): Promise<User | undefined>;
+  /** Sets a new password once the current one is given; every other session ends, this one is renewed. */
+  changePassword(userId: string, input: { currentPassword: string; newPassword: string }): Promise<Session>;
+  /** Ends every session of the account (each refresh token, on every device). */
+  logoutEverywhere(userId: string): Promise<void>;
   /** Makes sure an admin account with this email and password exists (ADMIN_EMAIL / ADMIN_PASSWORD). */
   ensureAdmin(email: string, password: string): Promise<User>;
 }
@@ -50,6 +55,10 @@ export function createAuthService(deps: {
     );
     return { user, accessToken: accessTokens.sign({ userId: user.id, role: user.role }), refreshToken };
   }
+
+  const revokeAll = async (q: Queryable, userId: string): Promise<void> => {
+    await q.query('update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null', [userId]);
+  };
 
   return {
     async register({ email, password, name }) {
@@ -123,6 +132,31 @@ export function createAuthService(deps: {
       const { rows } = await db.query<User>(`select ${userColumns} from users where id = $1`, [userId]);
       return rows[0];
     },
+
+    async rename(userId, name) {
+      const { rows } = await db.query<User>(`update users set name = $2 where id = $1 returning ${userColumns}`, [userId, name.trim()]);
+      return rows[0];
+    },
+
+    async changePassword(userId, { currentPassword, newPassword }) {
+      const { rows } = await db.query<{ password_hash: string }>('select password_hash from users where id = $1', [userId]);
+      if (!rows[0] || !(await passwords.verify(rows[0].password_hash, currentPassword))) {
+        throw new AppError('wrong_password', 'The current password is wrong.');
+      }
+      const passwordHash = await passwords.hash(newPassword);
+      return db.transaction(async (tx) => {
+        // Conditional on the hash just verified: of two concurrent changes, the second must know the first's password.
+        const { rows: changed } = await tx.query<User>(
+          `update users set password_hash = $3 where id = $1 and password_hash = $2 returning ${userColumns}`,
+          [userId, rows[0]!.password_hash, passwordHash],
+        );
+        if (!changed[0]) throw new AppError('wrong_password', 'The password changed meanwhile; use the new one.');
+        await revokeAll(tx, userId);
+        return issueSession(tx, changed[0]);
+      });
+    },
+
+    logoutEverywhere: (userId) => revokeAll(db, userId),
 
     async ensureAdmin(email, password) {
       const passwordHash = await passwords.hash(password);

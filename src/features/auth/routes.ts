@@ -13,6 +13,8 @@ export const UserSchema = Type.Object({ id: Uuid, email: Type.String(), name: Ty
 export const SessionSchema = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 export const RegisterBody = StrictObject({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) });
 export const LoginBody = StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) });
+export const RenameBody = StrictObject({ name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) });
+export const ChangePasswordBody = StrictObject({ currentPassword: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }), newPassword: Password });
 /** The body of refresh and logout. */
 export const RefreshTokenBody = StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });
 
@@ -71,6 +73,42 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
   }, async (request, reply) => {
     await auth.logout(request.body.refreshToken);
+    return reply.status(204).send(null);
+  });
+
+  app.patch('/me', {
+    onRequest: guards.authenticate,
+    schema: { tags: ['auth'], summary: 'Change your name', security: BearerAuth, body: RenameBody, response: { 200: UserSchema, ...errorResponses(400, 401, 404) } },
+  }, async (request) => {
+    const user = await auth.rename(principalOf(request).userId, request.body.name);
+    if (!user) throw notFound('user');
+    return user;
+  });
+
+  app.post('/me/password', {
+    onRequest: guards.authenticate,
+    preHandler: registerRateLimit,
+    schema: {
+      tags: ['auth'],
+      summary: 'Change your password (the current one is required); every other session ends',
+      description: 'Answers a new session for this device. Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).',
+      security: BearerAuth,
+      body: ChangePasswordBody,
+      response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 429) },
+    },
+  }, async (request) => auth.changePassword(principalOf(request).userId, request.body));
+
+  app.post('/me/logout-everywhere', {
+    onRequest: guards.authenticate,
+    schema: {
+      tags: ['auth'],
+      summary: 'Log out everywhere: every refresh token of the account stops working',
+      description: 'Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).',
+      security: BearerAuth,
+      response: { 204: Type.Null(), ...errorResponses(401) },
+    },
+  }, async (request, reply) => {
+    await auth.logoutEverywhere(principalOf(request).userId);
     return reply.status(204).send(null);
   });
 

@@ -103,6 +103,24 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(stats.body.queue).toBeNull();
   });
 
+  it('changes a GA section capacity: raised at once, lowered only by tickets on sale, never below sold + held, and totals still add up', async () => {
+    const event = await app.createEvent({ sections: [{ name: 'Floor', price: 1000, capacity: 10 }] });
+    const sectionId = event.sections[0].id;
+    const buyer = await app.registerBuyer();
+    const held = await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId, quantity: 3 } });
+    await app.request('POST', `/api/v1/holds/${held.body.id}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } });
+    const other = await app.registerBuyer();
+    await app.request('POST', '/api/v1/holds', { token: other.token, body: { eventId: event.id, sectionId, quantity: 2 } });
+    const resize = (capacity: number) => app.request('PATCH', `/api/v1/events/${event.id}/sections/${sectionId}`, { token: app.adminToken, body: { capacity } });
+
+    expect((await resize(25)).body).toMatchObject({ capacity: 25, sold: 3, held: 2, available: 20 });
+    expect((await resize(5)).body).toMatchObject({ capacity: 5, sold: 3, held: 2, available: 0 });
+    const below = await resize(4);
+    expect([below.status, below.body.error.code, below.body.error.details.minimum]).toEqual([409, 'invalid_capacity', 5]);
+    const [accounting] = (await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken })).body.sections;
+    expect(accounting).toMatchObject({ capacity: 5, sold: 3, held: 2, offered: 0, reserved: 0, available: 0 });
+  });
+
   it('gives an event created without per-buyer caps 8 tickets (or its maxTicketsPerOrder if larger) and 1 open hold per buyer', async () => {
     const plain = await app.createEvent();
     expect(plain).toMatchObject({ maxTicketsPerOrder: 8, maxTicketsPerUser: 8, maxHoldsPerUser: 1 });

@@ -262,22 +262,23 @@ async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promis
 }
 
 /**
- * Raises a GA section's capacity: the new units are returned stock, so they go to the waitlist
- * first, in this transaction. Lowering capacity (or resizing reserved seating) is not supported.
+ * Changes a GA section's capacity: units added are returned stock, so they go to the waitlist first,
+ * in this transaction; a lowering takes only units on sale (never below sold + held + offered + kept
+ * for the waitlist). Resizing reserved seating is not supported.
  */
-async function raiseSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
+async function changeSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
   await db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ kind: string; capacity: number }>(
-      'select kind, capacity from sections where id = $1 and event_id = $2 for update',
+    const { rows } = await tx.query<{ kind: string; capacity: number; available: number }>(
+      'select kind, capacity, available from sections where id = $1 and event_id = $2 for update',
       [sectionId, eventId],
     );
     const section = rows[0];
     if (!section) throw notFound('section');
     if (section.kind !== 'ga') throw new AppError('invalid_capacity', 'Only a general-admission section can change capacity; edit the seats of a reserved section instead.');
-    if (capacity < section.capacity) {
-      throw new AppError('invalid_capacity', 'Capacity can only be raised.', { capacity: section.capacity });
+    if (!(await stock.changeCapacity(tx, sectionId, capacity))) {
+      const minimum = section.capacity - section.available;
+      throw new AppError('invalid_capacity', `Capacity cannot go below the ${minimum} tickets sold, held or kept for the waitlist.`, { capacity: section.capacity, minimum });
     }
-    await stock.raiseCapacity(tx, sectionId, capacity);
   });
 }
 
@@ -314,7 +315,8 @@ export interface EventService {
   update(eventId: string, changes: UpdateEventBody): Promise<EventDetail>;
   seats(eventId: string, viewerIsAdmin: boolean): ReturnType<typeof seatMap>;
   accounting(eventId: string): Promise<SectionAccounting[]>;
-  raiseCapacity(eventId: string, sectionId: string, capacity: number): Promise<SectionAccounting>;
+  /** Raises or lowers a GA section's capacity (not below what is sold, held or kept for the waitlist). */
+  changeCapacity(eventId: string, sectionId: string, capacity: number): Promise<SectionAccounting>;
   /** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
   finishInterruptedCancellations(): Promise<number>;
 }
@@ -340,8 +342,8 @@ export function createEventService({ db, stock, bus }: { db: Database; stock: St
       if (!(await findEvent(db, eventId))) throw notFound('event');
       return sectionAccounting(db, eventId);
     },
-    async raiseCapacity(eventId, sectionId, capacity) {
-      await raiseSectionCapacity(db, stock, eventId, sectionId, capacity);
+    async changeCapacity(eventId, sectionId, capacity) {
+      await changeSectionCapacity(db, stock, eventId, sectionId, capacity);
       return (await sectionAccounting(db, eventId)).find((s) => s.sectionId === sectionId)!;
     },
     finishInterruptedCancellations: () => finishInterruptedCancellations(db, stock, oweRefunds),

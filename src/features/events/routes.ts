@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
+import { BearerAuth, IdParams, errorResponses } from '../../http/schemas.js';
 import type { Guards } from '../auth/guard.js';
 import type { EventService } from './events.js';
-import { CreateEventBody, EventSchema, EventStatsSchema, EventPageSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SeatListSchema, UpdateEventBody } from './schemas.js';
+import { CreateEventBody, EventSchema, EventStatsSchema, EventPageSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './schemas.js';
 
 export interface EventRoutesOptions {
   events: EventService;
@@ -94,11 +94,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['events'],
-      summary: 'Raise a general-admission section\'s capacity (admin); the new tickets go to the waitlist first',
+      summary: 'Change a general-admission section\'s capacity (admin): new tickets go to the waitlist first; lowering takes only tickets on sale',
+      description: '409 `invalid_capacity` (with `details.minimum`) for a capacity below the tickets sold, held, offered or kept for the waitlist.',
       security: BearerAuth,
-      params: StrictObject({ id: Uuid, sectionId: Uuid }),
+      params: SectionParams,
       body: RaiseCapacityBody,
       response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => events.raiseCapacity(request.params.id, request.params.sectionId, request.body.capacity));
+  }, async (request) => events.changeCapacity(request.params.id, request.params.sectionId, request.body.capacity));
 };

@@ -153,6 +153,7 @@ export const ListEventsQuery = StrictObject({
 });
 export type ListEventsQuery = Static<typeof ListEventsQuery>;
 
+export const SectionParams = StrictObject({ id: Uuid, sectionId: Uuid });
 export const RaiseCapacityBody = StrictObject({ capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }) });
 export type RaiseCapacityBody = Static<typeof RaiseCapacityBody>;
 

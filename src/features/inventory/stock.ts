@@ -198,8 +198,12 @@ export interface Stock {
   convertHold(tx: Tx, holdId: string, seatIds: readonly string[]): Promise<void>;
   /** Puts voided tickets' units and seats back (sections locked by the caller), for the policy first. */
   returnTickets(tx: Tx, tickets: readonly { sectionId: string; seatId: string | null }[]): Promise<void>;
-  /** Raises a GA section's capacity (locked by the caller): the new units are returned stock. */
-  raiseCapacity(tx: Tx, sectionId: string, capacity: number): Promise<void>;
+  /**
+   * Sets a GA section's capacity (the caller holds the section FOR UPDATE): units added are returned
+   * stock (the waitlist first); a lowering removes units on sale only. False, and nothing written,
+   * when the lowering would need more units than are on sale.
+   */
+  changeCapacity(tx: Tx, sectionId: string, capacity: number): Promise<boolean>;
   /** Offers these sections' free stock to the policy again (sections locked by the caller). */
   offerAgain(tx: Tx, sectionIds: readonly string[]): Promise<void>;
 }
@@ -260,9 +264,17 @@ export function createStock(policy: StockReturnPolicy): Stock {
       await policy.stockReturned(tx, [...new Set(tickets.map((t) => t.sectionId))]);
     },
 
-    async raiseCapacity(tx, sectionId, capacity) {
-      await tx.query('update sections set capacity = $2, available = available + ($2 - capacity) where id = $1', [sectionId, capacity]);
-      await policy.stockReturned(tx, [sectionId]);
+    async changeCapacity(tx, sectionId, capacity) {
+      // Conditional: a lowering may take only units on sale, never one sold, held, offered or kept for the waitlist.
+      const { rows } = await tx.query<{ raised: boolean }>(
+        `update sections s set capacity = $2, available = s.available + ($2 - s.capacity)
+           from sections old where s.id = $1 and old.id = s.id and s.available + ($2 - s.capacity) >= 0
+         returning $2 > old.capacity as raised`,
+        [sectionId, capacity],
+      );
+      if (!rows[0]) return false;
+      if (rows[0].raised) await policy.stockReturned(tx, [sectionId]);
+      return true;
     },
 
     offerAgain: (tx, sectionIds) => policy.stockReturned(tx, sectionIds),

@@ -101,6 +101,8 @@ export function createNotificationService(deps: {
   live: LiveHub;
   settings: DeliverySettings;
   reminderLeadSeconds: number;
+  /** The web app's address for links in emails (config.ts `publicBaseUrl`). */
+  baseUrl: string;
   /** Files an email of this notification carries (the confirmation's PDF tickets and calendar entry). */
   attachments?: (type: NotificationType, payload: Record<string, unknown>) => Promise<EmailAttachment[]>;
 }): NotificationService {
@@ -161,7 +163,7 @@ export function createNotificationService(deps: {
     switch (delivery.channel) {
       case 'email':
         return email.send({
-          outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, payload }),
+          outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, eventId, payload, baseUrl: deps.baseUrl }),
           attachments: (await deps.attachments?.(type, payload)) ?? [],
         });
       case 'webhook': {

@@ -79,14 +79,37 @@ interface EmailPayload {
 export interface RenderInput {
   type: NotificationType;
   eventTitle: string | null;
+  eventId?: string | null;
   payload: EmailPayload;
+  /** The web app's address (PUBLIC_BASE_URL): links in the email start with it. */
+  baseUrl?: string;
 }
+
+/** Where the email's reader acts: the order on their tickets page, the offer (or hold) on its page. */
+function linksOf({ type, eventId, payload: p, baseUrl }: RenderInput): { order?: string; offer?: string; hold?: string } {
+  if (!baseUrl) return {};
+  return {
+    ...(p.orderId && { order: `${baseUrl}/tickets?order=${encodeURIComponent(p.orderId)}` }),
+    ...(type.startsWith('waitlist.offer') && eventId && { offer: `${baseUrl}/events/${encodeURIComponent(eventId)}#offer` }),
+    ...(type === 'hold.expiring' && p.holdId && { hold: `${baseUrl}/checkout/${encodeURIComponent(p.holdId)}` }),
+  };
+}
+
+/** The body with a closing line for each link it has. */
+const withLinks = (text: string, links: { label: string; url: string | undefined }[]) =>
+  text + links.flatMap(({ label, url }) => (url ? [`\n${label}: ${url}\n`] : [])).join('');
 
 const money = (amount = 0, currency = '') => `${(amount / 100).toFixed(2)} ${currency}`;
 const when = (iso = '') => new Date(iso).toUTCString();
 
 /** Subject and plain-text body of the email for one notification. */
-export function renderEmail({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
+export function renderEmail(input: RenderInput): { subject: string; text: string } {
+  const { subject, text } = renderBody(input);
+  const links = linksOf(input);
+  return { subject, text: withLinks(text, [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
+}
+
+function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
   const title = eventTitle ?? 'your event';
   switch (type) {
     case 'order.confirmed': {

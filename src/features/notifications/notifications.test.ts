@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { backoffMs } from '../../backoff.js';
 import type { LiveMessage } from './live.js';
+import { publicBaseUrl } from '../../config.js';
+import { renderEmail } from './email.js';
 import { enqueue } from './outbox.js';
 import { signWebhook, verifyWebhookSignature } from './webhooks.js';
 
@@ -276,6 +278,17 @@ describe('development email transport (pglite)', () => {
   });
   afterAll(() => app?.close());
 
+  it('links an offer email to the offer on its event page, and a reminder to the checkout, under PUBLIC_BASE_URL', () => {
+    const baseUrl = 'https://tickets.example.com';
+    const offer = renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Gig', eventId: 'e-1', baseUrl, payload: { holdId: 'h-1', quantity: 2, total: 100, currency: 'EUR', expiresAt: new Date().toISOString() } });
+    expect(offer.text).toContain('Your offer: https://tickets.example.com/events/e-1#offer');
+    const reminder = renderEmail({ type: 'hold.expiring', eventTitle: 'Gig', eventId: 'e-1', baseUrl, payload: { holdId: 'h-1', expiresAt: new Date().toISOString() } });
+    expect(reminder.text).toContain('Check out: https://tickets.example.com/checkout/h-1');
+    expect(publicBaseUrl({ publicBaseUrl: 'https://tickets.example.com/', host: '0.0.0.0', port: 3000 })).toBe(baseUrl);
+    expect(publicBaseUrl({ publicBaseUrl: undefined, host: '0.0.0.0', port: 3000 })).toBe('http://localhost:3000');
+    expect(publicBaseUrl({ publicBaseUrl: undefined, host: '10.0.0.5', port: 8080 })).toBe('http://10.0.0.5:8080');
+  });
+
   it('writes emails to the dev inbox, readable by their recipient only', async () => {
     const [buyer, other] = await app.registerBuyers(2);
     const event = await app.createEvent();
@@ -286,6 +299,7 @@ describe('development email transport (pglite)', () => {
     expect(inbox.body.items).toHaveLength(1);
     expect(inbox.body.items[0]).toMatchObject({ to: buyer!.email, subject: 'Your tickets for Test Event' });
     for (const ticket of order.tickets) expect(inbox.body.items[0].body).toContain(ticket.code);
+    expect(inbox.body.items[0].body).toContain(`Your order: ${publicBaseUrl(app.server.context.config)}/tickets?order=${order.id}`);
     expect((await app.request('GET', '/api/v1/me/inbox', { token: other!.token })).body.items).toEqual([]);
     expect((await app.request('GET', '/api/v1/me/inbox')).status).toBe(401);
   });

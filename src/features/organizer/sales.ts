@@ -8,6 +8,16 @@ export const salesMinutesMax = 1440;
 export interface Sales {
   buckets: { minute: Date; tickets: number; revenue: number }[];
   ticketsLastFiveMinutes: number;
+  totals: SalesTotals;
+}
+
+/** Money in minor units: gross = every order taken, refunded = given back on cancellation, net = kept. */
+export interface SalesTotals {
+  confirmedOrders: number;
+  cancelledOrders: number;
+  gross: number;
+  refunded: number;
+  net: number;
 }
 
 /** Tickets and revenue per minute of confirmed orders (a cancelled order leaves the chart), oldest first. */
@@ -27,5 +37,18 @@ export async function salesOf(db: Queryable, eventId: string): Promise<Sales> {
       where o.event_id = $1 and o.status = 'confirmed' and o.created_at > now() - interval '5 minutes'`,
     [eventId],
   );
-  return { buckets: rows.reverse(), ticketsLastFiveMinutes: recent.rows[0]?.tickets ?? 0 };
+  return { buckets: rows.reverse(), ticketsLastFiveMinutes: recent.rows[0]?.tickets ?? 0, totals: await salesTotals(db, eventId) };
+}
+
+async function salesTotals(db: Queryable, eventId: string): Promise<SalesTotals> {
+  const { rows } = await db.query<Omit<SalesTotals, 'net'>>(
+    `select count(*) filter (where status = 'confirmed')::int as "confirmedOrders",
+            count(*) filter (where status = 'cancelled')::int as "cancelledOrders",
+            coalesce(sum(total), 0)::float8 as gross,
+            coalesce(sum(coalesce(refund_amount, total)) filter (where status = 'cancelled'), 0)::float8 as refunded
+       from orders where event_id = $1`,
+    [eventId],
+  );
+  const totals = rows[0]!;
+  return { ...totals, net: totals.gross - totals.refunded };
 }

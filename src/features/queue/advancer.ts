@@ -50,6 +50,8 @@ async function ticketsPerShopper(db: Queryable, event: AdvancedEvent): Promise<n
  * filled at admitPerMinute by the wall clock, holding at most two ticks' worth: a late tick (timers
  * drift under load) loses no admissions, and a pause never turns into more than one extra tick's burst.
  * Capacity: maxActiveShoppers minus those active. Stock: the cap above minus those active.
+ * Paused by the organizer: nobody is admitted and the bucket stays empty, so resuming starts at the
+ * set rate rather than with a burst.
  * The watermark moves by compare-and-set, so a stale advancer can neither skip nor repeat a place.
  */
 export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs: number; log: FastifyBaseLogger }) {
@@ -72,6 +74,7 @@ export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs:
       bucket.at = now;
       buckets.set(event.eventId, bucket);
 
+      if (event.settings.paused) bucket.credit = 0;
       const admit = Math.max(0, Math.min(
         Math.floor(bucket.credit),
         issued - admittedThrough,

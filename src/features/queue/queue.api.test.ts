@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { deleteRedisPrefix, redisUrl, testRedisPrefix, testSecret } from '../../../test/support/queue.js';
@@ -114,21 +115,54 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     const stats = () => app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
     const settled = (admittedThrough: number) => waitFor(stats, (r) => r.body.queue?.admittedThrough === admittedThrough && r.body.queue?.activeShoppers === 3);
 
-    expect((await settled(3)).body.queue).toEqual({ state: 'on_sale', issued: 6, admittedThrough: 3, length: 3, activeShoppers: 3, admittedPerMinute: 3 });
+    expect((await settled(3)).body.queue).toEqual({ state: 'on_sale', paused: false, issued: 6, admittedThrough: 3, length: 3, activeShoppers: 3, admittedPerMinute: 3 });
     // nobody more gets in while three shop: the figures stay put over several ticks
     await sleep(300);
     expect((await stats()).body.queue).toMatchObject({ admittedThrough: 3, length: 3, activeShoppers: 3 });
 
     expect((await app.request('DELETE', `/api/v1/events/${event.id}/queue`, { token: people[0]!.token })).status).toBe(204);
-    expect((await settled(4)).body.queue).toEqual({ state: 'on_sale', issued: 6, admittedThrough: 4, length: 2, activeShoppers: 3, admittedPerMinute: 4 });
+    expect((await settled(4)).body.queue).toEqual({ state: 'on_sale', paused: false, issued: 6, admittedThrough: 4, length: 2, activeShoppers: 3, admittedPerMinute: 4 });
     expect((await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: buyers[0]!.token })).status).toBe(403);
+  });
+
+  it('admits nobody while the organizer pauses the line, keeps every place, says paused by status and live socket, and resumes in order', async () => {
+    const settings = { enabled: true, admitPerMinute: 6000, stockAware: false };
+    const event = await queued({ ...settings, paused: true });
+    expect(event.onsale.queue.paused).toBe(true);
+    const people = await app.registerBuyers(3);
+    const tokens: string[] = [];
+    for (const person of people) tokens.push((await join(event.id, person)).body.queueToken as string);
+    const stats = () => app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
+    // The advancer has ticked once the draw is frozen (state leaves pre_queue); then several more ticks pass.
+    await waitFor(stats, (r) => r.body.queue?.state === 'paused');
+    await sleep(500);
+    expect((await stats()).body.queue).toMatchObject({ state: 'paused', paused: true, admittedThrough: 0, length: 3 });
+    for (const [i, token] of tokens.entries()) expect((await status(event.id, token)).body).toMatchObject({ state: 'paused', position: i + 1, ahead: i, etaSeconds: null });
+    expect((await hold(event.id, event.sections[0].id, people[0]!, tokens[0])).body.error.code).toBe('not_admitted');
+
+    const socket = new WebSocket(`${app.url.replace('http', 'ws')}/api/v1/events/${event.id}/live?queueToken=${encodeURIComponent(tokens[1]!)}`);
+    const states: string[] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'queue') states.push(message.state);
+    });
+    try {
+      await waitFor(async () => states, (seen) => seen.includes('paused'));
+      const resumed = await app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body: { onsale: { startsAt: event.onsale.startsAt, queue: { ...settings, paused: false } } } });
+      expect(resumed.body.onsale.queue.paused).toBe(false);
+      await waitFor(async () => states, (seen) => seen.includes('admitted'));
+    } finally {
+      socket.terminate();
+    }
+    for (const token of tokens) expect((await admitted(event.id, token)).state).toBe('admitted');
+    expect((await stats()).body.queue).toMatchObject({ state: 'on_sale', paused: false, admittedThrough: 3, length: 0 });
   });
 
   it('counts the pre-queue as the line before the start, with nobody admitted', async () => {
     const event = await app.createEvent({ onsale: { startsAt: minutesFromNow(60), queue: { enabled: true, admitPerMinute: 10, preQueueOpensAt: minutesFromNow(-1) } } });
     for (const person of await app.registerBuyers(2)) expect((await join(event.id, person)).status).toBe(201);
     const stats = await app.request('GET', `/api/v1/events/${event.id}/stats`, { token: app.adminToken });
-    expect(stats.body.queue).toEqual({ state: 'pre_queue', issued: 2, admittedThrough: 0, length: 2, activeShoppers: 0, admittedPerMinute: 0 });
+    expect(stats.body.queue).toEqual({ state: 'pre_queue', paused: false, issued: 2, admittedThrough: 0, length: 2, activeShoppers: 0, admittedPerMinute: 0 });
   });
 
   it('answers queue_not_open before the pre-queue opens, and pre_queue (no place yet) before the start', async () => {

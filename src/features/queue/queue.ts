@@ -144,7 +144,9 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
       const position = index - view.admittedThrough;
       const ahead = position - 1;
       if (view.stock === 'sold_out') return { state: 'sold_out', position, ahead, etaSeconds: null };
-      return { state: view.stock === 'paused' ? 'paused' : 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
+      // Paused by the organizer, or waiting for held stock to come back: the place stands, no wait can be promised.
+      if (queue.paused || view.stock === 'paused') return { state: 'paused', position, ahead, etaSeconds: null };
+      return { state: 'waiting', position, ahead, etaSeconds: Math.ceil((ahead * 60) / queue.admitPerMinute) };
     });
   }
 
@@ -260,7 +262,8 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
         store.figures(refOf(view), now),
       ]);
       return {
-        state: row.preQueueSize === null ? 'pre_queue' : view.stock,
+        state: row.preQueueSize === null ? 'pre_queue' : queueOf(view)!.paused ? 'paused' : view.stock,
+        paused: queueOf(view)!.paused,
         length: Math.max(0, issued - row.admittedThrough),
         issued,
         admittedThrough: row.admittedThrough,

@@ -4,8 +4,9 @@ import { Nullable, TimestampOut, Uuid } from '../../http/schemas.js';
 /** The waiting room as the organizer's dashboard shows it (`GET /events/:id/stats`). */
 export const QueueFiguresSchema = Type.Object({
   state: Type.Union([Type.Literal('pre_queue'), Type.Literal('on_sale'), Type.Literal('paused'), Type.Literal('sold_out')], {
-    description: 'pre_queue before the start; then whether the advancer admits (on_sale), waits for held stock to return (paused), or has nothing left (sold_out)',
+    description: 'pre_queue before the start; then whether the advancer admits (on_sale), is paused by the organizer or waits for held stock to return (paused), or has nothing left (sold_out)',
   }),
+  paused: Type.Boolean({ description: 'The organizer paused admission (`onsale.queue.paused`); `state` is then paused' }),
   length: Type.Integer({ description: 'Places in line not yet admitted (before the start: everyone in the pre-queue). Counts places, so one whose holder left counts until the line passes it' }),
   issued: Type.Integer({ description: 'Places handed out so far' }),
   admittedThrough: Type.Integer({ description: 'Places admitted so far (the watermark)' }),

@@ -22,6 +22,7 @@ const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
   stockHeadroomPercent: 0,
   shoppingWindowSeconds: 600,
   arrivalGraceSeconds: Math.min(120, overrides.shoppingWindowSeconds ?? 600),
+  paused: false,
   ...overrides,
 });
 
@@ -91,6 +92,20 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     }
     const actives = await Promise.all(seqs.map((s) => isActive(event, s)));
     expect(actives.filter(Boolean)).toHaveLength(1000);
+  });
+
+  it('paused: the advancer admits nobody however many ticks pass, places are kept, and resuming admits from place 1 at the set rate', async () => {
+    const event = await newEvent({ admitPerMinute: 3000, paused: true }); // 10 per 200 ms tick
+    const seqs = await joinAll(event, Array.from({ length: 30 }, () => randomUUID()));
+    const a = advancer();
+    const start = Date.now();
+    expect((await runTicks(event, 20, a, start)).admittedThrough).toBe(0);
+    expect(await isActive(event, seqs[0]!)).toBe(false);
+    const resumed = { ...event, settings: { ...event.settings, paused: false } };
+    // No burst of what a paused bucket would have saved up: one tick's worth.
+    expect((await a.tick(resumed, start + 21 * tickMs))!.admittedThrough).toBe(10);
+    expect([await isActive(event, 10), await isActive(event, 11)]).toEqual([true, false]);
+    expect((await a.tick(resumed, start + 22 * tickMs))!.admittedThrough).toBe(20);
   });
 
   it('one place per account under concurrent joins, and unique places for concurrent different accounts', async () => {

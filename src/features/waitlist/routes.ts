@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
+import { WaitlistSummarySchema } from './summary.js';
 
 export const WaitlistEntrySchema = Type.Object({
   id: Uuid,
@@ -48,6 +49,17 @@ export const waitlistRoutes: FastifyPluginAsyncTypebox<{ waitlist: WaitlistServi
     onRequest: guards.authenticate,
     schema: { tags: ['waitlist'], summary: 'Your waitlist entry for the event: position and status', security: BearerAuth, params: IdParams, response: { 200: WaitlistEntrySchema, ...errorResponses(400, 401, 404) } },
   }, async (request) => waitlist.get(principalOf(request).userId, request.params.id));
+
+  app.get('/events/:id/waitlist/summary', {
+    onRequest: guards.requireAdmin,
+    schema: {
+      tags: ['waitlist'],
+      summary: 'The event\'s waitlist per section: entries waiting, offers open, converted, lapsed and declined (admin)',
+      security: BearerAuth,
+      params: IdParams,
+      response: { 200: WaitlistSummarySchema, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => waitlist.summary(request.params.id));
 
   app.delete('/events/:id/waitlist', {
     onRequest: guards.authenticate,

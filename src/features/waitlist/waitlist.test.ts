@@ -331,9 +331,13 @@ describe.each(backends)('waitlist on %s', (backend) => {
     expect(raised.status).toBe(200);
     expect(raised.body).toMatchObject({ capacity: 5, held: 3, offered: 0, reserved: 2, available: 0 });
     expect((await raise(6)).body).toMatchObject({ capacity: 6, offered: 3, reserved: 0, available: 0 });
+    const summary = () => app.request('GET', `/api/v1/events/${event.id}/waitlist/summary`, { token: app.adminToken });
+    expect((await summary()).body.sections).toEqual([{ sectionId, waiting: 0, waitingTickets: 0, offersOpen: 1, converted: 0, lapsed: 0, declined: 0 }]);
+    expect((await app.request('GET', `/api/v1/events/${event.id}/waitlist/summary`, { token: fans[0]!.token })).status).toBe(403);
 
     expect((await join(event, fans[1]!.token, { sectionId, quantity: 2 })).status).toBe(201);
     expect((await raise(7)).body).toMatchObject({ offered: 3, reserved: 1, available: 0 });
+    expect((await summary()).body.sections).toEqual([{ sectionId, waiting: 1, waitingTickets: 2, offersOpen: 1, converted: 0, lapsed: 0, declined: 0 }]);
     expect((await app.request('DELETE', `/api/v1/events/${event.id}/waitlist`, { token: fans[1]!.token })).status).toBe(204);
     expect(await accounting(event.id)).toMatchObject({ capacity: 7, offered: 3, reserved: 0, available: 1 });
   });

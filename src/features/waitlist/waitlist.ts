@@ -8,6 +8,7 @@ import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
 import { lockStockSectionsOf, seatIsFree, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { offerReturnedStock } from './offers.js';
+import { waitlistSummary, type WaitlistSummary } from './summary.js';
 
 export type EntryStatus = 'waiting' | 'offered' | 'converted' | 'left' | 'declined' | 'lapsed' | 'cancelled';
 
@@ -36,6 +37,8 @@ export interface WaitlistService {
    * docs/waitlist.md) and is the safety net for out-of-band changes (rows edited by hand).
    */
   rebalance(): Promise<number>;
+  /** The organizer's view: the line per section, and what became of the offers. */
+  summary(eventId: string): Promise<WaitlistSummary>;
 }
 
 interface EventSection {
@@ -243,6 +246,8 @@ export function createWaitlistService({ db, stock, queueLengthMax }: { db: Datab
       if (outcome === 'unknown') throw notFound('offer');
       if (outcome === 'not_active') throw new AppError('offer_not_active', 'This offer has already lapsed, been declined or been paid for.');
     },
+
+    summary: (eventId) => waitlistSummary(db, eventId),
 
     async rebalance() {
       // Per section on sale with free units (GA counters; free seats of a reserved section someone

@@ -133,6 +133,16 @@ export const api = {
     register: (body: Body<'POST /auth/register'>) => call('POST /auth/register', { body }),
     login: (body: Body<'POST /auth/login'>) => call('POST /auth/login', { body }),
     me: (signal?: AbortSignal) => call('GET /me', { signal }),
+    rename: (name: string) => call('PATCH /me', { body: { name } }),
+    /** Changes the password; the server ends every other session and hands this one a new pair. */
+    async changePassword(body: Body<'POST /me/password'>): Promise<void> {
+      setSession(await call('POST /me/password', { body }));
+    },
+    /** Ends every session of the account, this one included. */
+    async logoutEverywhere(): Promise<void> {
+      await call('POST /me/logout-everywhere', {});
+      setSession(null);
+    },
     refresh: refreshSession,
     /** Forgets the session here and revokes its refresh token on the server (best effort: offline still logs out). */
     async logout(): Promise<void> {
@@ -155,6 +165,9 @@ export const api = {
     update: (id: string, body: Body<'PATCH /events/:id'>) => call('PATCH /events/:id', { params: { id }, body }),
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
+    changeCapacity: (id: string, sectionId: string, capacity: number) => call('PATCH /events/:id/sections/:sectionId', { params: { id, sectionId }, body: { capacity } }),
+    orders: (id: string, q: string, signal?: AbortSignal) => call('GET /events/:id/orders', { params: { id }, query: { q }, signal }),
+    waitlistSummary: (id: string, signal?: AbortSignal) => call('GET /events/:id/waitlist/summary', { params: { id }, signal }),
   },
   search: {
     suggest: (q: string, signal?: AbortSignal) => call('GET /search/suggest', { query: { q }, signal }),

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { api } from '../api/client';
+import { AccountPage } from '../features/account/AccountPage';
 import { AuthPage } from '../features/account/AuthPage';
 import { CheckoutPage } from '../features/checkout/CheckoutPage';
 import { HeaderHold } from '../features/checkout/ResumeCheckout';
@@ -22,6 +23,7 @@ function route(path: string, loggedIn: boolean, admin: boolean): { title: string
   if ((m = new RegExp(`^/events/${uuid}$`).exec(path))) return { title: 'Event', page: <EventPage id={m[1]!} /> };
   if ((m = new RegExp(`^/checkout/${uuid}$`).exec(path))) return loggedIn ? { title: 'Checkout', page: <CheckoutPage holdId={m[1]!} /> } : needsLogin;
   if (path === '/tickets') return loggedIn ? { title: 'My tickets', page: <TicketsPage /> } : needsLogin;
+  if (path === '/account') return loggedIn ? { title: 'Your account', page: <AccountPage /> } : needsLogin;
   if (path === '/login') return needsLogin;
   if ((m = new RegExp(`^/scan/${uuid}$`).exec(path))) return { title: 'Door scanner', page: <ScanPage eventId={m[1]!} /> };
   if (path === '/register') return { title: 'Create an account', page: <AuthPage mode="register" /> };
@@ -58,6 +60,7 @@ export function App() {
           <ul>
             <li className="nav-events"><Link to="/" aria-current={path === '/' ? 'page' : undefined}>Events</Link></li>
             {session && <li><Link to="/tickets" aria-current={path === '/tickets' ? 'page' : undefined}>My tickets</Link></li>}
+            {session && <li><Link to="/account" aria-current={path === '/account' ? 'page' : undefined}>Account</Link></li>}
             {session?.user.role === 'admin' && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
             {session ? (
               <li><button type="button" className="link-button" onClick={() => { void api.auth.logout(); navigate('/'); }}>Log out</button></li>

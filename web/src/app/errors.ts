@@ -14,6 +14,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   webhook_address_not_allowed: 'That address cannot receive notifications: use a public web address.',
   unauthorized: 'Please log in to continue.',
   invalid_credentials: 'That email and password do not match.',
+  wrong_password: 'That is not your current password.',
   invalid_token: 'Your session has ended. Please log in again.',
   invalid_queue_token: 'We could not find your place in line. Reload the page to take a new one.',
   payment_declined: 'Your card was declined. Nothing was charged; try another card.',

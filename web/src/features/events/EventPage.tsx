@@ -6,6 +6,7 @@ import { asApiError, useLoad, useSession } from '../../app/hooks';
 import { Link, navigate } from '../../app/router';
 import { QueueLogIn, QueuePanel } from '../queue/QueuePanel';
 import { useQueue } from '../queue/useQueue';
+import { VenueOverview } from '../seatmap/Overview';
 import { SeatMap } from '../seatmap/SeatMap';
 import { holdsChanged, ResumeBar, useMyHolds } from '../checkout/ResumeCheckout';
 import { OfferPanel, useWaitlistEntry, WaitlistPanel } from '../waitlist/WaitlistPanel';
@@ -175,6 +176,9 @@ export function EventPage({ id }: { id: string }) {
             <span className={`dot ${mode}`} aria-hidden="true" />{mode === 'live' ? 'Live' : 'Auto-refresh'}
           </span>
         </div>
+        {sections.length > 1 && (
+          <VenueOverview sections={sections} seats={seats.data ?? []} chosenId={sectionId} currency={e.currency} onChoose={(chosen) => { setSectionId(chosen); setSelected(new Set()); setProblem(undefined); }} />
+        )}
         <div className="section-list" role="radiogroup" aria-label="Section">
           {sections.map((s) => {
             const state = availabilityOf(s.available, s.capacity);

@@ -1,14 +1,17 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { QueueFigures } from '../../api/types';
-import { formatDate, formatWait } from '../../app/format';
+import type { QueueFigures, Sales } from '../../api/types';
+import { formatDate, formatMoney, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
 import { liveSocketServes, useLive } from '../events/live';
 import { DetailsPanel } from './DetailsPanel';
 import { DoorPanel } from './DoorPanel';
+import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
+import { OrdersPanel } from './OrdersPanel';
 import { SalesChart } from './SalesChart';
+import { WaitlistFigures } from './WaitlistFigures';
 
 /** The line's figures change with every join and tick, not only with the stock: refreshed this often. */
 const queueRefreshMs = 2000;
@@ -18,11 +21,15 @@ export function DashboardPage({ id }: { id: string }) {
   const event = useLoad((signal) => api.events.get(id, signal), [id]);
   const stats = useLoad((signal) => api.events.stats(id, signal), [id]);
   const sales = useLoad((signal) => api.events.sales(id, signal), [id]);
+  const waitlist = useLoad((signal) => api.events.waitlistSummary(id, signal), [id]);
   const [problem, setProblem] = useState<string>();
   const refresh = () => {
     void stats.reload();
     void sales.reload();
+    void waitlist.reload();
   };
+  /** After an organizer's change: the event's settings, and the figures they move. */
+  const reloadAll = () => Promise.all([event.reload(), stats.reload(), sales.reload(), waitlist.reload()]);
   const mode = useLive(event.data ? id : undefined, undefined, (message) => message.type === 'availability' && refresh(), refresh, { socket: liveSocketServes(event.data) });
   const queueOn = event.data?.onsale?.queue?.enabled === true;
   useEffect(() => {
@@ -39,8 +46,7 @@ export function DashboardPage({ id }: { id: string }) {
     (t, s) => ({ capacity: t.capacity + s.capacity, sold: t.sold + s.sold, held: t.held + s.held, offered: t.offered + s.offered, reserved: t.reserved + s.reserved, available: t.available + s.available }),
     { capacity: 0, sold: 0, held: 0, offered: 0, reserved: 0, available: 0 },
   );
-  const perMinute = (sales.data?.ticketsLastFiveMinutes ?? 0) / 5;
-  const sellOut = totals.available === 0 ? 'Sold out' : perMinute > 0 ? formatWait((totals.available / perMinute) * 60) : 'No recent sales';
+  const sellOut = sellOutEstimate(sales.data, totals.available);
   const queue = stats.data.queue;
   const queueSettings = e.onsale?.queue;
 
@@ -75,8 +81,16 @@ export function DashboardPage({ id }: { id: string }) {
         <Kpi label="Held" value={totals.held} of={totals.capacity} />
         <Kpi label="Offered" value={totals.offered + totals.reserved} of={totals.capacity} note="to the waitlist" />
         <Kpi label="Available" value={totals.available} of={totals.capacity} />
-        <Kpi label="Sells out in" text={sellOut} />
+        <Kpi label="Sells out in" text={sellOut.text} note={sellOut.basis} />
       </section>
+
+      {sales.data && (
+        <section className="kpis" aria-label="Revenue">
+          <Kpi label="Gross" text={formatMoney(sales.data.totals.gross, e.currency)} note={`${sales.data.totals.confirmedOrders + sales.data.totals.cancelledOrders} orders`} />
+          <Kpi label="Refunded" text={formatMoney(sales.data.totals.refunded, e.currency)} note={`${sales.data.totals.cancelledOrders} cancelled`} />
+          <Kpi label="Net" text={formatMoney(sales.data.totals.net, e.currency)} note={`${sales.data.totals.confirmedOrders} orders standing`} />
+        </section>
+      )}
 
       <DoorPanel eventId={id} checkedIn={stats.data.checkedIn} sold={totals.sold} />
 
@@ -116,12 +130,15 @@ export function DashboardPage({ id }: { id: string }) {
           {queueOn && queue && <span className={`badge ${queueBadge[queue.state]}`} data-testid="queue-state">{queueStateLabel[queue.state]}</span>}
         </div>
         {queueOn && queueSettings ? (
+          <>
           <div className="kpis">
             <Kpi label="In line" text={queue ? String(queue.length) : '—'} />
             <Kpi label="Admitted / min" text={queue ? String(queue.admittedPerMinute) : '—'} note={`set to ${queueSettings.admitPerMinute}`} />
             <Kpi label="Shopping now" text={queue ? String(queue.activeShoppers) : '—'} note={queueSettings.maxActiveShoppers ? `cap ${queueSettings.maxActiveShoppers} (late arrivals may briefly exceed it)` : undefined} />
             <Kpi label="Line clears in" text={queue ? lineClearsIn(queue, queueSettings.admitPerMinute) : '—'} note={queue?.state === 'pre_queue' ? 'at the set rate' : 'at the last minute\'s pace'} />
           </div>
+          {e.status !== 'cancelled' && <QueueControls key={JSON.stringify(queueSettings)} event={e} onSaved={reloadAll} />}
+          </>
         ) : (
           <p className="muted">No waiting room for this event: buyers go straight to the tickets.</p>
         )}
@@ -132,9 +149,33 @@ export function DashboardPage({ id }: { id: string }) {
         {sales.data && <SalesChart sales={sales.data} />}
       </section>
 
-      <DetailsPanel event={e} onSaved={event.reload} />
+      <OrdersPanel eventId={id} />
+      <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
+      {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
+      <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
+      <DetailsPanel event={e} onSaved={reloadAll} />
+      <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
     </div>
   );
+}
+
+/** An estimate needs a sale this long under way and this many tickets in the last five minutes. */
+const estimateMinutesMin = 5;
+const estimateTicketsMin = 10;
+
+/**
+ * When the tickets left would run out at the last five minutes' pace, with that basis; only once the
+ * sale has run `estimateMinutesMin` minutes and sold `estimateTicketsMin` tickets in them, since a
+ * pace read from a first minute or a handful of orders says little.
+ */
+export function sellOutEstimate(sales: Sales | undefined, available: number, now = Date.now()): { text: string; basis?: string } {
+  if (available === 0) return { text: 'Sold out' };
+  const recent = sales?.ticketsLastFiveMinutes ?? 0;
+  const firstSale = sales?.buckets[0] ? Date.parse(sales.buckets[0].minute) : undefined;
+  const enough = firstSale !== undefined && now - firstSale >= estimateMinutesMin * 60_000 && recent >= estimateTicketsMin;
+  if (!enough) return { text: 'Not enough sales yet', basis: `an estimate needs ${estimateMinutesMin} minutes of sales and ${estimateTicketsMin} tickets in the last 5` };
+  const perMinute = recent / 5;
+  return { text: formatWait((available / perMinute) * 60), basis: `at the last 5 minutes' pace, ${Math.round(perMinute * 10) / 10} tickets a minute` };
 }
 
 const queueStateLabel: Record<QueueFigures['state'], string> = { pre_queue: 'Pre-queue', on_sale: 'Admitting', paused: 'Paused', sold_out: 'Sold out' };
