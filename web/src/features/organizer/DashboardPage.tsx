@@ -153,7 +153,7 @@ export function DashboardPage({ id }: { id: string }) {
       <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
       {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
       <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
-      <DetailsPanel event={e} onSaved={reloadAll} />
+      <DetailsPanel event={e} onSaved={async () => { await reloadAll(); }} />
       <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
     </div>
   );
