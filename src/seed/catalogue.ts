@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { defaultOrganizationId } from '../features/auth/access.js';
 import { createEvent } from '../features/events/events.js';
 import { createVenueService } from '../features/venues/venues.js';
 
@@ -72,7 +73,7 @@ export const demoCatalogueSize = events.length;
 export async function seedCatalogue(db: Database, now: Date): Promise<void> {
   const venueService = createVenueService(db);
   const venueIds: string[] = [];
-  for (const venue of venues) venueIds.push((await venueService.create(venue)).id);
+  for (const venue of venues) venueIds.push((await venueService.create(venue, defaultOrganizationId)).id);
   for (const event of events) {
     const startsAt = new Date(now.getTime() + event.inDays * day + 20 * 3_600_000);
     await createEvent(db, {
@@ -86,6 +87,6 @@ export async function seedCatalogue(db: Database, now: Date): Promise<void> {
       currency: 'EUR',
       status: 'published',
       sections: [{ name: 'General Admission', price: event.price, capacity: 500 }],
-    });
+    }, defaultOrganizationId);
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { defaultOrganizationId } from '../features/auth/access.js';
 import { createEvent } from '../features/events/events.js';
 import { seedCatalogue } from './catalogue.js';
 
@@ -13,8 +14,9 @@ export async function seedDemo(db: Database, now = new Date()): Promise<{ eventI
   const existing = await db.query('select 1 from events limit 1');
   if (existing.rowCount > 0) return undefined;
   const venue = await db.query<{ id: string }>(
-    `insert into venues (name, city, address, latitude, longitude, time_zone)
-     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393, 'Europe/Lisbon') returning id`,
+    `insert into venues (name, city, address, latitude, longitude, time_zone, organization_id)
+     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393, 'Europe/Lisbon', $1) returning id`,
+    [defaultOrganizationId],
   );
   const rowLabels = 'ABCDEFGHIJ'.split('');
   const eventId = await createEvent(db, {
@@ -34,7 +36,7 @@ export async function seedDemo(db: Database, now = new Date()): Promise<{ eventI
       { name: 'Reserved', price: 8_500, rows: rowLabels.map((label) => ({ label, seats: 20 })) },
       { name: 'General Admission', price: 4_500, capacity: 1_000 },
     ],
-  });
+  }, defaultOrganizationId);
   await seedCatalogue(db, now);
   return { eventId };
 }

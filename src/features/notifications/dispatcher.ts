@@ -121,10 +121,11 @@ export function createNotificationService(deps: {
            from outbox o
            left join users u on u.id = o.user_id
            cross join lateral (
-             select 'email' as channel, u.email as target, null::uuid as endpoint_id where u.id is not null
+             select 'email' as channel, coalesce(u.email, o.payload->>'to') as target, null::uuid as endpoint_id
+              where u.id is not null or o.type = 'organization.invited'
              union all select 'live', u.id::text, null where u.id is not null
              union all select 'webhook', w.id::text, w.id from webhook_endpoints w
-                        where w.active and (w.event_id is null or w.event_id = o.event_id)) c
+                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> 'organization.invited') c
           where o.id = any($1::uuid[])
          on conflict (outbox_id, channel, target) do nothing`,
         [ids],
