@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { QueueFigures } from '../../api/types';
-import { formatDate, formatWait } from '../../app/format';
+import { formatDate, formatMoney, formatWait } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
@@ -65,6 +65,7 @@ export function DashboardPage({ id }: { id: string }) {
           <span className={`badge ${e.status === 'published' ? 'badge-on_sale' : e.status === 'draft' ? 'badge-few_left' : 'badge-sold_out'}`} data-testid="event-status">{e.status}</span>
           {e.status === 'draft' && <button type="button" className="button primary" onClick={() => void setStatus('published')}>Publish</button>}
           <Link className="button" to={`/events/${id}`}>View page</Link>
+          <Link className="button" to={`/organizer/events/${id}/orders`}>Orders</Link>
         </div>
       </header>
       {problem && <p role="alert" className="notice error">{problem}</p>}
@@ -75,6 +76,7 @@ export function DashboardPage({ id }: { id: string }) {
         <Kpi label="Offered" value={totals.offered + totals.reserved} of={totals.capacity} note="to the waitlist" />
         <Kpi label="Available" value={totals.available} of={totals.capacity} />
         <Kpi label="Sells out in" text={sellOut} />
+        <Kpi label="Net revenue" text={formatMoney(stats.data.revenue.net, stats.data.revenue.currency ?? e.currency)} />
       </section>
 
       <DoorPanel eventId={id} checkedIn={stats.data.checkedIn} sold={totals.sold} />

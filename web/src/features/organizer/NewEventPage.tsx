@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { NewEvent, OnsaleSettings, Seat } from '../../api/types';
 import { asApiError, useLoad } from '../../app/hooks';
+import { useOrganizations } from '../team/organizations';
 import { navigate } from '../../app/router';
 import { isoToZonedInput, viewerTimeZone, zonedInputToIso, zoneLabel } from '../../app/zones';
 import { SeatMap } from '../seatmap/SeatMap';
@@ -18,6 +19,9 @@ const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
   const venues = useLoad((signal) => api.venues.list(signal), []);
+  // The switcher's organization: a member of several must say which one the event is for.
+  const organizationId = useOrganizations().current?.id;
+  const inOrganization = organizationId ? { organizationId } : {};
   const [venueId, setVenueId] = useState('');
   const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone() });
   const [form, setForm] = useState({
@@ -49,7 +53,7 @@ export function NewEventPage() {
     setProblem(undefined);
     setBusy(true);
     try {
-      const venue = creatingVenue ? (await api.venues.create(newVenue)).id : venueId;
+      const venue = creatingVenue ? (await api.venues.create({ ...newVenue, ...inOrganization })).id : venueId;
       const body: NewEvent = {
         title: form.title,
         ...(form.description && { description: form.description }),
@@ -77,7 +81,7 @@ export function NewEventPage() {
           shoppingWindowSeconds: onsale.shoppingWindowMinutes * 60,
         },
       };
-      const created = await api.events.create({ ...body, onsale: settings });
+      const created = await api.events.create({ ...body, ...inOrganization, onsale: settings });
       navigate(`/organizer/events/${created.id}`);
     } catch (error) {
       const failure = asApiError(error);
