@@ -102,6 +102,7 @@ const table: Row[] = [
   { route: 'DELETE /checkins/:id', call: async () => ({ method: 'DELETE', path: `/api/v1/checkins/${await freshCheckin()}` }), ok: 204, roles: ['owner', 'manager', 'box_office', 'door'] },
   // Webhooks of an event: owner and manager.
   { route: 'POST /admin/webhooks (eventId)', call: at('POST', '/api/v1/admin/webhooks', { url: 'http://127.0.0.1:9/hook', eventId: ':event' }), ok: 201, roles: ['owner', 'manager'] },
+  { route: 'GET /admin/webhooks (eventId)', call: at('GET', '/api/v1/admin/webhooks?eventId=:event'), ok: 200, roles: ['owner', 'manager'] },
   // Orders: read by owner, manager, box office, finance; resent by box office too; cancelled by owner and manager.
   { route: 'GET /orders/:id', call: async () => ({ method: 'GET', path: `/api/v1/orders/${(await freshOrder()).id}` }), ok: 200, roles: ['owner', 'manager', 'box_office', 'finance'] },
   { route: 'GET /orders/:id/tickets.pdf', call: async () => ({ method: 'GET', path: `/api/v1/orders/${(await freshOrder()).id}/tickets.pdf` }), ok: 200, roles: ['owner', 'manager', 'box_office', 'finance'] },

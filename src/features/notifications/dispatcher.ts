@@ -52,7 +52,8 @@ export interface NotificationService {
   /** Puts a parked delivery back in line with a fresh set of attempts. */
   retry(deliveryId: string): Promise<DeliveryView>;
   addWebhook(input: { url: string; eventId?: string | undefined; secret?: string | undefined }): Promise<WebhookEndpoint & { secret: string }>;
-  listWebhooks(): Promise<WebhookEndpoint[]>;
+  /** Every endpoint, or one event's. */
+  listWebhooks(eventId?: string): Promise<WebhookEndpoint[]>;
   inbox(userId: string): Promise<{ id: string; to: string; subject: string; body: string; createdAt: Date }[]>;
   close(): void;
 }
@@ -267,8 +268,11 @@ export function createNotificationService(deps: {
       return rows[0]!;
     },
 
-    async listWebhooks() {
-      const { rows } = await db.query<WebhookEndpoint>('select id, url, event_id as "eventId", active, created_at as "createdAt" from webhook_endpoints order by created_at');
+    async listWebhooks(eventId) {
+      const { rows } = await db.query<WebhookEndpoint>(
+        'select id, url, event_id as "eventId", active, created_at as "createdAt" from webhook_endpoints where $1::uuid is null or event_id = $1 order by created_at',
+        [eventId ?? null],
+      );
       return rows;
     },
 

@@ -82,9 +82,21 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOpt
   }, async (request, reply) => reply.status(201).send(await notifications.addWebhook(request.body)));
 
   app.get('/admin/webhooks', {
-    onRequest: guards.requireAdmin,
-    schema: { tags: ['notifications'], summary: 'Webhook endpoints (platform admin; secrets are not shown)', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errorResponses(401, 403) } },
-  }, async () => ({ items: await notifications.listWebhooks() }));
+    onRequest: guards.authenticateCaller,
+    // One event's: its owner or manager. All of them: the platform admin.
+    preHandler: async (request) => {
+      const { eventId } = request.query as { eventId?: string };
+      if (eventId !== undefined) await access.require(callerOf(request), 'events.manage', { event: eventId });
+      else await guards.requireAdmin(request);
+    },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Webhook endpoints of one event (its owner or manager) or all (platform admin); secrets are not shown',
+      security: BearerAuth,
+      querystring: StrictObject({ eventId: Type.Optional(Uuid) }),
+      response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => ({ items: await notifications.listWebhooks(request.query.eventId) }));
 
   app.get('/me/inbox', {
     onRequest: guards.authenticate,
