@@ -651,6 +651,6 @@ async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, 
     'POST /api/v1/holds/{id}/checkout': [{ caller: 'buyer', params: { id: payableHold }, body: { payment: { cardNumber: '4242424242424242' } } }],
     'GET /api/v1/orders': [{ caller: 'buyer' }],
     'GET /api/v1/orders/{id}': [{ caller: 'buyer', params: { id: order } }],
-    'POST /api/v1/orders/{id}/cancel': [{ caller: 'buyer', params: { id: cancellableOrder } }],
+    'POST /api/v1/orders/{id}/cancel': [{ caller: 'buyer', params: { id: cancellableOrder }, body: {} }],
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { limits } from '../../limits.js';
+import { gaStock } from '../inventory/holds.js';
 import { seatIsFree, writeHolds, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { issueTickets } from './orders.js';
@@ -147,7 +148,8 @@ export type CompOrderInput = {
 /**
  * A complimentary order (no payment, total 0): the stock is taken like any sale's, through
  * inventory's `writeHolds` and `convertHold`, under the same locks: a general-admission section
- * FOR UPDATE and its counter checked under it; named seats locked in id order and required free.
+ * FOR UPDATE and its counter checked under it (lapsed holds reclaimed when short, as a public hold
+ * does); named seats locked in id order and required free.
  * Public holds take the same locks, so the two are served one after the other and nothing is
  * sold twice. The recipient's account (made without a password for an address that has none) is
  * emailed the tickets. Returns the order id.
@@ -157,7 +159,7 @@ export async function createCompOrder(db: Database, stock: Stock, eventId: strin
     const { rows: [event] } = await tx.query<{ currency: string; status: string }>('select currency, status from events where id = $1 for share', [eventId]);
     if (!event) throw notFound('event');
     if (event.status === 'cancelled') throw new AppError('not_on_sale', 'The event was cancelled.');
-    const items = input.seatIds ? await takeSeats(tx, eventId, input.sectionId, input.seatIds) : await takeUnits(tx, eventId, input.sectionId, input.quantity);
+    const items = input.seatIds ? await takeSeats(tx, eventId, input.sectionId, input.seatIds) : await takeUnits(tx, stock, eventId, input.sectionId, input.quantity);
     const userId = await recipient(tx, input.email);
     const holdId = randomUUID();
     await writeHolds(tx, [{
@@ -178,15 +180,18 @@ export async function createCompOrder(db: Database, stock: Stock, eventId: strin
 
 type HoldItem = { sectionId: string; seatId: string | null; quantity: number; price: number };
 
-async function takeUnits(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<HoldItem[]> {
-  const { rows: [section] } = await tx.query<{ kind: string; available: number }>(
+/** Units of a GA section, from its counter under the section's lock; lapsed holds are reclaimed first when short (inventory's `gaStock`). */
+async function takeUnits(tx: Tx, stock: Stock, eventId: string, sectionId: string, quantity: number): Promise<HoldItem[]> {
+  const { rows: [section] } = await tx.query<{ kind: 'ga' | 'seated'; available: number | null }>(
     'select kind, available from sections where id = $1 and event_id = $2 for update',
     [sectionId, eventId],
   );
   if (!section) throw notFound('section');
   if (section.kind !== 'ga') throw new AppError('validation_failed', 'A reserved section takes seatIds.', { fields: [{ in: 'body', field: '/quantity', message: 'use seatIds for a reserved section' }] });
-  if (section.available < quantity) throw new AppError('sold_out', 'Not enough tickets are left in this section.', { available: section.available });
-  return [{ sectionId, seatId: null, quantity, price: 0 }];
+  // Complimentary: the units go out at price 0.
+  const items = (await gaStock(tx, stock, { id: sectionId, kind: 'ga', available: section.available, price: 0, heldBack: false }, quantity)).take(quantity);
+  if (!items) throw new AppError('sold_out', 'Not enough tickets are left in this section.');
+  return items;
 }
 
 async function takeSeats(tx: Tx, eventId: string, sectionId: string, seatIds: string[]): Promise<HoldItem[]> {
