@@ -6,12 +6,15 @@ import type { AppContext } from './context.js';
 import { authRoutes } from './features/auth/routes.js';
 import { checkinRoutes } from './features/checkin/routes.js';
 import { orderRoutes, paymentAdminRoutes, ticketRoutes } from './features/checkout/routes.js';
+import { orderDeskRoutes } from './features/checkout/desk-routes.js';
+import { eventRevenue } from './features/checkout/desk.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
 import { notificationRoutes } from './features/notifications/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
+import { organizationRoutes } from './features/orgs/routes.js';
 import { salesRoutes } from './features/organizer/routes.js';
 import { searchRoutes } from './features/search/routes.js';
 import { webApp } from './features/web/static.js';
@@ -56,6 +59,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   bindRequestIds(app);
   await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });
   app.decorateRequest('principal', null);
+  app.decorateRequest('caller', null);
   app.addSchema(ErrorResponse);
   app.addSchema(EventSchema);
 
@@ -69,7 +73,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
-  const { config, db, guards, queue } = context;
+  const { config, db, guards, access, queue } = context;
   const rateLimitRedis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   if (rateLimitRedis) app.addHook('onClose', () => rateLimitRedis.close());
   await app.register(rateLimitPlugin, { redis: rateLimitRedis?.redis, keyPrefix: config.redisKeyPrefix });
@@ -77,17 +81,19 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(opsRoutes, { db, metrics: context.metrics, metricsToken: config.metricsToken, lifecycle: context.lifecycle });
   await app.register(async (api) => {
     await api.register(authRoutes, { auth: context.auth, guards, rateLimits: config.authLimits });
-    await api.register(venueRoutes, { venues: context.venues, guards });
-    await api.register(eventRoutes, { events: context.events, guards, queueFigures: (eventId) => queue.figures(eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
+    await api.register(organizationRoutes, { organizations: context.organizations, apiKeys: context.apiKeys, guards, signupOpen: config.organizerSignup === 'open' });
+    await api.register(venueRoutes, { venues: context.venues, guards, access });
+    await api.register(eventRoutes, { events: context.events, guards, access, queueFigures: (eventId) => queue.figures(eventId), revenueOf: (eventId) => eventRevenue(db, eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
     await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
-    await api.register(orderRoutes, { checkout: context.checkout, guards });
+    await api.register(orderRoutes, { checkout: context.checkout, guards, access });
+    await api.register(orderDeskRoutes, { db, stock: context.stock, checkout: context.checkout, guards });
     await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });
     await api.register(ticketRoutes, { tickets: context.tickets, guards });
-    await api.register(checkinRoutes, { checkin: context.checkin, signer: context.signer, guards });
-    await api.register(salesRoutes, { db, guards });
+    await api.register(checkinRoutes, { checkin: context.checkin, signer: context.signer, guards, access });
+    await api.register(salesRoutes, { db, guards, access });
     await api.register(searchRoutes, { db });
     await api.register(waitlistRoutes, { waitlist: context.waitlist, guards });
-    await api.register(notificationRoutes, { notifications: context.notifications, guards, live: context.live, liveTickets: context.liveTickets });
+    await api.register(notificationRoutes, { notifications: context.notifications, guards, access, live: context.live, liveTickets: context.liveTickets });
     await api.register(queueRoutes, { queue, guards, joinLimits: { perIpPerMinute: config.queue.joinIpLimitPerMinute, perUserPerMinute: config.queue.joinLimitPerMinute } });
     await api.register(liveRoutes, { db, queue });
   }, { prefix: '/api/v1' });

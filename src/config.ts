@@ -91,8 +91,12 @@ export const ConfigSchema = Type.Object({
   }),
   argon2MemoryKib: integer({ env: 'ARGON2_MEMORY_KIB', minimum: 1024, maximum: 1_048_576, default: 19_456, description: 'argon2id memory cost for password hashes' }),
   admin: Type.Object({
-    email: string({ env: 'ADMIN_EMAIL', pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local', description: 'the organizer account ensured at start' }),
+    email: string({ env: 'ADMIN_EMAIL', pattern: '^[^@\\s]+@[^@\\s]+$', default: 'admin@onsale.local', description: 'the platform admin account ensured at start (it may do everything and manages organizations)' }),
     password: string({ env: 'ADMIN_PASSWORD', secret: true, minLength: 8, default: 'onsale-admin', refusedInProduction: true, description: "the organizer account's password" }),
+  }),
+  organizerSignup: oneOf(['open', 'closed'], {
+    env: 'ORGANIZER_SIGNUP', default: 'closed',
+    description: '`open` lets any logged-in user create an organization (`POST /organizations`) and become its owner; `closed`: only the platform admin (the `ADMIN_EMAIL` account) creates them',
   }),
   seedDemo: boolean({ env: 'SEED_DEMO', default: true, description: 'seed the demo on-sale when the database has no events' }),
   sweepIntervalMs: integer({ env: 'SWEEP_INTERVAL_MS', minimum: 50, maximum: 60_000, default: 1000, description: 'how often lapsed holds are returned to sale' }),

@@ -3,6 +3,8 @@ import { createDomainEventBus, type DomainEventBus } from './bus.js';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createAuthService, type AuthService } from './features/auth/auth.js';
+import { createAccess, type Access } from './features/auth/access.js';
+import { createApiKeys, type ApiKeys } from './features/auth/api-keys.js';
 import { createGuards, type Guards } from './features/auth/guard.js';
 import { createLiveTickets, type LiveTickets } from './features/auth/live-tickets.js';
 import { createPasswordHasher } from './features/auth/passwords.js';
@@ -21,6 +23,7 @@ import { createLiveHub, type LiveHub } from './features/notifications/live.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
 import { createLifecycle, type Lifecycle } from './features/ops/health.js';
 import { createQueueService, type QueueService } from './features/queue/queue.js';
+import { createOrganizationService, type OrganizationService } from './features/orgs/organizations.js';
 import { createVenueService, type VenueService } from './features/venues/venues.js';
 import { waitlistReturnPolicy } from './features/waitlist/offers.js';
 import { createWaitlistService, type WaitlistService } from './features/waitlist/waitlist.js';
@@ -39,7 +42,11 @@ export interface AppContext {
   /** What one feature tells the others after a commit. */
   bus: DomainEventBus;
   guards: Guards;
+  /** Who may do what in which organization (features/auth/access.ts). */
+  access: Access;
+  apiKeys: ApiKeys;
   auth: AuthService;
+  organizations: OrganizationService;
   liveTickets: LiveTickets;
   /** Every stock change that returns stock, with the waitlist as its return policy. */
   stock: Stock;
@@ -65,6 +72,9 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const bus = createDomainEventBus(log);
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
+  const access = createAccess(db);
+  const auth = createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds });
+  const apiKeys = createApiKeys(db);
   const stock = createStock(waitlistReturnPolicy);
   const signer = createTicketSigner(db);
   const checkout = createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets) });
@@ -79,8 +89,11 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     bus,
     payments,
     stock,
-    guards: createGuards(accessTokens),
-    auth: createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    guards: createGuards(accessTokens, apiKeys, access),
+    access,
+    apiKeys,
+    auth,
+    organizations: createOrganizationService({ db, auth, publicUrl: publicBaseUrl(config) }),
     liveTickets: createLiveTickets(db),
     venues: createVenueService(db),
     events: createEventService({ db, stock, bus }),

@@ -6,10 +6,14 @@
 import { Type } from '@sinclair/typebox';
 import { ChangePasswordBody, LoginBody, RefreshTokenBody, RegisterBody, RenameBody, SessionSchema, UserSchema } from './features/auth/routes.js';
 import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
-import { CheckoutBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
+import { CheckoutBody, CancelBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
+import { CompOrderBody, DeskOrderPageSchema, DeskOrdersQuery } from './features/checkout/desk-routes.js';
+import {
+  AcceptBody, ApiKeyBody, ApiKeyListSchema, ApiKeyParams, JoinedSchema, MemberBody, MemberParams, MemberSchema, MembersSchema, NewApiKeySchema, OrganizationListSchema, RoleBody,
+} from './features/orgs/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
-import { EventOrdersQuery, EventOrdersSchema, OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
+import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
 import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
@@ -44,7 +48,6 @@ export const routes = {
   'GET /events/:id/seats': { params: IdParams, response: SeatListSchema },
   'GET /events/:id/stats': { params: IdParams, response: EventStatsSchema },
   'GET /events/:id/sales': { params: IdParams, response: SalesSchema },
-  'GET /events/:id/orders': { params: IdParams, query: EventOrdersQuery, response: EventOrdersSchema },
   'PATCH /events/:id/sections/:sectionId': { params: SectionParams, body: RaiseCapacityBody, response: SectionAccountingSchema },
   'GET /events/:id/waitlist/summary': { params: IdParams, response: WaitlistSummarySchema },
   'GET /organizer/events': { query: OrganizerEventsQuery, response: OrganizerEventListSchema },
@@ -54,7 +57,19 @@ export const routes = {
   'GET /me/holds': { query: MyHoldsQuery, response: HoldListSchema },
   'POST /holds/:id/checkout': { params: IdParams, body: CheckoutBody, response: OrderSchema },
   'GET /orders': { response: OrderListSchema },
-  'POST /orders/:id/cancel': { params: IdParams, response: OrderSchema },
+  'GET /orders/:id': { params: IdParams, response: OrderSchema },
+  'POST /orders/:id/cancel': { params: IdParams, body: CancelBody, response: OrderSchema },
+  'GET /events/:id/orders': { params: IdParams, query: DeskOrdersQuery, response: DeskOrderPageSchema },
+  'POST /events/:id/orders': { params: IdParams, body: CompOrderBody, response: OrderSchema },
+  'GET /organizations': { response: OrganizationListSchema },
+  'GET /organizations/:id/members': { params: IdParams, response: MembersSchema },
+  'POST /organizations/:id/members': { params: IdParams, body: MemberBody, response: MemberSchema },
+  'PATCH /organizations/:id/members/:userId': { params: MemberParams, body: RoleBody, response: MemberSchema },
+  'DELETE /organizations/:id/members/:userId': { params: MemberParams, response: NoContent },
+  'POST /organizations/:id/api-keys': { params: IdParams, body: ApiKeyBody, response: NewApiKeySchema },
+  'GET /organizations/:id/api-keys': { params: IdParams, response: ApiKeyListSchema },
+  'DELETE /organizations/:id/api-keys/:keyId': { params: ApiKeyParams, response: NoContent },
+  'POST /invitations/accept': { body: AcceptBody, response: JoinedSchema },
   'GET /events/:id/checkin/key': { params: IdParams, response: PublicKeysSchema },
   'GET /events/:id/checkin/list': { params: IdParams, query: CheckinListQuery, response: CheckinListSchema },
   'POST /events/:id/checkins': { params: IdParams, body: CheckinBody, response: CheckinOkSchema },

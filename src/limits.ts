@@ -115,4 +115,19 @@ export const limits = {
   suggestionsMax: 8,
   /** Half the Earth's circumference: every venue is within it. */
   searchRadiusKmMax: 20_038,
+  /** Organizations (issue 14): an API key's lastUsedAt is written at most this often, so a busy key costs one write a minute, not one per request. */
+  apiKeyLastUsedWriteIntervalSeconds: 60,
+  apiKeyLengthMax: 100,
+  /** How long an invitation link works; members, invitations and keys listed per organization. */
+  invitationTtlSeconds: 7 * 24 * 60 * 60,
+  invitationTokenLengthMax: 100,
+  membersListedMax: 1_000,
+  apiKeysListedMax: 200,
+  organizationsListedMax: 200,
+  /** Comp and manual orders: the longest reason. */
+  orderReasonLengthMax: 500,
+  /** The order desk's search box. */
+  orderSearchLengthMax: 200,
+  /** CSV export: tickets read from the database per round trip while streaming. */
+  csvExportBatchSize: 250,
 } as const;

@@ -19,6 +19,7 @@ const allowedFeatureDependencies: Readonly<Record<string, readonly string[]>> = 
   notifications: ['auth', 'ops'],
   ops: [],
   organizer: ['auth', 'events'],
+  orgs: ['auth', 'notifications'],
   queue: ['auth', 'inventory'],
   ratelimit: [],
   search: ['inventory'],

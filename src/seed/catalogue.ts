@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { defaultOrganizationId } from '../features/auth/access.js';
 import { createEvent } from '../features/events/events.js';
 import { createVenueService } from '../features/venues/venues.js';
 import { venueEvening } from './zoned.js';
@@ -76,7 +77,7 @@ export const startTimeOf = (category: string) => startTimes[category] ?? '20:00'
 export async function seedCatalogue(db: Database, now: Date): Promise<void> {
   const venueService = createVenueService(db);
   const venueIds: string[] = [];
-  for (const venue of venues) venueIds.push((await venueService.create(venue)).id);
+  for (const venue of venues) venueIds.push((await venueService.create(venue, defaultOrganizationId)).id);
   for (const event of events) {
     const venue = venues[event.venue]!;
     const startsAt = venueEvening(now, event.inDays, startTimeOf(event.category), venue.timeZone);
@@ -91,6 +92,6 @@ export async function seedCatalogue(db: Database, now: Date): Promise<void> {
       currency: 'EUR',
       status: 'published',
       sections: [{ name: 'General Admission', price: event.price, capacity: 500 }],
-    });
+    }, defaultOrganizationId);
   }
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { createPasswordHasher } from '../features/auth/passwords.js';
 import { createAccessTokens } from '../features/auth/tokens.js';
+import { defaultOrganizationId } from '../features/auth/access.js';
 import { createEvent } from '../features/events/events.js';
 import type { CreateEventBody } from '../features/events/schemas.js';
 import { seedBuyers } from './buyers.js';
@@ -37,9 +38,9 @@ export async function seedDemo(services: DemoServices, now = new Date()): Promis
   const existing = await db.query('select 1 from events limit 1');
   if (existing.rowCount > 0) return undefined;
   const venue = await db.query<{ id: string }>(
-    `insert into venues (name, city, address, latitude, longitude, time_zone)
-     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393, $1) returning id`,
-    [lisbon],
+    `insert into venues (name, city, address, latitude, longitude, time_zone, organization_id)
+     values ('Riverside Arena', 'Lisbon', 'Avenida Infante Dom Henrique 1', 38.7223, -9.1393, $1, $2) returning id`,
+    [lisbon, defaultOrganizationId],
   );
   const venueId = venue.rows[0]!.id;
   const evening = (days: number, time: string) => venueEvening(now, days, time, lisbon);
@@ -61,8 +62,8 @@ export async function seedDemo(services: DemoServices, now = new Date()): Promis
       { name: 'Reserved', price: 8_500, rows: rowLabels.map((label) => ({ label, seats: 20 })) },
       { name: 'General Admission', price: 4_500, capacity: 1_000 },
     ],
-  });
-  await createEvent(db, queuedEvent(venueId, evening(45, '20:30'), now));
+  }, defaultOrganizationId);
+  await createEvent(db, queuedEvent(venueId, evening(45, '20:30'), now), defaultOrganizationId);
   await seedSoldOut(services, venueId, evening(9, '21:30'));
   await seedCatalogue(db, now);
   return { eventId };
@@ -103,7 +104,7 @@ async function seedSoldOut(services: DemoServices, venueId: string, startsAt: Da
     currency: 'EUR',
     status: 'published',
     sections: [{ name: 'Candlelight', price: 3_000, capacity: soldOutCapacity }],
-  });
+  }, defaultOrganizationId);
   const { rows } = await db.query<{ id: string }>('select id from sections where event_id = $1', [eventId]);
   const sectionId = rows[0]!.id;
   // Accounts nobody logs into (a random, discarded password), as the simulator's buyers are.

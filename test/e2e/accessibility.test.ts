@@ -59,6 +59,8 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
       { name: 'organizer', path: '/organizer', as: 'admin', ready: '[data-testid="organizer-events"] li' },
       { name: 'new event', path: '/organizer/new', as: 'admin', ready: 'form' },
       { name: 'dashboard', path: `/organizer/events/${seated.id}`, as: 'admin', ready: '[data-testid="event-status"]' },
+      { name: 'team', path: '/organizer/team', as: 'admin', ready: '[data-testid="members"] li' },
+      { name: 'orders', path: `/organizer/events/${seated.id}/orders`, as: 'admin', ready: '[data-testid="desk-orders"] li' },
     );
   });
   afterAll(() => e2e?.close());

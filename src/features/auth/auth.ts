@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../../db/database.js';
+import type { Database, Queryable, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { AppError } from '../../errors.js';
+import { defaultOrganizationId } from './access.js';
 import type { PasswordHasher } from './passwords.js';
 import { hashOpaqueToken, newOpaqueToken, type AccessTokens, type Role } from './tokens.js';
 
@@ -19,7 +20,11 @@ export interface Session {
 }
 
 export interface AuthService {
-  register(input: { email: string; password: string; name: string }): Promise<Session>;
+  /**
+   * Creates an account and its first session. `alsoInTransaction` runs in the same transaction once
+   * the account exists (an invitation joining it to an organization): if it throws, no account is made.
+   */
+  register(input: { email: string; password: string; name: string }, alsoInTransaction?: (tx: Tx, user: User) => Promise<void>): Promise<Session>;
   login(input: { email: string; password: string }): Promise<Session>;
   refresh(refreshToken: string): Promise<Session>;
   /** Ends a session: revokes the refresh token's whole family, so no copy of it can be used again. */
@@ -61,7 +66,7 @@ export function createAuthService(deps: {
   };
 
   return {
-    async register({ email, password, name }) {
+    async register({ email, password, name }, alsoInTransaction) {
       const passwordHash = await passwords.hash(password);
       try {
         // One transaction: an account never exists without the session its creator was promised.
@@ -70,6 +75,7 @@ export function createAuthService(deps: {
             `insert into users (email, name, password_hash) values ($1, $2, $3) returning ${userColumns}`,
             [email.trim(), name.trim(), passwordHash],
           );
+          await alsoInTransaction?.(tx, rows[0]!);
           return issueSession(tx, rows[0]!);
         });
       } catch (error) {
@@ -160,13 +166,21 @@ export function createAuthService(deps: {
 
     async ensureAdmin(email, password) {
       const passwordHash = await passwords.hash(password);
-      const { rows } = await db.query<User>(
-        `insert into users (email, name, password_hash, role) values ($1, 'Administrator', $2, 'admin')
-         on conflict (lower(email)) do update set role = 'admin', password_hash = excluded.password_hash
-         returning ${userColumns}`,
-        [email, passwordHash],
-      );
-      return rows[0]!;
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<User>(
+          `insert into users (email, name, password_hash, role) values ($1, 'Administrator', $2, 'admin')
+           on conflict (lower(email)) do update set role = 'admin', password_hash = excluded.password_hash
+           returning ${userColumns}`,
+          [email, passwordHash],
+        );
+        // The default organization (migration 013) has an owner from the first start on.
+        await tx.query(
+          `insert into memberships (organization_id, user_id, role) select $1, $2, 'owner'
+            where not exists (select 1 from memberships where organization_id = $1 and role = 'owner') on conflict do nothing`,
+          [defaultOrganizationId, rows[0]!.id],
+        );
+        return rows[0]!;
+      });
     },
   };
 }

@@ -159,17 +159,22 @@ async function nextSeq(tx: Tx, eventId: string): Promise<number> {
  */
 async function insertCheckin(tx: Tx, scanner: Scanner, ticket: LockedTicket, gate: string | null, scannedAt: string | null): Promise<CheckinView | undefined> {
   const { rows } = await tx.query<{ id: string; at: Date }>(
-    `insert into checkins (ticket_id, event_id, device_id, admin_id, gate, scanned_at, seq)
-     values ($1, $2, $3, $4, $5, least(coalesce($6::timestamptz, now()), now()), 0)
+    `insert into checkins (ticket_id, event_id, device_id, admin_id, api_key_id, gate, scanned_at, seq)
+     values ($1, $2, $3, $4, $5, $6, least(coalesce($7::timestamptz, now()), now()), 0)
      on conflict (ticket_id) where reverted_at is null do nothing
      returning id, scanned_at as at`,
-    [ticket.id, ticket.eventId, scanner.kind === 'device' ? scanner.deviceId : null, scanner.kind === 'admin' ? scanner.userId : null, gate, scannedAt],
+    [ticket.id, ticket.eventId, scanner.kind === 'device' ? scanner.deviceId : null, scanner.kind === 'staff' ? scanner.userId : null,
+      scanner.kind === 'apiKey' ? scanner.keyId : null, gate, scannedAt],
   );
   const row = rows[0];
   if (!row) return undefined;
   await tx.query('update checkins set seq = $2 where id = $1', [row.id, await nextSeq(tx, ticket.eventId)]);
   return { id: row.id, at: new Date(row.at), gate, device: scanner.kind === 'device' ? { id: scanner.deviceId, name: scanner.name } : null };
 }
+
+/** Whose offline scan ids a scan's id is unique among (`admin:` for people: the name it had before roles). */
+const scannerKey = (scanner: Scanner): string =>
+  scanner.kind === 'device' ? `device:${scanner.deviceId}` : scanner.kind === 'staff' ? `admin:${scanner.userId}` : `api-key:${scanner.keyId}`;
 
 /** Ends a check-in (a revert, or an earlier offline scan replacing it), as a change scanners download. */
 async function endCheckin(tx: Tx, checkinId: string, eventId: string): Promise<void> {
@@ -231,7 +236,7 @@ export function createCheckinService({ db, signer }: { db: Database; signer: Tic
   };
 
   const recordUpload = async (tx: Tx, scanner: Scanner, eventId: string, scan: OfflineScan, target: ResolvedTicket | OfflineScanResult): Promise<OfflineScanResult> => {
-    const key = scanner.kind === 'device' ? `device:${scanner.deviceId}` : `admin:${scanner.userId}`;
+    const key = scannerKey(scanner);
     const claimed = await tx.query(
       'insert into offline_scans (scanner, client_scan_id, event_id) values ($1, $2, $3) on conflict do nothing returning 1',
       [key, scan.clientScanId, eventId],

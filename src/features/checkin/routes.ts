@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { BearerAuth, IdParams, StrictObject, Uuid, errorResponses } from '../../http/schemas.js';
+import type { Access } from '../auth/access.js';
 import type { Guards } from '../auth/guard.js';
-import { authorizeScanner, type Scanner } from './access.js';
+import { authorizeScanner, identifyScanner, type Scanner } from './access.js';
 import type { CheckinService, TicketRef } from './checkin.js';
 import {
   CheckinBody, CheckinListQuery, EntriesQuery, EntriesSchema, CheckinListSchema, CheckinOkSchema, DeviceBody, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema,
@@ -21,6 +22,7 @@ export interface CheckinRoutesOptions {
   checkin: CheckinService;
   signer: TicketSigner;
   guards: Guards;
+  access: Access;
 }
 
 /** Exactly one of `code` and `qr`. */
@@ -31,13 +33,19 @@ function ticketRef(body: { code?: string | undefined; qr?: string | undefined },
   return body.code !== undefined ? { code: body.code } : { qr: body.qr! };
 }
 
-export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = async (app, { checkin, signer, guards }) => {
+export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = async (app, { checkin, signer, guards, access }) => {
   app.decorateRequest('scanner', null);
-  // onRequest, before the body is read: params are not validated yet, so an id that is not a UUID
-  // simply names no device's event (403 for a device; an admin then gets the 400 of validation).
-  const requireScanner = async (request: FastifyRequest) => {
-    request.scanner = await authorizeScanner(request, (request.params as { id?: string }).id ?? '', { guards, deviceByToken: checkin.deviceByToken });
+  const scannerAccess = { guards, access, deviceByToken: checkin.deviceByToken };
+  const eventIdOf = (request: FastifyRequest) => (request.params as { id?: string }).id ?? '';
+  const requireScanner = {
+    onRequest: async (request: FastifyRequest) => {
+      request.scanner = await identifyScanner(request, eventIdOf(request), scannerAccess);
+    },
+    preHandler: async (request: FastifyRequest) => {
+      request.scanner = await authorizeScanner(request, eventIdOf(request), request.scanner, scannerAccess);
+    },
   };
+  const theEvent = (request: FastifyRequest) => ({ event: (request.params as { id: string }).id });
   const scannerOf = (request: FastifyRequest) => request.scanner!;
 
   app.get('/events/:id/checkin/key', {
@@ -54,17 +62,18 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['checkin'],
-      summary: 'Retire the active signing key and make a new one (admin); old QR codes keep verifying',
+      summary: 'Retire the active signing key and make a new one (platform admin); old QR codes keep verifying',
       security: BearerAuth,
       response: { 201: PublicKeysSchema.properties.keys.items, ...errorResponses(401, 403) },
     },
   }, async (_request, reply) => reply.status(201).send(await signer.rotate()));
 
   app.post('/events/:id/checkin/devices', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('checkin.devices', theEvent),
     schema: {
       tags: ['checkin'],
-      summary: 'Register a check-in device for the event (admin); its token is shown once',
+      summary: 'Register a check-in device for the event (owner, manager, door); its token is shown once',
       security: BearerAuth,
       params: IdParams,
       body: DeviceBody,
@@ -73,10 +82,11 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
   }, async (request, reply) => reply.status(201).send(await checkin.createDevice(request.params.id, request.body.name)));
 
   app.delete('/events/:id/checkin/devices/:deviceId', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('checkin.devices', theEvent),
     schema: {
       tags: ['checkin'],
-      summary: 'Revoke a check-in device (admin): its token stops working at once',
+      summary: 'Revoke a check-in device (owner, manager, door): its token stops working at once',
       security: BearerAuth,
       params: StrictObject({ id: Uuid, deviceId: Uuid }),
       response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
@@ -87,10 +97,10 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
   });
 
   app.post('/events/:id/checkins', {
-    onRequest: requireScanner,
+    ...requireScanner,
     schema: {
       tags: ['checkin'],
-      summary: 'Check a ticket in by code or QR payload (a device of the event, or an admin); each ticket is admitted once',
+      summary: 'Check a ticket in by code or QR payload (a device of the event, or its owner, manager, box office or door); each ticket is admitted once',
       security: BearerAuth,
       params: IdParams,
       body: CheckinBody,
@@ -102,14 +112,14 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
   });
 
   app.post('/events/:id/checkins/batch', {
-    onRequest: requireScanner,
+    ...requireScanner,
     schema: {
       tags: ['checkin'],
       summary: 'Upload scans made offline; idempotent by clientScanId, the earliest scan of a ticket wins',
       security: BearerAuth,
       params: IdParams,
       body: OfflineBatchBody,
-      response: { 200: OfflineBatchSchema, ...errorResponses(400, 401, 403) },
+      response: { 200: OfflineBatchSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => {
     request.body.forEach((scan, i) => ticketRef(scan, `/${i}`));
@@ -117,10 +127,10 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
   });
 
   app.get('/events/:id/checkin/list', {
-    onRequest: requireScanner,
+    ...requireScanner,
     schema: {
       tags: ['checkin'],
-      summary: 'Every valid ticket and the check-ins, for scanning offline (a device of the event, or an admin)',
+      summary: 'Every valid ticket and the check-ins, for scanning offline (a device of the event, or its owner, manager, box office or door)',
       description: 'Pass the returned `cursor` back to get only the check-ins changed since (reverted ones with `reverted: true`).',
       security: BearerAuth,
       params: IdParams,
@@ -130,22 +140,24 @@ export const checkinRoutes: FastifyPluginAsyncTypebox<CheckinRoutesOptions> = as
   }, async (request) => checkin.list(request.params.id, request.query.cursor === undefined ? undefined : Number(request.query.cursor)));
 
   app.get('/events/:id/checkin/entries', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('checkin.scan', theEvent),
     schema: {
       tags: ['checkin'],
-      summary: 'Tickets admitted per minute, oldest first (admin): the live dashboard\'s door figure',
+      summary: 'Tickets admitted per minute, oldest first (owner, manager, box office, door): the live dashboard\'s door figure',
       security: BearerAuth,
       params: IdParams,
       querystring: EntriesQuery,
-      response: { 200: EntriesSchema, ...errorResponses(400, 401, 403) },
+      response: { 200: EntriesSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => ({ items: await checkin.entriesPerMinute(request.params.id, request.query.minutes ?? 60) }));
 
   app.delete('/checkins/:id', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('checkin.scan', (request) => ({ checkin: (request.params as { id: string }).id })),
     schema: {
       tags: ['checkin'],
-      summary: 'Revert a mistaken check-in (admin): the ticket can be scanned again',
+      summary: 'Revert a mistaken check-in (owner, manager, box office, door): the ticket can be scanned again',
       security: BearerAuth,
       params: IdParams,
       response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },

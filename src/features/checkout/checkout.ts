@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DomainEventBus } from '../../bus.js';
 import type { Database, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
-import type { Principal } from '../auth/tokens.js';
 import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Stock } from '../inventory/stock.js';
@@ -16,15 +15,19 @@ import { createPaymentSettlement, movePayment, oweAuthorizationBack, type Paymen
 export interface CheckoutService {
   /** Pays for a hold. `created` is false when the hold was already paid for (same order returned). */
   checkout(userId: string, holdId: string, cardNumber: string): Promise<{ order: OrderView; created: boolean }>;
-  getOrder(viewer: Principal, orderId: string): Promise<OrderView>;
+  /** Whether the account bought the order (it may then see, resend and cancel it). */
+  isBuyerOf(userId: string, orderId: string): Promise<boolean>;
+  /** The routes decide who may (the buyer, or a role of the event's organization). */
+  getOrder(orderId: string): Promise<OrderView>;
   /** The order's valid tickets as a PDF, one page each (owner or admin). */
-  ticketsPdf(viewer: Principal, orderId: string): Promise<Uint8Array>;
+  ticketsPdf(orderId: string): Promise<Uint8Array>;
   /** What the confirmation email carries: the PDF tickets and the event's calendar entry. */
   confirmationAttachments(orderId: string): Promise<EmailAttachment[]>;
   /** Sends the confirmation of a confirmed order again, through the outbox like the first. */
-  resendConfirmation(viewer: Principal, orderId: string): Promise<void>;
+  resendConfirmation(orderId: string): Promise<void>;
   listOrders(userId: string): Promise<OrderView[]>;
-  cancel(viewer: Principal, orderId: string): Promise<OrderView>;
+  /** Cancels the whole order, or only `ticketIds` of it (their share refunded; `partially_cancelled` while others remain). */
+  cancel(orderId: string, ticketIds?: readonly string[]): Promise<OrderView>;
   /** Gives back the payments that cancelled orders owe (after their transaction committed). */
   settleRefunds(owed: OwedRefund[]): Promise<void>;
   /** One reconciler pass over payments left half-way: captures paid orders, voids orphans, sends refunds. */
@@ -193,30 +196,32 @@ export function createCheckoutService(deps: {
       return { order: (await findOrder(db, signQr, { orderId }))!, created: true };
     },
 
-    async getOrder(viewer, orderId) {
+    isBuyerOf: (userId, orderId) => ownsOrder(db, userId, orderId),
+
+    async getOrder(orderId) {
       const order = await findOrder(db, signQr, { orderId });
-      if (!order || (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId)))) throw notFound('order');
+      if (!order) throw notFound('order');
       return order;
     },
 
-    async ticketsPdf(viewer, orderId) {
-      const order = await this.getOrder(viewer, orderId);
+    async ticketsPdf(orderId) {
+      const order = await this.getOrder(orderId);
       return renderTicketsPdf(order, (await ticketVenue(db, order.eventId))!);
     },
 
     async confirmationAttachments(orderId) {
       const order = await findOrder(db, signQr, { orderId });
       const venue = order && (await ticketVenue(db, order.eventId));
-      if (!order || !venue || order.status !== 'confirmed') return [];
+      if (!order || !venue || order.status === 'cancelled') return [];
       return [
         { filename: 'tickets.pdf', contentType: 'application/pdf', content: Buffer.from(await renderTicketsPdf(order, venue)) },
         { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8', content: Buffer.from(eventCalendar(order.eventId, venue)) },
       ];
     },
 
-    async resendConfirmation(viewer, orderId) {
-      const order = await this.getOrder(viewer, orderId);
-      if (order.status !== 'confirmed') throw new AppError('invalid_status_change', 'This order was cancelled; there is no confirmation to send.');
+    async resendConfirmation(orderId) {
+      const order = await this.getOrder(orderId);
+      if (order.status === 'cancelled') throw new AppError('invalid_status_change', 'This order was cancelled; there is no confirmation to send.');
       const tickets = order.tickets.filter((t) => t.status === 'valid').map((t) => ({ code: t.code, sectionName: t.sectionName, seatLabel: t.seatLabel ?? null }));
       const { rows: [owner] } = await db.query<{ userId: string }>('select user_id as "userId" from orders where id = $1', [orderId]);
       await db.transaction((tx) => enqueue(tx, {
@@ -229,8 +234,7 @@ export function createCheckoutService(deps: {
 
     listOrders: (userId) => listOrders(db, signQr, userId),
 
-    async cancel(viewer, orderId) {
-      if (viewer.role !== 'admin' && !(await ownsOrder(db, viewer.userId, orderId))) throw notFound('order');
+    async cancel(orderId, ticketIds) {
       const owed = await db.transaction(async (tx) => {
         // Lock order (inventory/stock.ts): the event row FOR SHARE (its start decides, and the
         // event's changes take it FOR NO KEY UPDATE), the order's sections, then the order.
@@ -245,9 +249,10 @@ export function createCheckoutService(deps: {
           [orderId],
         );
         const order = rows[0]!;
-        if (order.status === 'cancelled') return [];
+        if (order.status === 'cancelled' && ticketIds === undefined) return [];
         if (event.rows[0].started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
-        return cancelLockedOrders(tx, stock, [order]);
+        if (ticketIds === undefined) return cancelLockedOrders(tx, stock, [order]);
+        return cancelLockedTickets(tx, stock, order, ticketIds);
       });
       await settleRefunds(owed);
       return (await findOrder(db, signQr, { orderId }))!;
@@ -311,6 +316,48 @@ export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: Cancellab
 }
 
 /**
+ * Cancels some of a locked order's tickets (its sections locked too): exactly those are voided and
+ * their units and seats returned (the waitlist first), and their share of the total is added to
+ * the order's refund. Cancelling every ticket still valid is cancelling the order. 404 for a ticket
+ * of another order, 409 `ticket_void` for one no longer valid. The share of k of n units is
+ * floor(total * k / n); the last ones take what is left, so the shares add up to the total.
+ * The provider is not asked for a partial refund: the amount owed is recorded on the order.
+ */
+async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder, ticketIds: readonly string[]): Promise<OwedRefund[]> {
+  const { rows: tickets } = await tx.query<{ id: string; valid: boolean }>(
+    `select id, status = 'valid' as valid from tickets where order_id = $1 and (status = 'valid' or id = any($2::uuid[])) order by id for update`,
+    [order.id, ticketIds],
+  );
+  const asked = new Set(ticketIds);
+  const unknown = [...asked].filter((id) => !tickets.some((t) => t.id === id));
+  if (unknown.length > 0) throw new AppError('not_found', 'Some tickets are not of this order.', { ticketIds: unknown });
+  const gone = tickets.filter((t) => asked.has(t.id) && !t.valid).map((t) => t.id);
+  if (gone.length > 0) throw new AppError('ticket_void', 'Some tickets were already cancelled or transferred.', { ticketIds: gone, reason: 'cancelled' });
+  if (tickets.every((t) => asked.has(t.id))) return cancelLockedOrders(tx, stock, [order]);
+
+  const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
+    `update tickets set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
+    [[...asked]],
+  );
+  await stock.returnTickets(tx, voided.rows);
+  const { rows: [refund] } = await tx.query<{ share: number }>(
+    `with units as (select count(*)::int as n from tickets where order_id = $1 and holder_id is null)
+     update orders o set status = 'partially_cancelled',
+                         refund_amount = coalesce(o.refund_amount, 0) + (o.total::bigint * $2 / greatest(units.n, 1))::int
+       from units where o.id = $1
+     returning (o.total::bigint * $2 / greatest(units.n, 1))::int as share`,
+    [order.id, voided.rows.length],
+  );
+  await enqueue(tx, {
+    type: 'order.cancelled',
+    userId: order.userId,
+    eventId: order.eventId,
+    payload: { orderId: order.id, ticketIds: [...asked], refund: { amount: refund!.share, currency: order.currency } },
+  });
+  return [];
+}
+
+/**
  * For an event being cancelled: locks all of its sections, then its confirmed orders (lock order:
  * sections, orders, then seats and waitlist entries), and returns the orders for `cancelLockedOrders`.
  * The orders are read once the sections are locked, so a checkout that was committing (it holds its
@@ -320,7 +367,7 @@ export async function lockEventOrders(tx: Tx, eventId: string): Promise<Cancella
   await tx.query('select 1 from sections where event_id = $1 order by id for update', [eventId]);
   const { rows } = await tx.query<CancellableOrder>(
     `select id, user_id as "userId", event_id as "eventId", total, currency
-       from orders where event_id = $1 and status = 'confirmed' order by id for update`,
+       from orders where event_id = $1 and status in ('confirmed', 'partially_cancelled') order by id for update`,
     [eventId],
   );
   return rows;

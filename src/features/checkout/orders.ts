@@ -19,7 +19,7 @@ export type QrSigner = (tickets: readonly { id: string; eventId: string; code: s
 
 export interface OrderView {
   id: string;
-  status: 'confirmed' | 'cancelled';
+  status: 'confirmed' | 'partially_cancelled' | 'cancelled';
   holdId: string;
   eventId: string;
   eventTitle: string;

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Guards } from '../auth/guard.js';
+import type { FastifyRequest } from 'fastify';
+import type { Access, Permission } from '../auth/access.js';
+import { callerOf, type Guards } from '../auth/guard.js';
 import type { CheckoutService } from './checkout.js';
 import type { TicketService } from './tickets.js';
 import { Type } from '@sinclair/typebox';
@@ -9,7 +11,7 @@ import { principalOf } from '../auth/guard.js';
 
 export const OrderSchema = Type.Object({
   id: Uuid,
-  status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('partially_cancelled'), Type.Literal('cancelled')]),
   holdId: Uuid,
   eventId: Uuid,
   eventTitle: Type.String(),
@@ -28,6 +30,10 @@ export const OrderSchema = Type.Object({
     attendeeName: Type.Optional(Type.String()),
     qr: Type.Optional(Type.String({ description: 'Signed QR payload of a valid ticket: what the door scans (docs/checkin.md)' })),
   })),
+});
+
+export const CancelBody = StrictObject({
+  ticketIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: limits.ticketsPerOrderMax, uniqueItems: true, description: 'Only these tickets (default: all)' })),
 });
 
 export const OrderListSchema = Type.Object({ items: Type.Array(OrderSchema) });
@@ -55,23 +61,31 @@ const PaymentSchema = Type.Object({
   updatedAt: TimestampOut,
 });
 
-export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
+export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards; access: Access }> = async (app, { checkout, guards, access }) => {
   // A confirmation is an email to the buyer's own address; a few a minute is plenty for a lost one.
   const resendRateLimit = app.limitRate('Too many confirmations asked for; try again in a minute.', [
-    { scope: 'order-resend', perMinute: limits.confirmationResendsPerMinute, key: (request) => principalOf(request).userId },
+    { scope: 'order-resend', perMinute: limits.confirmationResendsPerMinute, key: (request) => callerKey(callerOf(request)) },
   ]);
+  /** The buyer of the order, or a role of its event's organization with the permission (else 404 or 403). */
+  const buyerOr = (permission: Permission) => async (request: FastifyRequest) => {
+    const caller = callerOf(request);
+    const orderId = (request.params as { id: string }).id;
+    if (caller.kind === 'user' && (await checkout.isBuyerOf(caller.userId, orderId))) return;
+    await access.require(caller, permission, { order: orderId });
+  };
 
   app.post('/orders/:id/resend', {
-    preHandler: [guards.authenticate, resendRateLimit],
+    onRequest: guards.authenticateCaller,
+    preHandler: [buyerOr('orders.create'), resendRateLimit],
     schema: {
       tags: ['orders'],
-      summary: 'Send the order\'s confirmation email again, with the PDF tickets and the calendar entry (owner or admin)',
+      summary: 'Send the order\'s confirmation email again, with the PDF tickets and the calendar entry (its buyer; owner, manager, box office)',
       security: BearerAuth,
       params: IdParams,
       response: { 202: Type.Null(), ...errorResponses(400, 401, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    await checkout.resendConfirmation(principalOf(request), request.params.id);
+    await checkout.resendConfirmation(request.params.id);
     return reply.status(202).send(null);
   });
 
@@ -98,43 +112,55 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
   }, async (request) => ({ items: await checkout.listOrders(principalOf(request).userId) }));
 
   app.get('/orders/:id', {
-    onRequest: guards.authenticate,
-    schema: { tags: ['orders'], summary: 'One order with its tickets (owner or admin)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 404) } },
-  }, async (request) => checkout.getOrder(principalOf(request), request.params.id));
+    onRequest: guards.authenticateCaller,
+    preHandler: buyerOr('orders.read'),
+    schema: { tags: ['orders'], summary: 'One order with its tickets (its buyer; owner, manager, box office, finance)', security: BearerAuth, params: IdParams, response: { 200: OrderSchema, ...errorResponses(400, 401, 403, 404) } },
+  }, async (request) => checkout.getOrder(request.params.id));
 
   app.get('/orders/:id/tickets.pdf', {
-    onRequest: guards.authenticate,
+    onRequest: guards.authenticateCaller,
+    preHandler: buyerOr('orders.read'),
     schema: {
       tags: ['orders'],
-      summary: 'The order\'s valid tickets as a PDF, one page each with its QR code (owner or admin)',
+      summary: 'The order\'s valid tickets as a PDF, one page each with its QR code (its buyer; owner, manager, box office, finance)',
       security: BearerAuth,
       params: IdParams,
       produces: ['application/pdf'],
       response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses(400, 401, 404) },
     },
   }, async (request, reply) => {
-    const pdf = await checkout.ticketsPdf(principalOf(request), request.params.id);
+    const pdf = await checkout.ticketsPdf(request.params.id);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="tickets-${request.params.id}.pdf"`).send(Buffer.from(pdf));
   });
 
   app.post('/orders/:id/cancel', {
-    onRequest: guards.authenticate,
+    onRequest: guards.authenticateCaller,
+    preHandler: buyerOr('orders.refund'),
+    // No body at all (as before partial cancellation) means every ticket.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: {
       tags: ['orders'],
-      summary: 'Cancel an order: tickets void, stock back on sale, payment refunded',
+      summary: 'Cancel an order, or some of its tickets: exactly those void, their stock back (the waitlist first), their share refunded (its buyer; owner, manager)',
+      description: 'With `ticketIds`, the order is `partially_cancelled` while some tickets remain. Without a body, every remaining ticket is cancelled.',
       security: BearerAuth,
       params: IdParams,
-      response: { 200: OrderSchema, ...errorResponses(400, 401, 404, 409) },
+      body: CancelBody,
+      response: { 200: OrderSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => checkout.cancel(principalOf(request), request.params.id));
+  }, async (request) => checkout.cancel(request.params.id, request.body.ticketIds));
 }
+
+/** Rate limits count per person, or per API key. */
+const callerKey = (caller: ReturnType<typeof callerOf>) => (caller.kind === 'user' ? caller.userId : `api-key:${caller.keyId}`);
 
 export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService; guards: Guards }> = async (app, { checkout, guards }) => {
   app.get('/admin/payments', {
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['orders'],
-      summary: 'Payments, newest first (admin); `status=parked` lists the ones the reconciler gave up on',
+      summary: 'Payments, newest first (platform admin); `status=parked` lists the ones the reconciler gave up on',
       security: BearerAuth,
       querystring: StrictObject({
         status: Type.Optional(Type.Union([PaymentStatus, Type.Literal('parked')])),
@@ -148,7 +174,7 @@ export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutS
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['orders'],
-      summary: 'Hand a parked payment back to the reconciler with a fresh set of attempts (admin)',
+      summary: 'Hand a parked payment back to the reconciler with a fresh set of attempts (platform admin)',
       security: BearerAuth,
       params: IdParams,
       response: { 200: PaymentSchema, ...errorResponses(400, 401, 403, 404, 409) },

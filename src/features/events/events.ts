@@ -70,23 +70,24 @@ export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: bo
 const ticketsPerUserOf = (input: CreateEventBody, maxTicketsPerOrder: number): number | null =>
   input.maxTicketsPerUser === undefined ? Math.max(limits.ticketsPerUserDefault, maxTicketsPerOrder) : input.maxTicketsPerUser;
 
-export async function createEvent(db: Database, input: CreateEventBody): Promise<string> {
+export async function createEvent(db: Database, input: CreateEventBody, organizationId: string): Promise<string> {
   assertTimesInOrder(input.startsAt, input.endsAt);
   assertSeatCountAllowed(input.sections);
   const maxTicketsPerOrder = input.maxTicketsPerOrder ?? limits.ticketsPerOrderDefault;
   return db.transaction(async (tx) => {
-    const venue = await tx.query('select 1 from venues where id = $1', [input.venueId]);
+    // Another organization's venue does not exist for this one (the foreign key insists too).
+    const venue = await tx.query('select 1 from venues where id = $1 and organization_id = $2 for key share', [input.venueId, organizationId]);
     if (venue.rowCount === 0) throw new AppError('not_found', 'The venue does not exist.', { field: 'venueId' });
     const { rows } = await tx.query<{ id: string }>(
-      `insert into events (venue_id, title, description, category, starts_at, ends_at, currency, status,
+      `insert into events (organization_id, venue_id, title, description, category, starts_at, ends_at, currency, status,
                            max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy, transfers_allowed,
                            performers, tags)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true), $16, $17)
+       values ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true), $16, $17)
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
         input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
         input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null,
-        input.transfersAllowed ?? null, input.performers ?? [], input.tags ?? []],
+        input.transfersAllowed ?? null, input.performers ?? [], input.tags ?? [], organizationId],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -308,7 +309,7 @@ export async function listEvents(db: Queryable, query: ListEventsQuery) {
 type EventDetail = Awaited<ReturnType<typeof getEvent>>;
 
 export interface EventService {
-  create(input: CreateEventBody): Promise<EventDetail>;
+  create(input: CreateEventBody, organizationId: string): Promise<EventDetail>;
   get(eventId: string, viewerIsAdmin: boolean): Promise<EventDetail>;
   list(query: ListEventsQuery): ReturnType<typeof listEvents>;
   /** Applies an admin's changes; a cancellation's refunds are owed once it committed. */
@@ -325,7 +326,7 @@ export interface EventService {
 export function createEventService({ db, stock, bus }: { db: Database; stock: Stock; bus: DomainEventBus }): EventService {
   const oweRefunds = (owed: OwedRefund[]) => bus.publish('refunds.owed', { paymentIds: owed.map((p) => p.id) });
   return {
-    create: async (input) => getEvent(db, await createEvent(db, input), true),
+    create: async (input, organizationId) => getEvent(db, await createEvent(db, input, organizationId), true),
     get: (eventId, viewerIsAdmin) => getEvent(db, eventId, viewerIsAdmin),
     list: (query) => listEvents(db, query),
     async update(eventId, changes) {

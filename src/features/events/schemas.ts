@@ -64,6 +64,8 @@ const editableFields = {
 
 export const CreateEventBody = StrictObject({
   ...editableFields,
+  /** Required when the caller belongs to more than one organization; the venue must be the organization's. */
+  organizationId: Type.Optional(Uuid),
   venueId: Uuid,
   currency: Currency,
   status: Type.Optional(EventStatus),
@@ -172,6 +174,12 @@ export const EventStatsSchema = Type.Object({
   sections: Type.Array(Type.Intersect([SectionAccountingSchema, Type.Object({ checkedIn: Type.Integer({ description: 'Tickets admitted at the door' }) })])),
   queue: Nullable(QueueFiguresSchema),
   checkedIn: Type.Integer({ description: 'Tickets admitted at the door, all sections' }),
+  revenue: Type.Object({
+    gross: Type.Integer({ description: 'Totals of every order, in minor units' }),
+    refunded: Type.Integer({ description: 'Given back for cancelled orders and tickets' }),
+    net: Type.Integer({ description: 'gross - refunded' }),
+    currency: Nullable(Type.String()),
+  }),
 });
 
 export const SeatSchema = Type.Object({

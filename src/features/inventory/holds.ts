@@ -161,11 +161,11 @@ function countHold(buyer: BuyerStanding, hold: NewHold): void {
 }
 
 /** Stock of one section as a batch hands it out, in memory; `writeHolds` writes what was taken. */
-interface SectionStock {
+export interface SectionStock {
   take(quantity: number): NewHold['items'] | undefined;
 }
 
-interface LockedSection {
+export interface LockedSection {
   id: string;
   kind: 'ga' | 'seated';
   available: number | null;
@@ -174,8 +174,11 @@ interface LockedSection {
   heldBack: boolean;
 }
 
-/** GA stock: a counter. Lapsed holds are reclaimed (skipping any a checkout is busy with) only when short. */
-async function gaStock(tx: Tx, stock: Stock, section: LockedSection, demand: number): Promise<SectionStock> {
+/**
+ * GA stock: a counter, of a section the caller has locked FOR UPDATE. Lapsed holds are reclaimed
+ * (skipping any a checkout is busy with) only when short. The order desk's comps use it too.
+ */
+export async function gaStock(tx: Tx, stock: Stock, section: LockedSection, demand: number): Promise<SectionStock> {
   let remaining = section.available!;
   if (demand > remaining) {
     const lapsed = await tx.query<{ id: string }>(

@@ -52,7 +52,8 @@ export interface NotificationService {
   /** Puts a parked delivery back in line with a fresh set of attempts. */
   retry(deliveryId: string): Promise<DeliveryView>;
   addWebhook(input: { url: string; eventId?: string | undefined; secret?: string | undefined }): Promise<WebhookEndpoint & { secret: string }>;
-  listWebhooks(): Promise<WebhookEndpoint[]>;
+  /** Every endpoint, or one event's. */
+  listWebhooks(eventId?: string): Promise<WebhookEndpoint[]>;
   inbox(userId: string): Promise<{ id: string; to: string; subject: string; body: string; createdAt: Date }[]>;
   close(): void;
 }
@@ -123,10 +124,11 @@ export function createNotificationService(deps: {
            from outbox o
            left join users u on u.id = o.user_id
            cross join lateral (
-             select 'email' as channel, u.email as target, null::uuid as endpoint_id where u.id is not null
+             select 'email' as channel, coalesce(u.email, o.payload->>'to') as target, null::uuid as endpoint_id
+              where u.id is not null or o.type = 'organization.invited'
              union all select 'live', u.id::text, null where u.id is not null
              union all select 'webhook', w.id::text, w.id from webhook_endpoints w
-                        where w.active and (w.event_id is null or w.event_id = o.event_id)) c
+                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> 'organization.invited') c
           where o.id = any($1::uuid[])
          on conflict (outbox_id, channel, target) do nothing`,
         [ids],
@@ -268,8 +270,11 @@ export function createNotificationService(deps: {
       return rows[0]!;
     },
 
-    async listWebhooks() {
-      const { rows } = await db.query<WebhookEndpoint>('select id, url, event_id as "eventId", active, created_at as "createdAt" from webhook_endpoints order by created_at');
+    async listWebhooks(eventId) {
+      const { rows } = await db.query<WebhookEndpoint>(
+        'select id, url, event_id as "eventId", active, created_at as "createdAt" from webhook_endpoints where $1::uuid is null or event_id = $1 order by created_at',
+        [eventId ?? null],
+      );
       return rows;
     },
 

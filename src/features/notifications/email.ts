@@ -74,6 +74,10 @@ interface EmailPayload {
   seats?: string[];
   /** Who passed a transferred ticket on. */
   from?: string;
+  /** An invitation: the organization, the role offered and the single-use link. */
+  organizationName?: string;
+  role?: string;
+  link?: string;
 }
 
 export interface RenderInput {
@@ -134,6 +138,11 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
       return { subject: `Your waitlist offer for ${title} lapsed`, text: `Offer ${p.holdId} was not checked out in time; the tickets went to the next fan.\n` };
     case 'event.cancelled':
       return { subject: `Cancelled: ${title}`, text: `${title} has been cancelled by the organizer. Your orders for it are cancelled and refunded in full.\n` };
+    case 'organization.invited':
+      return {
+        subject: `You are invited to join ${p.organizationName} on Onsale`,
+        text: `You are invited to join ${p.organizationName} as ${p.role?.replace('_', ' ')}.\n\nOpen this link to create your account and join (it works once, until ${when(p.expiresAt)}):\n${p.link}\n`,
+      };
     case 'ticket.received': {
       const [t] = p.tickets ?? [];
       return { subject: `A ticket for ${title} was passed to you`, text: `${p.from ?? 'Someone'} passed you a ticket.\n\nTicket code:\n  ${t?.code}  ${t?.sectionName}${t?.seatLabel ? ` seat ${t.seatLabel}` : ''}\n` };

@@ -10,7 +10,9 @@ export type NotificationType =
   | 'waitlist.offer_expiring'
   | 'waitlist.offer_lapsed'
   | 'event.cancelled'
-  | 'ticket.received';
+  | 'ticket.received'
+  /** To an address with no account yet (`payload.to`); never sent to webhooks: it carries the invitation link. */
+  | 'organization.invited';
 
 export interface Notification {
   type: NotificationType;

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, Nullable, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
-import { principalOf } from '../auth/guard.js';
+import type { Access } from '../auth/access.js';
+import { callerOf, principalOf } from '../auth/guard.js';
 import type { Guards } from '../auth/guard.js';
 import type { LiveTickets } from '../auth/live-tickets.js';
 import type { NotificationService } from './dispatcher.js';
@@ -29,17 +30,18 @@ const WebhookSchema = Type.Object({ id: Uuid, url: Type.String(), eventId: Nulla
 export interface NotificationRoutesOptions {
   notifications: NotificationService;
   guards: Guards;
+  access: Access;
   live: LiveHub;
   liveTickets: LiveTickets;
 }
 
-export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> = async (app, { notifications, guards, live, liveTickets }) => {
+export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOptions> = async (app, { notifications, guards, access, live, liveTickets }) => {
 
   app.get('/admin/deliveries', {
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['notifications'],
-      summary: 'Notification deliveries, newest first (admin); `status=parked` lists the ones that gave up',
+      summary: 'Notification deliveries, newest first (platform admin); `status=parked` lists the ones that gave up',
       security: BearerAuth,
       querystring: StrictObject({ status: Type.Optional(DeliveryStatus), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })) }),
       response: { 200: Type.Object({ items: Type.Array(DeliverySchema) }), ...errorResponses(400, 401, 403) },
@@ -50,7 +52,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOpt
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['notifications'],
-      summary: 'Retry a parked delivery with a fresh set of attempts (admin)',
+      summary: 'Retry a parked delivery with a fresh set of attempts (platform admin)',
       security: BearerAuth,
       params: IdParams,
       response: { 200: DeliverySchema, ...errorResponses(400, 401, 403, 404, 409) },
@@ -58,10 +60,16 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOpt
   }, async (request) => notifications.retry(request.params.id));
 
   app.post('/admin/webhooks', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    // One event's: its owner or manager. Every event's (no eventId) spans organizations: the platform admin.
+    preHandler: async (request) => {
+      const { eventId } = request.body as { eventId?: string };
+      if (eventId !== undefined) await access.require(callerOf(request), 'events.manage', { event: eventId });
+      else await guards.requireAdmin(request);
+    },
     schema: {
       tags: ['notifications'],
-      summary: 'Register a webhook endpoint for one event or all (admin)',
+      summary: 'Register a webhook endpoint for one event (its owner or manager) or all (platform admin)',
       description: 'Each delivery is a JSON POST signed with `Onsale-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` using the secret returned here (shown once). See docs/notifications.md.',
       security: BearerAuth,
       body: StrictObject({
@@ -74,9 +82,21 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<NotificationRoutesOpt
   }, async (request, reply) => reply.status(201).send(await notifications.addWebhook(request.body)));
 
   app.get('/admin/webhooks', {
-    onRequest: guards.requireAdmin,
-    schema: { tags: ['notifications'], summary: 'Webhook endpoints (admin; secrets are not shown)', security: BearerAuth, response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errorResponses(401, 403) } },
-  }, async () => ({ items: await notifications.listWebhooks() }));
+    onRequest: guards.authenticateCaller,
+    // One event's: its owner or manager. All of them: the platform admin.
+    preHandler: async (request) => {
+      const { eventId } = request.query as { eventId?: string };
+      if (eventId !== undefined) await access.require(callerOf(request), 'events.manage', { event: eventId });
+      else await guards.requireAdmin(request);
+    },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Webhook endpoints of one event (its owner or manager) or all (platform admin); secrets are not shown',
+      security: BearerAuth,
+      querystring: StrictObject({ eventId: Type.Optional(Uuid) }),
+      response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => ({ items: await notifications.listWebhooks(request.query.eventId) }));
 
   app.get('/me/inbox', {
     onRequest: guards.authenticate,

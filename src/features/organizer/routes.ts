@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
-import type { Guards } from '../auth/guard.js';
+import type { Access, Caller } from '../auth/access.js';
+import { callerOf, type Guards } from '../auth/guard.js';
 import { limits } from '../../limits.js';
 import { organizerEvents } from './event-list.js';
-import { eventOrders } from './orders.js';
 import { salesOf } from './sales.js';
 
 export const SalesSchema = Type.Object({
@@ -24,6 +25,7 @@ const Phase = Type.Union([Type.Literal('draft'), Type.Literal('on_sale'), Type.L
 
 export const OrganizerEventsQuery = StrictObject({
   phase: Type.Optional(Phase),
+  organizationId: Type.Optional(Uuid),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: limits.organizerListOffsetMax })),
 });
@@ -42,29 +44,22 @@ export const OrganizerEventListSchema = Type.Object({
   total: Type.Integer({ description: 'Events matching the filter, over all pages' }),
 });
 
-export const EventOrdersQuery = StrictObject({
-  q: Type.Optional(Type.String({ maxLength: 320, description: "The start of the buyer's email (any case), or a ticket code" })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax })),
-});
+export const salesRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; guards: Guards; access: Access }> = async (app, { db, guards, access }) => {
+  /** One organization asked for, else all of the caller's (the platform admin's: every one). */
+  const listedOrganizations = async (caller: Caller, organizationId: string | undefined): Promise<string[] | null> => {
+    if (organizationId !== undefined) return [await access.require(caller, 'events.view', { organization: organizationId })];
+    if (caller.kind === 'user' && caller.platformAdmin) return null;
+    const mine = await access.organizationsOf(caller);
+    if (mine.length === 0) throw new AppError('forbidden', 'You belong to no organization.');
+    return mine.map((o) => o.id);
+  };
 
-export const EventOrdersSchema = Type.Object({
-  items: Type.Array(Type.Object({
-    id: Uuid,
-    status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
-    total: Type.Integer(),
-    currency: Type.String(),
-    createdAt: TimestampOut,
-    buyer: Type.Object({ email: Type.String(), name: Type.String() }),
-    tickets: Type.Array(Type.Object({ code: Type.String(), status: Type.Union([Type.Literal('valid'), Type.Literal('void')]) })),
-  })),
-});
-
-export const salesRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; guards: Guards }> = async (app, { db, guards }) => {
   app.get('/events/:id/sales', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('revenue.read', (request) => ({ event: (request.params as { id: string }).id })),
     schema: {
       tags: ['events'],
-      summary: 'Tickets sold per minute, for the organizer dashboard (admin)',
+      summary: 'Tickets sold per minute, for the organizer dashboard (owner, manager, finance)',
       description: 'Confirmed orders only (a cancelled order leaves the chart). At most the last 1,440 minutes that had sales.',
       security: BearerAuth,
       params: IdParams,
@@ -72,27 +67,20 @@ export const salesRoutes: FastifyPluginAsyncTypebox<{ db: Queryable; guards: Gua
     },
   }, async (request) => salesOf(db, request.params.id));
 
-  app.get('/events/:id/orders', {
-    onRequest: guards.requireAdmin,
-    schema: {
-      tags: ['events'],
-      summary: "An event's orders, newest first, found by the buyer's email or a ticket code (admin)",
-      security: BearerAuth,
-      params: IdParams,
-      querystring: EventOrdersQuery,
-      response: { 200: EventOrdersSchema, ...errorResponses(400, 401, 403, 404) },
-    },
-  }, async (request) => eventOrders(db, request.params.id, { q: request.query.q, limit: request.query.limit ?? limits.pageSizeDefault }));
-
   app.get('/organizer/events', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
     schema: {
       tags: ['events'],
-      summary: 'Every event for the organizer: drafts, on sale, past and cancelled (admin)',
-      description: '`phase` filters: `on_sale` = published and not started, `past` = published and started. Upcoming events soonest first, then past ones latest first.',
+      summary: 'Every event of the caller\'s organizations: drafts, on sale, past and cancelled (any role)',
+      description: '`organizationId` lists one of them only. `phase` filters: `on_sale` = published and not started, `past` = published and started. Upcoming events soonest first, then past ones latest first.',
       security: BearerAuth,
       querystring: OrganizerEventsQuery,
-      response: { 200: OrganizerEventListSchema, ...errorResponses(400, 401, 403) },
+      response: { 200: OrganizerEventListSchema, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (request) => organizerEvents(db, { phase: request.query.phase, limit: request.query.limit ?? limits.pageSizeDefault, offset: request.query.offset ?? 0 }));
+  }, async (request) => organizerEvents(db, {
+    phase: request.query.phase,
+    organizationIds: await listedOrganizations(callerOf(request), request.query.organizationId),
+    limit: request.query.limit ?? limits.pageSizeDefault,
+    offset: request.query.offset ?? 0,
+  }));
 };

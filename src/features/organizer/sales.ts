@@ -28,13 +28,13 @@ export async function salesOf(db: Queryable, eventId: string): Promise<Sales> {
             sum((select count(*) from tickets t where t.order_id = o.id))::int as tickets,
             sum(o.total)::int as revenue
        from orders o
-      where o.event_id = $1 and o.status = 'confirmed'
+      where o.event_id = $1 and o.status in ('confirmed', 'partially_cancelled')
       group by 1 order by 1 desc limit $2`,
     [eventId, salesMinutesMax],
   );
   const recent = await db.query<{ tickets: number }>(
     `select count(*)::int as tickets from tickets t join orders o on o.id = t.order_id
-      where o.event_id = $1 and o.status = 'confirmed' and o.created_at > now() - interval '5 minutes'`,
+      where o.event_id = $1 and o.status in ('confirmed', 'partially_cancelled') and o.created_at > now() - interval '5 minutes'`,
     [eventId],
   );
   return { buckets: rows.reverse(), ticketsLastFiveMinutes: recent.rows[0]?.tickets ?? 0, totals: await salesTotals(db, eventId) };

@@ -39,7 +39,7 @@ async function ticketsPerShopper(db: Queryable, event: AdvancedEvent): Promise<n
   if (event.settings.stockBasis !== 'average') return event.maxTicketsPerOrder;
   const { rows } = await db.query<{ average: number | null }>(
     `select (count(t.id)::float8 / nullif(count(distinct o.id), 0)) as average
-       from orders o join tickets t on t.order_id = o.id where o.event_id = $1 and o.status = 'confirmed'`,
+       from orders o join tickets t on t.order_id = o.id where o.event_id = $1 and o.status in ('confirmed', 'partially_cancelled')`,
     [event.eventId],
   );
   return Math.max(1, rows[0]?.average ?? event.maxTicketsPerOrder);

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, Nullable, StrictObject, Text, Uuid, errorResponses } from '../../http/schemas.js';
-import type { Guards } from '../auth/guard.js';
+import type { Access } from '../auth/access.js';
+import { callerOf, type Guards } from '../auth/guard.js';
 import type { VenueService } from './venues.js';
 
 export const VenueSchema = Type.Object({
   id: Uuid,
+  organizationId: Uuid,
   name: Type.String(),
   city: Type.String(),
   address: Nullable(Type.String()),
@@ -19,6 +21,7 @@ const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 
 export const VenueListSchema = Type.Object({ items: Type.Array(VenueSchema) });
 export const NewVenueBody = StrictObject({
+  organizationId: Type.Optional(Uuid),
   name: Text(),
   city: Text(),
   address: Type.Optional(Text({ maxLength: 500 })),
@@ -34,23 +37,29 @@ export const UpdateVenueBody = StrictObject({
   longitude: Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 }))),
 }, { minProperties: 1 });
 
-export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards }> = async (app, { venues, guards }) => {
+export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guards: Guards; access: Access }> = async (app, { venues, guards, access }) => {
   app.post('/venues', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
     schema: {
       tags: ['venues'],
-      summary: 'Create a venue (admin)',
+      summary: 'Create a venue (owner or manager of its organization)',
+      description: '`organizationId` is required when the caller belongs to more than one organization.',
       security: BearerAuth,
       body: NewVenueBody,
-      response: { 201: VenueSchema, ...errorResponses(400, 401, 403) },
+      response: { 201: VenueSchema, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (request, reply) => reply.status(201).send(await venues.create(request.body)));
+  }, async (request, reply) => {
+    const { organizationId, ...venue } = request.body;
+    const organization = await access.organizationFor(callerOf(request), 'events.manage', organizationId);
+    return reply.status(201).send(await venues.create(venue, organization));
+  });
 
   app.patch('/venues/:id', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('events.manage', (request) => ({ venue: (request.params as { id: string }).id })),
     schema: {
       tags: ['venues'],
-      summary: "Change a venue's address and coordinates (admin)",
+      summary: "Change a venue's address and coordinates (owner or manager of its organization)",
       description: 'Fields left out keep their value; `null` clears one. Only venues with both coordinates are found by `near`.',
       security: BearerAuth,
       params: IdParams,

@@ -3,6 +3,7 @@ import { notFound } from '../../errors.js';
 
 export interface Venue {
   id: string;
+  organizationId: string;
   name: string;
   city: string;
   address: string | null;
@@ -12,14 +13,14 @@ export interface Venue {
   timeZone: string;
 }
 
-export type NewVenue = Omit<Venue, 'id' | 'address' | 'latitude' | 'longitude' | 'timeZone'> & {
+export type NewVenue = Omit<Venue, 'id' | 'organizationId' | 'address' | 'latitude' | 'longitude' | 'timeZone'> & {
   address?: string | undefined;
   latitude?: number | undefined;
   longitude?: number | undefined;
   timeZone?: string | undefined;
 };
 
-const venueColumns = 'id, name, city, address, latitude, longitude, time_zone as "timeZone"';
+const venueColumns = 'id, organization_id as "organizationId", name, city, address, latitude, longitude, time_zone as "timeZone"';
 
 /** The zone of the process (TZ, else the system's): a venue's zone when its organizer gives none. */
 export const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -28,7 +29,7 @@ export const serverTimeZone = (): string => Intl.DateTimeFormat().resolvedOption
 export type VenuePlace = Partial<Record<'address', string | null> & Record<'latitude' | 'longitude', number | null>>;
 
 export interface VenueService {
-  create(venue: NewVenue): Promise<Venue>;
+  create(venue: NewVenue, organizationId: string): Promise<Venue>;
   update(venueId: string, place: VenuePlace): Promise<Venue>;
   list(): Promise<Venue[]>;
   get(venueId: string): Promise<Venue>;
@@ -46,10 +47,10 @@ const venuesListedMax = 500;
 
 export function createVenueService(db: Queryable): VenueService {
   return {
-    async create({ name, city, address, latitude, longitude, timeZone }) {
+    async create({ name, city, address, latitude, longitude, timeZone }, organizationId) {
       const { rows } = await db.query<Venue>(
-        `insert into venues (name, city, address, latitude, longitude, time_zone) values ($1, $2, $3, $4, $5, $6) returning ${venueColumns}`,
-        [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone ?? serverTimeZone()],
+        `insert into venues (name, city, address, latitude, longitude, time_zone, organization_id) values ($1, $2, $3, $4, $5, $6, $7) returning ${venueColumns}`,
+        [name, city, address ?? null, toStoredDegrees(latitude), toStoredDegrees(longitude), timeZone ?? serverTimeZone(), organizationId],
       );
       return rows[0]!;
     },

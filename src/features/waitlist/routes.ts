@@ -51,10 +51,11 @@ export const waitlistRoutes: FastifyPluginAsyncTypebox<{ waitlist: WaitlistServi
   }, async (request) => waitlist.get(principalOf(request).userId, request.params.id));
 
   app.get('/events/:id/waitlist/summary', {
-    onRequest: guards.requireAdmin,
+    onRequest: guards.authenticateCaller,
+    preHandler: guards.permit('events.manage', (request) => ({ event: (request.params as { id: string }).id })),
     schema: {
       tags: ['waitlist'],
-      summary: 'The event\'s waitlist per section: entries waiting, offers open, converted, lapsed and declined (admin)',
+      summary: 'The event\'s waitlist per section: entries waiting, offers open, converted, lapsed and declined (owner or manager)',
       security: BearerAuth,
       params: IdParams,
       response: { 200: WaitlistSummarySchema, ...errorResponses(400, 401, 403, 404) },

@@ -296,7 +296,7 @@ export async function cancelWaitlistAndNotify(tx: Tx, eventId: string): Promise<
   await tx.query(`update waitlist_entries set status = 'cancelled', updated_at = now() where event_id = $1 and status in ('waiting', 'offered')`, [eventId]);
   const { rows } = await tx.query<{ userId: string; title: string }>(
     `select u.user_id as "userId", e.title from events e,
-            lateral (select o.user_id from orders o where o.event_id = e.id and o.status = 'confirmed'
+            lateral (select o.user_id from orders o where o.event_id = e.id and o.status in ('confirmed', 'partially_cancelled')
                      union select h.user_id from holds h where h.event_id = e.id and h.status = 'active'
                      union select w.user_id from waitlist_entries w where w.event_id = e.id and w.status = 'cancelled') u
       where e.id = $1`,

@@ -166,7 +166,6 @@ export const api = {
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
     changeCapacity: (id: string, sectionId: string, capacity: number) => call('PATCH /events/:id/sections/:sectionId', { params: { id, sectionId }, body: { capacity } }),
-    orders: (id: string, q: string, signal?: AbortSignal) => call('GET /events/:id/orders', { params: { id }, query: { q }, signal }),
     waitlistSummary: (id: string, signal?: AbortSignal) => call('GET /events/:id/waitlist/summary', { params: { id }, signal }),
   },
   search: {
@@ -174,6 +173,30 @@ export const api = {
   },
   organizer: {
     events: (query: Input<'GET /organizer/events'>['query'], signal?: AbortSignal) => call('GET /organizer/events', { query, signal }),
+    /** The order desk of one event. */
+    orders: (eventId: string, query: Input<'GET /events/:id/orders'>['query'], signal?: AbortSignal) => call('GET /events/:id/orders', { params: { id: eventId }, query, signal }),
+    comp: (eventId: string, body: Body<'POST /events/:id/orders'>) => call('POST /events/:id/orders', { params: { id: eventId }, body }),
+    /** The CSV export as a file (it needs the Authorization header, so it is fetched, not linked). */
+    async ordersCsv(eventId: string): Promise<Blob> {
+      let response = await send('GET', `/events/${eventId}/orders.csv`, {});
+      if (response.status === 401 && session && (await refreshSession())) response = await send('GET', `/events/${eventId}/orders.csv`, {});
+      if (!response.ok) {
+        const code = response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : 'unavailable';
+        throw new ApiError(response.status, code, humanMessage(code, {}));
+      }
+      return response.blob();
+    },
+  },
+  organizations: {
+    mine: (signal?: AbortSignal) => call('GET /organizations', { signal }),
+    members: (id: string, signal?: AbortSignal) => call('GET /organizations/:id/members', { params: { id }, signal }),
+    addMember: (id: string, body: Body<'POST /organizations/:id/members'>) => call('POST /organizations/:id/members', { params: { id }, body }),
+    setRole: (id: string, userId: string, body: Body<'PATCH /organizations/:id/members/:userId'>) => call('PATCH /organizations/:id/members/:userId', { params: { id, userId }, body }),
+    removeMember: (id: string, userId: string) => call('DELETE /organizations/:id/members/:userId', { params: { id, userId } }),
+    keys: (id: string, signal?: AbortSignal) => call('GET /organizations/:id/api-keys', { params: { id }, signal }),
+    createKey: (id: string, body: Body<'POST /organizations/:id/api-keys'>) => call('POST /organizations/:id/api-keys', { params: { id }, body }),
+    revokeKey: (id: string, keyId: string) => call('DELETE /organizations/:id/api-keys/:keyId', { params: { id, keyId } }),
+    accept: (body: Body<'POST /invitations/accept'>) => call('POST /invitations/accept', { body }),
   },
   holds: {
     create: (body: Body<'POST /holds'>, queueToken?: string) =>
@@ -186,7 +209,8 @@ export const api = {
   },
   orders: {
     list: (signal?: AbortSignal) => call('GET /orders', { signal }),
-    cancel: (id: string) => call('POST /orders/:id/cancel', { params: { id } }),
+    cancel: (id: string, ticketIds?: string[]) => call('POST /orders/:id/cancel', { params: { id }, body: ticketIds ? { ticketIds } : {} }),
+    get: (id: string) => call('GET /orders/:id', { params: { id } }),
   },
   queue: {
     join: (eventId: string) => call('POST /events/:id/queue', { params: { id: eventId } }),

@@ -10,13 +10,18 @@ import { DashboardPage } from '../features/organizer/DashboardPage';
 import { NewEventPage } from '../features/organizer/NewEventPage';
 import { OrganizerPage } from '../features/organizer/OrganizerPage';
 import { ScanPage } from '../features/scan/ScanPage';
+import { JoinPage } from '../features/team/JoinPage';
+import { OrdersPage } from '../features/team/OrdersPage';
+import { useOrganizations } from '../features/team/organizations';
+import { TeamPage } from '../features/team/TeamPage';
 import { TicketsPage } from '../features/tickets/TicketsPage';
 import { useSession } from './hooks';
 import { Link, navigate, useLocation } from './router';
 
 const uuid = '([0-9a-f-]{36})';
 
-function route(path: string, loggedIn: boolean, admin: boolean): { title: string; page: ReactNode } {
+/** `organizer` is undefined while the caller's organizations are being loaded. */
+function route(path: string, loggedIn: boolean, organizer: boolean | undefined): { title: string; page: ReactNode } {
   let m: RegExpExecArray | null;
   const needsLogin = { title: 'Log in', page: <AuthPage mode="login" /> };
   if (path === '/') return { title: 'Events', page: <HomePage /> };
@@ -27,9 +32,13 @@ function route(path: string, loggedIn: boolean, admin: boolean): { title: string
   if (path === '/login') return needsLogin;
   if ((m = new RegExp(`^/scan/${uuid}$`).exec(path))) return { title: 'Door scanner', page: <ScanPage eventId={m[1]!} /> };
   if (path === '/register') return { title: 'Create an account', page: <AuthPage mode="register" /> };
+  if (path === '/join') return { title: 'Join an organization', page: <JoinPage /> };
   if (path.startsWith('/organizer')) {
-    if (!admin) return { title: 'Organizers only', page: <OrganizersOnly loggedIn={loggedIn} /> };
+    if (organizer === undefined) return { title: 'Organizer', page: <p className="loading" aria-busy="true">Loading…</p> };
+    if (!organizer) return { title: 'Organizers only', page: <OrganizersOnly loggedIn={loggedIn} /> };
     if (path === '/organizer') return { title: 'Organizer', page: <OrganizerPage /> };
+    if (path === '/organizer/team') return { title: 'Team', page: <TeamPage /> };
+    if ((m = new RegExp(`^/organizer/events/${uuid}/orders$`).exec(path))) return { title: 'Orders', page: <OrdersPage eventId={m[1]!} /> };
     if (path === '/organizer/new') return { title: 'New event', page: <NewEventPage /> };
     if ((m = new RegExp(`^/organizer/events/${uuid}$`).exec(path))) return { title: 'Dashboard', page: <DashboardPage id={m[1]!} /> };
   }
@@ -40,7 +49,10 @@ export function App() {
   const { path } = useLocation();
   const session = useSession();
   const main = useRef<HTMLElement>(null);
-  const { title, page } = route(path, session !== null, session?.user.role === 'admin');
+  const { organizations, loaded } = useOrganizations();
+  // Someone with a role in an organization, or the platform admin (who may do everything).
+  const organizer = session?.user.role === 'admin' || organizations.length > 0;
+  const { title, page } = route(path, session !== null, organizer || !session || loaded ? organizer : undefined);
 
   // A new screen: name it, and move focus to it so screen readers start at the content.
   useEffect(() => {
@@ -61,7 +73,7 @@ export function App() {
             <li className="nav-events"><Link to="/" aria-current={path === '/' ? 'page' : undefined}>Events</Link></li>
             {session && <li><Link to="/tickets" aria-current={path === '/tickets' ? 'page' : undefined}>My tickets</Link></li>}
             {session && <li><Link to="/account" aria-current={path === '/account' ? 'page' : undefined}>Account</Link></li>}
-            {session?.user.role === 'admin' && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
+            {organizer && <li><Link to="/organizer" aria-current={path.startsWith('/organizer') ? 'page' : undefined}>Organizer</Link></li>}
             {session ? (
               <li><button type="button" className="link-button" onClick={() => { void api.auth.logout(); navigate('/'); }}>Log out</button></li>
             ) : (

@@ -57,6 +57,10 @@ export const errorMessages: Record<ErrorCode, string> = {
   transfers_not_allowed: 'The organizer does not allow passing tickets on for this event.',
   ticket_checked_in: 'This ticket has already been used to enter, so it can no longer be changed or passed on.',
   event_started: 'The event has started, so this ticket can no longer be changed or passed on.',
+  last_owner: 'This is the only owner of the organization. Make someone else an owner first.',
+  already_member: 'This person is already a member. Change their role instead.',
+  invitation_used: 'This invitation link was already used. Log in, or ask for a new invitation.',
+  invitation_expired: 'This invitation link has expired. Ask the organization for a new one.',
   network_error: 'Could not reach Onsale. Check your connection and try again.',
 };
 

@@ -72,6 +72,7 @@ export function DashboardPage({ id }: { id: string }) {
           <span className={`badge ${e.status === 'published' ? 'badge-on_sale' : e.status === 'draft' ? 'badge-few_left' : 'badge-sold_out'}`} data-testid="event-status">{e.status}</span>
           {e.status === 'draft' && <button type="button" className="button primary" onClick={() => void setStatus('published')}>Publish</button>}
           <Link className="button" to={`/events/${id}`}>View page</Link>
+          <Link className="button" to={`/organizer/events/${id}/orders`}>Orders</Link>
         </div>
       </header>
       {problem && <p role="alert" className="notice error">{problem}</p>}

@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { NewEvent, OnsaleSettings, Seat } from '../../api/types';
 import { asApiError, useLoad } from '../../app/hooks';
+import { useOrganizations } from '../team/organizations';
 import { navigate } from '../../app/router';
 import { isoToZonedInput, viewerTimeZone, zonedInputToIso, zoneLabel } from '../../app/zones';
 import { SeatMap } from '../seatmap/SeatMap';
@@ -26,6 +27,9 @@ function venueBody({ name, city, timeZone, address, latitude, longitude }: { nam
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
   const venues = useLoad((signal) => api.venues.list(signal), []);
+  // The switcher's organization: a member of several must say which one the event is for.
+  const organizationId = useOrganizations().current?.id;
+  const inOrganization = organizationId ? { organizationId } : {};
   const [venueId, setVenueId] = useState('');
   const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone(), address: '', latitude: '', longitude: '' });
   const [form, setForm] = useState({
@@ -59,7 +63,7 @@ export function NewEventPage() {
     setProblem(undefined);
     setBusy(true);
     try {
-      const venue = creatingVenue ? (await api.venues.create(venueBody(newVenue))).id : venueId;
+      const venue = creatingVenue ? (await api.venues.create({ ...venueBody(newVenue), ...inOrganization })).id : venueId;
       const body: NewEvent = {
         title: form.title,
         ...(form.description && { description: form.description }),
@@ -89,7 +93,7 @@ export function NewEventPage() {
           shoppingWindowSeconds: onsale.shoppingWindowMinutes * 60,
         },
       };
-      const created = await api.events.create({ ...body, onsale: settings });
+      const created = await api.events.create({ ...body, ...inOrganization, onsale: settings });
       navigate(`/organizer/events/${created.id}`);
     } catch (error) {
       const failure = asApiError(error);

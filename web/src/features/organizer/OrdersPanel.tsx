@@ -6,7 +6,7 @@ import { useLoad } from '../../app/hooks';
 /** Typing settles this long before the search runs, so each keystroke is not a request. */
 const searchDelayMs = 250;
 
-/** The event's orders, newest first, found by the buyer's email or a ticket code. */
+/** The event's orders, newest first, found by the buyer's email or a ticket code (the order desk's search). */
 export function OrdersPanel({ eventId }: { eventId: string }) {
   const [typed, setTyped] = useState('');
   const [q, setQ] = useState('');
@@ -14,7 +14,7 @@ export function OrdersPanel({ eventId }: { eventId: string }) {
     const timer = setTimeout(() => setQ(typed.trim()), searchDelayMs);
     return () => clearTimeout(timer);
   }, [typed]);
-  const orders = useLoad((signal) => api.events.orders(eventId, q, signal), [eventId, q]);
+  const orders = useLoad((signal) => api.organizer.orders(eventId, q ? { q } : {}, signal), [eventId, q]);
   return (
     <section className="panel" aria-labelledby="orders-title">
       <h2 id="orders-title">Orders</h2>
@@ -26,8 +26,8 @@ export function OrdersPanel({ eventId }: { eventId: string }) {
       <ul className="plain-list" data-testid="orders">
         {orders.data?.items.map((order) => (
           <li key={order.id} className="list-row order-row">
-            <span><strong>{order.buyer.name}</strong> · {order.buyer.email}<br /><span className="hint">{formatDate(order.createdAt)} · {order.tickets.map((t) => t.code).join(', ')}</span></span>
-            <span>{formatMoney(order.total, order.currency)} <span className={`badge ${order.status === 'confirmed' ? 'badge-on_sale' : 'badge-sold_out'}`}>{order.status}</span></span>
+            <span><strong>{order.buyer.name}</strong> · {order.buyer.email}<br /><span className="hint">#{order.number} · {formatDate(order.createdAt)} · {order.validTickets} of {order.tickets} tickets valid</span></span>
+            <span>{formatMoney(order.total, order.currency)} <span className={`badge ${order.status === 'cancelled' ? 'badge-sold_out' : 'badge-on_sale'}`}>{order.status}</span></span>
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@ import type { Output } from '../../api/client';
 import { formatDate } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { Link, navigate, useLocation } from '../../app/router';
+import { mayUse, OrganizationSwitcher, useOrganizations } from '../team/organizations';
 
 type Phase = Output<'GET /organizer/events'>['items'][number]['phase'];
 
@@ -22,12 +23,18 @@ export function OrganizerPage() {
   const { search } = useLocation();
   const asked = search.get('phase');
   const phase = filters.find((f) => f.phase === asked)?.phase;
-  const events = useLoad((signal) => api.organizer.events({ limit: pageSize, ...(phase ? { phase } : {}) }, signal), [phase]);
+  const { organizations, current } = useOrganizations();
+  const organizationId = current?.id;
+  const events = useLoad((signal) => api.organizer.events({ limit: pageSize, ...(phase ? { phase } : {}), ...(organizationId ? { organizationId } : {}) }, signal), [phase, organizationId]);
   return (
     <div>
       <div className="panel-head">
         <h1>Organizer</h1>
-        <Link className="button primary" to="/organizer/new">New event</Link>
+        <div className="row">
+          <OrganizationSwitcher organizations={organizations} current={current} />
+          {mayUse(current, 'team') && <Link className="button" to="/organizer/team">Team</Link>}
+          {mayUse(current, 'events') && <Link className="button primary" to="/organizer/new">New event</Link>}
+        </div>
       </div>
       <nav className="filter-tabs" aria-label="Show events">
         {filters.map((f) => (
@@ -42,7 +49,11 @@ export function OrganizerPage() {
               <strong>{e.title}</strong> <span className={`badge ${phaseBadge[e.phase]}`}>{phaseWords[e.phase]}</span>
               <p className="muted">{formatDate(e.startsAt)} · {e.venue.name}, {e.venue.city} · {e.sold} of {e.capacity} sold</p>
             </div>
-            <Link className="button" to={`/organizer/events/${e.id}`}>Dashboard</Link>
+            <div className="row">
+              {mayUse(current, 'dashboard') && <Link className="button" to={`/organizer/events/${e.id}`}>Dashboard</Link>}
+              {mayUse(current, 'orders') && <Link className="button" to={`/organizer/events/${e.id}/orders`}>Orders</Link>}
+              {mayUse(current, 'scan') && !mayUse(current, 'dashboard') && <Link className="button" to={`/scan/${e.id}`}>Scan tickets</Link>}
+            </div>
           </li>
         ))}
       </ul>

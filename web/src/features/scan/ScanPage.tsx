@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { mayUse, useOrganizations } from '../team/organizations';
 import { useSession } from '../../app/hooks';
 import { createScanner, type Conflict, type LocalState, type Scanner, type Verdict } from './scanner';
 
@@ -38,7 +39,9 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 export function ScanPage({ eventId }: { eventId: string }) {
   const session = useSession();
   const [token, setToken] = useState(() => pairedToken(eventId));
-  const admin = session?.user.role === 'admin';
+  const { organizations } = useOrganizations();
+  // The platform admin, or someone whose role may check in (the server checks it is this event's organization).
+  const admin = session?.user.role === 'admin' || organizations.some((o) => mayUse(o, 'scan'));
   const scanner = useRef<Scanner | null>(null);
   const [state, setState] = useState<LocalState | null>(null);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
@@ -69,7 +72,7 @@ export function ScanPage({ eventId }: { eventId: string }) {
     await refresh();
   }, [refresh]);
 
-  // Credentials: a paired device, or a logged-in admin on this browser.
+  // Credentials: a paired device, or a logged-in admin or door staff on this browser.
   useEffect(() => {
     if (!token && !admin) return;
     scanner.current = createScanner(eventId, token);
