@@ -69,7 +69,7 @@ describe('migration 013 (organizations)', () => {
     expect(before.events!.rows).toBeGreaterThan(0);
     expect(before.orders!.rows).toBeGreaterThan(0);
 
-    expect(await migrate(db)).toEqual([13]);
+    expect(await migrate(db, { through: 13 })).toEqual([13]);
     expect(await snapshot(columnsBefore)).toEqual(before);
 
     const { rows: [moved] } = await db.query<{ venues: number; events: number }>(
