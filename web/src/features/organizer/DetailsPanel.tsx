@@ -37,8 +37,8 @@ export function DetailsPanel({ event, onSaved }: { event: EventDetail; onSaved: 
   };
 
   return (
-    <section className="panel" aria-labelledby="details-title">
-      <h2 id="details-title">Search details</h2>
+    <section className="panel" aria-labelledby="search-details-title">
+      <h2 id="search-details-title">Search details</h2>
       <form className="organizer-form" onSubmit={save}>
         <div className="grid-2">
           <label className="field"><span>Performers (one per line, headliner first)</span><textarea rows={3} value={form.performers} onChange={(e) => setForm({ ...form, performers: e.target.value })} /></label>
