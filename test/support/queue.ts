@@ -9,6 +9,7 @@ import { createRedisStore } from '../../src/features/queue/redis-store.js';
 import type { QueueStore } from '../../src/features/queue/store.js';
 import { openTestPglite } from './pglite.js';
 import { openTestPostgres } from './postgres.js';
+import { defaultOrganizationId } from '../../src/features/auth/access.js';
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const testSecret = 'queue-test-secret-0123456789abcdef-fixed';
@@ -77,11 +78,12 @@ export async function openStoreFixture(backend: StoreBackend, seqBlock = 64): Pr
 
 /** A published event with one GA section, inserted directly (store tests need no HTTP). */
 export async function insertEvent(db: Database, options: { capacity?: number; maxTicketsPerOrder?: number } = {}): Promise<{ eventId: string; sectionId: string }> {
-  const venue = await db.query<{ id: string }>(`insert into venues (name, city) values ('Hall', 'Porto') returning id`);
+  const venue = await db.query<{ id: string }>(`insert into venues (name, city, organization_id) values ('Hall', 'Porto', $1) returning id`, [defaultOrganizationId]);
   const eventId = randomUUID();
   await db.query(
-    `insert into events (id, venue_id, title, starts_at, currency, status, max_tickets_per_order) values ($1, $2, 'Queue test', now() + interval '7 days', 'EUR', 'published', $3)`,
-    [eventId, venue.rows[0]!.id, options.maxTicketsPerOrder ?? 8],
+    `insert into events (id, venue_id, title, starts_at, currency, status, max_tickets_per_order, organization_id)
+     values ($1, $2, 'Queue test', now() + interval '7 days', 'EUR', 'published', $3, $4)`,
+    [eventId, venue.rows[0]!.id, options.maxTicketsPerOrder ?? 8, defaultOrganizationId],
   );
   const section = await db.query<{ id: string }>(
     `insert into sections (event_id, name, kind, price, capacity, available, position) values ($1, 'Floor', 'ga', 1000, $2, $2, 1) returning id`,
