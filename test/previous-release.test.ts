@@ -4,9 +4,7 @@
  * later migration applies, the stored accounts, orders and tickets read back through the API, the
  * lapsed hold is swept and the stock accounting stays exact. Then the schema checks a node makes.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, type Database } from '../src/db/database.js';
 import { loadMigrations, migrate, schemaVersions } from '../src/db/migrate.js';
@@ -15,6 +13,7 @@ import { createLogger, startServer, type RunningServer } from '../src/server.js'
 import { accountedUnits } from './support/accounting.js';
 import { adminUrl, withAdmin } from './support/postgres.js';
 import { call } from './support/serve.js';
+import { loadPreviousRelease } from './support/previous-release.js';
 
 const previousRelease = 8;
 const name = `onsale_previous_${process.pid}`;
@@ -23,17 +22,6 @@ let db: Database;
 let server: RunningServer | undefined;
 
 const env = { DATABASE_URL: url, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '100', ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: 'admin-password' };
-
-/** The dump's SET statements are per session: it runs on a connection of its own. */
-async function loadFixture(): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(await readFile(new URL('./fixtures/previous-release.sql', import.meta.url), 'utf8'));
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   await withAdmin((c) => c.query(`drop database if exists ${name} with (force)`).then(() => c.query(`create database ${name}`)));
@@ -49,7 +37,7 @@ afterAll(async () => {
 describe("the migrations on the previous release's data", () => {
   it("apply, and the release reads the previous one's accounts, orders and stock", async () => {
     expect(await migrate(db, { through: previousRelease })).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    await loadFixture();
+    await loadPreviousRelease(url);
     const later = (await loadMigrations()).map((m) => m.version).filter((v) => v > previousRelease);
     expect(later.length).toBeGreaterThan(0);
     expect(await migrate(db)).toEqual(later);

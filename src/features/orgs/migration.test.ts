@@ -3,13 +3,12 @@
  * version 8, migrated on to 012): every row of every table is still there with every column it had,
  * and the venues and events belong to the default organization, owned by the platform admin.
  */
-import { readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../db/database.js';
 import { migrate } from '../../db/migrate.js';
 import { adminUrl, withAdmin } from '../../../test/support/postgres.js';
 import { defaultOrganizationId } from '../auth/access.js';
+import { loadPreviousRelease } from '../../../test/support/previous-release.js';
 
 const name = `onsale_orgs_migration_${process.pid}`;
 const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
@@ -24,16 +23,6 @@ afterAll(async () => {
   await db.close();
   await withAdmin((c) => c.query(`drop database if exists ${name} with (force)`));
 });
-
-async function loadFixture(): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(await readFile(new URL('../../../test/fixtures/previous-release.sql', import.meta.url), 'utf8'));
-  } finally {
-    await client.end();
-  }
-}
 
 /** Per table: its row count and a digest of every row over the columns it has now. */
 async function snapshot(columnsOf: Map<string, string[]>): Promise<Record<string, { rows: number; digest: string }>> {
@@ -61,7 +50,7 @@ async function currentColumns(): Promise<Map<string, string[]>> {
 describe('migration 013 (organizations)', () => {
   it('moves every venue and event to the default organization and loses no row or value', async () => {
     await migrate(db, { through: 8 });
-    await loadFixture();
+    await loadPreviousRelease(url);
     await migrate(db, { through: 12 });
     const columnsBefore = await currentColumns();
     const before = await snapshot(columnsBefore);
