@@ -17,10 +17,10 @@ export interface StockPicture {
 
 /**
  * Stock-aware admission: shoppers already holding tickets (their stock is matched to them), plus the
- * units available now divided by tickets per shopper, plus headroom. Held units are not admitted for
- * ahead of time: those that lapse come back as available and are admitted for then. Counting held
- * units as servable while their holders also took shopper places left the last tickets to a handful of
- * shoppers, and the end of a sale decayed exponentially (docs/simulate.md, "What it has found").
+ * shoppers the units available now can serve, plus headroom. Held units are not admitted for ahead of
+ * time: those that lapse come back as available and are admitted for then. Counting held units as
+ * servable while their holders also took shopper places left the last tickets to a handful of shoppers,
+ * and the end of a sale decayed exponentially (docs/simulate.md, "What it has found").
  * Also says whether anything is left to sell at all.
  */
 export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise<StockPicture> {
@@ -30,8 +30,21 @@ export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise
   const state: StockState = available > 0 ? 'on_sale' : held > 0 ? 'paused' : 'sold_out';
   if (!event.settings.stockAware) return { state, shopperCap: Infinity };
   const [perShopper, holding] = await Promise.all([ticketsPerShopper(db, event), buyersHolding(db, event.eventId)]);
-  const servable = Math.ceil(available / perShopper);
-  return { state, shopperCap: holding + Math.floor(servable * (1 + event.settings.stockHeadroomPercent / 100)) };
+  const servable = shoppersServable(available, perShopper, event.settings.stockTailShoppers);
+  return { state, shopperCap: holding + Math.ceil((servable * (100 + event.settings.stockHeadroomPercent)) / 100) };
+}
+
+/**
+ * Shoppers `available` units can serve: one per `perShopper` units, the assumption that keeps a crowd
+ * from being let in for stock it would not find; and, in the sale's tail, one per unit up to
+ * `tailShoppers`. Assuming every shopper takes the most an order may hold let in two or three shoppers
+ * for the last ten tickets, and each of them who walked away, was declined or wanted more than was left
+ * kept the next in line out for a whole window while thousands waited (docs/benchmarks.md, the default
+ * simulation). One per unit still admits nobody for nothing: each admitted shopper can buy at least one.
+ * The two rules meet at `tailShoppers` (continuous and never decreasing in `available`).
+ */
+export function shoppersServable(available: number, perShopper: number, tailShoppers: number): number {
+  return Math.max(Math.ceil(available / perShopper), Math.min(available, tailShoppers));
 }
 
 /** Tickets a shopper is assumed to take: the most per order, or the average of the event's orders so far. */

@@ -7,6 +7,7 @@ import { limits } from '../../limits.js';
 /** Default arrival grace; an event whose window is shorter gets the window (the grace never outlasts it). */
 const arrivalGraceSecondsDefault = 120;
 const shoppingWindowSecondsDefault = 600;
+const stockTailShoppersDefault = 100;
 
 const queueFields = {
   enabled: Type.Boolean(),
@@ -16,6 +17,7 @@ const queueFields = {
   stockAware: Type.Optional(Type.Boolean({ description: 'Never admit more shoppers than the remaining stock could serve (default true)' })),
   stockBasis: Type.Optional(Type.Union([Type.Literal('max'), Type.Literal('average')], { description: 'Tickets per shopper assumed by stock-aware admission: the event maximum per order (default) or the average of its orders so far' })),
   stockHeadroomPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Extra shoppers admitted beyond what the stock could serve, in percent (default 10)' })),
+  stockTailShoppers: Type.Optional(Type.Integer({ minimum: 0, maximum: limits.activeShoppersMax, description: `The sale's tail: stock-aware admission lets in at least one shopper per ticket left, up to this many shoppers, however many tickets it assumes each takes (default ${stockTailShoppersDefault}; 0 turns it off)` })),
   shoppingWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.shoppingWindowSecondsMax, description: 'How long an admitted user may shop, from admission (default 600)' })),
   paused: Type.Optional(Type.Boolean({ description: 'Stops admission without losing places: nobody is let in while true, and waiting buyers see `paused` (default false)' })),
   arrivalGraceSeconds: Type.Optional(Type.Integer({ minimum: limits.arrivalGraceSecondsMin, maximum: limits.shoppingWindowSecondsMax, description: `An admitted user who has not shown up (status check, live socket or hold with the queue token) this long after admission stops taking a shopper place, so the next in line is let in; the admission itself stands until the window ends. At most shoppingWindowSeconds (default ${arrivalGraceSecondsDefault}, or the window if shorter)` })),
@@ -37,6 +39,7 @@ export const OnsaleSchema = Type.Object({
     stockAware: Type.Boolean(),
     stockBasis: Type.String(),
     stockHeadroomPercent: Type.Integer(),
+    stockTailShoppers: Type.Integer(),
     shoppingWindowSeconds: Type.Integer(),
     arrivalGraceSeconds: Type.Integer(),
     paused: Type.Boolean(),
@@ -51,6 +54,8 @@ export interface QueueSettings {
   stockAware: boolean;
   stockBasis: 'max' | 'average';
   stockHeadroomPercent: number;
+  /** One shopper per ticket left is admitted while that is at most this many (see stockPicture). */
+  stockTailShoppers: number;
   shoppingWindowSeconds: number;
   /** After admission, how long a place takes a shopper slot before its holder shows up (see docs/waiting-room.md). */
   arrivalGraceSeconds: number;
@@ -89,15 +94,15 @@ export async function saveOnsale(tx: Tx, eventId: string, onsale: OnsaleInput | 
   const window = q?.shoppingWindowSeconds ?? shoppingWindowSecondsDefault;
   await tx.query(
     `insert into event_onsale (event_id, starts_at, queue_enabled, pre_queue_opens_at, admit_per_minute, max_active_shoppers,
-                               stock_aware, stock_basis, stock_headroom_percent, shopping_window_seconds, arrival_grace_seconds, queue_paused)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                               stock_aware, stock_basis, stock_headroom_percent, stock_tail_shoppers, shopping_window_seconds, arrival_grace_seconds, queue_paused)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      on conflict (event_id) do update set starts_at = excluded.starts_at, queue_enabled = excluded.queue_enabled,
        pre_queue_opens_at = excluded.pre_queue_opens_at, admit_per_minute = excluded.admit_per_minute,
        max_active_shoppers = excluded.max_active_shoppers, stock_aware = excluded.stock_aware, stock_basis = excluded.stock_basis,
-       stock_headroom_percent = excluded.stock_headroom_percent, shopping_window_seconds = excluded.shopping_window_seconds,
+       stock_headroom_percent = excluded.stock_headroom_percent, stock_tail_shoppers = excluded.stock_tail_shoppers, shopping_window_seconds = excluded.shopping_window_seconds,
        arrival_grace_seconds = excluded.arrival_grace_seconds, queue_paused = excluded.queue_paused`,
     [eventId, onsale.startsAt, q?.enabled ?? false, q?.preQueueOpensAt ?? null, q?.admitPerMinute ?? null, q?.maxActiveShoppers ?? null,
-      q?.stockAware ?? true, q?.stockBasis ?? 'max', q?.stockHeadroomPercent ?? 10, window, q?.arrivalGraceSeconds ?? Math.min(arrivalGraceSecondsDefault, window), q?.paused ?? false],
+      q?.stockAware ?? true, q?.stockBasis ?? 'max', q?.stockHeadroomPercent ?? 10, q?.stockTailShoppers ?? stockTailShoppersDefault, window, q?.arrivalGraceSeconds ?? Math.min(arrivalGraceSecondsDefault, window), q?.paused ?? false],
   );
 }
 
@@ -106,7 +111,7 @@ type OnsaleRow = Omit<QueueSettings, 'admitPerMinute'> & { eventId: string; star
 
 export const onsaleColumns = `o.event_id as "eventId", o.starts_at as "startsAt", o.queue_enabled as enabled, o.pre_queue_opens_at as "preQueueOpensAt",
   o.admit_per_minute as "admitPerMinute", o.max_active_shoppers as "maxActiveShoppers", o.stock_aware as "stockAware",
-  o.stock_basis as "stockBasis", o.stock_headroom_percent as "stockHeadroomPercent", o.shopping_window_seconds as "shoppingWindowSeconds",
+  o.stock_basis as "stockBasis", o.stock_headroom_percent as "stockHeadroomPercent", o.stock_tail_shoppers as "stockTailShoppers", o.shopping_window_seconds as "shoppingWindowSeconds",
   o.arrival_grace_seconds as "arrivalGraceSeconds", o.queue_paused as paused`;
 
 export function onsaleFromRow({ startsAt, admitPerMinute, eventId: _, ...queue }: OnsaleRow): OnsaleSettings {

@@ -20,6 +20,8 @@ const settings = (overrides: Partial<QueueSettings> = {}): QueueSettings => ({
   stockAware: false,
   stockBasis: 'max',
   stockHeadroomPercent: 0,
+  // Off unless a test is about the tail, so the per-order rule is what the stock-aware tests see.
+  stockTailShoppers: 0,
   shoppingWindowSeconds: 600,
   arrivalGraceSeconds: Math.min(120, overrides.shoppingWindowSeconds ?? 600),
   paused: false,
@@ -263,6 +265,16 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     await fx.db.query('update sections set available = 0 where event_id = $1', [event.eventId]);
     update = await runTicks(event, 3, advancer(), Date.now() + 10_000);
     expect(update).toMatchObject({ admittedThrough: 20, stock: 'sold_out' });
+  });
+
+  it('stock-aware, the tail: 20 tickets at 4 per order admit one shopper per ticket up to the tail allowance, and one per ticket left at the end', async () => {
+    const event = await newEvent({ stockAware: true, stockHeadroomPercent: 10, stockTailShoppers: 12 }, Date.now() - 1000, { capacity: 20, maxTicketsPerOrder: 4 });
+    await joinAll(event, Array.from({ length: 40 }, () => randomUUID()));
+    // max(20 / 4, min(20, 12)) = 12 shoppers, and 10 % headroom rounded up: 14 (the per-order rule alone: 5 + 1 = 6).
+    expect((await runTicks(event, 5)).admittedThrough).toBe(14);
+    // Three tickets left once those windows ended: one shopper per ticket, plus the headroom's one.
+    await fx.db.query('update sections set available = 3 where event_id = $1', [event.eventId]);
+    expect((await runTicks(event, 3, advancer(), Date.now() + 601_000)).admittedThrough).toBe(18);
   });
 
   it('stock-aware: a buyer holding tickets keeps a place without taking the available stock\'s (held units are not admitted for twice)', async () => {

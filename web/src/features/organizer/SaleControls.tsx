@@ -20,6 +20,7 @@ export function onsaleWith(onsale: NonNullable<Onsale>, changes: Partial<QueueIn
       stockAware: q.stockAware,
       stockBasis: q.stockBasis === 'average' ? 'average' : 'max',
       stockHeadroomPercent: q.stockHeadroomPercent,
+      stockTailShoppers: q.stockTailShoppers,
       shoppingWindowSeconds: q.shoppingWindowSeconds,
       arrivalGraceSeconds: q.arrivalGraceSeconds,
       paused: q.paused,
