@@ -116,7 +116,8 @@ describe('an organization in the browser', () => {
       await page.goto('/organizer');
       await page.getByLabel('Organization').selectOption({ label: `${organizationName} (Manager)` });
       await page.goto('/organizer/new');
-      const venue = page.getByLabel('Venue', { exact: true });
+      // The select's own options are part of its label's text, so it is found by the label's caption.
+      const venue = page.locator('label', { has: page.getByText('Venue', { exact: true }) }).locator('select');
       await venue.locator('option', { hasText: `${organizationName} Hall` }).waitFor({ state: 'attached' });
       return venue.locator('option').allTextContents();
     };
