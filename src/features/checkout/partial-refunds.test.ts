@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Buyer, type TestApp } from '../../../test/support/app.js';
 import { accountedUnits } from '../../../test/support/accounting.js';
 import { createTeam, createTeamEvent, type Team } from '../../../test/support/orgs.js';
+import { limits } from '../../limits.js';
 import { sectionAccounting } from '../inventory/availability.js';
 
 let app: TestApp;
@@ -124,6 +125,26 @@ describe('partial refunds', () => {
     expect(await books(order.id, payment.reference)).toMatchObject({ providerRefunded: 2500, orderRefund: 2500, sharesPending: 0 });
     const { rows: keys } = await app.db.query('select 1 from sandbox_refunds where reference = $1', [payment.reference]);
     expect(keys).toHaveLength(1);
+  });
+
+  it('a share the reconciler gave up on is listed with its payment as parked, and the payment\'s retry sends it', async () => {
+    const { order, ticketIds, payment } = await paidOrder(2);
+    await app.db.query(`create or replace function refuse_refunds() returns trigger language plpgsql as $$ begin raise exception 'provider down'; end $$`);
+    await app.db.query('create trigger refuse_refunds before insert on sandbox_refunds for each row execute function refuse_refunds()');
+    try {
+      expect((await cancel(order.id, [ticketIds[0]!])).status).toBe(200);
+      // The last attempt allowed fails.
+      await app.db.query('update refunds set attempts = $2, next_attempt_at = now() where order_id = $1', [order.id, limits.paymentAttemptsMax - 1]);
+      await reconcile();
+    } finally {
+      await app.db.query('drop trigger refuse_refunds on sandbox_refunds');
+    }
+    const parked = await app.request('GET', '/api/v1/admin/payments?status=parked', { token: app.adminToken });
+    expect(parked.body.items.map((p: { id: string }) => p.id)).toContain(payment.id);
+    expect((await app.request('POST', `/api/v1/admin/payments/${payment.id}/retry`, { token: app.adminToken })).status).toBe(200);
+    await reconcile();
+    expect(await books(order.id, payment.reference)).toMatchObject({ providerRefunded: 2500, sharesPending: 0 });
+    expect((await app.request('GET', '/api/v1/admin/payments?status=parked', { token: app.adminToken })).body.items.map((p: { id: string }) => p.id)).not.toContain(payment.id);
   });
 
   it('a share of a payment not captured yet waits for the capture, then goes', async () => {
