@@ -9,7 +9,7 @@ import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, Devi
 import { CheckoutBody, CancelBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CompOrderBody, DeskOrderPageSchema, DeskOrdersQuery } from './features/checkout/desk-routes.js';
 import {
-  AcceptBody, ApiKeyBody, ApiKeyListSchema, ApiKeyParams, JoinedSchema, MemberBody, MemberParams, MemberSchema, MembersSchema, NewApiKeySchema, OrganizationListSchema, RoleBody,
+  AcceptBody, ApiKeyBody, ApiKeyListSchema, ApiKeyParams, InvitationParams, JoinedSchema, MemberBody, MemberParams, MemberSchema, MembersSchema, NewApiKeySchema, OrganizationListSchema, RoleBody,
 } from './features/orgs/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
@@ -19,7 +19,7 @@ import { SuggestQuery, SuggestionsSchema } from './features/search/schemas.js';
 // Route files call the decorators these plugins declare; a program that reads the route files (the web
 // type check) needs the declarations too.
 import type {} from './features/ratelimit/plugin.js';
-import { NewVenueBody, UpdateVenueBody, VenueListSchema, VenueSchema } from './features/venues/routes.js';
+import { NewVenueBody, UpdateVenueBody, VenueListQuery, VenueListSchema, VenueSchema } from './features/venues/routes.js';
 import { JoinBody, WaitlistEntrySchema } from './features/waitlist/routes.js';
 import { WaitlistSummarySchema } from './features/waitlist/summary.js';
 import { IdParams } from './http/schemas.js';
@@ -36,7 +36,7 @@ export const routes = {
   'PATCH /me': { body: RenameBody, response: UserSchema },
   'POST /me/password': { body: ChangePasswordBody, response: SessionSchema },
   'POST /me/logout-everywhere': { response: NoContent },
-  'GET /venues': { response: VenueListSchema },
+  'GET /venues': { query: VenueListQuery, response: VenueListSchema },
   'POST /venues': { body: NewVenueBody, response: VenueSchema },
   'GET /venues/:id': { params: IdParams, response: VenueSchema },
   'PATCH /venues/:id': { params: IdParams, body: UpdateVenueBody, response: VenueSchema },
@@ -66,6 +66,7 @@ export const routes = {
   'POST /organizations/:id/members': { params: IdParams, body: MemberBody, response: MemberSchema },
   'PATCH /organizations/:id/members/:userId': { params: MemberParams, body: RoleBody, response: MemberSchema },
   'DELETE /organizations/:id/members/:userId': { params: MemberParams, response: NoContent },
+  'DELETE /organizations/:id/invitations/:invitationId': { params: InvitationParams, response: NoContent },
   'POST /organizations/:id/api-keys': { params: IdParams, body: ApiKeyBody, response: NewApiKeySchema },
   'GET /organizations/:id/api-keys': { params: IdParams, response: ApiKeyListSchema },
   'DELETE /organizations/:id/api-keys/:keyId': { params: ApiKeyParams, response: NoContent },

@@ -67,6 +67,7 @@ const freshMember = async () => {
   await must(app.request('POST', `/api/v1/organizations/${a.organizationId}/members`, { token: owner(), body: { email: account.email, role: 'door' } }), 201);
   return account.userId;
 };
+const freshInvitation = async () => (await must(app.request('POST', `/api/v1/organizations/${a.organizationId}/members`, { token: owner(), body: { email: `invited-${randomUUID()}@example.test`, role: 'door' } }), 202)).id as string;
 const freshKey = async () => (await must(app.request('POST', `/api/v1/organizations/${a.organizationId}/api-keys`, { token: owner(), body: { name: 'Spare', role: 'door' } }), 201)).id as string;
 let raisedCapacity = 100;
 const at = (method: string, path: string, body?: unknown) => async (): Promise<Call> => ({ method, path, body });
@@ -124,6 +125,7 @@ const table: Row[] = [
   { route: 'POST /organizations/:id/members', call: async () => ({ method: 'POST', path: `/api/v1/organizations/${a.organizationId}/members`, body: { email: (await app.registerBuyer()).email, role: 'door' } }), ok: 201, roles: ['owner'] },
   { route: 'PATCH /organizations/:id/members/:userId', call: async () => ({ method: 'PATCH', path: `/api/v1/organizations/${a.organizationId}/members/${await freshMember()}`, body: { role: 'finance' } }), ok: 200, roles: ['owner'] },
   { route: 'DELETE /organizations/:id/members/:userId', call: async () => ({ method: 'DELETE', path: `/api/v1/organizations/${a.organizationId}/members/${await freshMember()}` }), ok: 204, roles: ['owner'] },
+  { route: 'DELETE /organizations/:id/invitations/:invitationId', call: async () => ({ method: 'DELETE', path: `/api/v1/organizations/${a.organizationId}/invitations/${await freshInvitation()}` }), ok: 204, roles: ['owner'] },
   { route: 'POST /organizations/:id/api-keys', call: at('POST', '/api/v1/organizations/:org/api-keys', { name: 'K', role: 'finance' }), ok: 201, roles: ['owner'] },
   { route: 'GET /organizations/:id/api-keys', call: at('GET', '/api/v1/organizations/:org/api-keys'), ok: 200, roles: ['owner'] },
   { route: 'DELETE /organizations/:id/api-keys/:keyId', call: async () => ({ method: 'DELETE', path: `/api/v1/organizations/${a.organizationId}/api-keys/${await freshKey()}` }), ok: 204, roles: ['owner'] },

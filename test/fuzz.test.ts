@@ -5,10 +5,12 @@ import { limits } from '../src/limits.js';
 import { backends, seatIds, startTestApp, type Buyer, type TestApp } from './support/app.js';
 import { brokenJson, contentTypes, idJunk, mangledJson, mutate, mutation, queryJunk, uuidPattern } from './support/junk.js';
 import { fillPath, liveRoutes, snapshotState, type LiveRoute } from './support/routes.js';
+import { waitFor } from './support/wait.js';
 
 /** Issue 2, invariant 8: bad input gets a 4xx `{ error: { code, message, details } }`, never a 500, never a partial write. */
 
-type Caller = 'admin' | 'buyer' | 'none';
+/** `organizer`: an account that makes organizations (ORGANIZER_SIGNUP=open), so the admin's stay as they are. */
+type Caller = 'admin' | 'buyer' | 'organizer' | 'none';
 
 /** A valid request to one route; mutations start from here, so they get past the first checks. */
 interface Sample {
@@ -68,15 +70,18 @@ describe.each(backends)('bad input on %s', (backend) => {
   let buyer: Buyer;
   let routes: LiveRoute[];
   let samples: Record<string, Sample[]>;
-  const tokens: Record<Caller, string | undefined> = { admin: undefined, buyer: undefined, none: undefined };
+  const tokens: Record<Caller, string | undefined> = { admin: undefined, buyer: undefined, organizer: undefined, none: undefined };
 
   beforeAll(async () => {
     // Nothing may change on its own under the before/after snapshots, however long a run (FUZZ_RUNS)
     // takes: the sample holds last a day (see buildSamples), and so do the tokens of the callers.
-    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000', ACCESS_TOKEN_TTL_SECONDS: '86400' });
+    // Organizations made by the fuzzing are an organizer's: the admin stays in one, so the examples
+    // below create venues and events without naming an organization.
+    app = await startTestApp(backend, { SWEEP_INTERVAL_MS: '60000', ACCESS_TOKEN_TTL_SECONDS: '86400', ORGANIZER_SIGNUP: 'open' });
     buyer = await app.registerBuyer();
     tokens.admin = app.adminToken;
     tokens.buyer = buyer.token;
+    tokens.organizer = (await app.registerBuyer()).token;
     routes = liveRoutes(app);
     samples = await buildSamples(app, buyer);
   });
@@ -158,6 +163,11 @@ describe.each(backends)('bad input on %s', (backend) => {
       const keys = routes.map((r) => r.key);
       for (const key of Object.keys(samples)) expect(keys, `the sample for ${key} names no live route`).toContain(key);
       expect(keys.length).toBeGreaterThanOrEqual(Object.keys(samples).length);
+    });
+
+    it('has a sample of its own for every route of issue 14 (organizations, members, invitations, API keys, the order desk)', () => {
+      expect(issue14Routes.filter((key) => !routes.some((r) => r.key === key))).toEqual([]);
+      expect(issue14Routes.filter((key) => !samples[key])).toEqual([]);
     });
   });
 
@@ -609,15 +619,18 @@ async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, 
   // PATCH gets an event of its own: a valid mutation may cancel it or shorten its hold time. It ends
   // too, so that a changed start meets the check that an event ends after it starts.
   const patchable = await app.createEvent({ status: 'draft', endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString() });
-  const [seatA, seatB] = await seatIds(app, event.id);
+  const [seatA, seatB, seatC] = await seatIds(app, event.id);
   const hold = async (quantity: number) =>
     (await app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity } })).body.id as string;
   const checkout = async (holdId: string) =>
     (await app.request('POST', `/api/v1/holds/${holdId}/checkout`, { token: buyer.token, body: { payment: { cardNumber: '4242424242424242' } } })).body.id as string;
   const [viewedHold, releasableHold, payableHold] = [await hold(1), await hold(1), await hold(2)];
   const [order, cancellableOrder] = [await checkout(await hold(1)), await checkout(await hold(1))];
+  const partlyCancellable = (await app.request('GET', `/api/v1/orders/${await checkout(await hold(3))}`, { token: buyer.token })).body;
   const venueId = event.venueId as string;
+  const team = await teamSamples(app);
   return {
+    ...team.samples,
     'GET /healthz': [{ caller: 'none' }],
     'GET /readyz': [{ caller: 'none' }],
     'POST /api/v1/auth/register': [{ caller: 'none', body: { email: 'fuzz@example.test', password: 'correct horse', name: 'Fuzz' } }],
@@ -625,7 +638,7 @@ async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, 
     'POST /api/v1/auth/refresh': [{ caller: 'none', body: { refreshToken: buyer.refreshToken } }],
     'GET /api/v1/me': [{ caller: 'buyer' }],
     'POST /api/v1/venues': [{ caller: 'admin', body: { name: 'Fuzz Hall', city: 'Lisbon', address: 'Rua Augusta 1', latitude: 38.71, longitude: -9.14 } }],
-    'GET /api/v1/venues': [{ caller: 'none' }],
+    'GET /api/v1/venues': [{ caller: 'none' }, { caller: 'none', query: { organizationId: team.organizationId } }],
     'GET /api/v1/venues/{id}': [{ caller: 'none', params: { id: venueId } }],
     'POST /api/v1/events': [
       {
@@ -651,6 +664,72 @@ async function buildSamples(app: TestApp, buyer: Buyer): Promise<Record<string, 
     'POST /api/v1/holds/{id}/checkout': [{ caller: 'buyer', params: { id: payableHold }, body: { payment: { cardNumber: '4242424242424242' } } }],
     'GET /api/v1/orders': [{ caller: 'buyer' }],
     'GET /api/v1/orders/{id}': [{ caller: 'buyer', params: { id: order } }],
-    'POST /api/v1/orders/{id}/cancel': [{ caller: 'buyer', params: { id: cancellableOrder }, body: {} }],
+    'POST /api/v1/orders/{id}/cancel': [
+      { caller: 'buyer', params: { id: cancellableOrder }, body: {} },
+      // Some tickets of an order (issue 14), by the organizer.
+      { caller: 'admin', params: { id: partlyCancellable.id }, body: { ticketIds: [partlyCancellable.tickets[0].id] } },
+    ],
+    // The order desk (issue 14).
+    'GET /api/v1/events/{id}/orders': [{ caller: 'admin', params: { id: event.id }, query: { q: buyer.email.slice(0, 12), status: 'confirmed', limit: '10' } }],
+    'GET /api/v1/events/{id}/orders.csv': [{ caller: 'admin', params: { id: event.id } }],
+    'POST /api/v1/events/{id}/orders': [
+      { caller: 'admin', params: { id: event.id }, body: { email: 'guest@example.test', sectionId: event.sections[0].id, quantity: 2, reason: 'Press' } },
+      { caller: 'admin', params: { id: event.id }, body: { email: buyer.email, sectionId: event.sections[1].id, seatIds: [seatC], reason: 'Crew' } },
+    ],
+  };
+}
+
+/** The routes issue 14 added: each must have a sample of its own below, not only made-up ids. */
+const issue14Routes = [
+  'POST /api/v1/organizations', 'GET /api/v1/organizations', 'GET /api/v1/organizations/{id}/members', 'POST /api/v1/organizations/{id}/members',
+  'PATCH /api/v1/organizations/{id}/members/{userId}', 'DELETE /api/v1/organizations/{id}/members/{userId}',
+  'DELETE /api/v1/organizations/{id}/invitations/{invitationId}', 'POST /api/v1/invitations/accept',
+  'POST /api/v1/organizations/{id}/api-keys', 'GET /api/v1/organizations/{id}/api-keys', 'DELETE /api/v1/organizations/{id}/api-keys/{keyId}',
+  'GET /api/v1/events/{id}/orders', 'GET /api/v1/events/{id}/orders.csv', 'POST /api/v1/events/{id}/orders', 'POST /api/v1/orders/{id}/cancel',
+];
+
+/**
+ * An organization made by the platform admin (who then leaves it to its owner) with a member whose role can change, one to remove, an
+ * invitation to withdraw and one (its emailed link) to accept, and an API key to revoke.
+ */
+async function teamSamples(app: TestApp): Promise<{ organizationId: string; samples: Record<string, Sample[]> }> {
+  const admin = app.adminToken;
+  const organizationId = (await app.request('POST', '/api/v1/organizations', { token: admin, body: { name: 'Fuzz Co' } })).body.id as string;
+  const members = `/api/v1/organizations/${organizationId}/members`;
+  const [owner, changing, leaving, staff] = await app.registerBuyers(4);
+  await app.request('POST', members, { token: admin, body: { email: owner!.email, role: 'owner' } });
+  for (const account of [changing!, leaving!]) await app.request('POST', members, { token: admin, body: { email: account.email, role: 'door' } });
+  // The platform admin may everything here anyway; as a member of one organization only it needs
+  // no organizationId in the other samples' POST /venues and /events.
+  const adminId = (await app.request('GET', '/api/v1/me', { token: admin })).body.id as string;
+  await app.request('DELETE', `${members}/${adminId}`, { token: admin });
+  const invite = async (email: string) => (await app.request('POST', members, { token: admin, body: { email, role: 'finance' } })).body.id as string;
+  const withdrawn = await invite('withdrawn@example.test');
+  await invite('joining@example.test');
+  const { rows: [mail] } = await waitFor(
+    () => app.db.query<{ body: string }>("select body from dev_inbox where to_address = 'joining@example.test'"),
+    (found) => found.rows.length > 0,
+  );
+  const token = /\/join#([A-Za-z0-9_-]+)/.exec(mail!.body)![1]!;
+  const keyId = (await app.request('POST', `/api/v1/organizations/${organizationId}/api-keys`, { token: admin, body: { name: 'Spare', role: 'door' } })).body.id as string;
+  const org = { id: organizationId };
+  return {
+    organizationId,
+    samples: {
+      'POST /api/v1/organizations': [{ caller: 'organizer', body: { name: 'Fuzz Two' } }],
+      'GET /api/v1/organizations': [{ caller: 'buyer' }],
+      'GET /api/v1/organizations/{id}/members': [{ caller: 'admin', params: org }],
+      'POST /api/v1/organizations/{id}/members': [
+        { caller: 'admin', params: org, body: { email: staff!.email, role: 'box_office' } },
+        { caller: 'admin', params: org, body: { email: 'newcomer@example.test', role: 'manager' } },
+      ],
+      'PATCH /api/v1/organizations/{id}/members/{userId}': [{ caller: 'admin', params: { ...org, userId: changing!.userId }, body: { role: 'finance' } }],
+      'DELETE /api/v1/organizations/{id}/members/{userId}': [{ caller: 'admin', params: { ...org, userId: leaving!.userId } }],
+      'DELETE /api/v1/organizations/{id}/invitations/{invitationId}': [{ caller: 'admin', params: { ...org, invitationId: withdrawn } }],
+      'POST /api/v1/invitations/accept': [{ caller: 'none', body: { token, name: 'Joiner', password: 'correct horse' } }],
+      'POST /api/v1/organizations/{id}/api-keys': [{ caller: 'admin', params: org, body: { name: 'Scanner', role: 'door' } }],
+      'GET /api/v1/organizations/{id}/api-keys': [{ caller: 'admin', params: org }],
+      'DELETE /api/v1/organizations/{id}/api-keys/{keyId}': [{ caller: 'admin', params: { ...org, keyId } }],
+    },
   };
 }

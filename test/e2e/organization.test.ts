@@ -7,7 +7,8 @@ import { startE2e, type E2e } from './harness.js';
 /**
  * An organization's team in the browser (issue 14): the owner invites a member and makes an API
  * key (shown once); the box office searches orders, sends a complimentary order and cannot cancel;
- * a manager cancels one ticket of an order and downloads the CSV; the door sees neither orders nor team.
+ * a manager cancels one ticket of an order and downloads the CSV; a new event offers only its
+ * organization's venues; the door sees neither orders nor team. The owner also withdraws an invitation.
  */
 describe('an organization in the browser', () => {
   let e2e: E2e;
@@ -44,6 +45,16 @@ describe('an organization in the browser', () => {
     await page.getByLabel('Role', { exact: true }).selectOption('finance');
     await page.getByRole('button', { name: 'Add or invite' }).click();
     await page.getByTestId('invitations').getByText(invited).waitFor();
+    // A second invitation, withdrawn: it leaves the list, and the server no longer lists it.
+    const withdrawn = `withdrawn-${Date.now()}@example.test`;
+    await page.getByLabel('Email').fill(withdrawn);
+    await page.getByRole('button', { name: 'Add or invite' }).click();
+    await page.getByTestId('invitations').getByText(withdrawn).waitFor();
+    await page.getByRole('button', { name: `Revoke the invitation of ${withdrawn}` }).click();
+    await page.getByRole('status').getByText(`The invitation of ${withdrawn} was withdrawn.`).waitFor();
+    expect(await page.getByTestId('invitations').getByText(withdrawn).count()).toBe(0);
+    const listed = await e2e.app.request('GET', `/api/v1/organizations/${team.organizationId}/members`, { token: team.members.owner.token });
+    expect(listed.body.invitations.map((i: { email: string }) => i.email)).toEqual([invited]);
 
     await page.getByLabel('Key name').fill('Scanner app');
     await page.getByLabel('Key role').selectOption('door');
@@ -90,6 +101,28 @@ describe('an organization in the browser', () => {
     const csv = await readFile((await download.path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toContain('order_number');
     expect(csv).toContain(buyerEmail);
+  });
+
+  it('offers a new event only the venues of the organization picked', async () => {
+    const other = await createTeam(e2e.app, 'Elsewhere Co');
+    const both = await e2e.app.registerBuyer();
+    for (const organization of [team, other]) {
+      const added = await e2e.app.request('POST', `/api/v1/organizations/${organization.organizationId}/members`, { token: organization.members.owner.token, body: { email: both.email, role: 'manager' } });
+      expect(added.status).toBe(201);
+    }
+    const page = await e2e.browser.newPage();
+    await logIn(page, both.email, 'correct horse');
+    const venuesOffered = async (organizationName: string) => {
+      await page.goto('/organizer');
+      await page.getByLabel('Organization').selectOption({ label: `${organizationName} (Manager)` });
+      await page.goto('/organizer/new');
+      // The select's own options are part of its label's text, so it is found by the label's caption.
+      const venue = page.locator('label', { has: page.getByText('Venue', { exact: true }) }).locator('select');
+      await venue.locator('option', { hasText: `${organizationName} Hall` }).waitFor({ state: 'attached' });
+      return venue.locator('option').allTextContents();
+    };
+    expect(await venuesOffered('Harbour Nights')).toEqual(['New venue…', 'Harbour Nights Hall, Porto']);
+    expect(await venuesOffered('Elsewhere Co')).toEqual(['New venue…', 'Elsewhere Co Hall, Porto']);
   });
 
   it('shows the door neither orders nor the team', async () => {

@@ -49,6 +49,8 @@ export const fillPath = (path: string, params: Record<string, string>): string =
 export const stateTables = [
   'users', 'refresh_tokens', 'venues', 'events', 'sections', 'seats', 'holds', 'hold_items', 'orders', 'payments', 'tickets', 'event_buyers',
   'checkin_devices', 'checkins', 'checkin_cursors', 'offline_scans',
+  // Issue 14: organizations, their teams and keys, and the partial refunds owed.
+  'organizations', 'memberships', 'invitations', 'api_keys', 'refunds',
 ] as const;
 
 const stateSql = `select ${stateTables

@@ -151,6 +151,11 @@ export function createCheckoutService(deps: {
     await settlement.giveBack(paymentId).catch((error: unknown) => log.error({ err: error, paymentId }, 'could not give the payment back yet; the reconciler retries'));
   }
 
+  /** Sends a partial cancellation's share now; if it cannot go yet (provider down, payment not captured), the reconciler sends it. */
+  async function sendShareSoon(refundId: string): Promise<void> {
+    await settlement.sendShare(refundId).catch((error: unknown) => log.error({ err: error, refundId }, 'could not send the partial refund yet; the reconciler retries'));
+  }
+
   /** The order was not made: its authorization goes back (unless the order did commit and only its answer was lost). */
   async function releaseAuthorization(paymentId: string, cause: unknown): Promise<void> {
     const owed = await oweAuthorizationBack(db, paymentId, 'authorized', cause instanceof AppError ? cause.code : 'order_failed').catch((error: unknown) => {
@@ -235,7 +240,7 @@ export function createCheckoutService(deps: {
     listOrders: (userId) => listOrders(db, signQr, userId),
 
     async cancel(orderId, ticketIds) {
-      const owed = await db.transaction(async (tx) => {
+      const owed = await db.transaction(async (tx): Promise<Owed> => {
         // Lock order (inventory/stock.ts): the event row FOR SHARE (its start decides, and the
         // event's changes take it FOR NO KEY UPDATE), the order's sections, then the order.
         const event = await tx.query<{ started: boolean }>(
@@ -249,12 +254,13 @@ export function createCheckoutService(deps: {
           [orderId],
         );
         const order = rows[0]!;
-        if (order.status === 'cancelled' && ticketIds === undefined) return [];
+        if (order.status === 'cancelled' && ticketIds === undefined) return { payments: [], shares: [] };
         if (event.rows[0].started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
-        if (ticketIds === undefined) return cancelLockedOrders(tx, stock, [order]);
+        if (ticketIds === undefined) return { payments: await cancelLockedOrders(tx, stock, [order]), shares: [] };
         return cancelLockedTickets(tx, stock, order, ticketIds);
       });
-      await settleRefunds(owed);
+      await settleRefunds(owed.payments);
+      for (const refundId of owed.shares) await sendShareSoon(refundId);
       return (await findOrder(db, signQr, { orderId }))!;
     },
 
@@ -286,6 +292,12 @@ export interface CancellableOrder {
 /** A payment a cancelled order must give back once its transaction has committed. */
 export interface OwedRefund {
   id: string;
+}
+
+/** What a cancellation owes once committed: payments given back whole, and partial shares (`refunds` rows). */
+interface Owed {
+  payments: OwedRefund[];
+  shares: string[];
 }
 
 /**
@@ -321,9 +333,10 @@ export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: Cancellab
  * the order's refund. Cancelling every ticket still valid is cancelling the order. 404 for a ticket
  * of another order, 409 `ticket_void` for one no longer valid. The share of k of n units is
  * floor(total * k / n); the last ones take what is left, so the shares add up to the total.
- * The provider is not asked for a partial refund: the amount owed is recorded on the order.
+ * The share is owed back through the provider as a `refunds` row of the order's payment, written
+ * here with the rest, so it is sent once committed and, after a crash, by the reconciler.
  */
-async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder, ticketIds: readonly string[]): Promise<OwedRefund[]> {
+async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder, ticketIds: readonly string[]): Promise<Owed> {
   const { rows: tickets } = await tx.query<{ id: string; valid: boolean }>(
     `select id, status = 'valid' as valid from tickets where order_id = $1 and (status = 'valid' or id = any($2::uuid[])) order by id for update`,
     [order.id, ticketIds],
@@ -333,7 +346,7 @@ async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder
   if (unknown.length > 0) throw new AppError('not_found', 'Some tickets are not of this order.', { ticketIds: unknown });
   const gone = tickets.filter((t) => asked.has(t.id) && !t.valid).map((t) => t.id);
   if (gone.length > 0) throw new AppError('ticket_void', 'Some tickets were already cancelled or transferred.', { ticketIds: gone, reason: 'cancelled' });
-  if (tickets.every((t) => asked.has(t.id))) return cancelLockedOrders(tx, stock, [order]);
+  if (tickets.every((t) => asked.has(t.id))) return { payments: await cancelLockedOrders(tx, stock, [order]), shares: [] };
 
   const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
     `update tickets set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
@@ -354,7 +367,14 @@ async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder
     eventId: order.eventId,
     payload: { orderId: order.id, ticketIds: [...asked], refund: { amount: refund!.share, currency: order.currency } },
   });
-  return [];
+  if (refund!.share === 0) return { payments: [], shares: [] };
+  // The order's one live payment (a comp has none); captured or not yet, the share waits for the capture.
+  const { rows: shares } = await tx.query<{ id: string }>(
+    `insert into refunds (payment_id, order_id, amount)
+     select id, $1, $2 from payments where order_id = $1 and status in ('authorized', 'captured') returning id`,
+    [order.id, refund!.share],
+  );
+  return { payments: [], shares: shares.map((r) => r.id) };
 }
 
 /**

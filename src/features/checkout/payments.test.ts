@@ -33,7 +33,7 @@ describe('the test payment provider', () => {
     expect(attempts).toEqual(attempts.map(() => first));
     expect([...(await providerRecords(database.db)).values()].filter((r) => r.idempotencyKey === 'k')).toHaveLength(1);
     if (!first.ok) throw new Error('expected success');
-    await expect(provider.refund(first.reference, 100)).rejects.toThrow(/cannot become refunded/);
+    await expect(provider.refund(first.reference, 100, 'refund-k')).rejects.toThrow(/cannot become refunded/);
     await provider.capture(first.reference);
     await provider.capture(first.reference);
     await expect(provider.void(first.reference)).rejects.toThrow(/cannot become voided/);
@@ -56,11 +56,27 @@ describe('the test payment provider', () => {
     const restarted = new TestPaymentProvider(database.db);
     expect(await restarted.lookup({ idempotencyKey: 'before-restart' })).toEqual({ reference: authorization.reference, state: 'authorized' });
     await restarted.capture(authorization.reference);
-    await restarted.refund(authorization.reference, 100);
+    await restarted.refund(authorization.reference, 100, 'refund-before-restart');
     expect(await restarted.lookup({ reference: authorization.reference })).toEqual({ reference: authorization.reference, state: 'refunded' });
     expect((await providerRecords(database.db)).get(authorization.reference)).toMatchObject({ state: 'refunded', refunded: 100 });
     expect(await restarted.lookup({ idempotencyKey: 'never-sent' })).toBeUndefined();
     await authorize('4000000000000002', 'declined');
     expect(await restarted.lookup({ idempotencyKey: 'declined' })).toBeUndefined();
+  });
+
+  it('refunds in parts, once per key even for concurrent repeats, never past what was captured', async () => {
+    const authorization = await authorize('4242424242424242', 'parts');
+    if (!authorization.ok) throw new Error('expected success');
+    await provider.capture(authorization.reference);
+    const repeats = await Promise.allSettled(Array.from({ length: 10 }, () => provider.refund(authorization.reference, 30, 'part-1')));
+    expect(repeats.map((r) => r.status)).toEqual(repeats.map(() => 'fulfilled'));
+    expect(await provider.lookup({ reference: authorization.reference })).toMatchObject({ state: 'captured' });
+    await expect(provider.refund(authorization.reference, 71, 'part-2')).rejects.toThrow(/refunded_within_amount/);
+    await expect(provider.refund(authorization.reference, 40, 'part-1')).rejects.toThrow(/another refund/);
+    await provider.refund(authorization.reference, 70, 'part-2');
+    expect((await providerRecords(database.db)).get(authorization.reference)).toMatchObject({ state: 'refunded', refunded: 100 });
+    await provider.refund(authorization.reference, 70, 'part-2');
+    await expect(provider.refund(authorization.reference, 1, 'part-3')).rejects.toThrow();
+    expect((await providerRecords(database.db)).get(authorization.reference)).toMatchObject({ state: 'refunded', refunded: 100 });
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/pg-errors.js';
 
 export type DeclineReason = 'card_declined' | 'insufficient_funds' | 'incorrect_number';
 
@@ -16,7 +17,11 @@ export interface PaymentProvider {
   authorize(request: { amount: number; currency: string; cardNumber: string; idempotencyKey: string }): Promise<Authorization>;
   capture(reference: string): Promise<void>;
   void(reference: string): Promise<void>;
-  refund(reference: string, amount: number): Promise<void>;
+  /**
+   * Gives back `amount` of a captured payment, all of it or a part (parts add up, never past what
+   * was captured). A repeat under the same idempotency key refunds nothing more.
+   */
+  refund(reference: string, amount: number, idempotencyKey: string): Promise<void>;
   /**
    * An authorization, by its reference or by the idempotency key it was made under, and what became
    * of it; undefined when there is none (the request never arrived, or was declined). Settling a
@@ -79,8 +84,32 @@ export class TestPaymentProvider implements PaymentProvider {
     return this.transition(reference, 'authorized', 'voided');
   }
 
-  refund(reference: string, amount: number): Promise<void> {
-    return this.transition(reference, 'captured', 'refunded', amount);
+  /**
+   * One statement: the payment's refunded total grows (a CHECK keeps it within the amount) and the
+   * key is recorded (its primary key refuses a second), so of two refunds under one key one counts,
+   * and the payment is `refunded` once all of it is given back.
+   */
+  async refund(reference: string, amount: number, idempotencyKey: string): Promise<void> {
+    try {
+      const { rowCount } = await this.books.query(
+        `with paid as (
+           update sandbox_payments set refunded = refunded + $3, state = case when refunded + $3 = amount then 'refunded' else state end, updated_at = now()
+            where reference = $1 and state = 'captured' and not exists (select 1 from sandbox_refunds where idempotency_key = $2)
+           returning reference)
+         insert into sandbox_refunds (idempotency_key, reference, amount) select $2, reference, $3 from paid`,
+        [reference, idempotencyKey, amount],
+      );
+      if (rowCount > 0) return;
+    } catch (error) {
+      // A concurrent repeat under the key recorded it first; this one took nothing.
+      if (!isUniqueViolation(error, 'sandbox_refunds_pkey')) throw error;
+    }
+    const { rows: [prior] } = await this.books.query<{ reference: string; amount: number }>('select reference, amount from sandbox_refunds where idempotency_key = $1', [idempotencyKey]);
+    if (prior && prior.reference === reference && prior.amount === amount) return;
+    if (prior) throw new Error(`refund key ${idempotencyKey} was used for another refund`);
+    const { rows } = await this.books.query<{ state: string }>('select state from sandbox_payments where reference = $1', [reference]);
+    const state = rows[0]?.state;
+    throw new Error(state === undefined || state === 'declined' ? `unknown payment ${reference}` : `payment ${reference} is ${state}, cannot become refunded`);
   }
 
   async lookup(which: Parameters<PaymentProvider['lookup']>[0]): Promise<{ reference: string; state: PaymentState } | undefined> {
@@ -97,10 +126,10 @@ export class TestPaymentProvider implements PaymentProvider {
    * One conditional update: of a capture and a void racing on one authorization exactly one wins,
    * and the other fails as it would at a card provider. Repeating a step that happened is a no-op.
    */
-  private async transition(reference: string, from: PaymentState, to: PaymentState, refunded: number | null = null): Promise<void> {
+  private async transition(reference: string, from: PaymentState, to: PaymentState): Promise<void> {
     const moved = await this.books.query(
-      `update sandbox_payments set state = $3, refunded = coalesce($4, refunded), updated_at = now() where reference = $1 and state = $2`,
-      [reference, from, to, refunded],
+      'update sandbox_payments set state = $3, updated_at = now() where reference = $1 and state = $2',
+      [reference, from, to],
     );
     if (moved.rowCount > 0) return;
     const { rows } = await this.books.query<{ state: string }>('select state from sandbox_payments where reference = $1', [reference]);

@@ -160,7 +160,7 @@ export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutS
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['orders'],
-      summary: 'Payments, newest first (platform admin); `status=parked` lists the ones the reconciler gave up on',
+      summary: 'Payments, newest first (platform admin); `status=parked` lists the ones the reconciler gave up on, or on a partial refund of',
       security: BearerAuth,
       querystring: StrictObject({
         status: Type.Optional(Type.Union([PaymentStatus, Type.Literal('parked')])),
@@ -174,7 +174,7 @@ export const paymentAdminRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutS
     onRequest: guards.requireAdmin,
     schema: {
       tags: ['orders'],
-      summary: 'Hand a parked payment back to the reconciler with a fresh set of attempts (platform admin)',
+      summary: 'Hand a parked payment, and its parked partial refunds, back to the reconciler with a fresh set of attempts (platform admin)',
       security: BearerAuth,
       params: IdParams,
       response: { 200: PaymentSchema, ...errorResponses(400, 401, 403, 404, 409) },

@@ -27,6 +27,15 @@ export type PaymentStatus = 'authorizing' | 'authorized' | 'captured' | 'decline
 /** Statuses the reconciler works on; the others are final. */
 const unsettled = ['authorizing', 'authorized', 'voiding', 'refunding'] as const;
 const owedBack = new Set<PaymentStatus>(['voiding', 'refunding']);
+/** The provider has captured a payment in these: a share of it can be refunded. */
+const capturedStatuses: readonly PaymentStatus[] = ['captured', 'refunding', 'refunded'];
+
+/**
+ * The next attempt of a claimed row (alias `row`), pushed out as if this one failed: the base
+ * interval (parameter `$base`) doubled per attempt, at most the parameter after it.
+ */
+const claimBackoff = (row: string, base: number) =>
+  `now() + make_interval(secs => least($${base + 1}, $${base} * power(2, least(${row}.attempts, 30))) / 1000)`;
 
 export interface SettlementSettings {
   reconcileIntervalMs: number;
@@ -84,12 +93,16 @@ export async function oweAuthorizationBack(q: Queryable, paymentId: string, from
   return moved.rowCount > 0;
 }
 
-interface ClaimedPayment {
+/** A payment or a share claimed for one attempt. */
+interface Claimed {
   id: string;
+  attempts: number;
+}
+
+interface ClaimedPayment extends Claimed {
   status: PaymentStatus;
   reference: string | null;
   orderId: string | null;
-  attempts: number;
 }
 
 export interface PaymentSettlement {
@@ -97,6 +110,8 @@ export interface PaymentSettlement {
   capture(paymentId: string, reference: string): Promise<void>;
   /** Settles a payment owed back (`voiding`, `refunding`) by what the provider did with it. Throws if the provider fails. */
   giveBack(paymentId: string): Promise<void>;
+  /** Sends a partial cancellation's share (a `refunds` row) if its payment is captured. Throws if the provider fails. */
+  sendShare(refundId: string): Promise<void>;
   /** One reconciler pass: each due payment on its own, in a stable order. Returns how many it attempted. */
   reconcile(): Promise<number>;
   list(filter: PaymentStatus | 'parked' | undefined, limit: number): Promise<PaymentView[]>;
@@ -116,8 +131,10 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
   }
 
   async function giveBack(paymentId: string): Promise<void> {
-    const { rows } = await db.query<{ status: PaymentStatus; amount: number; reference: string | null }>(
-      'select status, amount, reference from payments where id = $1',
+    // What the order's partial cancellations owe is theirs to send (sendShare): the rest is given back here.
+    const { rows } = await db.query<{ status: PaymentStatus; rest: number; reference: string | null }>(
+      `select status, amount - coalesce((select sum(r.amount) from refunds r where r.payment_id = p.id), 0)::int as rest, reference
+         from payments p where id = $1`,
       [paymentId],
     );
     const payment = rows[0];
@@ -126,10 +143,51 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
     const found = await provider.lookup(payment.reference ? { reference: payment.reference } : { idempotencyKey: paymentId });
     if (payment.reference && !found) throw new Error(`the provider does not know payment ${payment.reference}`);
     if (found?.state === 'authorized') await provider.void(found.reference);
-    if (found?.state === 'captured') await provider.refund(found.reference, payment.amount);
+    // The payment's id is the key of its refund: a second settlement (or one after a crash) refunds nothing more.
+    if (found?.state === 'captured' && payment.rest > 0) await provider.refund(found.reference, payment.rest, paymentId);
     const outcome = found?.state === 'captured' || found?.state === 'refunded' ? 'refunded' : 'voided';
     // Of two settlements of one payment (the cancel's and the reconciler's), the first write wins; both did the same.
     await movePayment(db, paymentId, payment.status, outcome, { reference: found?.reference });
+  }
+
+  /**
+   * Sends one partial cancellation's share (a `refunds` row, written with the cancellation) once the
+   * payment is captured; the row's id is the provider's idempotency key, so a send repeated after a
+   * crash, or by two nodes, refunds it once. An authorization voided whole took nothing: no share
+   * is owed then. Throws if the provider fails (the row stays pending for the reconciler).
+   */
+  async function sendShare(refundId: string): Promise<void> {
+    const { rows: [share] } = await db.query<{ status: string; amount: number; reference: string | null; paymentStatus: PaymentStatus }>(
+      'select r.status, r.amount, p.reference, p.status as "paymentStatus" from refunds r join payments p on p.id = r.payment_id where r.id = $1',
+      [refundId],
+    );
+    if (!share || share.status !== 'pending') return;
+    if (share.paymentStatus === 'voided') {
+      await moveShare(refundId, 'voided');
+      return;
+    }
+    // Not captured yet (or a capture racing a cancellation is still being settled): the reconciler sends it after.
+    if (!capturedStatuses.includes(share.paymentStatus)) return;
+    await provider.refund(share.reference!, share.amount, refundId);
+    await moveShare(refundId, 'refunded');
+  }
+
+  const moveShare = (refundId: string, to: 'refunded' | 'voided') =>
+    db.query(`update refunds set status = $2, updated_at = now() where id = $1 and status = 'pending'`, [refundId, to]);
+
+  /** Claims due shares as `claimDue` claims payments; a share waits, unclaimed, while its payment is not captured. */
+  async function claimDueShares(): Promise<Claimed[]> {
+    const { rows } = await db.query<Claimed>(
+      `with due as (
+         select r.id from refunds r join payments p on p.id = r.payment_id
+          where r.status = 'pending' and r.parked_at is null and r.next_attempt_at <= now() and p.status = any($1::text[])
+          order by r.created_at, r.id limit $2 for update of r skip locked)
+       update refunds r set attempts = r.attempts + 1, next_attempt_at = ${claimBackoff('r', 3)}
+         from due where r.id = due.id
+       returning r.id, r.attempts`,
+      [[...capturedStatuses, 'voided'], limits.paymentReconcileBatchSizeMax, settings.reconcileIntervalMs, limits.paymentBackoffMsMax],
+    );
+    return rows.sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /**
@@ -146,8 +204,7 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
           where status = any($1::text[]) and parked_at is null and next_attempt_at <= now()
             and (status in ('voiding', 'refunding') or updated_at <= now() - make_interval(secs => $2::double precision / 1000))
           order by created_at, id limit $3 for update skip locked)
-       update payments p set attempts = p.attempts + 1,
-              next_attempt_at = now() + make_interval(secs => least($5, $4 * power(2, least(p.attempts, 30))) / 1000)
+       update payments p set attempts = p.attempts + 1, next_attempt_at = ${claimBackoff('p', 4)}
          from due where p.id = due.id
        returning p.id, p.status, p.reference, p.order_id as "orderId", p.attempts, p.created_at as "createdAt"`,
       [unsettled, settings.staleAfterMs, limits.paymentReconcileBatchSizeMax, settings.reconcileIntervalMs, limits.paymentBackoffMsMax],
@@ -165,19 +222,23 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
     await giveBack(payment.id);
   }
 
-  /** Records an attempt's outcome; the attempt count guards against a stale attempt whose claim ran out. */
-  async function record(payment: ClaimedPayment, error: unknown): Promise<void> {
+  /**
+   * Records an attempt's outcome on a payment or a share (`table`); the attempt count guards against
+   * a stale attempt whose claim ran out.
+   */
+  async function record(table: 'payments' | 'refunds', payment: Claimed, error: unknown): Promise<void> {
     if (error === undefined) {
-      await db.query('update payments set attempts = 0, last_error = null, next_attempt_at = now() where id = $1 and attempts = $2', [payment.id, payment.attempts]);
+      await db.query(`update ${table} set attempts = 0, last_error = null, next_attempt_at = now() where id = $1 and attempts = $2`, [payment.id, payment.attempts]);
       return;
     }
     const park = payment.attempts >= limits.paymentAttemptsMax;
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    const context = { err: error, paymentId: payment.id, attempts: payment.attempts };
-    if (park) log.error(context, 'payment parked after repeated failures; an admin can retry it');
-    else log.warn(context, 'payment not settled; retrying with backoff');
+    const context = { err: error, [table === 'payments' ? 'paymentId' : 'refundId']: payment.id, attempts: payment.attempts };
+    const what = table === 'payments' ? 'payment' : 'partial refund';
+    if (park) log.error(context, `${what} parked after repeated failures; an admin can retry it (its payment's retry)`);
+    else log.warn(context, `${what} not settled; retrying with backoff`);
     await db.query(
-      `update payments set last_error = $3, parked_at = case when $4 then now() end,
+      `update ${table} set last_error = $3, parked_at = case when $4 then now() end,
               next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
         where id = $1 and attempts = $2`,
       [payment.id, payment.attempts, message, park, backoffMs(payment.attempts, { backoffBaseMs: settings.reconcileIntervalMs, backoffMaxMs: limits.paymentBackoffMsMax })],
@@ -191,19 +252,26 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
   return {
     capture,
     giveBack,
+    sendShare,
 
     async reconcile() {
       const due = await claimDue();
       for (const payment of due) {
-        await settle(payment).then(() => record(payment, undefined), (error: unknown) => record(payment, error ?? 'failed'));
+        await settle(payment).then(() => record('payments', payment, undefined), (error: unknown) => record('payments', payment, error ?? 'failed'));
       }
-      return due.length;
+      // Shares after payments: a capture settled just now makes its shares due in this pass.
+      const shares = await claimDueShares();
+      for (const share of shares) {
+        await sendShare(share.id).then(() => record('refunds', share, undefined), (error: unknown) => record('refunds', share, error ?? 'failed'));
+      }
+      return due.length + shares.length;
     },
 
     async list(filter, limit) {
       const { rows } = await db.query<PaymentView>(
         `select ${paymentColumns} from payments
-          where $1::text is null or ($1 = 'parked' and parked_at is not null) or status = $1
+          where $1::text is null or status = $1
+             or ($1 = 'parked' and (parked_at is not null or exists (select 1 from refunds r where r.payment_id = payments.id and r.parked_at is not null)))
           order by created_at desc, id limit $2`,
         [filter ?? null, limit],
       );
@@ -211,13 +279,15 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
     },
 
     async retry(paymentId) {
-      const updated = await db.query(
-        'update payments set parked_at = null, attempts = 0, next_attempt_at = now() where id = $1 and parked_at is not null',
+      const unpark = (table: 'payments' | 'refunds', column: 'id' | 'payment_id') => db.query(
+        `update ${table} set parked_at = null, attempts = 0, next_attempt_at = now() where ${column} = $1 and parked_at is not null`,
         [paymentId],
       );
+      // The payment and the shares of it the reconciler gave up on.
+      const updated = (await unpark('payments', 'id')).rowCount + (await unpark('refunds', 'payment_id')).rowCount;
       const payment = await findPayment(paymentId);
       if (!payment) throw notFound('payment');
-      if (updated.rowCount === 0) throw new AppError('payment_not_parked', 'Only a parked payment can be retried; this one is not parked.', { status: payment.status });
+      if (updated === 0) throw new AppError('payment_not_parked', 'Only a parked payment can be retried; this one is not parked.', { status: payment.status });
       return payment;
     },
   };

@@ -33,6 +33,8 @@ export interface OrganizationService {
   addMember(organizationId: string, input: { email: string; role: OrgRole }, invitedBy: string | null): Promise<{ member: Member } | { invitation: Invitation }>;
   changeRole(organizationId: string, userId: string, role: OrgRole): Promise<Member>;
   removeMember(organizationId: string, userId: string): Promise<void>;
+  /** Withdraws an invitation not yet used (its link is then refused like an expired one); 409 once used, 404 if not this organization's. */
+  revokeInvitation(organizationId: string, invitationId: string): Promise<void>;
   /**
    * Uses an invitation link once: as the logged-in account with the invited email (`userId`), or by
    * making that account (`account`). Unknown and foreign links are 404, used ones 409, expired 410.
@@ -89,7 +91,7 @@ export function createOrganizationService(deps: { db: Database; auth: AuthServic
     const tokenHash = hashOpaqueToken(token);
     const { rows } = await tx.query<{ organizationId: string; role: OrgRole; email: string }>(
       `update invitations set accepted_at = now(), accepted_by = $2
-        where token_hash = $1 and accepted_at is null and expires_at > now()
+        where token_hash = $1 and accepted_at is null and revoked_at is null and expires_at > now()
         returning organization_id as "organizationId", role, email`,
       [tokenHash, user.id],
     );
@@ -103,7 +105,8 @@ export function createOrganizationService(deps: { db: Database; auth: AuthServic
     const { rows: [found] } = await tx.query<{ used: boolean }>('select accepted_at is not null as used from invitations where token_hash = $1', [tokenHash]);
     if (!found) throw notFound('invitation');
     if (found.used) throw new AppError('invitation_used', 'This invitation link was already used.');
-    throw new AppError('invitation_expired', 'This invitation link has expired; ask for a new one.');
+    // Withdrawn by an owner or past its time: either way, a new one is what the person needs.
+    throw new AppError('invitation_expired', 'This invitation link has expired or was withdrawn; ask for a new one.');
   };
 
   const organizationFor = async (organizationId: string, userId: string): Promise<OrganizationOfCaller> => {
@@ -151,7 +154,7 @@ export function createOrganizationService(deps: { db: Database; auth: AuthServic
           [organizationId, limits.membersListedMax],
         ),
         db.query<Invitation>(
-          `select ${invitationColumns} from invitations where organization_id = $1 and accepted_at is null and expires_at > now() order by created_at desc limit $2`,
+          `select ${invitationColumns} from invitations where organization_id = $1 and accepted_at is null and revoked_at is null and expires_at > now() order by created_at desc limit $2`,
           [organizationId, limits.membersListedMax],
         ),
       ]);
@@ -202,6 +205,19 @@ export function createOrganizationService(deps: { db: Database; auth: AuthServic
         await assertAnOwnerRemains(tx, organizationId, userId, null);
         await tx.query('delete from memberships where organization_id = $1 and user_id = $2', [organizationId, userId]);
       });
+    },
+
+    async revokeInvitation(organizationId, invitationId) {
+      // Conditional, like the claim: of a use and a withdrawal racing on one link, one wins.
+      const { rowCount } = await db.query(
+        'update invitations set revoked_at = now() where id = $1 and organization_id = $2 and accepted_at is null and revoked_at is null',
+        [invitationId, organizationId],
+      );
+      if (rowCount > 0) return;
+      const { rows: [found] } = await db.query<{ used: boolean }>('select accepted_at is not null as used from invitations where id = $1 and organization_id = $2', [invitationId, organizationId]);
+      if (!found) throw notFound('invitation');
+      if (found.used) throw new AppError('invitation_used', 'This invitation was already used; remove the member instead.');
+      // Already withdrawn: withdrawing again changes nothing.
     },
 
     async acceptInvitation(token, as) {

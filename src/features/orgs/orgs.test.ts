@@ -65,6 +65,16 @@ describe('organizations', () => {
       body: { organizationId: team.organizationId, title: 'X', venueId: other.venueId, startsAt: new Date(Date.now() + 86_400_000).toISOString(), currency: 'EUR', sections: [{ name: 'A', price: 1, capacity: 1 }] },
     });
     expect(crossed.status).toBe(404);
+    // The new-event form lists one organization's venues.
+    const listed = (await app.request('GET', `/api/v1/venues?organizationId=${other.organizationId}`)).body.items;
+    expect(listed.map((v: { id: string }) => v.id).sort()).toEqual([other.venueId, named.body.id].sort());
+    expect((await app.request('GET', '/api/v1/venues?organizationId=nope')).status).toBe(400);
+    // Not even the platform admin, who sees both organizations' venues.
+    const crossedByAdmin = await app.request('POST', '/api/v1/events', {
+      token: app.adminToken,
+      body: { organizationId: team.organizationId, title: 'X', venueId: other.venueId, startsAt: new Date(Date.now() + 86_400_000).toISOString(), currency: 'EUR', sections: [{ name: 'A', price: 1, capacity: 1 }] },
+    });
+    expect([crossedByAdmin.status, crossedByAdmin.body.error?.details]).toEqual([404, { field: 'venueId' }]);
     expect((await app.request('DELETE', `/api/v1/organizations/${other.organizationId}/members/${both.userId}`, { token: other.members.owner.token })).status).toBe(204);
   });
 });
@@ -115,6 +125,52 @@ describe('members and invitations', () => {
     expect((await app.request('GET', '/api/v1/organizations', { token: stranger.token })).body.items).toEqual([]);
     // Refused, the link still works for its own address.
     expect((await app.request('POST', '/api/v1/invitations/accept', { body: { token: foreignToken, name: 'Meant', password: 'long enough pass' } })).status).toBe(201);
+  });
+
+  it('withdraws an invitation: gone from the list, its link refused like an expired one, and no account made', async () => {
+    const email = `withdrawn-${Date.now()}@example.test`;
+    const invited = await invite(email, 'finance');
+    expect(invited.status).toBe(202);
+    const token = await invitationToken(email);
+    const revoke = (id: string, token_ = team.members.owner.token, organizationId = team.organizationId) =>
+      app.request('DELETE', `/api/v1/organizations/${organizationId}/invitations/${id}`, { token: token_ });
+    // Another organization's owner does not see it; a manager may not.
+    const other = await createTeam(app, 'Elsewhere');
+    expect((await revoke(invited.body.id, other.members.owner.token, other.organizationId)).status).toBe(404);
+    expect((await revoke(invited.body.id, team.members.manager.token)).status).toBe(403);
+    expect((await revoke(invited.body.id)).status).toBe(204);
+    expect((await revoke(invited.body.id)).status).toBe(204);
+    const listed = (await app.request('GET', `/api/v1/organizations/${team.organizationId}/members`, { token: team.members.owner.token })).body;
+    expect(listed.invitations.map((i: { id: string }) => i.id)).not.toContain(invited.body.id);
+
+    const refused = await app.request('POST', '/api/v1/invitations/accept', { body: { token, name: 'Too Late', password: 'long enough pass' } });
+    expect([refused.status, refused.body.error.code]).toEqual([410, 'invitation_expired']);
+    expect((await app.db.query('select 1 from users where lower(email) = lower($1)', [email])).rowCount).toBe(0);
+    const account = await app.registerBuyer();
+    await app.db.query('update users set email = $2 where id = $1', [account.userId, email]);
+    const loggedIn = await app.request('POST', '/api/v1/invitations/accept', { token: account.token, body: { token } });
+    expect([loggedIn.status, loggedIn.body.error.code]).toEqual([410, 'invitation_expired']);
+    expect((await revoke('00000000-0000-4000-8000-00000000abcd')).status).toBe(404);
+  });
+
+  it('of a withdrawal and a use racing on one link, exactly one wins; a used invitation cannot be withdrawn', async () => {
+    for (let round = 0; round < 5; round++) {
+      const email = `race-${round}-${Date.now()}@example.test`;
+      const invited = await invite(email, 'door');
+      const token = await invitationToken(email);
+      const [revoked, accepted] = await Promise.all([
+        app.fetch('DELETE', `/api/v1/organizations/${team.organizationId}/invitations/${invited.body.id}`, { token: team.members.owner.token }),
+        app.fetch('POST', '/api/v1/invitations/accept', { body: { token, name: 'Racer', password: 'long enough pass' } }),
+      ]);
+      const joined = (await app.db.query('select 1 from memberships m join users u on u.id = m.user_id where lower(u.email) = lower($1)', [email])).rowCount;
+      expect([[revoked.status, accepted.status], joined]).toSatisfy(([[r, a], j]: [[number, number], number]) =>
+        (r === 204 && a === 410 && j === 0) || (r === 409 && a === 201 && j === 1));
+    }
+    const email = `used-${Date.now()}@example.test`;
+    const invited = await invite(email, 'door');
+    expect((await app.request('POST', '/api/v1/invitations/accept', { body: { token: await invitationToken(email), name: 'In', password: 'long enough pass' } })).status).toBe(201);
+    const late = await app.request('DELETE', `/api/v1/organizations/${team.organizationId}/invitations/${invited.body.id}`, { token: team.members.owner.token });
+    expect([late.status, late.body.error.code]).toEqual([409, 'invitation_used']);
   });
 
   it('adds an existing account at once, changes roles, and never lets the last owner go', async () => {

@@ -30,6 +30,7 @@ export const ApiKeySchema = Type.Object({
 const Email = Type.String({ format: 'email', maxLength: 254 });
 export const MemberParams = StrictObject({ id: Uuid, userId: Uuid });
 export const ApiKeyParams = StrictObject({ id: Uuid, keyId: Uuid });
+export const InvitationParams = StrictObject({ id: Uuid, invitationId: Uuid });
 export const OrganizationListSchema = Type.Object({ items: Type.Array(OrganizationSchema) });
 export const MembersSchema = Type.Object({ items: Type.Array(MemberSchema), invitations: Type.Array(InvitationSchema) });
 export const MemberBody = StrictObject({ email: Email, role: OrgRoleSchema });
@@ -133,6 +134,20 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<OrganizationRoutesOpt
     },
   }, async (request, reply) => {
     await organizations.removeMember(request.params.id, request.params.userId);
+    return reply.status(204).send(null);
+  });
+
+  app.delete('/organizations/:id/invitations/:invitationId', {
+    ...owner,
+    schema: {
+      tags: ['organizations'],
+      summary: 'Withdraw an invitation not yet used (owner): its link is then refused like an expired one (410)',
+      security: BearerAuth,
+      params: InvitationParams,
+      response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request, reply) => {
+    await organizations.revokeInvitation(request.params.id, request.params.invitationId);
     return reply.status(204).send(null);
   });
 

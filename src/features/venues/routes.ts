@@ -20,6 +20,7 @@ export const VenueSchema = Type.Object({
 const timeZones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])];
 
 export const VenueListSchema = Type.Object({ items: Type.Array(VenueSchema) });
+export const VenueListQuery = StrictObject({ organizationId: Type.Optional(Uuid) });
 export const NewVenueBody = StrictObject({
   organizationId: Type.Optional(Uuid),
   name: Text(),
@@ -69,8 +70,13 @@ export const venueRoutes: FastifyPluginAsyncTypebox<{ venues: VenueService; guar
   }, async (request) => venues.update(request.params.id, request.body));
 
   app.get('/venues', {
-    schema: { tags: ['venues'], summary: 'List venues', response: { 200: VenueListSchema } },
-  }, async () => ({ items: await venues.list() }));
+    schema: {
+      tags: ['venues'],
+      summary: 'List venues, or one organization\'s (`organizationId`: the venues an event of it may use)',
+      querystring: VenueListQuery,
+      response: { 200: VenueListSchema, ...errorResponses(400) },
+    },
+  }, async (request) => ({ items: await venues.list(request.query.organizationId) }));
 
   app.get('/venues/:id', {
     schema: { tags: ['venues'], summary: 'One venue', params: IdParams, response: { 200: VenueSchema, ...errorResponses(400, 404) } },

@@ -31,7 +31,8 @@ export type VenuePlace = Partial<Record<'address', string | null> & Record<'lati
 export interface VenueService {
   create(venue: NewVenue, organizationId: string): Promise<Venue>;
   update(venueId: string, place: VenuePlace): Promise<Venue>;
-  list(): Promise<Venue[]>;
+  /** Venues by name; only `organizationId`'s when given. */
+  list(organizationId?: string): Promise<Venue[]>;
   get(venueId: string): Promise<Venue>;
 }
 
@@ -67,7 +68,10 @@ export function createVenueService(db: Queryable): VenueService {
       if (!rows[0]) throw notFound('venue');
       return rows[0];
     },
-    list: async () => (await db.query<Venue>(`select ${venueColumns} from venues order by name limit $1`, [venuesListedMax])).rows,
+    list: async (organizationId) => (await db.query<Venue>(
+      `select ${venueColumns} from venues where $2::uuid is null or organization_id = $2 order by name limit $1`,
+      [venuesListedMax, organizationId ?? null],
+    )).rows,
     async get(venueId) {
       const { rows } = await db.query<Venue>(`select ${venueColumns} from venues where id = $1`, [venueId]);
       if (!rows[0]) throw notFound('venue');

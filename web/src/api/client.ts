@@ -152,7 +152,8 @@ export const api = {
     },
   },
   venues: {
-    list: (signal?: AbortSignal) => call('GET /venues', { signal }),
+    /** Venues by name; with `organizationId`, only that organization's (those its events may use). */
+    list: (organizationId: string | undefined, signal?: AbortSignal) => call('GET /venues', { query: organizationId ? { organizationId } : {}, signal }),
     create: (body: Body<'POST /venues'>) => call('POST /venues', { body }),
     get: (id: string, signal?: AbortSignal) => call('GET /venues/:id', { params: { id }, signal }),
     update: (id: string, body: Body<'PATCH /venues/:id'>) => call('PATCH /venues/:id', { params: { id }, body }),
@@ -193,6 +194,7 @@ export const api = {
     addMember: (id: string, body: Body<'POST /organizations/:id/members'>) => call('POST /organizations/:id/members', { params: { id }, body }),
     setRole: (id: string, userId: string, body: Body<'PATCH /organizations/:id/members/:userId'>) => call('PATCH /organizations/:id/members/:userId', { params: { id, userId }, body }),
     removeMember: (id: string, userId: string) => call('DELETE /organizations/:id/members/:userId', { params: { id, userId } }),
+    revokeInvitation: (id: string, invitationId: string) => call('DELETE /organizations/:id/invitations/:invitationId', { params: { id, invitationId } }),
     keys: (id: string, signal?: AbortSignal) => call('GET /organizations/:id/api-keys', { params: { id }, signal }),
     createKey: (id: string, body: Body<'POST /organizations/:id/api-keys'>) => call('POST /organizations/:id/api-keys', { params: { id }, body }),
     revokeKey: (id: string, keyId: string) => call('DELETE /organizations/:id/api-keys/:keyId', { params: { id, keyId } }),

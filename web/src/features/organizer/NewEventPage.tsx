@@ -26,11 +26,15 @@ function venueBody({ name, city, timeZone, address, latitude, longitude }: { nam
 
 /** Organizer: a venue, an event with its sections, prices, hold time and on-sale/queue settings. */
 export function NewEventPage() {
-  const venues = useLoad((signal) => api.venues.list(signal), []);
   // The switcher's organization: a member of several must say which one the event is for.
-  const organizationId = useOrganizations().current?.id;
+  const { current, loaded } = useOrganizations();
+  const organizationId = current?.id;
   const inOrganization = organizationId ? { organizationId } : {};
-  const [venueId, setVenueId] = useState('');
+  // Only that organization's venues: an event may use no other's (the server refuses it too).
+  const venues = useLoad((signal) => (loaded ? api.venues.list(organizationId, signal) : Promise.resolve({ items: [] })), [loaded, organizationId]);
+  const [picked, setPicked] = useState('');
+  // A venue picked before the organization was switched is not one of this organization's.
+  const venueId = venues.data?.items.some((v) => v.id === picked) ? picked : '';
   const [newVenue, setNewVenue] = useState({ name: '', city: '', timeZone: viewerTimeZone(), address: '', latitude: '', longitude: '' });
   const [form, setForm] = useState({
     title: '',
@@ -111,7 +115,7 @@ export function NewEventPage() {
         <legend>Venue</legend>
         <label className="field">
           <span>Venue</span>
-          <select value={venueId} onChange={(e) => setVenueId(e.target.value)}>
+          <select value={venueId} onChange={(e) => setPicked(e.target.value)}>
             <option value="">New venue…</option>
             {venues.data?.items.map((v) => <option key={v.id} value={v.id}>{v.name}, {v.city}</option>)}
           </select>

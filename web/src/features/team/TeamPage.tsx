@@ -72,7 +72,12 @@ function Members({ organizationId }: { organizationId: string }) {
         <>
           <h3>Invitations not yet used</h3>
           <ul className="plain-list" data-testid="invitations">
-            {members.data.invitations.map((i) => <li key={i.id}>{i.email} · {roleWords[i.role]} · until {formatDate(i.expiresAt)}</li>)}
+            {members.data.invitations.map((i) => (
+              <li key={i.id} className="list-row">
+                <div>{i.email} <span className="muted">· {roleWords[i.role]} · until {formatDate(i.expiresAt)}</span></div>
+                <button type="button" className="button" aria-label={`Revoke the invitation of ${i.email}`} onClick={() => void act(() => api.organizations.revokeInvitation(organizationId, i.id), `The invitation of ${i.email} was withdrawn.`)}>Revoke</button>
+              </li>
+            ))}
           </ul>
         </>
       )}

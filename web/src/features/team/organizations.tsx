@@ -52,7 +52,10 @@ export function useOrganizations(): { organizations: Organization[]; current: Or
     api.organizations.mine(controller.signal).then((page) => {
       setOrganizations(page.items);
       setLoaded(true);
-    }, () => setLoaded(true));
+    }, () => {
+      // Aborted (unmounted, or the account changed): the next load says when it is loaded.
+      if (!controller.signal.aborted) setLoaded(true);
+    });
     return () => controller.abort();
   }, [userId]);
   const current = organizations.find((o) => o.id === selected) ?? organizations[0];
