@@ -33,6 +33,7 @@ export const errorCatalogue = {
   queue_not_enabled: 409,
   invalid_status_change: 409,
   invalid_capacity: 409,
+  invalid_quota: 409,
   tickets_available: 409,
   already_waitlisted: 409,
   offer_not_active: 409,

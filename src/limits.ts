@@ -15,6 +15,8 @@ export const limits = {
   /** `GET /me/holds` lists at most this many live holds (a basket per event; a buyer shops a few events at once). */
   activeHoldsListedMax: 200,
   sectionsPerEventMax: 100,
+  /** Ticket types one section sells (adult, child, VIP, a presale price...). */
+  ticketTypesPerSectionMax: 20,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
   seatsPerEventMax: 1_000_000,

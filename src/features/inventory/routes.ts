@@ -11,7 +11,13 @@ export const HoldSchema = Type.Object({
   eventId: Uuid,
   status: Type.Union([Type.Literal('active'), Type.Literal('released'), Type.Literal('expired'), Type.Literal('converted')]),
   expiresAt: TimestampOut,
-  items: Type.Array(Type.Object({ sectionId: Uuid, seatId: Type.Optional(Uuid), label: Type.Optional(Type.String()), price: Type.Integer() })),
+  items: Type.Array(Type.Object({
+    sectionId: Uuid,
+    seatId: Type.Optional(Uuid),
+    label: Type.Optional(Type.String()),
+    ticketTypeId: Type.Optional(Uuid),
+    price: Type.Integer(),
+  })),
   total: Type.Integer(),
   currency: Type.String(),
 });
@@ -19,9 +25,24 @@ export const HoldSchema = Type.Object({
 export const HoldListSchema = Type.Array(HoldSchema, { maxItems: limits.activeHoldsListedMax });
 export const MyHoldsQuery = StrictObject({ eventId: Type.Optional(Uuid) });
 
+const Quantity = Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax });
+
 export const HoldBody = Type.Union([
-  StrictObject({ eventId: Uuid, sectionId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax }) }, { title: 'QuantityHold' }),
-  StrictObject({ eventId: Uuid, seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }) }, { title: 'SeatHold' }),
+  StrictObject({ eventId: Uuid, sectionId: Uuid, quantity: Quantity }, { title: 'QuantityHold' }),
+  StrictObject({
+    eventId: Uuid,
+    sectionId: Uuid,
+    items: Type.Array(StrictObject({ ticketTypeId: Uuid, quantity: Quantity }), { minItems: 1, maxItems: limits.ticketTypesPerSectionMax }),
+  }, { title: 'TicketTypeHold' }),
+  StrictObject({
+    eventId: Uuid,
+    seatIds: Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true }),
+    ticketTypeId: Type.Optional(Uuid),
+  }, { title: 'SeatHold' }),
+  StrictObject({
+    eventId: Uuid,
+    seats: Type.Array(StrictObject({ seatId: Uuid, ticketTypeId: Uuid }), { minItems: 1, maxItems: limits.seatsPerHoldMax }),
+  }, { title: 'TypedSeatHold' }),
 ]);
 
 /**
@@ -48,7 +69,7 @@ export const holdRoutes: FastifyPluginAsyncTypebox<HoldRoutesOptions> = async (a
       tags: ['holds'],
       summary: 'Hold tickets for a limited time',
       description:
-        'Either `quantity` tickets of a section (general admission, or the best adjacent seats of a reserved section, leaving no single seat stranded when another choice exists) or the named `seatIds`, all or nothing. Send an `Idempotency-Key` header to make retries safe.',
+        'Either `quantity` tickets of a section (general admission, or the best adjacent seats of a reserved section, leaving no single seat stranded when another choice exists), or `items` naming the section\'s ticket types, or the named `seatIds` (with one `ticketTypeId` for all, or `seats` each with its type), all or nothing. A section with ticket types needs each line or seat to name one; one without takes the first and third shapes only. Send an `Idempotency-Key` header to make retries safe.',
       security: BearerAuth,
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: limits.idempotencyKeyLengthMax })),

@@ -36,6 +36,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   queue_not_enabled: 'This event has no waiting room.',
   invalid_status_change: 'The event cannot be changed that way from its current status.',
   invalid_capacity: 'A section cannot have fewer tickets than are already sold or held.',
+  invalid_quota: 'A ticket type cannot have a quota below the tickets of that type already sold or held.',
   tickets_available: 'Good news: tickets are available again. Pick them above.',
   already_waitlisted: 'You are already on the waitlist for this event.',
   offer_not_active: 'This offer has ended: the tickets went to the next person in line.',
