@@ -36,3 +36,41 @@ update tickets t set price = i.price
   from orders o join hold_items i on i.hold_id = o.hold_id
  where o.id = t.order_id and i.section_id = t.section_id and i.seat_id is not distinct from t.seat_id;
 create index tickets_valid_type on tickets (ticket_type_id) where ticket_type_id is not null and status = 'valid';
+
+-- Codes (issue 15): presale (hold before the public on-sale, or before a type's sales start),
+-- unlock (buy `visibility = 'code'` types) and discount (percent or amount off each ticket).
+--   * normalized is the code in upper case: a code is looked up case-insensitively, per event.
+--   * uses counts tickets: the units of active holds made with the code plus its valid tickets. It
+--     moves where the stock moves (inventory/stock.ts), under the code's row lock, and the check
+--     keeps it within max_uses.
+create table event_codes (
+  id              uuid primary key default gen_random_uuid(),
+  event_id        uuid not null references events (id) on delete cascade,
+  code            text not null,
+  normalized      text not null,
+  kind            text not null check (kind in ('presale', 'unlock', 'discount')),
+  -- The types the code applies to; null: every type of the event (and sections without types).
+  ticket_type_ids uuid[],
+  percent_off     integer check (percent_off between 1 and 100),
+  amount_off      integer check (amount_off >= 1),
+  max_uses        integer check (max_uses >= 1),
+  max_per_order   integer check (max_per_order >= 1),
+  valid_from      timestamptz,
+  valid_until     timestamptz,
+  uses            integer not null default 0 check (uses >= 0),
+  disabled_at     timestamptz,
+  -- Codes generated together share a batch (one CSV).
+  batch_id        uuid,
+  created_at      timestamptz not null default now(),
+  check (max_uses is null or uses <= max_uses),
+  check ((kind = 'discount') = (percent_off is not null or amount_off is not null)),
+  check (percent_off is null or amount_off is null),
+  check (valid_from is null or valid_until is null or valid_until > valid_from),
+  unique (event_id, normalized)
+);
+create index event_codes_batch on event_codes (batch_id) where batch_id is not null;
+
+alter table holds add column event_code_id uuid references event_codes (id);
+alter table tickets add column event_code_id uuid references event_codes (id);
+-- What the code took off each unit (price is what is paid: the type's price less this).
+alter table hold_items add column discount integer not null default 0 check (discount >= 0);

@@ -49,24 +49,24 @@ export interface IssuedTicket {
   seatLabel: string | null;
 }
 
-/** Issues one ticket per unit the hold had, with its type and price; returns them (the confirmation message lists the codes). */
+/** Issues one ticket per unit the hold had, with its type, price and the code it was held with; returns them (the confirmation message lists the codes). */
 export async function issueTickets(tx: Tx, orderId: string, eventId: string, holdId: string): Promise<IssuedTicket[]> {
-  const { rows } = await tx.query<{ sectionId: string; seatId: string | null; ticketTypeId: string | null; price: number }>(
-    `select i.section_id as "sectionId", i.seat_id as "seatId", i.ticket_type_id as "ticketTypeId", i.price
-       from hold_items i cross join generate_series(1, i.quantity)
+  const { rows } = await tx.query<{ sectionId: string; seatId: string | null; ticketTypeId: string | null; price: number; codeId: string | null }>(
+    `select i.section_id as "sectionId", i.seat_id as "seatId", i.ticket_type_id as "ticketTypeId", i.price, h.event_code_id as "codeId"
+       from hold_items i join holds h on h.id = i.hold_id cross join generate_series(1, i.quantity)
       where i.hold_id = $1`,
     [holdId],
   );
   const issued = await tx.query<IssuedTicket>(
     `with issued as (
-       insert into tickets (order_id, event_id, section_id, seat_id, code, ticket_type_id, price)
-       select $1, $2, section_id, seat_id, code, ticket_type_id, price
-         from unnest($3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::int[]) as t(section_id, seat_id, code, ticket_type_id, price)
+       insert into tickets (order_id, event_id, section_id, seat_id, code, ticket_type_id, price, event_code_id)
+       select $1, $2, section_id, seat_id, code, ticket_type_id, price, code_id
+         from unnest($3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::int[], $8::uuid[]) as t(section_id, seat_id, code, ticket_type_id, price, code_id)
        returning code, section_id, seat_id)
      select i.code, i.section_id as "sectionId", sc.name as "sectionName", st.label as "seatLabel"
        from issued i join sections sc on sc.id = i.section_id left join seats st on st.id = i.seat_id
       order by sc.position, st.row_label, st.number, i.code`,
-    [orderId, eventId, rows.map((r) => r.sectionId), rows.map((r) => r.seatId), rows.map(() => newTicketCode()), rows.map((r) => r.ticketTypeId), rows.map((r) => r.price)],
+    [orderId, eventId, rows.map((r) => r.sectionId), rows.map((r) => r.seatId), rows.map(() => newTicketCode()), rows.map((r) => r.ticketTypeId), rows.map((r) => r.price), rows.map((r) => r.codeId)],
   );
   return issued.rows;
 }

@@ -9,6 +9,7 @@ import { saleNotOpenYet, saleOpensLater } from './sale-window.js';
 import { pickBestSeats } from './seat-picker.js';
 import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
 import { lockTicketTypes, TypeLedger, type HoldLine } from './ticket-types.js';
+import { judgeCode, lockCodes, normalizeCode, takeUses, type CodeGrant, type LockedCode } from './codes.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -18,7 +19,10 @@ export interface HoldItem {
   label?: string;
   /** Absent for the section's implicit type. */
   ticketTypeId?: string;
+  /** What is paid: the type's price less `discount`. */
   price: number;
+  /** What the hold's code took off; absent when nothing. */
+  discount?: number;
 }
 
 export interface HoldView {
@@ -61,6 +65,8 @@ function normalized(target: HoldTarget): { sectionId: string; lines: HoldLine[] 
 const unitsOf = (lines: readonly HoldLine[]) => lines.reduce((sum, line) => sum + line.quantity, 0);
 
 export interface PlaceHoldInput {
+  /** A presale, unlock or discount code of the event, as the buyer typed it. */
+  code?: string | undefined;
   userId: string;
   eventId: string;
   target: HoldTarget;
@@ -94,11 +100,11 @@ const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at
   e.currency, e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt"`;
 
-/** The checks every hold passes before stock is looked at. */
-function refusalFor(terms: Terms | undefined, quantity: number): AppError | undefined {
+/** The checks every hold passes before stock is looked at; a presale code lets it in before the sale opens. */
+function refusalFor(terms: Terms | undefined, quantity: number, grant: CodeGrant | undefined): AppError | undefined {
   if (!terms) return notFound('event');
   if (!terms.onSale) return new AppError('not_on_sale', 'This event is not on sale.');
-  if (terms.opensAt) return saleNotOpenYet(terms.opensAt);
+  if (terms.opensAt && !grant?.early) return saleNotOpenYet(terms.opensAt);
   if (quantity > terms.maxPerOrder) {
     return new AppError('invalid_quantity', `An order may have at most ${terms.maxPerOrder} tickets.`, { min: 1, max: terms.maxPerOrder });
   }
@@ -265,6 +271,8 @@ interface SectionRequest {
   userId: string;
   eventId: string;
   lines: HoldLine[];
+  /** The code sent, normalized (null: none). */
+  code: string | null;
   quantity: number;
   idempotencyKey: string | null;
   fingerprint: string | null;
@@ -279,29 +287,43 @@ const typeSoldOut = () => new AppError('sold_out', 'Not enough tickets of this t
  * The section's stock as items of the lines' types: GA units one item per line, seats picked in
  * order given the lines' types in order.
  */
-function typedItems(items: NewHold['items'], lines: readonly HoldLine[], ledger: TypeLedger, sectionPrice: number): NewHold['items'] {
+function typedItems(items: NewHold['items'], lines: readonly HoldLine[], ledger: TypeLedger, sectionPrice: number, grant: CodeGrant | undefined): NewHold['items'] {
   if (items.every((item) => item.seatId === null)) {
-    return lines.map((line) => ({ sectionId: items[0]!.sectionId, seatId: null, quantity: line.quantity, price: ledger.priceOf(line.ticketTypeId, sectionPrice), ticketTypeId: line.ticketTypeId }));
+    return lines.map((line) => ({ sectionId: items[0]!.sectionId, seatId: null, quantity: line.quantity, ticketTypeId: line.ticketTypeId, ...priced(ledger.priceOf(line.ticketTypeId, sectionPrice), line.ticketTypeId, grant) }));
   }
   const types = lines.flatMap((line) => Array.from({ length: line.quantity }, () => line.ticketTypeId));
-  return items.map((item, i) => ({ ...item, price: ledger.priceOf(types[i]!, sectionPrice), ticketTypeId: types[i]! }));
+  return items.map((item, i) => ({ ...item, ticketTypeId: types[i]!, ...priced(ledger.priceOf(types[i]!, sectionPrice), types[i]!, grant) }));
 }
 
+/** A unit's price to pay and the code's discount off its list price (never below zero). */
+function priced(listPrice: number, ticketTypeId: string | null, grant: CodeGrant | undefined): { price: number; discount: number } {
+  const discount = grant ? grant.discountOn(ticketTypeId, listPrice) : 0;
+  return { price: listPrice - discount, discount };
+}
+
+/** A code sent with a hold, judged for its lines: none, a refusal, or what it grants. */
+function grantFor(codes: ReadonlyMap<string, LockedCode>, code: string | null, lines: readonly HoldLine[]): AppError | CodeGrant | undefined {
+  return code === null ? undefined : judgeCode(codes.get(code), lines);
+}
+
+const codeExhausted = () => new AppError('code_exhausted', 'This code has been used up.');
+
 /** A hold's rows as one item per ticket: a GA row of quantity 3 is three items. */
-function ticketItems(rows: { sectionId: string; seatId: string | null; label?: string | null; quantity: number; price: number; ticketTypeId?: string | null }[]): HoldItem[] {
+function ticketItems(rows: { sectionId: string; seatId: string | null; label?: string | null; quantity: number; price: number; ticketTypeId?: string | null; discount?: number }[]): HoldItem[] {
   return rows.flatMap((row) =>
     Array.from({ length: row.quantity }, () => ({
       sectionId: row.sectionId,
       price: row.price,
       ...(row.ticketTypeId ? { ticketTypeId: row.ticketTypeId } : {}),
+      ...(row.discount ? { discount: row.discount } : {}),
       ...(row.seatId ? { seatId: row.seatId, label: row.label ?? '' } : {}),
     })),
   );
 }
 
-/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here). */
-function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items']): NewHold {
-  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items };
+/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here), with the code it was made with. */
+function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items'], codeId: string | null): NewHold {
+  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items, codeId };
 }
 
 function viewOf(terms: Terms, hold: NewHold): HoldView {
@@ -331,10 +353,13 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
   );
   let locked = (await lockSection()).rows[0];
   let ledger = new TypeLedger(await lockTicketTypes(tx, [sectionId]));
-  const outcomes: Outcome[] = requests.map((request) => {
-    const error = locked && locked.eventId === request.eventId
-      ? refusalFor(locked, request.quantity) ?? ledger.refusal(sectionId, request.lines)
-      : notFound('section');
+  const codes = locked ? await lockCodes(tx, locked.eventId, requests.flatMap((r) => (r.eventId === locked!.eventId && r.code !== null ? [r.code] : []))) : new Map<string, LockedCode>();
+  const grants = requests.map((request) => grantFor(codes, request.code, request.lines));
+  const outcomes: Outcome[] = requests.map((request, i) => {
+    const grant = grants[i];
+    const error = !locked || locked.eventId !== request.eventId ? notFound('section')
+      : grant instanceof AppError ? grant
+      : refusalFor(locked, request.quantity, grant) ?? ledger.refusal(sectionId, request.lines, grant);
     return error ? { kind: 'refused', error } : { kind: 'replay' };
   });
   const pending = requests.map((_, i) => i).filter((i) => outcomes[i]!.kind !== 'refused');
@@ -356,6 +381,11 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
       outcomes[index] = verdict;
       continue;
     }
+    const grant = grants[index] as CodeGrant | undefined;
+    if (grant && grant.code.left !== null && request.quantity > grant.code.left) {
+      outcomes[index] = { kind: 'refused', error: codeExhausted() };
+      continue;
+    }
     if (!ledger.fits(request.lines)) {
       outcomes[index] = { kind: 'refused', error: typeSoldOut() };
       continue;
@@ -366,7 +396,8 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
       continue;
     }
     ledger.take(request.lines);
-    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, typedItems(items, request.lines, ledger, locked.price));
+    if (grant) takeUses(grant, request.quantity);
+    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, typedItems(items, request.lines, ledger, locked.price, grant), grant?.code.id ?? null);
     countHold(buyer!, hold);
     granted.push({ index, hold });
   }
@@ -394,8 +425,7 @@ function seatLinesBySection(seats: readonly (SeatLine & { sectionId: string })[]
 async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], fingerprint: string | null): Promise<Outcome> {
   const seatIds = wanted.map((s) => s.seatId);
   const terms = (await tx.query<Terms>(`select ${termsColumns} from events e where e.id = $1`, [input.eventId])).rows[0];
-  const refusal = refusalFor(terms, seatIds.length);
-  if (refusal) return { kind: 'refused', error: refusal };
+  if (!terms) return { kind: 'refused', error: notFound('event') };
   const { rows: known } = await tx.query<{ id: string; sectionId: string }>(
     'select id, section_id as "sectionId" from seats where id = any($1::uuid[]) and event_id = $2',
     [seatIds, input.eventId],
@@ -412,11 +442,16 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], 
   const ledger = new TypeLedger(await lockTicketTypes(tx, sectionIds));
   const sectionOf = new Map(known.map((s) => [s.id, s.sectionId]));
   const linesBySection = seatLinesBySection(wanted.map((seat) => ({ ...seat, sectionId: sectionOf.get(seat.seatId)! })));
-  for (const [sectionId, lines] of linesBySection) {
-    const typeRefusal = ledger.refusal(sectionId, lines);
+  const lines = [...linesBySection.values()].flat();
+  const code = input.code === undefined ? null : normalizeCode(input.code);
+  const grant = grantFor(await lockCodes(tx, input.eventId, code === null ? [] : [code]), code, lines);
+  if (grant instanceof AppError) return { kind: 'refused', error: grant };
+  const refusal = refusalFor(terms, seatIds.length, grant);
+  if (refusal) return { kind: 'refused', error: refusal };
+  for (const [sectionId, sectionLines] of linesBySection) {
+    const typeRefusal = ledger.refusal(sectionId, sectionLines, grant);
     if (typeRefusal) return { kind: 'refused', error: typeRefusal };
   }
-  const lines = [...linesBySection.values()].flat();
   if (!ledger.fits(lines)) return (await lapsedTypeUnits(tx, lines)) ? { kind: 'reclaim', sectionIds } : { kind: 'refused', error: typeSoldOut() };
   const { rows: seats } = await tx.query<{ id: string; sectionId: string; label: string; price: number; free: boolean }>(
     `select st.id, st.section_id as "sectionId", st.label, sc.price,
@@ -436,9 +471,9 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], 
   const typeOf = new Map(wanted.map((seat) => [seat.seatId, seat.ticketTypeId]));
   const items = seats.map((s) => {
     const ticketTypeId = typeOf.get(s.id)!;
-    return { sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: ledger.priceOf(ticketTypeId, s.price), ticketTypeId };
+    return { sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, ticketTypeId, ...priced(ledger.priceOf(ticketTypeId, s.price), ticketTypeId, grant) };
   });
-  const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items);
+  const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items, grant?.code.id ?? null);
   const inserted = await writeHolds(tx, [hold], 'on_sale');
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
 }
@@ -456,11 +491,11 @@ async function lapsedTypeUnits(tx: Tx, lines: readonly HoldLine[]): Promise<bool
 /** A hold with its items (one per unit, seats by label) as the API shows it; `status` reads a lapsed hold as expired. */
 const holdViewColumns = `h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
             case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
-            (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label, 'ticketTypeId', i.ticket_type_id,
+            (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label, 'ticketTypeId', i.ticket_type_id, 'discount', i.discount,
                                                          'price', i.price, 'quantity', i.quantity) order by st.label), '[]')
                from hold_items i left join seats st on st.id = i.seat_id where i.hold_id = h.id) as items`;
 
-type HoldRow = Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number; ticketTypeId: string | null }[] };
+type HoldRow = Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number; ticketTypeId: string | null; discount: number }[] };
 
 const fromRow = (row: HoldRow) => ({ ...row, items: ticketItems(row.items) });
 
@@ -525,7 +560,9 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
   return {
     async place(input) {
       const key = input.idempotencyKey;
-      const fingerprint = key ? createHash('sha256').update(JSON.stringify([input.eventId, input.target])).digest('base64url') : null;
+      // The code joins the fingerprint only when sent, so a hold made before codes existed replays as before.
+      const request = input.code === undefined ? [input.eventId, input.target] : [input.eventId, input.target, normalizeCode(input.code)];
+      const fingerprint = key ? createHash('sha256').update(JSON.stringify(request)).digest('base64url') : null;
       if (key) {
         const existing = await existingByKey(input.userId, key, fingerprint);
         if (existing) return { hold: viewWithoutFingerprint(existing), replayed: true };
@@ -537,6 +574,7 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
             userId: input.userId,
             eventId: input.eventId,
             lines: target.lines,
+            code: input.code === undefined ? null : normalizeCode(input.code),
             quantity: unitsOf(target.lines),
             idempotencyKey: key ?? null,
             fingerprint,

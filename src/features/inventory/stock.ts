@@ -74,8 +74,10 @@ export interface NewHold {
   fingerprint: string | null;
   /** The waitlist entry this hold is offered to; null for a buyer's own hold. */
   waitlistEntryId: string | null;
-  /** `ticketTypeId` null or absent: the section's implicit type (no quota). */
-  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null }[];
+  /** The code the hold was made with: each of its units is a use (codes.ts). */
+  codeId?: string | null;
+  /** `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid). */
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number }[];
 }
 
 export const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
@@ -96,26 +98,32 @@ export type GaUnitsFrom = 'on_sale' | 'pool';
  * request is a replay). A seat is marked held only while it is free: one that is not means the
  * caller's locking is wrong, and the transaction fails rather than sell a seat twice. The units of
  * each ticket type count in its `taken` in the same statement (the caller locked the types and
- * checked their quotas; the CHECK refuses any excess). Returns the ids inserted.
+ * checked their quotas; the CHECK refuses any excess), and so do a code's uses (its row locked by
+ * the caller, its uses checked; the CHECK again). Returns the ids inserted.
  */
 export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom: GaUnitsFrom): Promise<Set<string>> {
   if (holds.length === 0) return new Set();
   const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
   const { rows } = await tx.query<{ ids: string[]; seatsHeld: number; seatsWanted: number }>(
     `with items as (
-       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[]) as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id)
+       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[])
+         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
      ), inserted as (
-       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id)
-       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[])
-           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id)
+       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id, event_code_id)
+       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[], $17::uuid[])
+           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id)
        on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-       returning id, expires_at
+       returning id, expires_at, event_code_id
      ), written as (
-       select items.*, inserted.expires_at from items join inserted on inserted.id = items.hold_id
+       select items.*, inserted.expires_at, inserted.event_code_id from items join inserted on inserted.id = items.hold_id
      ), new_items as (
-       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id)
-       select hold_id, section_id, seat_id, quantity, price, ticket_type_id from written
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
+       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount from written
+     ), uses_taken as (
+       update event_codes c set uses = c.uses + taken.quantity
+         from (select event_code_id, sum(quantity)::int as quantity from written where event_code_id is not null group by event_code_id) taken
+        where c.id = taken.event_code_id
      ), types_taken as (
        update ticket_types tt set taken = tt.taken + taken.quantity
          from (select ticket_type_id, sum(quantity)::int as quantity from written where ticket_type_id is not null group by ticket_type_id) taken
@@ -134,7 +142,7 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
     [holds.map((h) => h.id), holds.map((h) => h.eventId), holds.map((h) => h.userId), holds.map((h) => h.expiresAt), holds.map(holdTotal),
       holds.map((h) => h.currency), holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint), holds.map((h) => h.waitlistEntryId),
       items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price),
-      gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null)],
+      gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null), holds.map((h) => h.codeId ?? null), items.map((i) => i.discount ?? 0)],
   );
   const written = rows[0]!;
   if (written.seatsHeld !== written.seatsWanted) throw new Error(`${written.seatsWanted - written.seatsHeld} seat(s) written into a hold were not free`);
@@ -191,15 +199,26 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
   );
 }
 
-/** A voided ticket whose stock goes back: `ticketTypeId` null for the implicit type. */
+/** A voided ticket whose stock goes back: `ticketTypeId` null for the implicit type, `codeId` the code it was bought with (a use back). */
 export interface ReturnedTicket {
   sectionId: string;
   seatId: string | null;
   ticketTypeId: string | null;
+  codeId: string | null;
 }
 
 /** The SQL `returning` list that reads voided tickets as `ReturnedTicket`s. */
-export const returnedTicketColumns = 'section_id as "sectionId", seat_id as "seatId", ticket_type_id as "ticketTypeId"';
+export const returnedTicketColumns = 'section_id as "sectionId", seat_id as "seatId", ticket_type_id as "ticketTypeId", event_code_id as "codeId"';
+
+/** How many of `items` share each non-null key. */
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
 
 /** The stock changes that hand returned stock to the return policy. */
 export interface Stock {
@@ -248,6 +267,11 @@ export function createStock(policy: StockReturnPolicy): Stock {
              from (select section_id, sum(quantity)::int as quantity from hold_items
                     where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
             where s.id = r.section_id
+         ), uses as (
+           update event_codes c set uses = c.uses - r.quantity
+             from (select h.event_code_id, sum(i.quantity)::int as quantity from holds h join hold_items i on i.hold_id = h.id
+                    where h.id = any($1::uuid[]) and h.event_code_id is not null group by h.event_code_id) r
+            where c.id = r.event_code_id
          ), types as (
            update ticket_types tt set taken = tt.taken - r.quantity
              from (select ticket_type_id, sum(quantity)::int as quantity from hold_items
@@ -281,11 +305,15 @@ export function createStock(policy: StockReturnPolicy): Stock {
         `update sections s set available = s.available + r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where s.id = r.id`,
         [[...gaCounts.keys()], [...gaCounts.values()]],
       );
-      const typeCounts = new Map<string, number>();
-      for (const t of tickets) if (t.ticketTypeId) typeCounts.set(t.ticketTypeId, (typeCounts.get(t.ticketTypeId) ?? 0) + 1);
+      const typeCounts = countBy(tickets, (t) => t.ticketTypeId);
       await tx.query(
         `update ticket_types tt set taken = tt.taken - r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where tt.id = r.id`,
         [[...typeCounts.keys()], [...typeCounts.values()]],
+      );
+      const codeCounts = countBy(tickets, (t) => t.codeId);
+      await tx.query(
+        `update event_codes c set uses = c.uses - r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where c.id = r.id`,
+        [[...codeCounts.keys()], [...codeCounts.values()]],
       );
       await tx.query(
         `with sold as (select id from seats where id = any($1::uuid[]) and status = 'sold' order by id for update)

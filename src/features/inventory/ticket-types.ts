@@ -1,5 +1,6 @@
 import type { Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
+import type { CodeGrant } from './codes.js';
 
 /*
  * Ticket types: the prices a section sells its stock at. The types share the section's stock; a
@@ -145,8 +146,11 @@ const sectionHasTypes = (types: ReadonlyMap<string, LockedTicketType>, sectionId
 export class TypeLedger {
   constructor(private readonly types: Map<string, LockedTicketType>) {}
 
-  /** Why these lines of a section cannot be sold now, regardless of stock; undefined if they can. */
-  refusal(sectionId: string, lines: readonly HoldLine[]): AppError | undefined {
+  /**
+   * Why these lines of a section cannot be sold now, regardless of stock; undefined if they can. A
+   * code may unlock `code` types and, presale, let a type in before its sales start (never after they end).
+   */
+  refusal(sectionId: string, lines: readonly HoldLine[], grant?: Pick<CodeGrant, 'early' | 'unlocks'>): AppError | undefined {
     for (const line of lines) {
       if (line.ticketTypeId === null) {
         if (sectionHasTypes(this.types, sectionId)) return typeRequired();
@@ -154,8 +158,9 @@ export class TypeLedger {
       }
       const type = this.types.get(line.ticketTypeId);
       // Hidden and code-only types do not exist for a buyer without a code: no hint that they do.
-      if (!type || type.sectionId !== sectionId || type.visibility !== 'public') return notFound('ticket type');
-      if (type.opensAt || type.closedAt) return windowRefused(type);
+      if (!type || type.sectionId !== sectionId || type.visibility === 'hidden') return notFound('ticket type');
+      if (type.visibility === 'code' && !grant?.unlocks(type.id)) return notFound('ticket type');
+      if ((type.opensAt && !grant?.early) || type.closedAt) return windowRefused(type);
       if (type.maxPerOrder !== null && line.quantity > type.maxPerOrder) {
         return new AppError('invalid_quantity', `A hold may have at most ${type.maxPerOrder} tickets of this type.`, { min: 1, max: type.maxPerOrder, ticketTypeId: type.id });
       }
