@@ -8,12 +8,15 @@ import type { PickerSeat } from './seat-picker.js';
  * these functions, in their own transactions.
  *
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
- *   event row -> sections (sorted by id) -> ticket types (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
+ *   event row -> sections (sorted by id) -> ticket types (sorted by id) -> codes (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
  *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers -> payments.
  * - Ticket types: only a transaction holding their section writes them (FOR UPDATE, or FOR SHARE
  *   for a named-seat hold, which locks them FOR UPDATE in id order right after the sections), so a
  *   return that updates them later, past the orders or holds, finds them free: whoever else could
  *   hold them holds their section too.
+ * - Codes: a hold locks the codes it names FOR UPDATE after the types. A code spans sections, so a
+ *   return (which updates its uses past the orders and holds) may wait for a hold of another
+ *   section; that hold waits for nothing a return holds (it takes no order or hold lock), so no cycle.
  * - The event row: an event's changes take it FOR NO KEY UPDATE, an order's cancellation FOR SHARE
  *   (it reads the start). The foreign-key checks of rows inserted for an event (holds, orders,
  *   tickets, outbox) take it FOR KEY SHARE, which conflicts with neither, so they may come anywhere.

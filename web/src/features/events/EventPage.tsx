@@ -36,6 +36,8 @@ export function EventPage({ id }: { id: string }) {
   const [problem, setProblem] = useState<string>();
   const [openHolds, setOpenHolds] = useState<OpenHolds>();
   const [busy, setBusy] = useState(false);
+  // A presale, unlock or discount code: sent with every hold while it is filled in.
+  const [code, setCode] = useState('');
   const myHolds = useMyHolds(session ? id : undefined);
   const waitlistEntry = useWaitlistEntry(id);
   const offerHoldId = waitlistEntry.data?.offer?.holdId;
@@ -101,7 +103,8 @@ export function EventPage({ id }: { id: string }) {
     setProblem(undefined);
     setOpenHolds(undefined);
     try {
-      const placed = await api.holds.create({ eventId: id, ...target }, queue.token);
+      const typed = code.trim();
+      const placed = await api.holds.create({ eventId: id, ...target, ...(typed ? { code: typed } : {}) }, queue.token);
       navigate(`/checkout/${placed.id}`);
     } catch (error) {
       const failure = asApiError(error);
@@ -192,6 +195,22 @@ export function EventPage({ id }: { id: string }) {
               </label>
             );
           })}
+        </div>
+
+        <div className="code-field">
+          <label htmlFor="event-code">Have a code?</label>
+          <input
+            id="event-code"
+            name="code"
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={64}
+            value={code}
+            onChange={(event) => { setCode(event.target.value); setProblem(undefined); }}
+            aria-describedby="event-code-help"
+          />
+          <small id="event-code-help" className="muted">A presale, unlock or discount code is applied when you hold tickets.</small>
         </div>
 
         {problem && <p role="alert" className="notice error" data-testid="hold-problem">{problem}</p>}
