@@ -286,7 +286,11 @@ async function changeSection(db: Database, stock: Stock, eventId: string, sectio
     );
     const section = rows[0];
     if (!section) throw notFound('section');
-    if (changes.ticketTypes) await editTicketTypes(tx, sectionId, changes.ticketTypes);
+    if (changes.ticketTypes) {
+      await editTicketTypes(tx, sectionId, changes.ticketTypes);
+      // Search's cheapest price reads the public types.
+      await refreshSearchDocuments(tx, [eventId]);
+    }
     if (changes.capacity === undefined) return;
     if (section.kind !== 'ga') throw new AppError('invalid_capacity', 'Only a general-admission section can change capacity; edit the seats of a reserved section instead.');
     if (!(await stock.changeCapacity(tx, sectionId, changes.capacity))) {

@@ -41,6 +41,8 @@ describe.each(backends)('ticket types on %s', (backend) => {
     const [floor, balcony] = event.sections;
     expect(floor.ticketTypes.map((t: { name: string; available: number; onSale: boolean }) => [t.name, t.available, t.onSale])).toEqual([['Adult', 10, true], ['Child', 3, true], ['VIP', 2, true]]);
     expect(balcony.ticketTypes).toEqual([]);
+    const { rows: [found] } = await app.db.query<{ minPrice: number }>('select min_price as "minPrice" from events where id = $1', [event.id]);
+    expect(found!.minPrice).toBe(2500);
     const plain = await hold({ eventId: event.id, sectionId: balcony.id, quantity: 2 });
     expect(plain.status).toBe(201);
     expect(plain.body.items).toEqual([{ sectionId: balcony.id, price: 3000 }, { sectionId: balcony.id, price: 3000 }]);
