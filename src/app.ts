@@ -11,6 +11,7 @@ import { eventRevenue } from './features/checkout/desk.js';
 import { eventRoutes } from './features/events/routes.js';
 import { EventSchema } from './features/events/schemas.js';
 import { holdRoutes } from './features/inventory/routes.js';
+import { codeRoutes } from './features/inventory/code-routes.js';
 import { notificationRoutes } from './features/notifications/routes.js';
 import { opsRoutes } from './features/ops/routes.js';
 import { venueRoutes } from './features/venues/routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await api.register(venueRoutes, { venues: context.venues, guards, access });
     await api.register(eventRoutes, { events: context.events, guards, access, queueFigures: (eventId) => queue.figures(eventId), revenueOf: (eventId) => eventRevenue(db, eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
     await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
+    await api.register(codeRoutes, { db, guards });
     await api.register(orderRoutes, { checkout: context.checkout, guards, access });
     await api.register(orderDeskRoutes, { db, stock: context.stock, checkout: context.checkout, guards });
     await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });

@@ -15,6 +15,15 @@ export const limits = {
   /** `GET /me/holds` lists at most this many live holds (a basket per event; a buyer shops a few events at once). */
   activeHoldsListedMax: 200,
   sectionsPerEventMax: 100,
+  /** Ticket types one section sells (adult, child, VIP, a presale price...). */
+  ticketTypesPerSectionMax: 20,
+  /** A presale, unlock or discount code as typed; codes generated in one request. */
+  codeLengthMax: 64,
+  codesGeneratedMax: 5_000,
+  /** `GET /events/:id/codes` (and its CSV) list at most this many, newest first: a batch's `batchId` narrows them. */
+  codesListedMax: 20_000,
+  /** Holds with a code one account may try per minute: guessing codes is throttled (429). */
+  codeAttemptsPerMinuteMax: 20,
   rowsPerSectionMax: 200,
   seatsPerRowMax: 500,
   seatsPerEventMax: 1_000_000,

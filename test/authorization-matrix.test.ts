@@ -69,6 +69,7 @@ const freshMember = async () => {
 };
 const freshInvitation = async () => (await must(app.request('POST', `/api/v1/organizations/${a.organizationId}/members`, { token: owner(), body: { email: `invited-${randomUUID()}@example.test`, role: 'door' } }), 202)).id as string;
 const freshKey = async () => (await must(app.request('POST', `/api/v1/organizations/${a.organizationId}/api-keys`, { token: owner(), body: { name: 'Spare', role: 'door' } }), 201)).id as string;
+const freshEventCode = async () => (await must(app.request('POST', `/api/v1/events/${event.id}/codes`, { token: owner(), body: { code: `SPARE-${randomUUID()}`, kind: 'unlock' } }), 201)).items[0].id as string;
 let raisedCapacity = 100;
 const at = (method: string, path: string, body?: unknown) => async (): Promise<Call> => ({ method, path, body });
 
@@ -83,6 +84,11 @@ const table: Row[] = [
   { route: 'PATCH /venues/:id', call: async () => ({ method: 'PATCH', path: `/api/v1/venues/${a.venueId}`, body: { address: 'Rua 1' } }), ok: 200, roles: ['owner', 'manager'] },
   { route: 'PATCH /events/:id', call: async () => ({ method: 'PATCH', path: `/api/v1/events/${draft.id}`, body: { title: 'Renamed' } }), ok: 200, roles: ['owner', 'manager'] },
   { route: 'PATCH /events/:id/sections/:sectionId', call: async () => ({ method: 'PATCH', path: `/api/v1/events/${draft.id}/sections/${draft.sections[0].id}`, body: { capacity: (raisedCapacity += 1) } }), ok: 200, roles: ['owner', 'manager'] },
+  // Codes of an event: owner and manager.
+  { route: 'POST /events/:id/codes', call: async () => ({ method: 'POST', path: `/api/v1/events/${event.id}/codes`, body: { code: `MATRIX-${randomUUID()}`, kind: 'unlock' } }), ok: 201, roles: ['owner', 'manager'] },
+  { route: 'GET /events/:id/codes', call: at('GET', '/api/v1/events/:event/codes'), ok: 200, roles: ['owner', 'manager'] },
+  { route: 'GET /events/:id/codes.csv', call: at('GET', '/api/v1/events/:event/codes.csv'), ok: 200, roles: ['owner', 'manager'] },
+  { route: 'PATCH /events/:id/codes/:codeId', call: async () => ({ method: 'PATCH', path: `/api/v1/events/${event.id}/codes/${await freshEventCode()}`, body: { disabled: true } }), ok: 200, roles: ['owner', 'manager'] },
   // A draft shows to the organization's team only; to anyone else it does not exist.
   { route: 'GET /events/:id (draft)', call: at('GET', '/api/v1/events/:draft'), ok: 200, roles: anyTeam, except: { anonymous: 404 } },
   { route: 'GET /organizer/events?organizationId', call: at('GET', '/api/v1/organizer/events?organizationId=:org'), ok: 200, roles: all },

@@ -4,7 +4,7 @@ import type { Database, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { enqueue } from '../notifications/outbox.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Stock } from '../inventory/stock.js';
+import { returnedTicketColumns, type ReturnedTicket, type Stock } from '../inventory/stock.js';
 import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
 import { eventCalendar } from './calendar.js';
@@ -348,8 +348,8 @@ async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder
   if (gone.length > 0) throw new AppError('ticket_void', 'Some tickets were already cancelled or transferred.', { ticketIds: gone, reason: 'cancelled' });
   if (tickets.every((t) => asked.has(t.id))) return { payments: await cancelLockedOrders(tx, stock, [order]), shares: [] };
 
-  const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
-    `update tickets set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
+  const voided = await tx.query<ReturnedTicket>(
+    `update tickets set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning ${returnedTicketColumns}`,
     [[...asked]],
   );
   await stock.returnTickets(tx, voided.rows);
@@ -404,8 +404,8 @@ async function lockOrderSections(tx: Tx, orderId: string): Promise<void> {
  */
 async function returnOrderStock(tx: Tx, stock: Stock, orderId: string): Promise<void> {
   await lockOrderSections(tx, orderId);
-  const voided = await tx.query<{ sectionId: string; seatId: string | null }>(
-    `update tickets set status = 'void' where order_id = $1 and status = 'valid' returning section_id as "sectionId", seat_id as "seatId"`,
+  const voided = await tx.query<ReturnedTicket>(
+    `update tickets set status = 'void' where order_id = $1 and status = 'valid' returning ${returnedTicketColumns}`,
     [orderId],
   );
   await stock.returnTickets(tx, voided.rows);

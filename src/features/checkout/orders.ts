@@ -8,6 +8,11 @@ export interface TicketView {
   sectionName: string;
   seatId?: string;
   seatLabel?: string;
+  /** Absent for a section without ticket types. */
+  ticketTypeId?: string;
+  ticketTypeName?: string;
+  /** What the ticket sold for (its hold item's price), in minor units. */
+  price: number;
   status: 'valid' | 'void';
   attendeeName?: string;
   /** The signed QR payload of a valid ticket (checkin/signing.ts). */
@@ -44,23 +49,24 @@ export interface IssuedTicket {
   seatLabel: string | null;
 }
 
-/** Issues one ticket per unit the hold had; returns them (the confirmation message lists the codes). */
+/** Issues one ticket per unit the hold had, with its type, price and the code it was held with; returns them (the confirmation message lists the codes). */
 export async function issueTickets(tx: Tx, orderId: string, eventId: string, holdId: string): Promise<IssuedTicket[]> {
-  const { rows } = await tx.query<{ sectionId: string; seatId: string | null }>(
-    `select i.section_id as "sectionId", i.seat_id as "seatId"
-       from hold_items i cross join generate_series(1, i.quantity)
+  const { rows } = await tx.query<{ sectionId: string; seatId: string | null; ticketTypeId: string | null; price: number; codeId: string | null }>(
+    `select i.section_id as "sectionId", i.seat_id as "seatId", i.ticket_type_id as "ticketTypeId", i.price, h.event_code_id as "codeId"
+       from hold_items i join holds h on h.id = i.hold_id cross join generate_series(1, i.quantity)
       where i.hold_id = $1`,
     [holdId],
   );
   const issued = await tx.query<IssuedTicket>(
     `with issued as (
-       insert into tickets (order_id, event_id, section_id, seat_id, code)
-       select $1, $2, section_id, seat_id, code from unnest($3::uuid[], $4::uuid[], $5::text[]) as t(section_id, seat_id, code)
+       insert into tickets (order_id, event_id, section_id, seat_id, code, ticket_type_id, price, event_code_id)
+       select $1, $2, section_id, seat_id, code, ticket_type_id, price, code_id
+         from unnest($3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::int[], $8::uuid[]) as t(section_id, seat_id, code, ticket_type_id, price, code_id)
        returning code, section_id, seat_id)
      select i.code, i.section_id as "sectionId", sc.name as "sectionName", st.label as "seatLabel"
        from issued i join sections sc on sc.id = i.section_id left join seats st on st.id = i.seat_id
       order by sc.position, st.row_label, st.number, i.code`,
-    [orderId, eventId, rows.map((r) => r.sectionId), rows.map((r) => r.seatId), rows.map(() => newTicketCode())],
+    [orderId, eventId, rows.map((r) => r.sectionId), rows.map((r) => r.seatId), rows.map(() => newTicketCode()), rows.map((r) => r.ticketTypeId), rows.map((r) => r.price), rows.map((r) => r.codeId)],
   );
   return issued.rows;
 }
@@ -69,13 +75,17 @@ const orderSelect = `
   select o.id, o.status, o.hold_id as "holdId", o.event_id as "eventId", e.title as "eventTitle", o.total, o.currency,
          o.created_at as "createdAt", o.refund_amount as "refundAmount",
          (select coalesce(json_agg(json_build_object('id', t.id, 'code', t.code, 'sectionId', t.section_id, 'sectionName', sc.name,
-                                                     'seatId', t.seat_id, 'seatLabel', st.label, 'status', t.status, 'attendeeName', t.attendee_name)
+                                                     'seatId', t.seat_id, 'seatLabel', st.label, 'status', t.status, 'attendeeName', t.attendee_name,
+                                                     'ticketTypeId', t.ticket_type_id, 'ticketTypeName', tt.name, 'price', coalesce(t.price, 0))
                                    order by sc.position, st.row_label, st.number, t.created_at), '[]')
             from tickets t join sections sc on sc.id = t.section_id left join seats st on st.id = t.seat_id
+                 left join ticket_types tt on tt.id = t.ticket_type_id
            where t.order_id = o.id and t.holder_id is null) as tickets
     from orders o join events e on e.id = o.event_id`;
 
-type TicketRow = Omit<TicketView, 'qr' | 'attendeeName'> & { seatId: string | null; seatLabel: string | null; attendeeName: string | null };
+type TicketRow = Omit<TicketView, 'qr' | 'attendeeName' | 'ticketTypeId' | 'ticketTypeName'> & {
+  seatId: string | null; seatLabel: string | null; attendeeName: string | null; ticketTypeId: string | null; ticketTypeName: string | null;
+};
 type OrderRow = Omit<OrderView, 'refund' | 'tickets'> & { refundAmount: number | null; tickets: TicketRow[] };
 
 function toView(row: OrderRow, qrs: ReadonlyMap<string, string>): OrderView {
@@ -84,9 +94,10 @@ function toView(row: OrderRow, qrs: ReadonlyMap<string, string>): OrderView {
     ...order,
     createdAt: new Date(order.createdAt),
     ...(refundAmount === null ? {} : { refund: { amount: refundAmount, currency: order.currency } }),
-    tickets: tickets.map(({ seatId, seatLabel, attendeeName, ...ticket }) => ({
+    tickets: tickets.map(({ seatId, seatLabel, attendeeName, ticketTypeId, ticketTypeName, ...ticket }) => ({
       ...ticket,
       ...(seatId ? { seatId, seatLabel: seatLabel ?? '' } : {}),
+      ...(ticketTypeId ? { ticketTypeId, ticketTypeName: ticketTypeName ?? '' } : {}),
       ...(attendeeName === null ? {} : { attendeeName }),
       ...(qrs.has(ticket.id) ? { qr: qrs.get(ticket.id)! } : {}),
     })),

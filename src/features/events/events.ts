@@ -3,6 +3,7 @@ import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { sectionAccounting, sectionAvailability, seatMap, type SectionAccounting, type SectionAvailability } from '../inventory/availability.js';
 import { createSections, type NewSeat } from '../inventory/sections.js';
+import { editTicketTypes, ticketTypeAvailability, type TicketTypeAvailability, type TicketTypeEdit } from '../inventory/ticket-types.js';
 import type { Stock } from '../inventory/stock.js';
 import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkout/checkout.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
@@ -35,7 +36,8 @@ export interface EventRecord {
   opensAt: Date | null;
 }
 
-type Section = Omit<SectionAvailability, 'eventId'>;
+type Section = Omit<SectionAvailability, 'eventId'> & { ticketTypes: TicketTypeView[] };
+type TicketTypeView = Omit<TicketTypeAvailability, 'sectionId' | 'quotaLeft'> & { available: number };
 
 const eventColumns = `
   e.id, e.title, e.description, e.category, e.performers, e.tags, e.venue_id as "venueId",
@@ -47,8 +49,15 @@ const eventColumns = `
   (select o.starts_at from event_onsale o where o.event_id = e.id) as "opensAt"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
-const sectionsOf = (availability: SectionAvailability[], eventId: string): Section[] =>
-  availability.filter((s) => s.eventId === eventId).map(({ eventId: _, ...section }) => section);
+/** The event's sections, each with its ticket types: a type has what its section has, or less when its quota has less left. */
+const sectionsOf = (availability: SectionAvailability[], types: TicketTypeAvailability[], eventId: string): Section[] =>
+  availability.filter((s) => s.eventId === eventId).map(({ eventId: _, ...section }) => ({
+    ...section,
+    ticketTypes: types.filter((t) => t.sectionId === section.id).map(({ sectionId: __, quotaLeft, ...type }) => ({
+      ...type,
+      available: quotaLeft === null ? section.available : Math.max(0, Math.min(section.available, quotaLeft)),
+    })),
+  }));
 
 export async function findEvent(db: Queryable, eventId: string): Promise<EventRecord | undefined> {
   const { rows } = await db.query<EventRecord>(`select ${eventColumns} from ${eventFrom} where e.id = $1`, [eventId]);
@@ -59,8 +68,8 @@ export async function findEvent(db: Queryable, eventId: string): Promise<EventRe
 export async function getEvent(db: Queryable, eventId: string, viewerIsAdmin: boolean): Promise<EventRecord & { sections: Section[]; onsale: OnsaleSettings | null }> {
   const event = await findEvent(db, eventId);
   if (!event || (event.status === 'draft' && !viewerIsAdmin)) throw notFound('event');
-  const [availability, onsale] = await Promise.all([sectionAvailability(db, [eventId]), loadOnsale(db, eventId)]);
-  return { ...event, sections: sectionsOf(availability, eventId), onsale };
+  const [availability, types, onsale] = await Promise.all([sectionAvailability(db, [eventId]), ticketTypeAvailability(db, [eventId], !viewerIsAdmin), loadOnsale(db, eventId)]);
+  return { ...event, sections: sectionsOf(availability, types, eventId), onsale };
 }
 
 /**
@@ -154,7 +163,7 @@ async function insertSections(tx: Tx, eventId: string, sections: SectionInput[])
     return laid.length;
   });
   await createSections(tx, eventId, sections.map((section, index) => ({
-    id: ids[index]!, name: section.name, kind: 'rows' in section ? 'seated' : 'ga', price: section.price, capacity: capacities[index]!,
+    id: ids[index]!, name: section.name, kind: 'rows' in section ? 'seated' : 'ga', price: section.price, capacity: capacities[index]!, ticketTypes: section.ticketTypes,
   })), seats);
 }
 
@@ -263,11 +272,13 @@ async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promis
 }
 
 /**
- * Changes a GA section's capacity: units added are returned stock, so they go to the waitlist first,
- * in this transaction; a lowering takes only units on sale (never below sold + held + offered + kept
- * for the waitlist). Resizing reserved seating is not supported.
+ * Changes a section: a GA section's capacity (units added are returned stock, so they go to the
+ * waitlist first, in this transaction; a lowering takes only units on sale, never below sold + held
+ * + offered + kept for the waitlist), and its ticket types (added, or changed by id; a quota never
+ * below what the type has held and sold). One transaction under the section's lock, all or nothing.
+ * Resizing reserved seating is not supported.
  */
-async function changeSectionCapacity(db: Database, stock: Stock, eventId: string, sectionId: string, capacity: number): Promise<void> {
+async function changeSection(db: Database, stock: Stock, eventId: string, sectionId: string, changes: SectionChanges): Promise<void> {
   await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ kind: string; capacity: number; available: number }>(
       'select kind, capacity, available from sections where id = $1 and event_id = $2 for update',
@@ -275,30 +286,42 @@ async function changeSectionCapacity(db: Database, stock: Stock, eventId: string
     );
     const section = rows[0];
     if (!section) throw notFound('section');
+    if (changes.ticketTypes) {
+      await editTicketTypes(tx, sectionId, changes.ticketTypes);
+      // Search's cheapest price reads the public types.
+      await refreshSearchDocuments(tx, [eventId]);
+    }
+    if (changes.capacity === undefined) return;
     if (section.kind !== 'ga') throw new AppError('invalid_capacity', 'Only a general-admission section can change capacity; edit the seats of a reserved section instead.');
-    if (!(await stock.changeCapacity(tx, sectionId, capacity))) {
+    if (!(await stock.changeCapacity(tx, sectionId, changes.capacity))) {
       const minimum = section.capacity - section.available;
       throw new AppError('invalid_capacity', `Capacity cannot go below the ${minimum} tickets sold, held or kept for the waitlist.`, { capacity: section.capacity, minimum });
     }
   });
 }
 
+export interface SectionChanges {
+  capacity?: number | undefined;
+  ticketTypes?: readonly TicketTypeEdit[] | undefined;
+}
+
 /** Published events for the search's filters in its order, each with live availability, and the facets. */
 export async function listEvents(db: Queryable, query: ListEventsQuery) {
   const { hits, facets, nextCursor } = await searchEvents(db, query);
   const ids = hits.map((hit) => hit.id);
-  const [{ rows }, availability] = await Promise.all([
+  const [{ rows }, availability, types] = await Promise.all([
     db.query<EventRecord>(`select ${eventColumns} from ${eventFrom} where e.id = any($1::uuid[])`, [ids]),
     sectionAvailability(db, ids),
+    ticketTypeAvailability(db, ids, true),
   ]);
   const byId = new Map(rows.map((event) => [event.id, event]));
   const items = hits.map(({ id, ...found }) => {
     const event = byId.get(id)!;
-    const sections = sectionsOf(availability, id);
+    const sections = sectionsOf(availability, types, id);
     return {
       ...event,
       ...found,
-      priceFrom: sections.length ? Math.min(...sections.map((s) => s.price)) : null,
+      priceFrom: sections.length ? Math.min(...sections.flatMap((s) => (s.ticketTypes.length ? s.ticketTypes.map((t) => t.price) : [s.price]))) : null,
       capacity: sections.reduce((sum, s) => sum + s.capacity, 0),
       available: sections.reduce((sum, s) => sum + s.available, 0),
     };
@@ -316,8 +339,8 @@ export interface EventService {
   update(eventId: string, changes: UpdateEventBody): Promise<EventDetail>;
   seats(eventId: string, viewerIsAdmin: boolean): ReturnType<typeof seatMap>;
   accounting(eventId: string): Promise<SectionAccounting[]>;
-  /** Raises or lowers a GA section's capacity (not below what is sold, held or kept for the waitlist). */
-  changeCapacity(eventId: string, sectionId: string, capacity: number): Promise<SectionAccounting>;
+  /** Raises or lowers a GA section's capacity (not below what is sold, held or kept for the waitlist), adds and changes its ticket types. */
+  changeSection(eventId: string, sectionId: string, changes: SectionChanges): Promise<SectionAccounting>;
   /** Finishes cancellations a crash (or a failure) interrupted between their two steps. Returns how many. */
   finishInterruptedCancellations(): Promise<number>;
 }
@@ -343,8 +366,9 @@ export function createEventService({ db, stock, bus }: { db: Database; stock: St
       if (!(await findEvent(db, eventId))) throw notFound('event');
       return sectionAccounting(db, eventId);
     },
-    async changeCapacity(eventId, sectionId, capacity) {
-      await changeSectionCapacity(db, stock, eventId, sectionId, capacity);
+    async changeSection(eventId, sectionId, changes) {
+      await changeSection(db, stock, eventId, sectionId, changes);
+      await bus.publish('event.changed', { eventId });
       return (await sectionAccounting(db, eventId)).find((s) => s.sectionId === sectionId)!;
     },
     finishInterruptedCancellations: () => finishInterruptedCancellations(db, stock, oweRefunds),

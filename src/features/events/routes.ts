@@ -109,12 +109,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     preHandler: guards.permit('events.manage', theEvent),
     schema: {
       tags: ['events'],
-      summary: 'Change a general-admission section\'s capacity (owner or manager): new tickets go to the waitlist first; lowering takes only tickets on sale',
-      description: '409 `invalid_capacity` (with `details.minimum`) for a capacity below the tickets sold, held, offered or kept for the waitlist.',
+      summary: 'Change a section (owner or manager): a general-admission section\'s capacity (new tickets go to the waitlist first; lowering takes only tickets on sale), and its ticket types',
+      description: '409 `invalid_capacity` (with `details.minimum`) for a capacity below the tickets sold, held, offered or kept for the waitlist. `ticketTypes` adds a type (no `id`) or changes one (`id`, only the fields sent); a type is never deleted (tickets name it): make it `hidden`. 409 `invalid_quota` (with `details.minimum`) for a quota below the type\'s tickets held and sold.',
       security: BearerAuth,
       params: SectionParams,
       body: RaiseCapacityBody,
       response: { 200: SectionAccountingSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => events.changeCapacity(request.params.id, request.params.sectionId, request.body.capacity));
+  }, async (request) => events.changeSection(request.params.id, request.params.sectionId, request.body));
 };

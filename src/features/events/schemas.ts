@@ -26,8 +26,32 @@ const RowSpec = StrictObject({
   ]),
 });
 
-export const GaSectionInput = StrictObject({ name: Text(), price: MinorUnits, capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }) }, { title: 'GeneralAdmissionSection' });
-export const SeatedSectionInput = StrictObject({ name: Text(), price: MinorUnits, rows: Type.Array(RowSpec, { minItems: 1, maxItems: limits.rowsPerSectionMax }) }, { title: 'ReservedSection' });
+const TicketTypeVisibility = Type.Union([Type.Literal('public'), Type.Literal('hidden'), Type.Literal('code')], {
+  description: '`public`: listed and sold to anyone; `hidden`: neither listed nor sold (retired); `code`: sold only with a code that unlocks it',
+});
+
+const ticketTypeFields = {
+  name: Text(),
+  price: MinorUnits,
+  maxPerOrder: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax, description: 'Tickets of this type one hold may have; null = only the event\'s maxTicketsPerOrder' }))),
+  quota: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: limits.sectionCapacityMax, description: 'Tickets of this type that may be held and sold together (a sub-limit of the section\'s stock); null = no quota' }))),
+  visibility: Type.Optional(TicketTypeVisibility),
+  salesStartsAt: Type.Optional(Nullable(Timestamp)),
+  salesEndsAt: Type.Optional(Nullable(Timestamp)),
+};
+
+export const TicketTypeInput = StrictObject(ticketTypeFields, { title: 'NewTicketType' });
+export type TicketTypeInput = Static<typeof TicketTypeInput>;
+/** An edit of a section's ticket types: with `id` the type is changed (fields left out stay), without one it is added. */
+export const TicketTypeEdit = StrictObject({ id: Type.Optional(Uuid), ...ticketTypeFields, name: Type.Optional(Text()), price: Type.Optional(MinorUnits) }, { title: 'TicketTypeEdit' });
+export type TicketTypeEdit = Static<typeof TicketTypeEdit>;
+const TicketTypesInput = Type.Optional(Type.Array(TicketTypeInput, {
+  maxItems: limits.ticketTypesPerSectionMax,
+  description: 'Prices the section sells at, sharing its stock; without any, the section sells at its own `price`',
+}));
+
+export const GaSectionInput = StrictObject({ name: Text(), price: MinorUnits, capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }), ticketTypes: TicketTypesInput }, { title: 'GeneralAdmissionSection' });
+export const SeatedSectionInput = StrictObject({ name: Text(), price: MinorUnits, rows: Type.Array(RowSpec, { minItems: 1, maxItems: limits.rowsPerSectionMax }), ticketTypes: TicketTypesInput }, { title: 'ReservedSection' });
 export type SectionInput = Static<typeof GaSectionInput> | Static<typeof SeatedSectionInput>;
 
 const EventStatus = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]);
@@ -97,6 +121,19 @@ export const UpdateEventBody = StrictObject(
 );
 export type UpdateEventBody = Static<typeof UpdateEventBody>;
 
+export const TicketTypeSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  price: Type.Integer(),
+  maxPerOrder: Nullable(Type.Integer()),
+  quota: Nullable(Type.Integer()),
+  visibility: TicketTypeVisibility,
+  salesStartsAt: Nullable(TimestampOut),
+  salesEndsAt: Nullable(TimestampOut),
+  onSale: Type.Boolean({ description: 'Within its sales window now (by the database\'s clock)' }),
+  available: Type.Integer({ description: 'Tickets of this type that can be held now: the section\'s, or fewer when its quota has fewer left' }),
+});
+
 export const SectionSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
@@ -104,6 +141,9 @@ export const SectionSchema = Type.Object({
   price: Type.Integer(),
   capacity: Type.Integer(),
   available: Type.Integer(),
+  ticketTypes: Type.Array(TicketTypeSchema, {
+    description: 'The types on sale (the event\'s team sees every type, others the public ones); empty: the section sells at its `price`',
+  }),
 });
 
 const VenueSummary = Type.Object({ id: Uuid, name: Type.String(), city: Type.String(), address: Nullable(Type.String()), timeZone: Type.String({ description: "IANA zone of the venue: show the event's times in it" }) });
@@ -156,7 +196,10 @@ export const ListEventsQuery = StrictObject({
 export type ListEventsQuery = Static<typeof ListEventsQuery>;
 
 export const SectionParams = StrictObject({ id: Uuid, sectionId: Uuid });
-export const RaiseCapacityBody = StrictObject({ capacity: Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax }) });
+export const RaiseCapacityBody = StrictObject({
+  capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax })),
+  ticketTypes: Type.Optional(Type.Array(TicketTypeEdit, { minItems: 1, maxItems: limits.ticketTypesPerSectionMax })),
+}, { minProperties: 1 });
 export type RaiseCapacityBody = Static<typeof RaiseCapacityBody>;
 
 export const SectionAccountingSchema = Type.Object({

@@ -8,6 +8,8 @@ import { seatsHeldBack } from './availability.js';
 import { saleNotOpenYet, saleOpensLater } from './sale-window.js';
 import { pickBestSeats } from './seat-picker.js';
 import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
+import { lockTicketTypes, TypeLedger, type HoldLine } from './ticket-types.js';
+import { judgeCode, lockCodes, normalizeCode, takeUses, type CodeGrant, type LockedCode } from './codes.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -15,7 +17,12 @@ export interface HoldItem {
   sectionId: string;
   seatId?: string;
   label?: string;
+  /** Absent for the section's implicit type. */
+  ticketTypeId?: string;
+  /** What is paid: the type's price less `discount`. */
   price: number;
+  /** What the hold's code took off; absent when nothing. */
+  discount?: number;
 }
 
 export interface HoldView {
@@ -28,9 +35,38 @@ export interface HoldView {
   currency: string;
 }
 
-export type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+/** What a hold asks for, in any of the API's shapes (a quantity or named seats of the implicit type, or lines and seats naming types). */
+export type HoldTarget =
+  | { sectionId: string; quantity: number }
+  | { sectionId: string; items: { ticketTypeId: string; quantity: number }[] }
+  | { seatIds: string[]; ticketTypeId?: string }
+  | { seats: { seatId: string; ticketTypeId: string }[] };
+
+type SeatLine = { seatId: string; ticketTypeId: string | null };
+
+/** Every shape as lines of one section, or as seats each with its type (null: the implicit type). */
+function normalized(target: HoldTarget): { sectionId: string; lines: HoldLine[] } | { seats: SeatLine[] } {
+  if ('quantity' in target) return { sectionId: target.sectionId, lines: [{ ticketTypeId: null, quantity: target.quantity }] };
+  if ('items' in target) {
+    // Lines of one type are one line, so a type's maxPerOrder counts them all.
+    const byType = new Map<string, number>();
+    for (const item of target.items) byType.set(item.ticketTypeId, (byType.get(item.ticketTypeId) ?? 0) + item.quantity);
+    return { sectionId: target.sectionId, lines: [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })) };
+  }
+  if ('seats' in target) {
+    const seen = new Set<string>();
+    const twice = target.seats.findIndex((seat) => seen.has(seat.seatId) || !seen.add(seat.seatId));
+    if (twice >= 0) throw new AppError('validation_failed', 'A hold lists the same seat twice.', { fields: [{ in: 'body', field: `/seats/${twice}/seatId`, message: 'duplicate seat' }] });
+    return { seats: target.seats };
+  }
+  return { seats: target.seatIds.map((seatId) => ({ seatId, ticketTypeId: target.ticketTypeId ?? null })) };
+}
+
+const unitsOf = (lines: readonly HoldLine[]) => lines.reduce((sum, line) => sum + line.quantity, 0);
 
 export interface PlaceHoldInput {
+  /** A presale, unlock or discount code of the event, as the buyer typed it. */
+  code?: string | undefined;
   userId: string;
   eventId: string;
   target: HoldTarget;
@@ -64,11 +100,11 @@ const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at
   e.currency, e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt"`;
 
-/** The checks every hold passes before stock is looked at. */
-function refusalFor(terms: Terms | undefined, quantity: number): AppError | undefined {
+/** The checks every hold passes before stock is looked at; a presale code lets it in before the sale opens. */
+function refusalFor(terms: Terms | undefined, quantity: number, grant: CodeGrant | undefined): AppError | undefined {
   if (!terms) return notFound('event');
   if (!terms.onSale) return new AppError('not_on_sale', 'This event is not on sale.');
-  if (terms.opensAt) return saleNotOpenYet(terms.opensAt);
+  if (terms.opensAt && !grant?.early) return saleNotOpenYet(terms.opensAt);
   if (quantity > terms.maxPerOrder) {
     return new AppError('invalid_quantity', `An order may have at most ${terms.maxPerOrder} tickets.`, { min: 1, max: terms.maxPerOrder });
   }
@@ -175,22 +211,31 @@ export interface LockedSection {
 }
 
 /**
+ * Ends the lapsed holds of a section the caller has locked FOR UPDATE (skipping any a checkout is
+ * busy with), so their units, seats and ticket-type quota come back before a request is refused.
+ * Only holds wholly in this section: another section's stock is not this transaction's to return.
+ * True when it ended some.
+ */
+export async function reclaimLapsed(tx: Tx, stock: Stock, sectionId: string): Promise<boolean> {
+  const lapsed = await tx.query<{ id: string }>(
+    `select h.id from holds h join hold_items i on i.hold_id = h.id
+      where i.section_id = $1 and h.status = 'active' and h.expires_at <= now()
+        and not exists (select 1 from hold_items o where o.hold_id = h.id and o.section_id <> $1)
+      for update of h skip locked`,
+    [sectionId],
+  );
+  if (lapsed.rowCount === 0) return false;
+  return (await stock.endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true)).length > 0;
+}
+
+/**
  * GA stock: a counter, of a section the caller has locked FOR UPDATE. Lapsed holds are reclaimed
- * (skipping any a checkout is busy with) only when short. The order desk's comps use it too.
+ * only when short. The order desk's comps use it too.
  */
 export async function gaStock(tx: Tx, stock: Stock, section: LockedSection, demand: number): Promise<SectionStock> {
   let remaining = section.available!;
-  if (demand > remaining) {
-    const lapsed = await tx.query<{ id: string }>(
-      `select h.id from holds h join hold_items i on i.hold_id = h.id
-        where i.section_id = $1 and h.status = 'active' and h.expires_at <= now()
-        for update of h skip locked`,
-      [section.id],
-    );
-    if (lapsed.rowCount > 0) {
-      await stock.endHolds(tx, lapsed.rows.map((r) => r.id), 'expired', true);
-      remaining = (await tx.query<{ available: number }>('select available from sections where id = $1', [section.id])).rows[0]!.available;
-    }
+  if (demand > remaining && (await reclaimLapsed(tx, stock, section.id))) {
+    remaining = (await tx.query<{ available: number }>('select available from sections where id = $1', [section.id])).rows[0]!.available;
   }
   return {
     take(quantity) {
@@ -225,29 +270,60 @@ async function seatedStock(tx: Tx, section: LockedSection): Promise<SectionStock
 interface SectionRequest {
   userId: string;
   eventId: string;
+  lines: HoldLine[];
+  /** The code sent, normalized (null: none). */
+  code: string | null;
   quantity: number;
   idempotencyKey: string | null;
   fingerprint: string | null;
 }
 
-type Outcome = { kind: 'placed'; hold: HoldView } | { kind: 'replay' } | { kind: 'refused'; error: AppError };
+type Outcome = { kind: 'placed'; hold: HoldView } | { kind: 'replay' } | { kind: 'refused'; error: AppError } | { kind: 'reclaim'; sectionIds: string[] };
 
 const soldOut = () => new AppError('sold_out', 'Not enough tickets are left in this section.');
+const typeSoldOut = () => new AppError('sold_out', 'Not enough tickets of this type are left.');
+
+/**
+ * The section's stock as items of the lines' types: GA units one item per line, seats picked in
+ * order given the lines' types in order.
+ */
+function typedItems(items: NewHold['items'], lines: readonly HoldLine[], ledger: TypeLedger, sectionPrice: number, grant: CodeGrant | undefined): NewHold['items'] {
+  if (items.every((item) => item.seatId === null)) {
+    return lines.map((line) => ({ sectionId: items[0]!.sectionId, seatId: null, quantity: line.quantity, ticketTypeId: line.ticketTypeId, ...priced(ledger.priceOf(line.ticketTypeId, sectionPrice), line.ticketTypeId, grant) }));
+  }
+  const types = lines.flatMap((line) => Array.from({ length: line.quantity }, () => line.ticketTypeId));
+  return items.map((item, i) => ({ ...item, ticketTypeId: types[i]!, ...priced(ledger.priceOf(types[i]!, sectionPrice), types[i]!, grant) }));
+}
+
+/** A unit's price to pay and the code's discount off its list price (never below zero). */
+function priced(listPrice: number, ticketTypeId: string | null, grant: CodeGrant | undefined): { price: number; discount: number } {
+  const discount = grant ? grant.discountOn(ticketTypeId, listPrice) : 0;
+  return { price: listPrice - discount, discount };
+}
+
+/** A code sent with a hold, judged for its lines: none, a refusal, or what it grants. */
+function grantFor(codes: ReadonlyMap<string, LockedCode>, code: string | null, lines: readonly HoldLine[]): AppError | CodeGrant | undefined {
+  return code === null ? undefined : judgeCode(codes.get(code), lines);
+}
+
+const codeExhausted = () => new AppError('code_exhausted', 'This code has been used up.');
 
 /** A hold's rows as one item per ticket: a GA row of quantity 3 is three items. */
-function ticketItems(rows: { sectionId: string; seatId: string | null; label?: string | null; quantity: number; price: number }[]): HoldItem[] {
+function ticketItems(rows: { sectionId: string; seatId: string | null; label?: string | null; quantity: number; price: number; ticketTypeId?: string | null; discount?: number }[]): HoldItem[] {
   return rows.flatMap((row) =>
     Array.from({ length: row.quantity }, () => ({
       sectionId: row.sectionId,
       price: row.price,
+      ...(row.ticketTypeId ? { ticketTypeId: row.ticketTypeId } : {}),
+      ...(row.discount ? { discount: row.discount } : {}),
       ...(row.seatId ? { seatId: row.seatId, label: row.label ?? '' } : {}),
     })),
   );
 }
 
-/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here). */
-function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items']): NewHold {
-  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items };
+/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here), with the code it was made with. */
+function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items'], codeId: string | null): NewHold {
+  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items, codeId };
 }
 
 function viewOf(terms: Terms, hold: NewHold): HoldView {
@@ -263,24 +339,36 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
 }
 
 /**
- * One transaction for a batch of quantity holds on one section: lock the section row, hand out its
- * stock in arrival order, write every hold at once. A request is refused `sold_out` only when the
- * stock left after the requests before it cannot cover it, so nobody is refused while stock remains.
+ * One transaction for a batch of quantity holds on one section: lock the section row and its ticket
+ * types, hand out its stock and the types' quotas in arrival order, write every hold at once. A
+ * request is refused `sold_out` only when the stock (or its type's quota) left after the requests
+ * before it cannot cover it, so nobody is refused while stock remains. Lapsed holds are reclaimed
+ * first when the section or a type is short.
  */
 async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
-  const { rows } = await tx.query<LockedSection & Terms>(
+  const lockSection = () => tx.query<LockedSection & Terms>(
     `select s.id, s.kind, s.available, s.price, s.kind = 'seated' and ${seatsHeldBack('s')} as "heldBack", ${termsColumns}
        from sections s join events e on e.id = s.event_id where s.id = $1 for update of s`,
     [sectionId],
   );
-  const locked = rows[0];
-  const outcomes: Outcome[] = requests.map((request) => {
-    const error = locked && locked.eventId === request.eventId ? refusalFor(locked, request.quantity) : notFound('section');
+  let locked = (await lockSection()).rows[0];
+  let ledger = new TypeLedger(await lockTicketTypes(tx, [sectionId]));
+  const codes = locked ? await lockCodes(tx, locked.eventId, requests.flatMap((r) => (r.eventId === locked!.eventId && r.code !== null ? [r.code] : []))) : new Map<string, LockedCode>();
+  const grants = requests.map((request) => grantFor(codes, request.code, request.lines));
+  const outcomes: Outcome[] = requests.map((request, i) => {
+    const grant = grants[i];
+    const error = !locked || locked.eventId !== request.eventId ? notFound('section')
+      : grant instanceof AppError ? grant
+      : refusalFor(locked, request.quantity, grant) ?? ledger.refusal(sectionId, request.lines, grant);
     return error ? { kind: 'refused', error } : { kind: 'replay' };
   });
   const pending = requests.map((_, i) => i).filter((i) => outcomes[i]!.kind !== 'refused');
   if (!locked || pending.length === 0) return outcomes;
 
+  if (ledger.short(pending.map((i) => requests[i]!.lines)) && (await reclaimLapsed(tx, stock, sectionId))) {
+    locked = (await lockSection()).rows[0]!;
+    ledger = new TypeLedger(await lockTicketTypes(tx, [sectionId]));
+  }
   const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
   const sectionStock = locked.kind === 'ga' ? await gaStock(tx, stock, locked, demand) : await seatedStock(tx, locked);
   const buyers = await lockBuyers(tx, locked, pending.map((i) => requests[i]!.userId), pending.flatMap((i) => requests[i]!.idempotencyKey ?? []));
@@ -293,12 +381,23 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
       outcomes[index] = verdict;
       continue;
     }
+    const grant = grants[index] as CodeGrant | undefined;
+    if (grant && grant.code.left !== null && request.quantity > grant.code.left) {
+      outcomes[index] = { kind: 'refused', error: codeExhausted() };
+      continue;
+    }
+    if (!ledger.fits(request.lines)) {
+      outcomes[index] = { kind: 'refused', error: typeSoldOut() };
+      continue;
+    }
     const items = sectionStock.take(request.quantity);
     if (!items) {
       outcomes[index] = { kind: 'refused', error: soldOut() };
       continue;
     }
-    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, items);
+    ledger.take(request.lines);
+    if (grant) takeUses(grant, request.quantity);
+    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, typedItems(items, request.lines, ledger, locked.price, grant), grant?.code.id ?? null);
     countHold(buyer!, hold);
     granted.push({ index, hold });
   }
@@ -307,12 +406,26 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
   return outcomes;
 }
 
-/** A hold on named seats: all of them or none (409 `seats_unavailable` names the ones taken). */
-async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds: string[] } }, fingerprint: string | null): Promise<Outcome> {
-  const seatIds = input.target.seatIds;
+/** A seat hold's seats as lines per section and type, for the ledger. */
+function seatLinesBySection(seats: readonly (SeatLine & { sectionId: string })[]): Map<string, HoldLine[]> {
+  const bySection = new Map<string, Map<string | null, number>>();
+  for (const seat of seats) {
+    const types = bySection.get(seat.sectionId) ?? bySection.set(seat.sectionId, new Map()).get(seat.sectionId)!;
+    types.set(seat.ticketTypeId, (types.get(seat.ticketTypeId) ?? 0) + 1);
+  }
+  return new Map([...bySection].map(([sectionId, types]) => [sectionId, [...types].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }))]));
+}
+
+/**
+ * A hold on named seats: all of them or none (409 `seats_unavailable` names the ones taken). A
+ * ticket type short of quota while lapsed holds of its sections still count in it answers
+ * `reclaim`: this transaction holds the sections only FOR SHARE, so `place` returns those holds in
+ * one of its own and tries once more.
+ */
+async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], fingerprint: string | null): Promise<Outcome> {
+  const seatIds = wanted.map((s) => s.seatId);
   const terms = (await tx.query<Terms>(`select ${termsColumns} from events e where e.id = $1`, [input.eventId])).rows[0];
-  const refusal = refusalFor(terms, seatIds.length);
-  if (refusal) return { kind: 'refused', error: refusal };
+  if (!terms) return { kind: 'refused', error: notFound('event') };
   const { rows: known } = await tx.query<{ id: string; sectionId: string }>(
     'select id, section_id as "sectionId" from seats where id = any($1::uuid[]) and event_id = $2',
     [seatIds, input.eventId],
@@ -323,7 +436,23 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   }
   // Shared section locks: named-seat holds run side by side, but not during a best-available pick,
   // a return to the waitlist or a join (so the waitlist check below cannot miss a waiting entry).
-  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for share', [[...new Set(known.map((s) => s.sectionId))]]);
+  const sectionIds = [...new Set(known.map((s) => s.sectionId))].sort();
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for share', [sectionIds]);
+  // Their types FOR UPDATE (ledger): named-seat holds of one section take its quotas one after another.
+  const ledger = new TypeLedger(await lockTicketTypes(tx, sectionIds));
+  const sectionOf = new Map(known.map((s) => [s.id, s.sectionId]));
+  const linesBySection = seatLinesBySection(wanted.map((seat) => ({ ...seat, sectionId: sectionOf.get(seat.seatId)! })));
+  const lines = [...linesBySection.values()].flat();
+  const code = input.code === undefined ? null : normalizeCode(input.code);
+  const grant = grantFor(await lockCodes(tx, input.eventId, code === null ? [] : [code]), code, lines);
+  if (grant instanceof AppError) return { kind: 'refused', error: grant };
+  const refusal = refusalFor(terms, seatIds.length, grant);
+  if (refusal) return { kind: 'refused', error: refusal };
+  for (const [sectionId, sectionLines] of linesBySection) {
+    const typeRefusal = ledger.refusal(sectionId, sectionLines, grant);
+    if (typeRefusal) return { kind: 'refused', error: typeRefusal };
+  }
+  if (!ledger.fits(lines)) return (await lapsedTypeUnits(tx, lines)) ? { kind: 'reclaim', sectionIds } : { kind: 'refused', error: typeSoldOut() };
   const { rows: seats } = await tx.query<{ id: string; sectionId: string; label: string; price: number; free: boolean }>(
     `select st.id, st.section_id as "sectionId", st.label, sc.price,
             ${seatIsFree('st')} and not ${seatsHeldBack('sc')} as free
@@ -339,20 +468,34 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput & { target: { seatIds
   const buyers = await lockBuyers(tx, terms!, [input.userId], idempotencyKey === null ? [] : [idempotencyKey]);
   const verdict = buyerVerdict(terms!, buyers.get(input.userId), seatIds.length, idempotencyKey);
   if (verdict) return verdict;
-  const items = seats.map((s) => ({ sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, price: s.price }));
-  const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items);
+  const typeOf = new Map(wanted.map((seat) => [seat.seatId, seat.ticketTypeId]));
+  const items = seats.map((s) => {
+    const ticketTypeId = typeOf.get(s.id)!;
+    return { sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, ticketTypeId, ...priced(ledger.priceOf(ticketTypeId, s.price), ticketTypeId, grant) };
+  });
+  const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items, grant?.code.id ?? null);
   const inserted = await writeHolds(tx, [hold], 'on_sale');
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
+}
+
+/** True when lapsed holds still count units in the quota of a type these lines name. */
+async function lapsedTypeUnits(tx: Tx, lines: readonly HoldLine[]): Promise<boolean> {
+  const { rows: [found] } = await tx.query<{ lapsed: boolean }>(
+    `select exists (select 1 from hold_items i join holds h on h.id = i.hold_id
+                     where i.ticket_type_id = any($1::uuid[]) and h.status = 'active' and h.expires_at <= now()) as lapsed`,
+    [lines.flatMap((line) => line.ticketTypeId ?? [])],
+  );
+  return found!.lapsed;
 }
 
 /** A hold with its items (one per unit, seats by label) as the API shows it; `status` reads a lapsed hold as expired. */
 const holdViewColumns = `h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
             case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
-            (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label,
+            (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label, 'ticketTypeId', i.ticket_type_id, 'discount', i.discount,
                                                          'price', i.price, 'quantity', i.quantity) order by st.label), '[]')
                from hold_items i left join seats st on st.id = i.seat_id where i.hold_id = h.id) as items`;
 
-type HoldRow = Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number }[] };
+type HoldRow = Omit<HoldView, 'items'> & { fingerprint: string | null; items: { sectionId: string; seatId: string | null; label: string | null; price: number; quantity: number; ticketTypeId: string | null; discount: number }[] };
 
 const fromRow = (row: HoldRow) => ({ ...row, items: ticketItems(row.items) });
 
@@ -378,6 +521,29 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
     },
   );
 
+  /** One transaction for a named-seat hold (a refusal rolls it back), again once after reclaiming lapsed holds its types need. */
+  async function placeSeats(input: PlaceHoldInput, seats: SeatLine[], fingerprint: string | null): Promise<Outcome> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await db
+        .transaction(async (tx) => {
+          const result = await placeSeatHold(tx, input, seats, fingerprint);
+          // Thrown so the transaction rolls back: a refusal leaves nothing behind.
+          if (result.kind === 'refused') throw result.error;
+          return result;
+        })
+        .catch((error: unknown): Outcome => {
+          if (error instanceof AppError) return { kind: 'refused', error };
+          throw error;
+        });
+      if (outcome.kind !== 'reclaim') return outcome;
+      if (attempt > 0) return { kind: 'refused', error: typeSoldOut() };
+      await db.transaction(async (tx) => {
+        await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [outcome.sectionIds]);
+        for (const sectionId of outcome.sectionIds) await reclaimLapsed(tx, stock, sectionId);
+      });
+    }
+  }
+
   async function existingByKey(userId: string, idempotencyKey: string, fingerprint: string | null) {
     const hold = await findHold(db, { userId, idempotencyKey });
     if (hold && hold.fingerprint !== fingerprint) {
@@ -394,27 +560,22 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
   return {
     async place(input) {
       const key = input.idempotencyKey;
-      const fingerprint = key ? createHash('sha256').update(JSON.stringify([input.eventId, input.target])).digest('base64url') : null;
+      // The code joins the fingerprint only when sent, so a hold made before codes existed replays as before.
+      const request = input.code === undefined ? [input.eventId, input.target] : [input.eventId, input.target, normalizeCode(input.code)];
+      const fingerprint = key ? createHash('sha256').update(JSON.stringify(request)).digest('base64url') : null;
       if (key) {
         const existing = await existingByKey(input.userId, key, fingerprint);
         if (existing) return { hold: viewWithoutFingerprint(existing), replayed: true };
       }
-      const outcome = 'seatIds' in input.target
-        ? await db
-            .transaction(async (tx) => {
-              const result = await placeSeatHold(tx, input as PlaceHoldInput & { target: { seatIds: string[] } }, fingerprint);
-              // Thrown so the transaction rolls back: a refusal leaves nothing behind.
-              if (result.kind === 'refused') throw result.error;
-              return result;
-            })
-            .catch((error: unknown): Outcome => {
-              if (error instanceof AppError) return { kind: 'refused', error };
-              throw error;
-            })
-        : await batcher.submit(input.target.sectionId, {
+      const target = normalized(input.target);
+      const outcome = 'seats' in target
+        ? await placeSeats(input, target.seats, fingerprint)
+        : await batcher.submit(target.sectionId, {
             userId: input.userId,
             eventId: input.eventId,
-            quantity: input.target.quantity,
+            lines: target.lines,
+            code: input.code === undefined ? null : normalizeCode(input.code),
+            quantity: unitsOf(target.lines),
             idempotencyKey: key ?? null,
             fingerprint,
           });

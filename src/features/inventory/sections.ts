@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/database.js';
+import { insertTicketTypes, type NewTicketType } from './ticket-types.js';
 
 export interface NewSection {
   id: string;
@@ -6,6 +7,7 @@ export interface NewSection {
   kind: 'ga' | 'seated';
   price: number;
   capacity: number;
+  ticketTypes?: readonly NewTicketType[] | undefined;
 }
 
 export interface NewSeat {
@@ -17,7 +19,7 @@ export interface NewSeat {
   y: number;
 }
 
-/** Puts an event's sections on sale: a GA section's whole capacity available, every seat available. */
+/** Puts an event's sections on sale: a GA section's whole capacity available, every seat available, with their ticket types. */
 export async function createSections(tx: Tx, eventId: string, sections: readonly NewSection[], seats: readonly NewSeat[]): Promise<void> {
   await tx.query(
     `insert into sections (id, event_id, name, kind, price, capacity, available, position)
@@ -25,6 +27,7 @@ export async function createSections(tx: Tx, eventId: string, sections: readonly
        from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) with ordinality as t(id, name, kind, price, capacity, position)`,
     [eventId, sections.map((s) => s.id), sections.map((s) => s.name), sections.map((s) => s.kind), sections.map((s) => s.price), sections.map((s) => s.capacity)],
   );
+  await insertTicketTypes(tx, sections.flatMap((s) => (s.ticketTypes ?? []).map((type, i) => ({ ...type, sectionId: s.id, position: i + 1 }))));
   if (seats.length === 0) return;
   await tx.query(
     `insert into seats (section_id, event_id, row_label, number, label, x, y)

@@ -8,8 +8,15 @@ import type { PickerSeat } from './seat-picker.js';
  * these functions, in their own transactions.
  *
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
- *   event row -> sections (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
+ *   event row -> sections (sorted by id) -> ticket types (sorted by id) -> codes (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
  *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers -> payments.
+ * - Ticket types: only a transaction holding their section writes them (FOR UPDATE, or FOR SHARE
+ *   for a named-seat hold, which locks them FOR UPDATE in id order right after the sections), so a
+ *   return that updates them later, past the orders or holds, finds them free: whoever else could
+ *   hold them holds their section too.
+ * - Codes: a hold locks the codes it names FOR UPDATE after the types. A code spans sections, so a
+ *   return (which updates its uses past the orders and holds) may wait for a hold of another
+ *   section; that hold waits for nothing a return holds (it takes no order or hold lock), so no cycle.
  * - The event row: an event's changes take it FOR NO KEY UPDATE, an order's cancellation FOR SHARE
  *   (it reads the start). The foreign-key checks of rows inserted for an event (holds, orders,
  *   tickets, outbox) take it FOR KEY SHARE, which conflicts with neither, so they may come anywhere.
@@ -70,7 +77,10 @@ export interface NewHold {
   fingerprint: string | null;
   /** The waitlist entry this hold is offered to; null for a buyer's own hold. */
   waitlistEntryId: string | null;
-  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number }[];
+  /** The code the hold was made with: each of its units is a use (codes.ts). */
+  codeId?: string | null;
+  /** `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid). */
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number }[];
 }
 
 export const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
@@ -89,27 +99,38 @@ export type GaUnitsFrom = 'on_sale' | 'pool';
  * locks are per event, while a key is unique per buyer: the same key sent at once for two events
  * passes both checks, so a hold whose key turns out taken inserts nothing and takes nothing (its
  * request is a replay). A seat is marked held only while it is free: one that is not means the
- * caller's locking is wrong, and the transaction fails rather than sell a seat twice. Returns the
- * ids inserted.
+ * caller's locking is wrong, and the transaction fails rather than sell a seat twice. The units of
+ * each ticket type count in its `taken` in the same statement (the caller locked the types and
+ * checked their quotas; the CHECK refuses any excess), and so do a code's uses (its row locked by
+ * the caller, its uses checked; the CHECK again). Returns the ids inserted.
  */
 export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom: GaUnitsFrom): Promise<Set<string>> {
   if (holds.length === 0) return new Set();
   const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
   const { rows } = await tx.query<{ ids: string[]; seatsHeld: number; seatsWanted: number }>(
     `with items as (
-       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[]) as t(hold_id, section_id, seat_id, quantity, price)
+       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[])
+         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
      ), inserted as (
-       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id)
-       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[])
-           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id)
+       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id, event_code_id)
+       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[], $17::uuid[])
+           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id)
        on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
-       returning id, expires_at
+       returning id, expires_at, event_code_id
      ), written as (
-       select items.*, inserted.expires_at from items join inserted on inserted.id = items.hold_id
+       select items.*, inserted.expires_at, inserted.event_code_id from items join inserted on inserted.id = items.hold_id
      ), new_items as (
-       insert into hold_items (hold_id, section_id, seat_id, quantity, price)
-       select hold_id, section_id, seat_id, quantity, price from written
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
+       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount from written
+     ), uses_taken as (
+       update event_codes c set uses = c.uses + taken.quantity
+         from (select event_code_id, sum(quantity)::int as quantity from written where event_code_id is not null group by event_code_id) taken
+        where c.id = taken.event_code_id
+     ), types_taken as (
+       update ticket_types tt set taken = tt.taken + taken.quantity
+         from (select ticket_type_id, sum(quantity)::int as quantity from written where ticket_type_id is not null group by ticket_type_id) taken
+        where tt.id = taken.ticket_type_id
      ), ga_taken as (
        update sections s set available = s.available - taken.quantity
          from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
@@ -124,7 +145,7 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
     [holds.map((h) => h.id), holds.map((h) => h.eventId), holds.map((h) => h.userId), holds.map((h) => h.expiresAt), holds.map(holdTotal),
       holds.map((h) => h.currency), holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint), holds.map((h) => h.waitlistEntryId),
       items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price),
-      gaUnitsFrom],
+      gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null), holds.map((h) => h.codeId ?? null), items.map((i) => i.discount ?? 0)],
   );
   const written = rows[0]!;
   if (written.seatsHeld !== written.seatsWanted) throw new Error(`${written.seatsWanted - written.seatsHeld} seat(s) written into a hold were not free`);
@@ -181,6 +202,27 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
   );
 }
 
+/** A voided ticket whose stock goes back: `ticketTypeId` null for the implicit type, `codeId` the code it was bought with (a use back). */
+export interface ReturnedTicket {
+  sectionId: string;
+  seatId: string | null;
+  ticketTypeId: string | null;
+  codeId: string | null;
+}
+
+/** The SQL `returning` list that reads voided tickets as `ReturnedTicket`s. */
+export const returnedTicketColumns = 'section_id as "sectionId", seat_id as "seatId", ticket_type_id as "ticketTypeId", event_code_id as "codeId"';
+
+/** How many of `items` share each non-null key. */
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** The stock changes that hand returned stock to the return policy. */
 export interface Stock {
   /**
@@ -196,8 +238,8 @@ export interface Stock {
    * hold and its seats and checked it is payable and still owns each seat.
    */
   convertHold(tx: Tx, holdId: string, seatIds: readonly string[]): Promise<void>;
-  /** Puts voided tickets' units and seats back (sections locked by the caller), for the policy first. */
-  returnTickets(tx: Tx, tickets: readonly { sectionId: string; seatId: string | null }[]): Promise<void>;
+  /** Puts voided tickets' units, seats and ticket-type quota back (sections locked by the caller), for the policy first. */
+  returnTickets(tx: Tx, tickets: readonly ReturnedTicket[]): Promise<void>;
   /**
    * Sets a GA section's capacity (the caller holds the section FOR UPDATE): units added are returned
    * stock (the waitlist first); a lowering removes units on sale only. False, and nothing written,
@@ -228,6 +270,16 @@ export function createStock(policy: StockReturnPolicy): Stock {
              from (select section_id, sum(quantity)::int as quantity from hold_items
                     where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
             where s.id = r.section_id
+         ), uses as (
+           update event_codes c set uses = c.uses - r.quantity
+             from (select h.event_code_id, sum(i.quantity)::int as quantity from holds h join hold_items i on i.hold_id = h.id
+                    where h.id = any($1::uuid[]) and h.event_code_id is not null group by h.event_code_id) r
+            where c.id = r.event_code_id
+         ), types as (
+           update ticket_types tt set taken = tt.taken - r.quantity
+             from (select ticket_type_id, sum(quantity)::int as quantity from hold_items
+                    where hold_id = any($1::uuid[]) and ticket_type_id is not null group by ticket_type_id) r
+            where tt.id = r.ticket_type_id
          ), mine as (
            -- Only seats these holds still own: a lapsed hold's seat may already belong to someone else.
            select id from seats where hold_id = any($1::uuid[]) and status = 'held' order by id for update
@@ -255,6 +307,16 @@ export function createStock(policy: StockReturnPolicy): Stock {
       await tx.query(
         `update sections s set available = s.available + r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where s.id = r.id`,
         [[...gaCounts.keys()], [...gaCounts.values()]],
+      );
+      const typeCounts = countBy(tickets, (t) => t.ticketTypeId);
+      await tx.query(
+        `update ticket_types tt set taken = tt.taken - r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where tt.id = r.id`,
+        [[...typeCounts.keys()], [...typeCounts.values()]],
+      );
+      const codeCounts = countBy(tickets, (t) => t.codeId);
+      await tx.query(
+        `update event_codes c set uses = c.uses - r.quantity from unnest($1::uuid[], $2::int[]) as r(id, quantity) where c.id = r.id`,
+        [[...codeCounts.keys()], [...codeCounts.values()]],
       );
       await tx.query(
         `with sold as (select id from seats where id = any($1::uuid[]) and status = 'sold' order by id for update)

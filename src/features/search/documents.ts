@@ -3,7 +3,7 @@ import type { Tx } from '../../db/database.js';
 /**
  * Writes the search columns of the given events (migration 010): the weighted document (title and
  * performers A, venue and city B, description, category and tags C), the lower-case unaccented text
- * trigram similarity reads, and the lowest section price; adds the document's words to the
+ * trigram similarity reads, and the lowest price (of public ticket types, or of sections without types); adds the document's words to the
  * catalogue's (search_words, for typo tolerance); and writes the event's names for suggestions
  * (migration 015). Called in the transaction that creates or
  * edits an event, so search never sees an event without its document.
@@ -17,7 +17,9 @@ export async function refreshSearchDocuments(tx: Tx, eventIds: readonly string[]
               || setweight(to_tsvector('simple', unaccent(concat_ws(' ', e.description, e.category, array_to_string(e.tags, ' ')))), 'C'),
             search_text = lower(unaccent(concat_ws(' ', e.title, array_to_string(e.performers, ' '), v.name, v.city))),
             search_title = lower(unaccent(e.title)),
-            min_price = (select min(s.price) from sections s where s.event_id = e.id)
+            -- The cheapest public ticket type, or the price of a section without types.
+            min_price = (select min(coalesce(t.price, s.price)) from sections s left join ticket_types t on t.section_id = s.id and t.visibility = 'public'
+                          where s.event_id = e.id and (t.id is not null or not exists (select 1 from ticket_types x where x.section_id = s.id)))
        from venues v
       where v.id = e.venue_id and e.id = any($1::uuid[])`,
     [eventIds],

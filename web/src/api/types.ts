@@ -5,7 +5,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { SessionSchema, UserSchema } from '../../../src/features/auth/routes.js';
 import type { OrderSchema } from '../../../src/features/checkout/routes.js';
-import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
+import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, TicketTypeSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
 import type { HoldSchema } from '../../../src/features/inventory/routes.js';
 import type { EventLiveMessageSchema, QueueStatusSchema, QueueTicketSchema } from '../../../src/features/queue/schemas.js';
 import type { OnsaleSchema } from '../../../src/features/queue/settings.js';
@@ -28,6 +28,7 @@ export type ErrorBody = Wire<typeof ErrorResponse>;
 export type User = Wire<typeof UserSchema>;
 export type Session = Wire<typeof SessionSchema>;
 export type Section = Wire<typeof SectionSchema>;
+export type TicketType = Wire<typeof TicketTypeSchema>;
 export type EventDetail = Wire<typeof EventSchema>;
 export type EventSummary = Wire<typeof EventSummarySchema>;
 export type EventQuery = Static<typeof ListEventsQuery>;

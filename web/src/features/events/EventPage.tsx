@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client';
-import type { EventDetail, LiveMessage, Seat, Section } from '../../api/types';
+import type { EventDetail, LiveMessage, Seat, Section, TicketType } from '../../api/types';
 import { availabilityLabel, availabilityOf, formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad, useSession } from '../../app/hooks';
 import { Link, navigate } from '../../app/router';
@@ -36,6 +36,8 @@ export function EventPage({ id }: { id: string }) {
   const [problem, setProblem] = useState<string>();
   const [openHolds, setOpenHolds] = useState<OpenHolds>();
   const [busy, setBusy] = useState(false);
+  // A presale, unlock or discount code: sent with every hold while it is filled in.
+  const [code, setCode] = useState('');
   const myHolds = useMyHolds(session ? id : undefined);
   const waitlistEntry = useWaitlistEntry(id);
   const offerHoldId = waitlistEntry.data?.offer?.holdId;
@@ -101,7 +103,8 @@ export function EventPage({ id }: { id: string }) {
     setProblem(undefined);
     setOpenHolds(undefined);
     try {
-      const placed = await api.holds.create({ eventId: id, ...target }, queue.token);
+      const typed = code.trim();
+      const placed = await api.holds.create({ eventId: id, ...target, ...(typed ? { code: typed } : {}) }, queue.token);
       navigate(`/checkout/${placed.id}`);
     } catch (error) {
       const failure = asApiError(error);
@@ -114,7 +117,7 @@ export function EventPage({ id }: { id: string }) {
         const labels = taken.map((seatId) => seatById.get(seatId)?.label).filter(Boolean);
         setProblem(`Sorry — ${labels.length ? `seat ${labels.join(', ')} was` : 'those seats were'} just taken by someone else. Please pick another seat.`);
         setSelected((current) => new Set([...current].filter((seatId) => !taken.includes(seatId))));
-      } else if (failure.code === 'sold_out') setProblem('There are not enough tickets left in this section for that many. Try fewer, or another section.');
+      } else if (failure.code === 'sold_out') setProblem('There are not enough tickets of that kind left for that many. Try fewer, another ticket type, or another section.');
       else if (failure.code === 'not_admitted') setProblem("It isn't your turn yet: stay in the line and we'll let you in.");
       else if (failure.code === 'admission_expired') setProblem('Your shopping window has ended. Join the line again to continue.');
       else if (failure.code === 'not_on_sale' && typeof failure.details.opensAt === 'string') setProblem(`The sale has not opened yet: it opens ${formatDate(failure.details.opensAt)}.`);
@@ -186,12 +189,28 @@ export function EventPage({ id }: { id: string }) {
               <label key={s.id} className={`section-card ${s.id === sectionId ? 'chosen' : ''}`}>
                 <input type="radio" name="section" value={s.id} checked={s.id === sectionId} onChange={() => { setSectionId(s.id); setSelected(new Set()); setProblem(undefined); }} />
                 <span className="section-name">{s.name}<small>{s.kind === 'seated' ? 'Reserved seating' : 'General admission'}</small></span>
-                <span className="section-price">{formatMoney(s.price, e.currency)}</span>
+                <span className="section-price">{s.ticketTypes.length ? `from ${formatMoney(Math.min(...s.ticketTypes.map((t) => t.price)), e.currency)}` : formatMoney(s.price, e.currency)}</span>
                 <span className={`badge badge-${state}`} data-testid={`available-${s.name}`}>{state === 'sold_out' ? 'Sold out' : `${s.available} left`}</span>
                 <span className="visually-hidden">{availabilityLabel[state]}</span>
               </label>
             );
           })}
+        </div>
+
+        <div className="code-field">
+          <label htmlFor="event-code">Have a code?</label>
+          <input
+            id="event-code"
+            name="code"
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={64}
+            value={code}
+            onChange={(event) => { setCode(event.target.value); setProblem(undefined); }}
+            aria-describedby="event-code-help"
+          />
+          <small id="event-code-help" className="muted">A presale, unlock or discount code is applied when you hold tickets.</small>
         </div>
 
         {problem && <p role="alert" className="notice error" data-testid="hold-problem">{problem}</p>}
@@ -207,7 +226,9 @@ export function EventPage({ id }: { id: string }) {
           <fieldset className="picker" disabled={!canShop || busy}>
             <legend className="visually-hidden">Choose tickets in {section.name}</legend>
             {!canShop && <p className="muted">You can pick tickets when it's your turn.</p>}
-            {section.kind === 'seated' ? (
+            {section.kind === 'ga' && section.ticketTypes.length > 0 ? (
+              <TypePicker section={section} currency={e.currency} maxQuantity={e.maxTicketsPerOrder} onHold={hold} />
+            ) : section.kind === 'seated' ? (
               <SeatedPicker
                 section={section}
                 seats={(seats.data ?? []).filter((s) => s.sectionId === section.id)}
@@ -267,25 +288,83 @@ interface SeatedProps {
   onHold: (t: HoldTarget) => Promise<void>;
 }
 
+/** What a ticket type can sell now, in words: "3 left", "Sold out", "On sale 1 May, 10:00". */
+function typeAvailability(type: TicketType): string {
+  if (!type.onSale) return type.salesStartsAt && new Date(type.salesStartsAt) > new Date() ? `On sale ${formatDate(type.salesStartsAt)}` : 'Sales ended';
+  return type.available === 0 ? 'Sold out' : `${type.available} left`;
+}
+
+const typeBuyable = (type: TicketType) => type.onSale && type.available > 0;
+
+/** GA with ticket types: a quantity per type, held together (`items`). */
+function TypePicker({ section, currency, maxQuantity, onHold }: { section: Section; currency: string; maxQuantity: number; onHold: (t: HoldTarget) => Promise<void> }) {
+  const [quantities, setQuantities] = useState<Record<string, number>>({});
+  const total = Object.values(quantities).reduce((a, b) => a + b, 0);
+  const items = section.ticketTypes.filter((t) => (quantities[t.id] ?? 0) > 0).map((t) => ({ ticketTypeId: t.id, quantity: quantities[t.id]! }));
+  const price = section.ticketTypes.reduce((sum, t) => sum + (quantities[t.id] ?? 0) * t.price, 0);
+  const maxOf = (type: TicketType) => Math.max(0, Math.min(type.maxPerOrder ?? maxQuantity, type.available, maxQuantity - total + (quantities[type.id] ?? 0)));
+  return (
+    <div className="type-picker">
+      <ul className="ticket-types" aria-label={`Ticket types in ${section.name}`}>
+        {section.ticketTypes.map((type) => {
+          const value = quantities[type.id] ?? 0;
+          const set = (n: number) => setQuantities((current) => ({ ...current, [type.id]: Math.max(0, Math.min(maxOf(type), n)) }));
+          return (
+            <li key={type.id} className="ticket-type" data-testid={`type-${type.name}`}>
+              <span className="section-name">{type.name}<small>{typeAvailability(type)}</small></span>
+              <span className="section-price">{formatMoney(type.price, currency)}</span>
+              {typeBuyable(type) && (
+                <span className="stepper">
+                  <button type="button" className="icon-button" aria-label={`One fewer ${type.name}`} onClick={() => set(value - 1)} disabled={value <= 0}>−</button>
+                  <output aria-label={`${type.name} tickets`}>{value}</output>
+                  <button type="button" className="icon-button" aria-label={`One more ${type.name}`} onClick={() => set(value + 1)} disabled={value >= maxOf(type)}>+</button>
+                </span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <button type="button" className="button primary" disabled={total === 0} onClick={() => void onHold({ sectionId: section.id, items })}>
+        {total ? `Get ${total} ticket${total === 1 ? '' : 's'} · ${formatMoney(price, currency)}` : 'Choose tickets'}
+      </button>
+    </div>
+  );
+}
+
 function SeatedPicker({ section, seats, selected, mine, onToggle, currency, maxQuantity, onHold }: SeatedProps) {
   const [quantity, setQuantity] = useState(2);
-  const max = Math.min(maxQuantity, section.available);
+  const [typeId, setTypeId] = useState<string | undefined>(section.ticketTypes.find(typeBuyable)?.id);
+  const type = section.ticketTypes.find((t) => t.id === typeId);
+  const max = Math.min(maxQuantity, type ? Math.min(type.available, type.maxPerOrder ?? maxQuantity) : section.available);
   const q = Math.min(quantity, max);
+  const price = type?.price ?? section.price;
   const picked = seats.filter((s) => selected.has(s.id));
   if (seats.length === 0) return <p className="loading">Loading the seat map…</p>;
+  if (section.ticketTypes.length > 0 && !type) return <p className="muted">No ticket type of this section is on sale now.</p>;
   return (
     <div className="seated-picker">
+      {section.ticketTypes.length > 0 && (
+        <div className="section-list" role="radiogroup" aria-label="Ticket type">
+          {section.ticketTypes.map((t) => (
+            <label key={t.id} className={`section-card ${t.id === typeId ? 'chosen' : ''}`}>
+              <input type="radio" name="ticket-type" value={t.id} checked={t.id === typeId} disabled={!typeBuyable(t)} onChange={() => setTypeId(t.id)} />
+              <span className="section-name">{t.name}<small>{typeAvailability(t)}</small></span>
+              <span className="section-price">{formatMoney(t.price, currency)}</span>
+            </label>
+          ))}
+        </div>
+      )}
       <div className="best-available">
         <label htmlFor="best-quantity">Best available</label>
         <QuantitySelect id="best-quantity" max={max} value={q} onChange={setQuantity} />
-        <button type="button" className="button" onClick={() => void onHold({ sectionId: section.id, quantity: q })}>Find {q} best seat{q === 1 ? '' : 's'}</button>
+        <button type="button" className="button" onClick={() => void onHold(type ? { sectionId: section.id, items: [{ ticketTypeId: type.id, quantity: q }] } : { sectionId: section.id, quantity: q })}>Find {q} best seat{q === 1 ? '' : 's'}</button>
       </div>
       <p className="or"><span>or pick on the map</span></p>
-      <SeatMap seats={seats} selected={selected} mine={mine} onToggle={onToggle} priceLabel={formatMoney(section.price, currency)} label={`Seat map of ${section.name}`} />
+      <SeatMap seats={seats} selected={selected} mine={mine} onToggle={onToggle} priceLabel={formatMoney(price, currency)} label={`Seat map of ${section.name}`} />
       <div className="selection-bar" aria-live="polite">
         <span>{picked.length ? `Selected: ${picked.map((s) => s.label).join(', ')}` : 'No seats selected'}</span>
-        <button type="button" className="button primary" disabled={picked.length === 0} onClick={() => void onHold({ seatIds: picked.map((s) => s.id) })}>
-          {picked.length ? `Hold ${picked.length} seat${picked.length === 1 ? '' : 's'} · ${formatMoney(section.price * picked.length, currency)}` : 'Hold seats'}
+        <button type="button" className="button primary" disabled={picked.length === 0} onClick={() => void onHold({ seatIds: picked.map((s) => s.id), ...(type ? { ticketTypeId: type.id } : {}) })}>
+          {picked.length ? `Hold ${picked.length} seat${picked.length === 1 ? '' : 's'} · ${formatMoney(price * picked.length, currency)}` : 'Hold seats'}
         </button>
       </div>
     </div>

@@ -2,7 +2,10 @@
  * Tickets a buyer picked before logging in, kept across the login or sign-up page (this tab only,
  * as sessionStorage is) so the event page can hold them right after.
  */
-export type HoldTarget = { sectionId: string; quantity: number } | { seatIds: string[] };
+export type HoldTarget =
+  | { sectionId: string; quantity: number }
+  | { sectionId: string; items: { ticketTypeId: string; quantity: number }[] }
+  | { seatIds: string[]; ticketTypeId?: string };
 
 const key = 'onsale.pendingHold';
 

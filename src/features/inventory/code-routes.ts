@@ -1,0 +1,110 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Database } from '../../db/database.js';
+import { BearerAuth, IdParams, Nullable, StrictObject, Timestamp, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
+import { limits } from '../../limits.js';
+import type { Guards } from '../auth/guard.js';
+import { codesCsv, createCodes, listCodes, setCodeDisabled } from './codes.js';
+
+const CodeKind = Type.Union([Type.Literal('presale'), Type.Literal('unlock'), Type.Literal('discount')]);
+const Discount = Type.Union([
+  StrictObject({ percent: Type.Integer({ minimum: 1, maximum: 100 }) }, { title: 'PercentOff' }),
+  StrictObject({ amountOff: Type.Integer({ minimum: 1, maximum: limits.priceMinorMax }) }, { title: 'AmountOff' }),
+]);
+
+export const CodeSchema = Type.Object({
+  id: Uuid,
+  code: Type.String(),
+  kind: CodeKind,
+  ticketTypeIds: Nullable(Type.Array(Uuid)),
+  discount: Nullable(Type.Union([Type.Object({ percent: Type.Integer() }), Type.Object({ amountOff: Type.Integer() })])),
+  maxUses: Nullable(Type.Integer({ description: 'Tickets the code may be used for, all holds and orders together' })),
+  maxPerOrder: Nullable(Type.Integer()),
+  validFrom: Nullable(TimestampOut),
+  validUntil: Nullable(TimestampOut),
+  uses: Type.Integer({ description: 'Tickets held or bought with the code now (a use comes back when its hold ends or its ticket is cancelled)' }),
+  disabled: Type.Boolean(),
+  batchId: Nullable(Uuid),
+  createdAt: TimestampOut,
+});
+
+export const CreateCodesBody = StrictObject({
+  code: Type.Optional(Type.String({ minLength: 3, maxLength: limits.codeLengthMax, pattern: '^[A-Za-z0-9_-]+$', description: 'The code itself (compared case-insensitively)' })),
+  generate: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.codesGeneratedMax, description: 'How many random codes to make (80 bits each)' })),
+  prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[A-Za-z0-9_-]+$', description: 'Put before each generated code' })),
+  kind: CodeKind,
+  ticketTypeIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: limits.sectionsPerEventMax * limits.ticketTypesPerSectionMax, uniqueItems: true, description: 'The types it applies to (default: all)' })),
+  discount: Type.Optional(Discount),
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax, description: 'Tickets, not holds: a hold of 3 tickets is 3 uses' })),
+  maxPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
+  validFrom: Type.Optional(Timestamp),
+  validUntil: Type.Optional(Timestamp),
+});
+
+const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
+const CodeListQuery = StrictObject({ batchId: Type.Optional(Uuid) });
+
+export interface CodeRoutesOptions {
+  db: Database;
+  guards: Guards;
+}
+
+/** An event's codes: made, listed with their uses, exported and disabled by its owners and managers. */
+export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (app, { db, guards }) => {
+  const theEvent = (request: FastifyRequest) => ({ event: (request.params as { id: string }).id });
+  const manage = { onRequest: guards.authenticateCaller, preHandler: guards.permit('events.manage', theEvent) };
+
+  app.post('/events/:id/codes', {
+    ...manage,
+    schema: {
+      tags: ['codes'],
+      summary: 'Make a presale, unlock or discount code, or generate a batch of them (owner, manager)',
+      description: '`code` or `generate` (with an optional `prefix`). `presale`: holds are allowed from `validFrom` before the sale opens; `unlock`: sells the types whose visibility is `code`; `discount` (`percent` or `amountOff` per ticket, never below zero). `maxUses` counts tickets. 409 `code_taken` for a code the event has (in any case).',
+      security: BearerAuth,
+      params: IdParams,
+      body: CreateCodesBody,
+      response: { 201: Type.Object({ items: Type.Array(CodeSchema) }), ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request, reply) => reply.status(201).send({ items: await createCodes(db, request.params.id, request.body) }));
+
+  app.get('/events/:id/codes', {
+    ...manage,
+    schema: {
+      tags: ['codes'],
+      summary: 'The event\'s codes with their uses, newest first (owner, manager)',
+      security: BearerAuth,
+      params: IdParams,
+      querystring: CodeListQuery,
+      response: { 200: Type.Object({ items: Type.Array(CodeSchema) }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => ({ items: await listCodes(db, request.params.id, request.query.batchId) }));
+
+  app.get('/events/:id/codes.csv', {
+    ...manage,
+    schema: {
+      tags: ['codes'],
+      summary: 'The event\'s codes (or one generated batch, `batchId`) as CSV: code, kind, uses, maxUses, status (owner, manager)',
+      security: BearerAuth,
+      params: IdParams,
+      querystring: CodeListQuery,
+      produces: ['text/csv'],
+      response: { 200: Type.String({ description: 'text/csv' }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="codes-${request.params.id}.csv"`)
+    .send(codesCsv(await listCodes(db, request.params.id, request.query.batchId))));
+
+  app.patch('/events/:id/codes/:codeId', {
+    ...manage,
+    schema: {
+      tags: ['codes'],
+      summary: 'Disable (or enable again) a code (owner, manager): a disabled code is refused as `code_invalid`; holds and tickets made with it stand',
+      security: BearerAuth,
+      params: CodeParams,
+      body: StrictObject({ disabled: Type.Boolean() }),
+      response: { 200: CodeSchema, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request) => setCodeDisabled(db, request.params.id, request.params.codeId, request.body.disabled));
+};

@@ -1,0 +1,224 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database, Queryable, Tx } from '../../db/database.js';
+import { AppError, notFound } from '../../errors.js';
+import { isUniqueViolation } from '../../db/pg-errors.js';
+import { limits } from '../../limits.js';
+import type { HoldLine } from './ticket-types.js';
+
+/*
+ * Codes of an event (issue 15): `presale` lets a hold in before the sale opens (the event's
+ * onsale.startsAt and its types' salesStartsAt) from the code's validFrom; `unlock` sells the types
+ * whose visibility is `code`; `discount` takes a percent or an amount off each ticket, never below
+ * zero. A code applies to its `ticketTypeIds` (all types, and sections without types, when null).
+ *
+ * `uses` counts tickets: every unit of a hold made with the code is a use, from the hold on. It is
+ * taken under the code's row lock in the transaction that writes the hold (lock order: sections,
+ * ticket types, codes by id; stock.ts), and given back where the stock comes back: a hold ended
+ * (released, expired) and tickets voided (an order cancelled, whole or in part). The CHECK keeps it
+ * within max_uses whatever a writer does.
+ */
+
+export type CodeKind = 'presale' | 'unlock' | 'discount';
+
+export interface NewCodes {
+  /** One code as given, or `generate` codes made up here. */
+  code?: string | undefined;
+  generate?: number | undefined;
+  prefix?: string | undefined;
+  kind: CodeKind;
+  ticketTypeIds?: string[] | undefined;
+  discount?: { percent: number } | { amountOff: number } | undefined;
+  maxUses?: number | undefined;
+  maxPerOrder?: number | undefined;
+  validFrom?: string | undefined;
+  validUntil?: string | undefined;
+}
+
+export interface CodeView {
+  id: string;
+  code: string;
+  kind: CodeKind;
+  ticketTypeIds: string[] | null;
+  discount: { percent: number } | { amountOff: number } | null;
+  maxUses: number | null;
+  maxPerOrder: number | null;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  uses: number;
+  disabled: boolean;
+  batchId: string | null;
+  createdAt: Date;
+}
+
+/** The code's letters: Crockford base32 (no I, L, O, U to misread); 16 of them are 80 random bits. */
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const generatedCodeLength = 16;
+
+/** A generated code: `generatedCodeLength` letters of 5 random bits each (80 bits, at least the 60 the issue asks). */
+export function generateCode(prefix = ''): string {
+  return prefix.toUpperCase() + [...randomBytes(generatedCodeLength)].map((byte) => alphabet[byte & 31]).join('');
+}
+
+/** How a code is compared: case-insensitively (and without surrounding spaces a buyer may paste). */
+export const normalizeCode = (code: string) => code.trim().toUpperCase();
+
+const codeColumns = `id, code, kind, ticket_type_ids as "ticketTypeIds",
+  case when percent_off is not null then json_build_object('percent', percent_off)
+       when amount_off is not null then json_build_object('amountOff', amount_off) end as discount,
+  max_uses as "maxUses", max_per_order as "maxPerOrder", valid_from as "validFrom", valid_until as "validUntil",
+  uses, disabled_at is not null as disabled, batch_id as "batchId", created_at as "createdAt"`;
+
+/**
+ * Creates one code or `generate` of them for the event, all or none. The types named must be the
+ * event's; a code given twice (in any case) is 409 `code_taken`. Returns them in the order made.
+ */
+export async function createCodes(db: Database, eventId: string, input: NewCodes): Promise<CodeView[]> {
+  if ((input.code === undefined) === (input.generate === undefined)) {
+    throw new AppError('validation_failed', 'Give either a code or how many to generate.', { fields: [{ in: 'body', field: '/code', message: 'exactly one of code and generate' }] });
+  }
+  if ((input.kind === 'discount') !== (input.discount !== undefined)) {
+    throw new AppError('validation_failed', 'A discount code needs a discount, and only a discount code has one.', { fields: [{ in: 'body', field: '/discount', message: 'required for kind discount only' }] });
+  }
+  if (input.validFrom && input.validUntil && new Date(input.validUntil) <= new Date(input.validFrom)) {
+    throw new AppError('validation_failed', 'A code must stop being valid after it starts.', { fields: [{ in: 'body', field: '/validUntil', message: 'must be after validFrom' }] });
+  }
+  const codes = input.code !== undefined ? [input.code.trim()] : Array.from({ length: input.generate! }, () => generateCode(input.prefix));
+  const batchId = input.generate !== undefined ? randomUUID() : null;
+  const discount = input.discount;
+  try {
+    return await db.transaction(async (tx) => {
+      await assertTypesOfEvent(tx, eventId, input.ticketTypeIds);
+      const { rows } = await tx.query<CodeView>(
+        `insert into event_codes (event_id, code, normalized, kind, ticket_type_ids, percent_off, amount_off, max_uses, max_per_order, valid_from, valid_until, batch_id)
+         select $1, code, upper(code), $3, $4, $5, $6, $7, $8, $9, $10, $11 from unnest($2::text[]) with ordinality as t(code, n) order by n
+         returning ${codeColumns}`,
+        [eventId, codes, input.kind, input.ticketTypeIds ?? null, discount && 'percent' in discount ? discount.percent : null,
+          discount && 'amountOff' in discount ? discount.amountOff : null, input.maxUses ?? null, input.maxPerOrder ?? null,
+          input.validFrom ?? null, input.validUntil ?? null, batchId],
+      );
+      return rows;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('code_taken', 'This event already has that code.');
+    throw error;
+  }
+}
+
+async function assertTypesOfEvent(tx: Tx, eventId: string, ticketTypeIds: readonly string[] | undefined): Promise<void> {
+  if (!ticketTypeIds?.length) return;
+  const { rows } = await tx.query<{ id: string }>(
+    'select tt.id from ticket_types tt join sections s on s.id = tt.section_id where s.event_id = $1 and tt.id = any($2::uuid[])',
+    [eventId, ticketTypeIds],
+  );
+  const known = new Set(rows.map((r) => r.id));
+  const unknown = ticketTypeIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new AppError('not_found', 'Some ticket types are not of this event.', { ticketTypeIds: unknown });
+}
+
+/** The event's codes with their uses, newest first (at most `limits.codesListedMax`); `batchId` narrows them to one generated batch. */
+export async function listCodes(db: Queryable, eventId: string, batchId?: string): Promise<CodeView[]> {
+  const { rows } = await db.query<CodeView>(
+    `select ${codeColumns} from event_codes where event_id = $1 and ($2::uuid is null or batch_id = $2) order by created_at desc, code limit $3`,
+    [eventId, batchId ?? null, limits.codesListedMax],
+  );
+  return rows;
+}
+
+/** Disables or enables a code: a disabled code redeems as unknown (holds made with it keep it). */
+export async function setCodeDisabled(db: Queryable, eventId: string, codeId: string, disabled: boolean): Promise<CodeView> {
+  const { rows } = await db.query<CodeView>(
+    `update event_codes set disabled_at = case when $3 then coalesce(disabled_at, now()) end where id = $1 and event_id = $2 returning ${codeColumns}`,
+    [codeId, eventId, disabled],
+  );
+  if (!rows[0]) throw notFound('code');
+  return rows[0];
+}
+
+/** CSV of codes, one a line, quoted when needed and never read as a formula by a spreadsheet. */
+export function codesCsv(codes: readonly CodeView[]): string {
+  const cell = (value: string) => {
+    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  const lines = codes.map((c) => [c.code, c.kind, String(c.uses), c.maxUses === null ? '' : String(c.maxUses), c.disabled ? 'disabled' : 'active'].map(cell).join(','));
+  return ['code,kind,uses,maxUses,status', ...lines].join('\n') + '\n';
+}
+
+/** A code as a hold sees it, under its row lock, validity read by the database's clock. */
+export interface LockedCode {
+  id: string;
+  normalized: string;
+  kind: CodeKind;
+  ticketTypeIds: string[] | null;
+  percentOff: number | null;
+  amountOff: number | null;
+  maxPerOrder: number | null;
+  /** max_uses - uses; null without a maximum. */
+  left: number | null;
+  disabled: boolean;
+  notYet: boolean;
+  over: boolean;
+}
+
+/** Locks the event's codes named (normalized), in id order, after the sections and their types (lock order). */
+export async function lockCodes(tx: Tx, eventId: string, normalized: readonly string[]): Promise<Map<string, LockedCode>> {
+  if (normalized.length === 0) return new Map();
+  const { rows } = await tx.query<LockedCode>(
+    `select id, normalized, kind, ticket_type_ids as "ticketTypeIds", percent_off as "percentOff", amount_off as "amountOff",
+            max_per_order as "maxPerOrder", max_uses - uses as left, disabled_at is not null as disabled,
+            coalesce(valid_from > now(), false) as "notYet", coalesce(valid_until <= now(), false) as over
+       from event_codes where event_id = $1 and normalized = any($2::text[]) order by id for update`,
+    [eventId, [...new Set(normalized)]],
+  );
+  return new Map(rows.map((c) => [c.normalized, c]));
+}
+
+/** Unknown, disabled, or another event's: one answer, so a guesser learns nothing of which. */
+const codeInvalid = () => new AppError('code_invalid', 'This code is not valid for this event.');
+const codeExpired = () => new AppError('code_expired', 'This code is not valid at this time.');
+const codeExhausted = () => new AppError('code_exhausted', 'This code has been used up.');
+
+/** What a code grants the lines of one hold: passage before the sale opens, code-only types, a discount per unit. */
+export interface CodeGrant {
+  code: LockedCode;
+  /** Presale: the lines may be held before the event's sale and their types' sales open. */
+  early: boolean;
+  /** Unlock: types of visibility `code` it applies to. */
+  unlocks(ticketTypeId: string | null): boolean;
+  /** Discount off one unit at `price` of the line's type (0 when it does not apply), never more than the price. */
+  discountOn(ticketTypeId: string | null, price: number): number;
+}
+
+const appliesTo = (code: LockedCode, ticketTypeId: string | null) => code.ticketTypeIds === null || (ticketTypeId !== null && code.ticketTypeIds.includes(ticketTypeId));
+
+/**
+ * Judges a code for the lines of a hold: a refusal, or what it grants. A presale or unlock code must
+ * apply to every line (it is what lets them be sold); a discount applies to the lines it names.
+ * Per-order cap and uses count every unit of the hold.
+ */
+export function judgeCode(code: LockedCode | undefined, lines: readonly HoldLine[]): AppError | CodeGrant {
+  if (!code || code.disabled) return codeInvalid();
+  if (code.notYet || code.over) return codeExpired();
+  const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+  if (code.kind !== 'discount' && !lines.every((line) => appliesTo(code, line.ticketTypeId))) return codeInvalid();
+  if (code.maxPerOrder !== null && units > code.maxPerOrder) {
+    return new AppError('invalid_quantity', `This code allows at most ${code.maxPerOrder} tickets per order.`, { min: 1, max: code.maxPerOrder });
+  }
+  if (code.left !== null && units > code.left) return codeExhausted();
+  return {
+    code,
+    early: code.kind === 'presale',
+    unlocks: (ticketTypeId) => code.kind === 'unlock' && appliesTo(code, ticketTypeId),
+    discountOn(ticketTypeId, price) {
+      if (code.kind !== 'discount' || !appliesTo(code, ticketTypeId)) return 0;
+      // Percent: rounded half up to the minor unit (price * percent is an integer, so + 50 then floor of / 100).
+      if (code.percentOff !== null) return Math.floor((price * code.percentOff + 50) / 100);
+      return Math.min(price, code.amountOff!);
+    },
+  };
+}
+
+/** Counts the units of a hold the batch grants against the code's uses left (in memory; `writeHolds` writes them). */
+export function takeUses(grant: CodeGrant, units: number): void {
+  if (grant.code.left !== null) grant.code.left -= units;
+}
