@@ -66,6 +66,8 @@ export const limits = {
   queueJoinPendingMs: 30_000,
   /** How long a durable Redis write waits for its replicas' acknowledgement (REDIS_WAIT_REPLICAS) before 503. */
   redisWaitMsMax: 1_000,
+  /** Sends of one acknowledged write whose slot moved (MOVED) before 503 (ioredis' own commands follow up to 16). */
+  redisRedirectionsMax: 5,
   /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
   queueClaimAttemptsMax: 3,
   /** Places per Redis call when a tick admits a node's live sockets (each call runs as one Lua script: bounded, so Redis stays responsive). */

@@ -123,15 +123,26 @@ export function createRedisClient(where: string | RedisTarget): RedisClient {
   const subscribers: RedisConnection[] = [];
   const waitReplicas = target.waitReplicas ?? 0;
 
-  /** The script and, in the same pipeline (so on a cluster the same node), WAIT for the replicas. */
+  /**
+   * The script and, in the same pipeline (so on a cluster the same node), WAIT for the replicas.
+   * ioredis follows a redirection of a pipeline only when no command in it succeeded, and WAIT
+   * always does: a script refused with MOVED (a failover or a resharding moved its slot; it did not
+   * run) is sent again once the slot map is fresh.
+   */
   async function runAcknowledged(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const pipeline = redis.pipeline();
-    (pipeline as unknown as Commands)[name]!(...keys, ...args);
-    const [[scriptError, result], [waitError, acknowledged]] = (await pipeline.wait(waitReplicas, limits.redisWaitMsMax).exec()) as [[Error | null, unknown], [Error | null, unknown]];
-    if (scriptError) throw scriptError;
-    if (waitError) throw waitError;
-    if (Number(acknowledged) < waitReplicas) throw new RedisBusyError(`Redis: ${acknowledged} of ${waitReplicas} replicas acknowledged the write within ${limits.redisWaitMsMax} ms.`);
-    return result;
+    for (let attempt = 1; ; attempt++) {
+      const pipeline = redis.pipeline();
+      (pipeline as unknown as Commands)[name]!(...keys, ...args);
+      const [[scriptError, result], [waitError, acknowledged]] = (await pipeline.wait(waitReplicas, limits.redisWaitMsMax).exec()) as [[Error | null, unknown], [Error | null, unknown]];
+      if (scriptError && redirected(scriptError) && redis instanceof Cluster && attempt < limits.redisRedirectionsMax) {
+        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+        continue;
+      }
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      if (Number(acknowledged) < waitReplicas) throw new RedisBusyError(`Redis: ${acknowledged} of ${waitReplicas} replicas acknowledged the write within ${limits.redisWaitMsMax} ms.`);
+      return result;
+    }
   }
 
   return {
@@ -167,7 +178,10 @@ export class RedisBusyError extends Error {
   override readonly name = 'RedisBusyError';
 }
 
+/** A cluster node refused a command because another node serves its slot now. */
+const redirected = (error: Error) => /^(MOVED|ASK) /.test(error.message);
+
 /** True when a request failed because Redis is unreachable or busy (answered 503: try again shortly). */
 export const isRedisUnavailable = (error: unknown): boolean =>
   error instanceof RedisBusyError ||
-  (error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections/.test(error.message)));
+  (error instanceof Error && (error.name === 'MaxRetriesPerRequestError' || redirected(error) || /Connection is closed|ECONNREFUSED|Stream isn't writeable|Command aborted due to connection close|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections/.test(error.message)));
