@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
  * on free loopback ports (client and cluster-bus ports both chosen free, so files running side by
  * side never meet), each in a temporary directory of its own, no persistence. Slots are split evenly
  * over the masters (CLUSTER ADDSLOTSRANGE; one master is a cluster too, which redis-cli --cluster
- * create refuses), each master gets `replicas` replicas (CLUSTER REPLICATE). `stop()` kills every
+ * create refuses; each announces 127.0.0.1, which a lone node would not know), each master gets `replicas` replicas (CLUSTER REPLICATE). `stop()` kills every
  * process it started and removes the directory.
  */
 export interface RedisClusterNode {
@@ -86,7 +86,7 @@ export async function startRedisCluster(options: { masters: number; replicas?: n
     for (let i = 0; i < count; i++) {
       const [port, busPort] = [await freePort(), await freePort()];
       const child = spawn('redis-server', [
-        '--bind', host, '--port', String(port), '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
+        '--bind', host, '--port', String(port), '--cluster-announce-ip', host, '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
         '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(nodeTimeoutMs),
         '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning',
       ], { stdio: 'ignore' });
