@@ -15,6 +15,7 @@ const includesDir = `${scriptsDir}includes/`;
  */
 export interface ScriptResults {
   queue_join: [number, number];
+  queue_join_one: [number, number];
   queue_refill: number;
   queue_freeze: [number, number, number];
   queue_admit: number;
@@ -55,6 +56,8 @@ export const redisTarget = (config: Pick<Config, 'redisUrl' | 'redisClusterNodes
 
 export interface RedisClient {
   redis: RedisConnection;
+  /** A Redis Cluster: no script may touch keys of two hash tags. */
+  cluster: boolean;
   /**
    * Runs a script by name (EVALSHA, loading it on first use). Every key of one call must share a
    * cluster slot (keys.ts puts them under one hash tag). `durable`: a write whose loss in a failover
@@ -147,6 +150,7 @@ export function createRedisClient(where: string | RedisTarget): RedisClient {
 
   return {
     redis,
+    cluster: redis instanceof Cluster,
     run(name, keys, args, options = {}) {
       const command = (redis as unknown as Commands)[name];
       if (!command) throw new Error(`no Redis script ${name}`);

@@ -180,6 +180,24 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
     }
   }
 
+  /**
+   * On one Redis (no slots to keep apart) the three steps of a join run as one script, one round trip:
+   * the same logic, included from the same fragments. Undefined when another join of the account
+   * holds its mark (that one is finished step by step, as on a cluster).
+   */
+  async function joinInOneScript(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean } | undefined> {
+    const id = event.eventId;
+    const joinId = randomUUID();
+    const joinKeys = [keys.queuePlace(id, userId), keys.queueMeta(id), keys.queueMembers(id), keys.queueJoin(id, joinId)];
+    for (let attempt = 1; ; attempt++) {
+      const [seq, created] = await client.run('queue_join_one', joinKeys, [joinId, limits.queueJoinPendingMs, event.startsAtMs], { durable: true });
+      if (seq > 0) return { seq, created: created === 1 };
+      if (seq === scriptCode.joinInFlight) return undefined;
+      if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${id}`);
+      await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
+    }
+  }
+
   const arriveKeys = (id: string) => [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)];
   const askArrival = (event: QueueEventRef, place: PlaceRef, admittedIndex: number) => withRebuild(
     event,
@@ -215,6 +233,8 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
      */
     async join(event, userId, presentedSeq) {
       if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
+      const joined = client.cluster ? undefined : await joinInOneScript(event, userId);
+      if (joined) return joined;
       const place = keys.queuePlace(event.eventId, userId);
       for (let attempt = 1; attempt <= limits.queueJoinAttemptsMax; attempt++) {
         const [held, joinId] = await client.run('queue_place_reserve', [place], [randomUUID(), limits.queueJoinPendingMs]);

@@ -10,14 +10,5 @@
 -- is in the pre-queue exactly when it got its seq before the start by Redis's clock.
 -- @include "freeze_at_start"
 -- @include "codes"
-local given = redis.call('GET', KEYS[3])
-if given then return {tonumber(given), 0} end
-local counter = redis.call('HGET', KEYS[1], 'counter')
-if not counter then return {code.metaMissing, 0} end
-counter = tonumber(counter)
-if counter >= tonumber(redis.call('HGET', KEYS[1], 'blockEnd')) then return {code.blockUsedUp, 0} end
-freeze_at_start(KEYS[1], counter, ARGV[1])
-local seq = redis.call('HINCRBY', KEYS[1], 'counter', 1)
-redis.call('SADD', KEYS[2], seq)
-redis.call('SET', KEYS[3], seq, 'PX', ARGV[2])
-return {seq, 1}
+-- @include "join_seq"
+return {join_seq(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])}

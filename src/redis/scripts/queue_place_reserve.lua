@@ -5,11 +5,5 @@
 -- ARGV[1] a fresh join id, ARGV[2] how long the mark lives (ms)
 -- Returns {seq, ''} when the account holds a place; {0, join id} of the join to finish (this one, or
 -- one in flight).
-local value = redis.call('GET', KEYS[1])
-if not value then
-  redis.call('SET', KEYS[1], 'join:' .. ARGV[1], 'PX', ARGV[2])
-  return {0, ARGV[1]}
-end
-local pending = string.match(value, '^join:(.+)$')
-if pending then return {0, pending} end
-return {tonumber(value), ''}
+-- @include "place_reserve"
+return {place_reserve(KEYS[1], ARGV[1], ARGV[2])}

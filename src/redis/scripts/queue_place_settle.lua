@@ -4,10 +4,5 @@
 -- ARGV[1] join id, ARGV[2] the seq it was given
 -- Returns {seq the account holds, 1 when it is this join's}; {0, 0} when another join holds the mark
 -- (this one's lapsed meanwhile): reserve again and finish that one.
-local value = redis.call('GET', KEYS[1])
-if not value or value == 'join:' .. ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2])
-  return {tonumber(ARGV[2]), 1}
-end
-if string.sub(value, 1, 5) == 'join:' then return {0, 0} end
-return {tonumber(value), tonumber(value) == tonumber(ARGV[2]) and 1 or 0}
+-- @include "place_settle"
+return {place_settle(KEYS[1], ARGV[1], ARGV[2])}
