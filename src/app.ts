@@ -24,7 +24,7 @@ import { liveRoutes } from './features/queue/live.js';
 import { queueRoutes } from './features/queue/routes.js';
 import websocket from '@fastify/websocket';
 import type { Api } from './http/api.js';
-import { createRedisClient } from './redis/client.js';
+import { createRedisClient, redisTarget } from './redis/client.js';
 import { rateLimitPlugin } from './features/ratelimit/plugin.js';
 import { clientErrors, frameworkErrors, installErrorHandling } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -75,7 +75,8 @@ export async function buildApp(context: AppContext): Promise<Api> {
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   const { config, db, guards, access, queue } = context;
-  const rateLimitRedis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
+  const redis = redisTarget(config);
+  const rateLimitRedis = redis ? createRedisClient(redis) : undefined;
   if (rateLimitRedis) app.addHook('onClose', () => rateLimitRedis.close());
   await app.register(rateLimitPlugin, { redis: rateLimitRedis?.redis, keyPrefix: config.redisKeyPrefix });
 

@@ -75,7 +75,7 @@ async function main(command: string | undefined): Promise<void> {
       const db = await connect(config);
       await migrate(db);
       // The demo sells through the services; seeding needs no Redis (nothing is advanced or pushed), so none is opened.
-      const context = createContext({ ...config, redisUrl: undefined }, db, log);
+      const context = createContext({ ...config, redisUrl: undefined, redisClusterNodes: undefined }, db, log);
       const seeded = await seedDemo(context);
       context.notifications.close();
       console.log(seeded ? `seeded the demo event ${seeded.eventId}` : 'the database already has events; nothing seeded');

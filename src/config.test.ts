@@ -49,6 +49,17 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it('reads Redis Cluster seeds, refuses malformed ones, and refuses a cluster beside REDIS_URL', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-2.internal:7001', REDIS_WAIT_REPLICAS: '1' })).toMatchObject({
+      redisClusterNodes: '10.0.0.1:7000,redis-2.internal:7001', redisWaitReplicas: 1,
+    });
+    for (const bad of ['10.0.0.1', '10.0.0.1:7000,', 'redis://10.0.0.1:7000', 'a:1 b:2']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad }), bad).toThrowError(/REDIS_CLUSTER_NODES/);
+    }
+    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '6' })).toThrowError(/REDIS_WAIT_REPLICAS/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrowError(/not both/);
+  });
+
   it('refuses a short secret', () => {
     expect(() => loadConfig({ JWT_SECRET: 'secret' })).toThrowError(/JWT_SECRET/);
   });

@@ -137,7 +137,15 @@ export const ConfigSchema = Type.Object({
   }),
   webDistDir: string({ env: 'WEB_DIST_DIR', default: 'web/dist', description: 'the built web app served at `/` (`npm run build` builds it; `npm start` builds it when missing or stale)' }),
   /** Without a Redis URL the waiting room runs on the single-node PostgreSQL backend. */
-  redisUrl: optionalString({ env: 'REDIS_URL', secret: true, pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset = the single-node PostgreSQL backend' }),
+  redisUrl: optionalString({ env: 'REDIS_URL', secret: true, pattern: '^rediss?://', description: 'Redis for the waiting room across many nodes; unset (and no `REDIS_CLUSTER_NODES`) = the single-node PostgreSQL backend' }),
+  redisClusterNodes: optionalString({
+    env: 'REDIS_CLUSTER_NODES', pattern: '^[^\\s,:]+:[0-9]{1,5}(,[^\\s,:]+:[0-9]{1,5})*$', maxLength: 4096,
+    description: 'comma-separated `host:port` seeds of a Redis Cluster (several masters) for the waiting room and rate limits, instead of `REDIS_URL` (set one of the two): ioredis\' cluster client finds the other nodes and follows failovers; the key layout is in docs/scaling.md',
+  }),
+  redisWaitReplicas: integer({
+    env: 'REDIS_WAIT_REPLICAS', minimum: 0, maximum: 5, default: 0,
+    description: 'a join, leave or re-claimed place is answered only once this many replicas of each Redis shard it wrote acknowledge the writes (`WAIT`, bounded; 503 otherwise), so a master that dies and is replaced by its replica loses no place given (docs/scaling.md); 0 = no wait (a single Redis, or a cluster without replicas)',
+  }),
   redisKeyPrefix: string({ env: 'REDIS_KEY_PREFIX', pattern: '^[A-Za-z0-9:_-]{1,64}$', default: 'onsale:', description: 'prefix of every Redis key' }),
   queue: Type.Object({
     tokenSecret: string({
@@ -249,6 +257,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Readonly<Co
   }
   if (problems.size > 0) throw new ConfigError(`Invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   const config = candidate as Config;
+  if (config.redisUrl && config.redisClusterNodes) throw new ConfigError('Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both.');
   assertNoDevelopmentDefaultsInProduction(config);
   return deepFreeze(config);
 }

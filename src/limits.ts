@@ -68,6 +68,15 @@ export const limits = {
   /** How long a node waits for another node's rebuild of a queue before answering 503. */
   queueRebuildWaitMsMax: 5_000,
   queueRebuildPollMs: 10,
+  /**
+   * A join's mark on its account's place (and the seq it was given on the event's slot) lives this
+   * long: a join that dies between its steps leaves nothing that outlives it (docs/scaling.md).
+   */
+  queueJoinPendingMs: 30_000,
+  /** How long a durable Redis write waits for its replicas' acknowledgement (REDIS_WAIT_REPLICAS) before 503. */
+  redisWaitMsMax: 1_000,
+  /** Sends of one acknowledged write whose slot moved (MOVED) before 503 (ioredis' own commands follow up to 16). */
+  redisRedirectionsMax: 5,
   /** Reads of a claimed place's admission when the line keeps moving past it meanwhile, before 503. */
   queueClaimAttemptsMax: 3,
   /** Places per Redis call when a tick admits a node's live sockets (each call runs as one Lua script: bounded, so Redis stays responsive). */

@@ -11,6 +11,7 @@ export const scriptCode = {
   readAgain: -3,
   reserveAgain: -4,
   admissionPending: -5,
+  joinInFlight: -6,
 } as const;
 
 export type ScriptCode = (typeof scriptCode)[keyof typeof scriptCode];
@@ -22,6 +23,7 @@ const persistentCodeMeanings: Record<ScriptCode, string> = {
   [scriptCode.readAgain]: 'kept moving past a place being claimed',
   [scriptCode.reserveAgain]: 'lost its Redis state after each reservation',
   [scriptCode.admissionPending]: 'could not bring an admission from PostgreSQL into Redis',
+  [scriptCode.joinInFlight]: 'kept meeting another join of the same account',
 };
 
 /**

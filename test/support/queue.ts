@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createRedisClient, type RedisClient } from '../../src/redis/client.js';
+import { createRedisClient, type RedisClient, type RedisTarget } from '../../src/redis/client.js';
+import { startRedisCluster } from './redis-cluster.js';
 import { createKeys } from '../../src/redis/keys.js';
 import { createPostgresStore } from '../../src/features/queue/postgres-store.js';
 import { createPlaceMapping } from '../../src/features/queue/queue.js';
@@ -25,8 +26,10 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   client.disconnect();
 }
 
-export type StoreBackend = 'redis' | 'postgres' | 'pglite';
-export const storeBackends: StoreBackend[] = ['redis', 'postgres', 'pglite'];
+/** `redis-cluster`: a Redis Cluster of three masters this fixture starts on free loopback ports and stops. */
+export type StoreBackend = 'redis' | 'redis-cluster' | 'postgres' | 'pglite';
+export const storeBackends: StoreBackend[] = ['redis', 'redis-cluster', 'postgres', 'pglite'];
+export const isRedisBackend = (backend: StoreBackend) => backend === 'redis' || backend === 'redis-cluster';
 
 export interface StoreFixture {
   db: Database;
@@ -41,24 +44,30 @@ export interface StoreFixture {
   close(): Promise<void>;
 }
 
-export async function openStoreFixture(backend: StoreBackend, seqBlock = 64): Promise<StoreFixture> {
+/**
+ * The stores of one backend on a fresh database. `redis`: a Redis target of the caller's (a cluster
+ * it started, with its own WAIT setting) instead of the default for the backend.
+ */
+export async function openStoreFixture(backend: StoreBackend, seqBlock = 64, redis?: RedisTarget): Promise<StoreFixture> {
   const database = backend === 'pglite' ? await (async () => { const db = await openTestPglite(); await migrate(db); return { db, drop: () => db.close() }; })() : await openTestPostgres(4);
   const { db } = database;
   const mapping = createPlaceMapping(testSecret);
   const prefix = testRedisPrefix();
+  const cluster = backend === 'redis-cluster' && !redis ? await startRedisCluster({ masters: 3 }) : undefined;
+  const target = redis ?? (cluster ? { clusterNodes: cluster.seeds } : { url: redisUrl });
   const clients: RedisClient[] = [];
   const make = (): QueueStore => {
-    if (backend !== 'redis') return createPostgresStore(db, mapping.seqOfIndex);
-    const client = createRedisClient(redisUrl);
+    if (!isRedisBackend(backend)) return createPostgresStore(db, mapping.seqOfIndex);
+    const client = createRedisClient(target);
     clients.push(client);
     return createRedisStore({ client, keys: createKeys(prefix), db, ...mapping, seqBlock });
   };
   const store = make();
   const flushRedis = async () => {
-    const redis = clients[0]?.redis;
-    if (!redis) return;
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    const client = clients[0];
+    if (!client) return;
+    // One key at a time: on a cluster a DEL of several keys must name keys of one slot.
+    await Promise.all((await client.keys(`${prefix}*`)).map((key) => client.redis.del(key)));
   };
   return {
     db,
@@ -69,8 +78,9 @@ export async function openStoreFixture(backend: StoreBackend, seqBlock = 64): Pr
     flushRedis,
     anotherNode: make,
     async close() {
-      await flushRedis();
+      await flushRedis().catch(() => undefined);
       await Promise.all(clients.map((c) => c.close()));
+      await cluster?.stop();
       await database.drop();
     },
   };

@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { startPeriodic, type Job } from '../../jobs.js';
-import { createRedisClient } from '../../redis/client.js';
+import { createRedisClient, redisTarget } from '../../redis/client.js';
 import { createKeys } from '../../redis/keys.js';
 import { createAdvancer, type AdvancedEvent } from './advancer.js';
 import { createPermutation, permutationKeys, type Permutation } from './permutation.js';
@@ -61,8 +61,9 @@ interface Deps {
 }
 
 export function createQueueStore(config: Readonly<Config>, db: Database, mapping: PlaceMapping): QueueStore {
-  if (!config.redisUrl) return createPostgresStore(db, mapping.seqOfIndex);
-  const client = createRedisClient(config.redisUrl);
+  const redis = redisTarget(config);
+  if (!redis) return createPostgresStore(db, mapping.seqOfIndex);
+  const client = createRedisClient(redis);
   return createRedisStore({ client, keys: createKeys(config.redisKeyPrefix), db, ...mapping, seqBlock: config.queue.seqBlock });
 }
 

@@ -12,7 +12,8 @@ import type { IndexOfSeq, PlaceRef, QueueEventRef, QueueStore, QueueUpdate, SeqO
 
 /**
  * The production backend. Redis holds what every join and status check touches (the seq counter,
- * user -> seq, departures, active shoppers, leases, rate limits); PostgreSQL holds what must
+ * account -> seq on the account's own slot, departures, active shoppers, leases, rate limits); on a
+ * Redis Cluster each script touches one slot only (keys.ts, docs/scaling.md). PostgreSQL holds what must
  * survive Redis losing its data, written per block, per tick or per departure, never per join:
  *   - sequence numbers come in blocks reserved with one UPDATE (hi/lo), one reservation per event
  *     in flight per node; after a loss the queue is rebuilt from a block beyond every block ever
@@ -118,25 +119,83 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       const row = await readQueueRow(db, id);
       const index = row.preQueueSize === null ? undefined : indexOfSeq(id, row.preQueueSize, place.seq);
       const admittedAt = index !== undefined && index <= row.admittedThrough ? await admittedAtOf(db, id, index) : undefined;
+      const owner = await accountPlace(id, place.userId);
       const result = await withRebuild(
         event,
         () => client.run(
           'queue_claim',
-          [keys.queueMeta(id), keys.queueUsers(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
-          [place.userId, place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
+          [keys.queueMeta(id), keys.queueMembers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueOccupied(id)],
+          [owner ?? '', place.seq, departed ? 1 : 0, admittedAt === undefined ? '' : admittedAt + event.windowMs, Date.now(), index ?? ''],
+          { durable: true },
         ),
         (answer) => answer === scriptCode.metaMissing,
       );
       // The advancer admitted the place between the read above and the script: read again.
-      if (result !== scriptCode.readAgain) return result;
+      if (result === scriptCode.readAgain) continue;
+      if (result < 0 || owner === place.seq) return result;
+      // The event's slot took the place back; now the account's slot names it, unless an older place
+      // of the account got there meanwhile (then that one stays, and this one ends after all).
+      const kept = await client.run('queue_place_keep', [keys.queuePlace(id, place.userId)], [place.seq], { durable: true });
+      if (kept === place.seq) return result;
+      await endPlace(event, place.seq);
+      return scriptCode.placeEnded;
     }
     throw scriptCodeError(scriptCode.readAgain, `line of event ${id}`);
   }
 
+  /** The seq of the account's place as its own slot knows it (undefined: none, or a join still getting it). */
+  async function accountPlace(eventId: string, userId: string): Promise<number | undefined> {
+    const value = await client.redis.get(keys.queuePlace(eventId, userId));
+    return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+  }
+
   /** Whether the presented place is the user's (claiming it if Redis lost who holds it). */
   async function holds(event: QueueEventRef, place: PlaceRef): Promise<boolean> {
-    if (Number(await client.redis.hget(keys.queueUsers(event.eventId), place.userId)) === place.seq) return true;
+    if ((await accountPlace(event.eventId, place.userId)) === place.seq) return true;
     return (await claim(event, place)) >= 0;
+  }
+
+  const leaveKeys = (id: string) => [keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)];
+
+  /** Ends a place on the event's slot (idempotent); returns [seq ended or 0, last seq given]. */
+  const endPlace = (event: QueueEventRef, seq: number) => withRebuild(
+    event,
+    () => client.run('queue_leave', leaveKeys(event.eventId), [seq], { durable: true }),
+    ([, last]) => last === scriptCode.metaMissing,
+  );
+
+  /**
+   * The seq of one join on the event's slot (idempotent by join id), reserving a block or rebuilding
+   * the queue's state first when the script asks for it.
+   */
+  async function seqOfJoin(event: QueueEventRef, joinId: string): Promise<{ seq: number; created: boolean }> {
+    const id = event.eventId;
+    for (let attempt = 1; ; attempt++) {
+      const [seq, created] = await client.run(
+        'queue_join', [keys.queueMeta(id), keys.queueMembers(id), keys.queueJoin(id, joinId)], [event.startsAtMs, limits.queueJoinPendingMs], { durable: true },
+      );
+      if (seq > 0) return { seq, created: created === 1 };
+      if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${id}`);
+      await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
+    }
+  }
+
+  /**
+   * On one Redis (no slots to keep apart) the three steps of a join run as one script, one round trip:
+   * the same logic, included from the same fragments. Undefined when another join of the account
+   * holds its mark (that one is finished step by step, as on a cluster).
+   */
+  async function joinInOneScript(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean } | undefined> {
+    const id = event.eventId;
+    const joinId = randomUUID();
+    const joinKeys = [keys.queuePlace(id, userId), keys.queueMeta(id), keys.queueMembers(id), keys.queueJoin(id, joinId)];
+    for (let attempt = 1; ; attempt++) {
+      const [seq, created] = await client.run('queue_join_one', joinKeys, [joinId, limits.queueJoinPendingMs, event.startsAtMs], { durable: true });
+      if (seq > 0) return { seq, created: created === 1 };
+      if (seq === scriptCode.joinInFlight) return undefined;
+      if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${id}`);
+      await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
+    }
   }
 
   const arriveKeys = (id: string) => [keys.queueActive(id), keys.queueMeta(id), keys.queueDeparted(id), keys.queueOccupied(id), keys.queueMembers(id)];
@@ -165,25 +224,41 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
   return {
     kind: 'redis',
 
+    /**
+     * Three steps over two slots, none touching both (docs/scaling.md): mark the account's place with
+     * a join id (or find the place it holds), get that join's seq on the event's slot (idempotent by
+     * join id), make the seq the account's place. A join that dies between steps leaves a mark that
+     * lapses and, at worst, a seq nobody was told of (a place no one holds, skipped as any unheld one);
+     * never a second place for the account, nor one seq for two accounts.
+     */
     async join(event, userId, presentedSeq) {
       if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
-      for (let attempt = 1; ; attempt++) {
-        const [seq, created] = await client.run('queue_join', [keys.queueMeta(event.eventId), keys.queueUsers(event.eventId), keys.queueMembers(event.eventId)], [userId, event.startsAtMs]);
-        if (seq > 0) return { seq, created: created === 1 };
-        if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${event.eventId}`);
-        await (seq === scriptCode.metaMissing ? rebuild(event) : extend(event));
+      const joined = client.cluster ? undefined : await joinInOneScript(event, userId);
+      if (joined) return joined;
+      const place = keys.queuePlace(event.eventId, userId);
+      for (let attempt = 1; attempt <= limits.queueJoinAttemptsMax; attempt++) {
+        const [held, joinId] = await client.run('queue_place_reserve', [place], [randomUUID(), limits.queueJoinPendingMs]);
+        if (held > 0) return { seq: held, created: false };
+        const { seq, created } = await seqOfJoin(event, joinId);
+        const [kept] = await client.run('queue_place_settle', [place], [joinId, seq], { durable: true });
+        if (kept === seq) return { seq, created };
+        // The account holds another place by now (a join whose mark had lapsed): this seq is no one's.
+        await endPlace(event, seq);
+        if (kept > 0) return { seq: kept, created: false };
       }
+      throw new RedisBusyError(`Joins of one account to the waiting room of event ${event.eventId} kept overtaking each other.`);
     },
 
+    /**
+     * Forgets the account's place on its slot first, then ends it on the event's slot and records the
+     * departure in PostgreSQL. A leave that dies after the first step leaves the place valid to its
+     * token (as it was); the same leave sent again with the token (the web client sends it) finishes it.
+     */
     async leave(event, userId, presentedSeq) {
       if (presentedSeq !== undefined) await holds(event, { userId, seq: presentedSeq });
-      const id = event.eventId;
-      const [seq, counter] = await withRebuild(
-        event,
-        () => client.run('queue_leave', [keys.queueUsers(id), keys.queueDeparted(id), keys.queueActive(id), keys.queueMembers(id), keys.queueOccupied(id), keys.queueMeta(id)], [userId]),
-        ([, last]) => last === scriptCode.metaMissing,
-      );
-      await recordDeparture(db, id, userId, counter, seq > 0 ? seq : null);
+      const taken = await client.run('queue_place_take', [keys.queuePlace(event.eventId, userId)], [], { durable: true });
+      const [seq, counter] = await endPlace(event, taken);
+      await recordDeparture(db, event.eventId, userId, counter, seq > 0 ? seq : null);
       return seq > 0 ? seq : undefined;
     },
 

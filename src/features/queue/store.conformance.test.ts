@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertEvent, openStoreFixture, spearman, storeBackends, type StoreFixture } from '../../../test/support/queue.js';
+import { insertEvent, isRedisBackend, openStoreFixture, spearman, storeBackends, type StoreFixture } from '../../../test/support/queue.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { createAdvancer, type AdvancedEvent } from './advancer.js';
 import { advanceWatermark, readQueueRow } from './state.js';
@@ -170,7 +170,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, Date.now())).toBe(50);
   });
 
-  it.runIf(backend === 'redis')('a place admitted in PostgreSQL but not yet in Redis (an advancer between its two steps, or dead there) reads admitted to a node that sees the watermark', async () => {
+  it.runIf(isRedisBackend(backend))('a place admitted in PostgreSQL but not yet in Redis (an advancer between its two steps, or dead there) reads admitted to a node that sees the watermark', async () => {
     const event = await newEvent();
     const seqs = await joinAll(event, Array.from({ length: 3 }, () => randomUUID()));
     const { preQueueSize } = await fx.store.freeze(event);
@@ -206,7 +206,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, start + 32_000)).toBe(10);
   });
 
-  it.runIf(backend === 'redis')('many holders of places admitted in PostgreSQL but not yet in Redis read admitted to a node that sees the watermark', async () => {
+  it.runIf(isRedisBackend(backend))('many holders of places admitted in PostgreSQL but not yet in Redis read admitted to a node that sees the watermark', async () => {
     const event = await newEvent();
     const seqs = await joinAll(event, Array.from({ length: 3 }, () => randomUUID()));
     const { preQueueSize } = await fx.store.freeze(event);
@@ -308,7 +308,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
   it('figures: places given and shoppers active now; a shopper who leaves or whose window ended no longer counts; reading creates nothing', async () => {
     const event = await newEvent({ maxActiveShoppers: 3, shoppingWindowSeconds: 60 });
     expect(await fx.store.figures(event, Date.now())).toEqual({ issued: 0, active: 0 });
-    if (fx.redis) expect(await fx.redis.redis.keys(`${fx.prefix}q:{${event.eventId}}:*`)).toEqual([]);
+    if (fx.redis) expect(await fx.redis.keys(`${fx.prefix}q:{${event.eventId}}:*`)).toEqual([]);
     const users = Array.from({ length: 5 }, () => randomUUID());
     await joinAll(event, users);
     const start = Date.now();
@@ -339,10 +339,10 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.acquireLease(event.eventId, 'node-a', 300)).toBe(true);
     expect(await waitFor(() => other.acquireLease(event.eventId, 'node-b', 60_000), Boolean)).toBe(true);
     expect(await fx.store.acquireLease(event.eventId, 'node-a', 60_000)).toBe(false);
-    if (other !== fx.store && backend === 'redis') await other.close();
+    if (other !== fx.store && isRedisBackend(backend)) await other.close();
   });
 
-  it.runIf(backend === 'redis')('Redis data loss: arrival marks are lost, so every rebuilt shopper counts as arrived until its window ends (never over maxActiveShoppers)', async () => {
+  it.runIf(isRedisBackend(backend))('Redis data loss: arrival marks are lost, so every rebuilt shopper counts as arrived until its window ends (never over maxActiveShoppers)', async () => {
     const event = await newEvent({ maxActiveShoppers: 4, arrivalGraceSeconds: 30 });
     const seqs = await joinAll(event, Array.from({ length: 8 }, () => randomUUID()));
     const a = advancer();
@@ -384,7 +384,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     await tick(Math.ceil((nodes.length * seqBlock + late.length) / 20));
     const admitted = await Promise.all(lateSeqs.map((seq) => isActive(event, seq)));
     expect(admitted.filter(Boolean)).toHaveLength(late.length);
-    if (nodes[1] !== fx.store && backend === 'redis') await nodes[1]!.close();
+    if (nodes[1] !== fx.store && isRedisBackend(backend)) await nodes[1]!.close();
   });
 
   it('Redis data loss: one place per account still holds: joining again with the token returns the place; a place taken without it ends once the older one is used', async () => {
@@ -401,7 +401,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.join(event, users[2]!, seqs[2])).toEqual({ seq: seqs[2], created: false });
     // joins again without it: Redis no longer knows the place (PostgreSQL does), so a new one...
     const newer3 = (await fx.store.join(event, users[3]!)).seq;
-    expect(newer3 === seqs[3]).toBe(backend !== 'redis');
+    expect(newer3 === seqs[3]).toBe(!isRedisBackend(backend));
     // ...until the older one is presented: from then on the account has that place only
     expect(await fx.store.join(event, users[3]!, seqs[3])).toEqual({ seq: seqs[3], created: false });
     expect((await fx.store.join(event, users[3]!)).seq).toBe(seqs[3]);
@@ -441,7 +441,7 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     expect(await fx.store.activeCount(event, Date.now())).toBe(3);
   });
 
-  it.runIf(backend === 'redis')('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {
+  it.runIf(isRedisBackend(backend))('Redis data loss: no place is given twice, admitted users stay admitted, the draw stands', async () => {
     const early = Array.from({ length: 100 }, () => randomUUID());
     const beforeStart = await newEvent({ admitPerMinute: 30_000 }, Date.now() + 3_600_000);
     const earlySeqs = await Promise.all(early.map((u) => fx.store.join(beforeStart, u).then((r) => r.seq)));

@@ -1,19 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../../http/errors.js';
-import { createRedisClient, type RedisClient } from '../../redis/client.js';
+import { createRedisClient, type RedisClient, type RedisTarget } from '../../redis/client.js';
 import { redisUrl } from '../../../test/support/queue.js';
+import { startRedisCluster, type RedisCluster } from '../../../test/support/redis-cluster.js';
 import { rateLimitPlugin } from './plugin.js';
 
 
-/** One app per store: counters in this process, or in Redis shared by every node. */
-const stores = ['memory', 'redis'] as const;
+/** One app per store: counters in this process, in one Redis, or in a Redis Cluster, shared by every node. */
+const stores = ['memory', 'redis', 'redis-cluster'] as const;
 
 describe.each(stores)('rate limits (%s counters)', (store) => {
   let redis: RedisClient | undefined;
+  let cluster: RedisCluster | undefined;
+  let target: RedisTarget | undefined;
   const apps: FastifyInstance[] = [];
 
+  beforeAll(async () => {
+    if (store === 'redis-cluster') cluster = await startRedisCluster({ masters: 3 });
+    target = store === 'redis' ? { url: redisUrl } : cluster ? { clusterNodes: cluster.seeds } : undefined;
+  });
+  afterAll(() => cluster?.stop());
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
     await redis?.close();
@@ -38,7 +46,7 @@ describe.each(stores)('rate limits (%s counters)', (store) => {
   const hit = (app: FastifyInstance, ip: string, account: string) => app.inject({ url: '/limited', headers: { 'x-ip': ip, 'x-account': account } });
 
   it('answers 429 with Retry-After and the error shape once any limit is over, per key', async () => {
-    if (store === 'redis') redis = createRedisClient(redisUrl);
+    if (target) redis = createRedisClient(target);
     const app = await node(`test:${randomUUID()}:`);
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await hit(app, 'ip-1', `account-${i}`)).statusCode);
@@ -54,13 +62,27 @@ describe.each(stores)('rate limits (%s counters)', (store) => {
     expect(accountStatuses).toEqual([200, 200, 200, 200, 200, 429]);
   });
 
-  it.runIf(store === 'redis')('counts across nodes sharing Redis, and apart for another key prefix', async () => {
-    redis = createRedisClient(redisUrl);
+  it.runIf(store !== 'memory')('counts across nodes sharing Redis, and apart for another key prefix', async () => {
+    redis = createRedisClient(target!);
     const prefix = `test:${randomUUID()}:`;
     const [a, b, other] = [await node(prefix), await node(prefix), await node(`test:${randomUUID()}:`)];
     const statuses = [];
     for (const app of [a, b, a, b]) statuses.push((await hit(app, 'ip-x', randomUUID())).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect((await hit(other, 'ip-x', randomUUID())).statusCode).toBe(200);
+  });
+
+  it.runIf(store === 'redis-cluster')('spreads the counters over the masters by IP and by account (each key is tagged by what it counts)', async () => {
+    redis = createRedisClient(target!);
+    const prefix = `test:${randomUUID()}:`;
+    const app = await node(prefix);
+    for (let i = 0; i < 30; i++) expect((await hit(app, `ip-${randomUUID()}`, randomUUID())).statusCode).toBe(200);
+    const perMaster = await Promise.all(cluster!.nodes.map((n) => cluster!.connect(n.port)).map(async (direct) => {
+      const count = (await direct.keys(`${prefix}*`)).length;
+      direct.disconnect();
+      return count;
+    }));
+    expect(perMaster.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(perMaster.every((count) => count > 0)).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
+import type { RedisConnection } from '../../redis/client.js';
 
 /** One limit: at most `perMinute` requests per key in a fixed one-minute window. */
 export interface RateLimit {
@@ -25,7 +25,7 @@ declare module 'fastify' {
 
 export interface RateLimitPluginOptions {
   /** Shared counters for every node; without Redis each process counts on its own (one-node default). */
-  redis: Redis | undefined;
+  redis: RedisConnection | undefined;
   /** Prefixes every counter key, so deployments (and test runs) sharing a Redis do not meet. */
   keyPrefix: string;
 }
@@ -34,7 +34,7 @@ const windowMs = 60_000;
 
 /**
  * Rate limiting for every feature, on `@fastify/rate-limit` (its Redis store: one INCR script per
- * limit, pipelined). Routes opt in with `app.limitRate(...)`; nothing is limited globally.
+ * limit, pipelined; one Redis or a Redis Cluster). Routes opt in with `app.limitRate(...)`; nothing is limited globally.
  */
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, { redis, keyPrefix }) => {
   await app.register(rateLimit, { global: false, timeWindow: windowMs, ...(redis ? { redis, nameSpace: `${keyPrefix}rl:` } : {}) });
@@ -45,7 +45,9 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(async (app, { redis, k
     const known = checks.get(scope);
     if (known && known.perMinute !== perMinute) throw new Error(`rate limit ${scope} is defined twice with different limits`);
     if (known) return known.check;
-    const check = app.createRateLimit({ max: perMinute, timeWindow: windowMs, keyGenerator: (request) => `${scope}:${key(request)}` });
+    // The counted value (an IP, an account) is the key's hash tag: on a Redis Cluster the counters
+    // spread by IP and by account, and an account's counters share a slot with its places (keys.ts).
+    const check = app.createRateLimit({ max: perMinute, timeWindow: windowMs, keyGenerator: (request) => `${scope}:{${key(request)}}` });
     checks.set(scope, { perMinute, check });
     return check;
   };
