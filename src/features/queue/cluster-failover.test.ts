@@ -37,7 +37,7 @@ describe('queue store on a Redis Cluster when a master dies mid-sale', () => {
     const { eventId } = await insertEvent(fx.db);
     const settings = {
       enabled: true, preQueueOpensAt: null, admitPerMinute: 30_000, maxActiveShoppers: null, stockAware: false, stockBasis: 'max' as const,
-      stockHeadroomPercent: 0, shoppingWindowSeconds: 600, arrivalGraceSeconds: 120, paused: false,
+      stockHeadroomPercent: 0, stockTailShoppers: 0, shoppingWindowSeconds: 600, arrivalGraceSeconds: 120, paused: false,
     };
     return { eventId, startsAtMs: Date.now() - 1000, windowMs: 600_000, graceMs: 120_000, settings, maxTicketsPerOrder: 8 };
   }
