@@ -21,11 +21,13 @@ create table search_postings (
   starts_at   timestamptz not null,
   category    text,
   venue_id    uuid not null,
-  min_price   integer,
-  primary key (event_id, lexeme)
+  min_price   integer
 );
 create index search_postings_lexeme on search_postings (lexeme, rank desc, event_id)
   include (starts_at, whole_title, category, venue_id, min_price);
+-- For rewriting and deleting an event's rows; not unique (documents.ts writes each word once), so
+-- the index deduplicates its ~20 entries per event into one.
+create index search_postings_event on search_postings (event_id);
 
 -- The published events that exist now (a snapshot of documents.ts's SQL).
 insert into search_postings (lexeme, event_id, rank, whole_title, starts_at, category, venue_id, min_price)
@@ -35,3 +37,8 @@ select w.lexeme, e.id,
   from events e
  cross join unnest(tsvector_to_array(e.search_document)) as w(lexeme)
  where e.status = 'published';
+
+-- "near" without words: the events of the venues in the box, read from this index alone (id, start,
+-- category and cheapest price are what the page and the facets read), not from events' pages, over
+-- which a venue's events are spread one a page.
+create index events_published_venue on events (venue_id, starts_at) include (id, category, min_price) where status = 'published';

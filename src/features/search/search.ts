@@ -125,6 +125,22 @@ interface Plan {
 
 const venuePoint = 'll_to_earth(v.latitude, v.longitude)';
 
+/**
+ * The venues a search may find, as `v`. With `near`: those with coordinates in the radius (the box by
+ * the venues' GiST index, venues_earth; the distance decides), each with its distance computed once
+ * (`offset 0` keeps the planner from moving it into the join, where it ran once per event).
+ */
+function venues(near: Point | undefined, input: SearchInput, param: Param): string {
+  if (!near) return 'venues v';
+  const origin = `ll_to_earth(${param(near.lat)}::float8, ${param(near.lng)}::float8)`;
+  const conditions = ['v.latitude is not null and v.longitude is not null'];
+  if (input.radiusKm !== undefined) {
+    const metres = `${param(input.radiusKm * 1000)}::float8`;
+    conditions.push(`earth_box(${origin}, ${metres}) @> ${venuePoint} and earth_distance(${origin}, ${venuePoint}) <= ${metres}`);
+  }
+  return `(select v.*, earth_distance(${origin}, ${venuePoint}) / 1000 as distance_km from venues v where ${conditions.join(' and ')} offset 0) v`;
+}
+
 /** A placeholder bound on first use: a statement must reference every parameter it sends. */
 const lazy = (bind: () => string) => {
   let placeholder: string | undefined;
@@ -146,7 +162,7 @@ function dateConditions(input: SearchInput, param: Param, column: string): strin
  */
 function postings(operands: Operand[], input: SearchInput, param: Param): string {
   return `postings as (
-    select o.n, p.event_id, p.lexeme, p.rank, p.whole_title, p.starts_at, p.category, p.venue_id, p.min_price
+    select o.n, p.event_id, p.event_id as id, p.lexeme, p.rank, p.whole_title, p.starts_at, p.category, p.venue_id, p.min_price
       from unnest(${param(operands.map((o) => o.lexeme))}::text[], ${param(operands.map((o) => o.prefix))}::boolean[]) with ordinality as o(lexeme, prefix, n)
      cross join lateral (
        select * from search_postings p
@@ -164,7 +180,7 @@ function expressions(plan: Plan, input: SearchInput, param: Param) {
   const { text, near, oneWord } = plan;
   const tsquery = lazy(() => `${param(text?.tsquery ?? null)}::tsquery`);
   const normalized = lazy(() => `${param(text?.normalized ?? '')}::text`);
-  const origin = lazy(() => `ll_to_earth(${param(near?.lat)}::float8, ${param(near?.lng)}::float8)`);
+  const nearVenues = lazy(() => venues(near, input, param));
   return {
     /** Common table expressions the statement starts with (`with …, `), or none. */
     with: () => (oneWord ? `with ${postings(oneWord, input, param)}, ` : 'with '),
@@ -177,8 +193,8 @@ function expressions(plan: Plan, input: SearchInput, param: Param) {
                  sum(p.rank::float8) / ${oneWord.length} + bool_or(p.whole_title and p.lexeme = ${normalized()} collate "C")::int as score
             from postings p
            group by p.event_id, p.starts_at, p.category, p.venue_id, p.min_price) e
-         join venues v on v.id = e.venue_id`
-      : 'events e join venues v on v.id = e.venue_id',
+         join ${nearVenues()} on v.id = e.venue_id`
+      : `events e join ${nearVenues()} on v.id = e.venue_id`,
     // Weighted full-text rank (title and performers A, venue and city B, the rest C); a title
     // that is exactly the words typed scores 1 more.
     score: () => oneWord ? 'e.score' : text
@@ -190,23 +206,14 @@ function expressions(plan: Plan, input: SearchInput, param: Param) {
     capped: () => oneWord
       ? `(select coalesce(max(c), 0) >= ${param(postingsPerOperand(oneWord))} from (select count(*) as c from postings group by n) per_operand)`
       : `(select count(*) >= ${param(limits.searchMatchesMax)} from found)`,
-    distanceKm: () => near ? `(earth_distance(${origin()}, ${venuePoint}) / 1000)` : 'null::float8',
-    origin,
+    distanceKm: () => (near ? 'v.distance_km' : 'null::float8'),
   };
 }
 type Expressions = ReturnType<typeof expressions>;
 
-/** What every search filters by besides its facets: published, the dates, the text, distance and, with `available`, stock on sale now. */
-function baseConditions(plan: Plan, input: SearchInput, param: Param, sql: Expressions): string[] {
+/** What every search filters by besides its facets and the venues': published, the dates, the text and, with `available`, stock on sale now. */
+function baseConditions(input: SearchInput, sql: Expressions): string[] {
   const conditions = sql.found();
-  if (plan.near) {
-    conditions.push('v.latitude is not null and v.longitude is not null');
-    if (input.radiusKm !== undefined) {
-      const metres = `${param(input.radiusKm * 1000)}::float8`;
-      // The box finds candidates by the venues' index; the distance decides.
-      conditions.push(`earth_box(${sql.origin()}, ${metres}) @> ${venuePoint} and earth_distance(${sql.origin()}, ${venuePoint}) <= ${metres}`);
-    }
-  }
   if (input.available) conditions.push(eventHasStockNow('e'));
   return conditions.length ? conditions : ['true'];
 }
@@ -245,26 +252,6 @@ function sortOf(input: SearchInput, hasText: boolean, near: Point | undefined): 
 
 const badSort = (message: string) => new AppError('validation_failed', message, { fields: [{ in: 'querystring', field: '/sort', message }] });
 
-/**
- * Exact full-text search, unless it finds fewer than `searchExactHitsEnough` events for the filters
- * that are not facets: then each word also matches the catalogue's words alike to it, so "metalica"
- * finds "Metallica".
- */
-async function chooseMode(db: Queryable, plan: Plan, input: SearchInput): Promise<MatchMode> {
-  if (!plan.text) return 'exact';
-  const { values, param } = parameters();
-  const sql = expressions(plan, input, param);
-  const { rows } = await db.query<{ hits: number }>(
-    `${sql.with()}found as (
-       select 1 from ${sql.from()}
-        where ${baseConditions(plan, input, param, sql).join(' and ')}
-        limit ${param(limits.searchExactHitsEnough)})
-     select count(*)::int as hits from found`,
-    values,
-  );
-  return rows[0]!.hits < limits.searchExactHitsEnough ? 'fuzzy' : 'exact';
-}
-
 /** One page of published events for the filters, in the sort's order, with the facets. */
 export async function searchEvents(db: Queryable, input: SearchInput): Promise<SearchPage> {
   const q = cleanSearchText(input.q);
@@ -273,16 +260,25 @@ export async function searchEvents(db: Queryable, input: SearchInput): Promise<S
   const cursor = input.cursor ? decodeCursor(input.cursor, sort) : undefined;
   const text = q === undefined ? undefined : await parseText(db, q);
   const oneWord = text?.lexemes.length === 1 ? alternativesOf(text.lexemes)[0] : undefined;
-  const plan: Plan = { text, near, sort, mode: 'exact', oneWord };
-  // A cursor keeps the mode of its first page, so pages agree while events come and go.
-  plan.mode = cursor?.mode ?? (await chooseMode(db, plan, input));
-  if (plan.mode === 'fuzzy' && text?.tsquery) {
+  const plan: Plan = { text, near, sort, mode: cursor?.mode ?? 'exact', oneWord };
+  const limit = input.limit ?? limits.pageSizeDefault;
+  const find = () => Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
+  /** Each word also matches the catalogue's words alike to it; false when there are no words to match. */
+  const typoTolerant = async () => {
+    plan.mode = 'fuzzy';
+    if (!text?.tsquery) return false;
     const words = alternativesOf(text.lexemes, await alikeWords(db, text.lexemes));
     plan.text = { ...text, tsquery: tsqueryOf(words) };
     if (oneWord) plan.oneWord = words[0];
-  }
-  const limit = input.limit ?? limits.pageSizeDefault;
-  const [page, facets] = await Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
+    return true;
+  };
+  // A cursor keeps the mode of its first page, so pages agree while events come and go.
+  if (cursor?.mode === 'fuzzy') await typoTolerant();
+  let found = await find();
+  // Exact full-text search, unless it finds fewer than searchExactHitsEnough events for the filters
+  // that are not facets (the facets count them): then typo-tolerant, so "metalica" finds "Metallica".
+  if (!cursor && text && found[1].matched < limits.searchExactHitsEnough && (await typoTolerant())) found = await find();
+  const [page, { facets }] = found;
   const last = page.length > limit ? page[limit - 1] : undefined;
   return {
     hits: page.slice(0, limit).map((row) => ({
@@ -315,7 +311,7 @@ async function findPage(db: Queryable, plan: Plan, input: SearchInput, cursor: C
     `${sql.with()}found as (
        select e.id, e.starts_at, coalesce(e.min_price, 0) as min_price, ${sql.score()} as score, ${sql.distanceKm()} as distance_km
          from ${sql.from()}
-        where ${[...baseConditions(plan, input, param, sql), facets.category, facets.city, facets.price].join(' and ')})
+        where ${[...baseConditions(input, sql), facets.category, facets.city, facets.price].join(' and ')})
      select * from found
       where ${afterCursor(cursor, param)}
       order by ${key} ${descending ? 'desc' : 'asc'}, id
@@ -326,7 +322,7 @@ async function findPage(db: Queryable, plan: Plan, input: SearchInput, cursor: C
 }
 
 interface FacetRow {
-  facet: 'category' | 'city' | 'price' | 'capped';
+  facet: 'category' | 'city' | 'price' | 'capped' | 'matched';
   value: string | null;
   band: number | null;
   count: number;
@@ -337,7 +333,7 @@ interface FacetRow {
  * Over at most searchMatchesMax matches (a one-word query's postings are bounded already): past it,
  * the counts are of the first ones read and `capped` says so.
  */
-async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promise<Facets> {
+async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promise<{ facets: Facets; matched: number }> {
   const { values, param } = parameters();
   const sql = expressions(plan, input, param);
   const f = facetConditions(input, param);
@@ -348,7 +344,7 @@ async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promi
        select e.category, v.city, coalesce(e.min_price, 0) as min_price,
               ${f.category} as in_category, ${f.city} as in_city, ${f.price} as in_price
          from ${sql.from()}
-        where ${baseConditions(plan, input, param, sql).join(' and ')}
+        where ${baseConditions(input, sql).join(' and ')}
         ${plan.oneWord ? '' : `limit ${param(limits.searchMatchesMax)}`})
      (select 'category' as facet, category as value, null::int as band, count(*)::int as count from found
        where in_city and in_price and category is not null group by category order by count desc, value limit ${top})
@@ -358,11 +354,13 @@ async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promi
      (select 'price', null, width_bucket(min_price, ${bounds}::int[]), count(*)::int from found
        where in_category and in_city group by 3 order by 3)
      union all
-     select 'capped', null, null, ${sql.capped()}::int`,
+     select 'capped', null, null, ${sql.capped()}::int
+     union all
+     select 'matched', null, null, (select count(*)::int from found)`,
     values,
   );
   const valuesOf = (facet: FacetRow['facet']) => rows.filter((r) => r.facet === facet).map((r) => ({ value: r.value!, count: r.count }));
-  return {
+  const facets = {
     categories: valuesOf('category'),
     cities: valuesOf('city'),
     prices: rows.filter((r) => r.facet === 'price').map((r) => ({
@@ -372,6 +370,7 @@ async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promi
     })),
     capped: rows.some((r) => r.facet === 'capped' && r.count === 1),
   };
+  return { facets, matched: rows.find((r) => r.facet === 'matched')!.count };
 }
 
 /** How alike a suggestion must be to the words typed (trigram word similarity, 0 to 1). */
