@@ -182,7 +182,7 @@ function expressions(plan: Plan, input: SearchInput, param: Param) {
   const normalized = lazy(() => `${param(text?.normalized ?? '')}::text`);
   const nearVenues = lazy(() => venues(near, input, param));
   return {
-    /** Common table expressions the statement starts with (`with …, `), or none. */
+    /** The start of a statement's `with`: the postings for one word, then the statement's own expressions. */
     with: () => (oneWord ? `with ${postings(oneWord, input, param)}, ` : 'with '),
     /**
      * One word: the events of its postings, scored as ts_rank would score the document (the sum of
@@ -263,11 +263,13 @@ export async function searchEvents(db: Queryable, input: SearchInput): Promise<S
   const plan: Plan = { text, near, sort, mode: cursor?.mode ?? 'exact', oneWord };
   const limit = input.limit ?? limits.pageSizeDefault;
   const find = () => Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
-  /** Each word also matches the catalogue's words alike to it; false when there are no words to match. */
+  /** Each word also matches the catalogue's words alike to it; false when none is alike, so the query is the exact one. */
   const typoTolerant = async () => {
     plan.mode = 'fuzzy';
     if (!text?.tsquery) return false;
-    const words = alternativesOf(text.lexemes, await alikeWords(db, text.lexemes));
+    const alike = await alikeWords(db, text.lexemes);
+    if (alike.every((words) => words.length === 0)) return false;
+    const words = alternativesOf(text.lexemes, alike);
     plan.text = { ...text, tsquery: tsqueryOf(words) };
     if (oneWord) plan.oneWord = words[0];
     return true;
