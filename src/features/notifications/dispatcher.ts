@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Metrics } from '../ops/metrics.js';
-import { enqueue, type Notification, type NotificationType } from './outbox.js';
+import { emailOnlyTypes, enqueue, type Notification, type NotificationType } from './outbox.js';
 import { renderEmail, type EmailAttachment, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
 import { newWebhookSecret, postWebhook } from './webhooks.js';
@@ -126,12 +126,12 @@ export function createNotificationService(deps: {
            cross join lateral (
              select 'email' as channel, coalesce(u.email, o.payload->>'to') as target, null::uuid as endpoint_id
               where u.id is not null or o.type = 'organization.invited'
-             union all select 'live', u.id::text, null where u.id is not null
+             union all select 'live', u.id::text, null where u.id is not null and o.type <> all($2::text[])
              union all select 'webhook', w.id::text, w.id from webhook_endpoints w
-                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> 'organization.invited') c
+                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> all($2::text[])) c
           where o.id = any($1::uuid[])
          on conflict (outbox_id, channel, target) do nothing`,
-        [ids],
+        [ids, emailOnlyTypes],
       );
       await tx.query('update outbox set dispatched_at = now() where id = any($1::uuid[])', [ids]);
       return ids.length;
@@ -166,6 +166,7 @@ export function createNotificationService(deps: {
       case 'email':
         return email.send({
           outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, eventId, payload, baseUrl: deps.baseUrl }),
+          carriesCredential: emailOnlyTypes.includes(type),
           attachments: (await deps.attachments?.(type, payload)) ?? [],
         });
       case 'webhook': {

@@ -10,6 +10,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   attachments?: EmailAttachment[];
+  /** The text carries a credential (a single-use link): it may reach the recipient, never a log. */
+  carriesCredential?: boolean;
 }
 
 export interface EmailAttachment {
@@ -49,7 +51,8 @@ export function smtpTransport(url: string, from: string): EmailTransport {
 export function devInboxTransport(db: Database, log: FastifyBaseLogger): EmailTransport {
   return {
     async send(message) {
-      log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text: message.text }, 'email (dev transport)');
+      const text = message.carriesCredential ? '(withheld: it carries a single-use link; read it in the dev_inbox table, or set SMTP_URL)' : message.text;
+      log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text }, 'email (dev transport)');
       await db.query(
         `insert into dev_inbox (outbox_id, user_id, to_address, subject, body, attachments)
          select $1, $2, $3, $4, $5, $6 where not exists (select 1 from dev_inbox where outbox_id = $1 and to_address = $3)`,
@@ -74,7 +77,7 @@ interface EmailPayload {
   seats?: string[];
   /** Who passed a transferred ticket on. */
   from?: string;
-  /** An invitation: the organization, the role offered and the single-use link. */
+  /** An invitation: the organization, the role offered and the single-use link (a password reset: the link). */
   organizationName?: string;
   role?: string;
   link?: string;
@@ -142,6 +145,11 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
       return {
         subject: `You are invited to join ${p.organizationName} on Onsale`,
         text: `You are invited to join ${p.organizationName} as ${p.role?.replace('_', ' ')}.\n\nOpen this link to create your account and join (it works once, until ${when(p.expiresAt)}):\n${p.link}\n`,
+      };
+    case 'account.password_reset':
+      return {
+        subject: 'Reset your Onsale password',
+        text: `Someone, hopefully you, asked to reset the password of your Onsale account.\n\nOpen this link to choose a new password (it works once, until ${when(p.expiresAt)}):\n${p.link}\n\nIf you did not ask, ignore this email: your password stays as it is.\n`,
       };
     case 'ticket.received': {
       const [t] = p.tickets ?? [];
