@@ -48,7 +48,7 @@ export const fillPath = (path: string, params: Record<string, string>): string =
 /** Every table a request could write to. */
 export const stateTables = [
   'users', 'refresh_tokens', 'venues', 'events', 'sections', 'seats', 'holds', 'hold_items', 'orders', 'payments', 'tickets', 'event_buyers',
-  'checkin_devices', 'checkins', 'checkin_cursors', 'offline_scans',
+  'checkin_devices', 'checkins', 'checkin_cursors', 'offline_scans', 'password_resets',
 ] as const;
 
 const stateSql = `select ${stateTables
