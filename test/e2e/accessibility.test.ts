@@ -51,6 +51,8 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
       { name: 'home', path: '/', as: 'visitor', ready: '.event-card' },
       { name: 'log in', path: '/login', as: 'visitor', ready: 'form' },
       { name: 'sign up', path: '/register', as: 'visitor', ready: 'form' },
+      { name: 'forgot password', path: '/forgot-password', as: 'visitor', ready: 'form' },
+      { name: 'reset password', path: '/reset-password?token=from-an-email', as: 'visitor', ready: 'input[type="password"]' },
       { name: 'event with a seat map', path: `/events/${seated.id}`, as: 'buyer', ready: '[data-seat="A1"]' },
       { name: 'sold-out event with its waitlist', path: `/events/${soldOut.id}`, as: 'buyer', ready: '.waitlist' },
       { name: 'checkout', path: `/checkout/${open.body.id}`, as: 'buyer', ready: '[data-testid="order-summary"] h2' },
