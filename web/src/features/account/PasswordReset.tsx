@@ -38,7 +38,7 @@ export function ForgotPasswordPage() {
           <button type="submit" className="button primary wide" disabled={busy}>Send the link</button>
         </>
       )}
-      <p className="muted"><Link to="/login">Back to log in</Link></p>
+      <p className="muted">Remembered it? <Link to="/login">Back to log in</Link></p>
     </form>
   );
 }
