@@ -46,6 +46,7 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
     const cancelled = await buy(1);
     expect((await e2e.app.request('POST', `/api/v1/orders/${cancelled.id}/cancel`, { token: buyer.token })).status).toBe(200);
     const open = await e2e.app.request('POST', '/api/v1/holds', { token: buyer.token, body: { eventId: seated.id, sectionId: seated.sections[0].id, quantity: 2 } });
+    const door = await e2e.app.request('POST', `/api/v1/events/${seated.id}/checkin/devices`, { token: e2e.app.adminToken, body: { name: 'Axe door' } });
 
     pages.push(
       { name: 'home', path: '/', as: 'visitor', ready: '.event-card' },
@@ -58,6 +59,8 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
       { name: 'checkout', path: `/checkout/${open.body.id}`, as: 'buyer', ready: '[data-testid="order-summary"] h2' },
       { name: 'my tickets', path: '/tickets', as: 'buyer', ready: 'img.qr' },
       { name: 'account', path: '/account', as: 'buyer', ready: '[data-testid="account-email"]' },
+      { name: 'join an organization', path: '/join#from-an-invitation', as: 'visitor', ready: 'form' },
+      { name: 'door scanner', path: `/scan/${seated.id}#token=${door.body.deviceToken}`, as: 'visitor', ready: '[data-testid="scan-status"]' },
       { name: 'organizer', path: '/organizer', as: 'admin', ready: '[data-testid="organizer-events"] li' },
       { name: 'new event', path: '/organizer/new', as: 'admin', ready: 'form' },
       { name: 'dashboard', path: `/organizer/events/${seated.id}`, as: 'admin', ready: '[data-testid="event-status"]' },
