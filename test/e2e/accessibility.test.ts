@@ -5,7 +5,7 @@ import { startE2e, type E2e } from './harness.js';
 
 // page.evaluate callbacks run in the browser, where axe is loaded.
 declare const window: { axe: typeof axe };
-declare const document: Parameters<typeof axe.run>[0];
+declare const document: Parameters<typeof axe.run>[0] & { documentElement: { scrollWidth: number; clientWidth: number } };
 
 interface Finding {
   id: string;
@@ -87,6 +87,9 @@ describe('every page passes an axe audit (no serious or critical findings)', () 
         await page.goto(target.path);
         await page.locator(target.ready).first().waitFor();
         const found = await audit(page);
+        // Reflow (WCAG 1.4.10): nothing makes the page scroll sideways; a wide table scrolls in its own box.
+        const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (sideways > 0) found.push({ id: 'page-scrolls-sideways', impact: 'serious', help: `${sideways} px wider than the viewport`, targets: [] });
         if (found.length) findings[target.name] = found;
       }
       expect(findings).toEqual({});
