@@ -83,9 +83,20 @@ interface EmailPayload {
   link?: string;
 }
 
+/** When and where the notification's event is: emails about an event say both. */
+export interface EmailEventPlace {
+  startsAt: Date;
+  venueName: string;
+  address: string | null;
+  city: string;
+  /** IANA zone of the venue: the time is written in it, and named. */
+  timeZone: string;
+}
+
 export interface RenderInput {
   type: NotificationType;
   eventTitle: string | null;
+  place?: EmailEventPlace | null;
   eventId?: string | null;
   payload: EmailPayload;
   /** The web app's address (PUBLIC_BASE_URL): links in the email start with it. */
@@ -113,7 +124,14 @@ const when = (iso = '') => new Date(iso).toUTCString();
 export function renderEmail(input: RenderInput): { subject: string; text: string } {
   const { subject, text } = renderBody(input);
   const links = linksOf(input);
-  return { subject, text: withLinks(text, [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
+  return { subject, text: withLinks(text + placeLines(input.place), [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
+}
+
+/** "When: Monday 7 December 2026 at 21:00 (Europe/Lisbon time)" and "Where: the venue, its address, the city". */
+function placeLines(place: EmailEventPlace | null | undefined): string {
+  if (!place) return '';
+  const at = new Intl.DateTimeFormat('en-GB', { timeZone: place.timeZone, dateStyle: 'full', timeStyle: 'short' }).format(place.startsAt);
+  return `\nWhen: ${at} (${place.timeZone} time)\nWhere: ${[place.venueName, place.address, place.city].filter(Boolean).join(', ')}\n`;
 }
 
 function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
