@@ -1,6 +1,6 @@
 /**
- * Captures the main pages at phone (375 px) and desktop (1280 px) widths into docs/screenshots/, from
- * a real server with the demo event and some sales. Run: npm run screenshots (uses /usr/bin/chromium).
+ * Captures the main pages at phone (390 px) and desktop (1440 px) widths into docs/screenshots/, from
+ * a real server with the demo seed (its events and catalogue) and some sales. Run: npm run screenshots (uses /usr/bin/chromium).
  */
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
@@ -10,7 +10,8 @@ import { launchBrowser, logIn } from '../test/e2e/browser.js';
 import { startTestApp, type TestApp } from '../test/support/app.js';
 
 const outDir = 'docs/screenshots';
-const sizes = { phone: { width: 375, height: 812 }, desktop: { width: 1280, height: 900 } } as const;
+// The widths issue 12 tried the web app at.
+const sizes = { phone: { width: 390, height: 844 }, desktop: { width: 1440, height: 900 } } as const;
 
 /** Sales spread over the last half hour, some seats sold and some held, so every state shows. */
 async function stageActivity(app: TestApp, eventId: string) {
@@ -58,8 +59,6 @@ async function main() {
   await Promise.all([buildWebApp(), mkdir(outDir, { recursive: true })]);
   const app = await startTestApp('pglite');
   const { eventId } = (await seedDemo(app.server.context))!;
-  await app.createEvent({ title: 'Jazz on the Terrace', category: 'jazz', sections: [{ name: 'Terrace', price: 3200, capacity: 120 }] });
-  await app.createEvent({ title: 'City Derby', category: 'sport', startsAt: new Date(Date.now() + 12 * 86_400_000).toISOString(), sections: [{ name: 'North Stand', price: 2500, capacity: 40 }] });
   await stageActivity(app, eventId);
   const browser = await launchBrowser(app.url);
   try {

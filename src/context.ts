@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createDomainEventBus, type DomainEventBus } from './bus.js';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Database } from './db/database.js';
+import { limits } from './limits.js';
 import { createAuthService, type AuthService } from './features/auth/auth.js';
 import { createAccess, type Access } from './features/auth/access.js';
 import { createApiKeys, type ApiKeys } from './features/auth/api-keys.js';
@@ -20,6 +21,7 @@ import { createStock, type Stock } from './features/inventory/stock.js';
 import { devInboxTransport, smtpTransport } from './features/notifications/email.js';
 import { createNotificationService, type NotificationService } from './features/notifications/dispatcher.js';
 import { createLiveHub, type LiveHub } from './features/notifications/live.js';
+import { enqueue } from './features/notifications/outbox.js';
 import { createMetrics, type Metrics } from './features/ops/metrics.js';
 import { createLifecycle, type Lifecycle } from './features/ops/health.js';
 import { createQueueService, type QueueService } from './features/queue/queue.js';
@@ -73,7 +75,15 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const accessTokens = createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds);
   const live = createLiveHub();
   const access = createAccess(db);
-  const auth = createAuthService({ db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds });
+  const auth = createAuthService({
+    db, passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    // Auth cannot import notifications (they depend on it): the reset email reaches the outbox from here.
+    passwordResets: {
+      publicUrl: publicBaseUrl(config),
+      ttlSeconds: limits.passwordResetTtlSeconds,
+      send: (tx, { userId, link, expiresAt }) => enqueue(tx, { type: 'account.password_reset', userId, payload: { link, expiresAt: expiresAt.toISOString() } }),
+    },
+  });
   const apiKeys = createApiKeys(db);
   const stock = createStock(waitlistReturnPolicy);
   const signer = createTicketSigner(db);

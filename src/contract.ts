@@ -4,7 +4,7 @@
  * test/contract.test.ts checks each entry is the very schema the server registered for that route.
  */
 import { Type } from '@sinclair/typebox';
-import { ChangePasswordBody, LoginBody, RefreshTokenBody, RegisterBody, RenameBody, SessionSchema, UserSchema } from './features/auth/routes.js';
+import { ChangePasswordBody, LoginBody, PasswordResetBody, PasswordResetConfirmBody, RefreshTokenBody, RegisterBody, RenameBody, SessionSchema, UserSchema } from './features/auth/routes.js';
 import { CheckinBody, CheckinListQuery, CheckinListSchema, CheckinOkSchema, DeviceBody, EntriesQuery, EntriesSchema, NewDeviceSchema, OfflineBatchBody, OfflineBatchSchema, PublicKeysSchema } from './features/checkin/schemas.js';
 import { CheckoutBody, CancelBody, OrderListSchema, OrderSchema } from './features/checkout/routes.js';
 import { CompOrderBody, DeskOrderPageSchema, DeskOrdersQuery } from './features/checkout/desk-routes.js';
@@ -32,6 +32,8 @@ export const routes = {
   'POST /auth/login': { body: LoginBody, response: SessionSchema },
   'POST /auth/refresh': { body: RefreshTokenBody, response: SessionSchema },
   'POST /auth/logout': { body: RefreshTokenBody, response: NoContent },
+  'POST /auth/password-reset': { body: PasswordResetBody, response: NoContent },
+  'POST /auth/password-reset/confirm': { body: PasswordResetConfirmBody, response: SessionSchema },
   'GET /me': { response: UserSchema },
   'PATCH /me': { body: RenameBody, response: UserSchema },
   'POST /me/password': { body: ChangePasswordBody, response: SessionSchema },

@@ -145,6 +145,10 @@ export const limits = {
   /** How long an invitation link works; members, invitations and keys listed per organization. */
   invitationTtlSeconds: 7 * 24 * 60 * 60,
   invitationTokenLengthMax: 100,
+  /** How long a password-reset link works (a leaked mailbox copy is worthless after it), and reset emails one address gets per minute. */
+  passwordResetTtlSeconds: 60 * 60,
+  passwordResetsPerEmailPerMinute: 3,
+  passwordResetTokenLengthMax: 100,
   membersListedMax: 1_000,
   apiKeysListedMax: 200,
   organizationsListedMax: 200,

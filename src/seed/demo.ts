@@ -52,8 +52,10 @@ export async function seedDemo(services: DemoServices, now = new Date()): Promis
     performers: ['The Onsale House Band'],
     tags: ['demo'],
     venueId,
-    startsAt: evening(30, '21:00').toISOString(),
-    endsAt: new Date(evening(30, '21:00').getTime() + 180 * minute).toISOString(),
+    // The three demo events come first in the soonest-first list (the catalogue starts in 5 days),
+    // so a newcomer sees the seat map, the waiting room and the waitlist without paging.
+    startsAt: evening(3, '21:00').toISOString(),
+    endsAt: new Date(evening(3, '21:00').getTime() + 180 * minute).toISOString(),
     currency: 'EUR',
     status: 'published',
     maxTicketsPerOrder: 8,
@@ -63,8 +65,8 @@ export async function seedDemo(services: DemoServices, now = new Date()): Promis
       { name: 'General Admission', price: 4_500, capacity: 1_000 },
     ],
   }, defaultOrganizationId);
-  await createEvent(db, queuedEvent(venueId, evening(45, '20:30'), now), defaultOrganizationId);
-  await seedSoldOut(services, venueId, evening(9, '21:30'));
+  await createEvent(db, queuedEvent(venueId, evening(4, '20:30'), now), defaultOrganizationId);
+  await seedSoldOut(services, venueId, evening(2, '21:30'));
   await seedCatalogue(db, now);
   return { eventId };
 }

@@ -9,6 +9,8 @@ export interface PageOptions {
   height?: number;
   timezoneId?: string;
   locale?: string;
+  /** Browser permissions granted to the page's origin (the door scanner's `camera`). */
+  permissions?: string[];
 }
 
 export interface TestBrowser {
@@ -31,13 +33,13 @@ const isExpectedConsoleMessage = (text: string, url: string) =>
  * Headless Chromium. Playwright gives every launch a fresh temporary profile (its own
  * --user-data-dir, removed on close); passing one ourselves is refused by launch().
  */
-export async function launchBrowser(baseURL: string): Promise<TestBrowser> {
+export async function launchBrowser(baseURL: string, extraArgs: string[] = []): Promise<TestBrowser> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs,
     ],
   });
   const contexts: BrowserContext[] = [];

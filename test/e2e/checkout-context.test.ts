@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2e, type E2e } from './harness.js';
 
+/** Issue 12, item 5: checkout and the tickets say what the buyer is buying. */
 describe('checkout says what the buyer is buying', () => {
   let e2e: E2e;
   beforeAll(async () => {
@@ -9,7 +10,7 @@ describe('checkout says what the buyer is buying', () => {
   afterAll(() => e2e?.close());
 
   for (const [viewport, size] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1440, height: 900 }]] as const) {
-    it(`shows the event, its date, venue and address, the section, the seats grouped by row, and the total (${viewport})`, async () => {
+    it(`shows the event, its date, venue and address, the section, the seats grouped by row, and the total, and the tickets page the event's time and place (${viewport})`, async () => {
       const venue = await e2e.app.request('POST', '/api/v1/venues', { token: e2e.app.adminToken, body: { name: 'Coliseu', city: 'Lisbon', address: 'Rua das Portas de Santo Antão 96', timeZone: 'Europe/Lisbon' } });
       const event = await e2e.app.createEvent({
         title: 'Fado at the Coliseu',
@@ -40,6 +41,13 @@ describe('checkout says what the buyer is buying', () => {
       expect(text).toMatch(/Total \(no booking fees\) €360\.00/);
       // One line for the eight seats, not eight.
       await expect(summary.locator('.line-items li').count()).resolves.toBe(2);
+
+      // The tickets say it too, once bought.
+      await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+      await page.getByRole('button', { name: /^Pay/ }).click();
+      const order = page.getByTestId('order').filter({ hasText: 'Fado at the Coliseu' });
+      await expect(order.getByTestId('order-when').innerText()).resolves.toContain(`${inLisbon} Lisbon time`);
+      await expect(order.getByTestId('order-where').innerText()).resolves.toBe('Coliseu, Rua das Portas de Santo Antão 96, Lisbon');
     });
   }
 });

@@ -41,7 +41,7 @@ describe('running a sale from the dashboard', () => {
   });
 
   it('edits the details, raises capacity (refusing a cut below what is sold), shows the waitlist, and cancels with the refund count after two confirmations', async () => {
-    const event = await e2e.app.createEvent({ title: 'Small Club Night', sections: [{ name: 'Floor', price: 2500, capacity: 3 }] });
+    const event = await e2e.app.createEvent({ title: 'Small Club Night', description: 'Doors at 22:00.', category: 'club', sections: [{ name: 'Floor', price: 2500, capacity: 3 }] });
     const sectionId = event.sections[0].id as string;
     const buyers = await e2e.app.registerBuyers(3);
     for (const [i, quantity] of [[0, 2], [1, 1]] as const) {
@@ -65,10 +65,13 @@ describe('running a sale from the dashboard', () => {
     await expect.poll(() => waitlistRow.locator('td').allTextContents()).toEqual(['0', '0', '1', '0', '0', '0']);
     await expect(page.getByTestId('section-Floor').locator('td').allTextContents()).resolves.toEqual(['3', '0', '2', '0', '0', '5', '']);
 
+    await expect(page.getByLabel('Description').inputValue()).resolves.toBe('Doors at 22:00.');
     await page.getByLabel('Title', { exact: true }).fill('Small Club Night (late show)');
+    await page.getByLabel('Description').fill('');
+    await page.getByLabel('Category').fill('');
     await page.getByRole('button', { name: 'Save details' }).click();
     await page.getByRole('heading', { name: 'Small Club Night (late show)', level: 1 }).waitFor();
-    expect((await e2e.app.request('GET', `/api/v1/events/${event.id}`)).body.title).toBe('Small Club Night (late show)');
+    expect((await e2e.app.request('GET', `/api/v1/events/${event.id}`)).body).toMatchObject({ title: 'Small Club Night (late show)', description: null, category: null });
 
     await page.getByRole('button', { name: 'Cancel event…' }).click();
     await expect(page.getByTestId('refund-orders').textContent()).resolves.toBe('2 orders');

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { chromiumPath } from './browser.js';
+import { launchBrowser, type TestBrowser } from './browser.js';
 
 const width = 640;
 const height = 480;
@@ -37,7 +36,7 @@ function qrVideo(text: string): Buffer {
 
 describe('the door scanner with a camera', () => {
   let app: TestApp;
-  let browser: Browser | undefined;
+  let browser: TestBrowser | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'onsale-camera-'));
   beforeAll(async () => {
     app = await startTestApp('postgres');
@@ -58,13 +57,8 @@ describe('the door scanner with a camera', () => {
 
     const video = join(dir, 'qr.y4m');
     writeFileSync(video, qrVideo(ticket.qr));
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
-    });
-    const context = await browser.newContext({ baseURL: app.url, permissions: ['camera'] });
-    const page = await context.newPage();
+    browser = await launchBrowser(app.url, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+    const page = await browser.newPage({ permissions: ['camera'] });
     await page.goto(`/scan/${event.id}#token=${device.deviceToken}`);
     await page.getByTestId('scan-status').filter({ hasText: '1 ticket, 0 checked in' }).waitFor();
     await page.getByRole('button', { name: 'Scan with camera' }).click();
@@ -73,5 +67,7 @@ describe('the door scanner with a camera', () => {
     expect(await result.getAttribute('data-ok')).toBe('true');
     const admitted = await app.db.query('select 1 from checkins where ticket_id = $1 and reverted_at is null', [ticket.id]);
     expect(admitted.rowCount).toBe(1);
+    // Like every other page of the suite (harness.ts), the scanner runs with a clean console.
+    expect(browser.consoleProblems()).toEqual([]);
   });
 });

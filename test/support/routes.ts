@@ -48,9 +48,11 @@ export const fillPath = (path: string, params: Record<string, string>): string =
 /** Every table a request could write to. */
 export const stateTables = [
   'users', 'refresh_tokens', 'venues', 'events', 'sections', 'seats', 'holds', 'hold_items', 'orders', 'payments', 'tickets', 'event_buyers',
-  'checkin_devices', 'checkins', 'checkin_cursors', 'offline_scans',
+  'checkin_devices', 'checkins', 'checkin_cursors', 'offline_scans', 'password_resets',
   // Issue 14: organizations, their teams and keys, and the partial refunds owed.
   'organizations', 'memberships', 'invitations', 'api_keys', 'refunds',
+  // Issue 15: ticket types and their codes.
+  'ticket_types', 'event_codes',
 ] as const;
 
 const stateSql = `select ${stateTables

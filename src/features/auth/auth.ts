@@ -35,17 +35,47 @@ export interface AuthService {
   changePassword(userId: string, input: { currentPassword: string; newPassword: string }): Promise<Session>;
   /** Ends every session of the account (each refresh token, on every device). */
   logoutEverywhere(userId: string): Promise<void>;
+  /**
+   * Starts a password reset: when an account has this email, its single pending link is replaced by a
+   * new one and emailed. Says nothing either way (no account enumeration).
+   */
+  requestPasswordReset(email: string): Promise<void>;
+  /**
+   * Uses a reset link once: sets the password, ends every session of the account and opens a new one.
+   * Works for accounts made without a password (the order desk's recipients) too.
+   */
+  confirmPasswordReset(input: { token: string; password: string }): Promise<Session>;
   /** Makes sure an admin account with this email and password exists (ADMIN_EMAIL / ADMIN_PASSWORD). */
   ensureAdmin(email: string, password: string): Promise<User>;
 }
 
 const userColumns = 'id, email, name, role';
 
+/** A password-reset email to send: the link is a credential, so it may only ever go to this address. */
+export interface PasswordResetEmail {
+  /** The account: the email goes to its address as stored, not as typed in the request. */
+  userId: string;
+  link: string;
+  expiresAt: Date;
+}
+
+export interface PasswordResetDelivery {
+  /** The web app's address (PUBLIC_BASE_URL): the link opens its /reset-password page. */
+  publicUrl: string;
+  ttlSeconds: number;
+  /**
+   * Sends the email in the caller's transaction (the outbox's email channel, given by the
+   * composition root: notifications depend on auth, not the other way round).
+   */
+  send(tx: Tx, email: PasswordResetEmail): Promise<void>;
+}
+
 export function createAuthService(deps: {
   db: Database;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   refreshTokenTtlSeconds: number;
+  passwordResets: PasswordResetDelivery;
 }): AuthService {
   const { db, passwords, accessTokens } = deps;
   // Verified against when the email is unknown, so both failures take the same time.
@@ -163,6 +193,43 @@ export function createAuthService(deps: {
     },
 
     logoutEverywhere: (userId) => revokeAll(db, userId),
+
+    async requestPasswordReset(email) {
+      const { publicUrl, ttlSeconds, send } = deps.passwordResets;
+      const token = newOpaqueToken();
+      await db.transaction(async (tx) => {
+        // One statement whether or not the account exists, so the answer takes about as long either way.
+        const { rows: [reset] } = await tx.query<{ userId: string; expiresAt: Date }>(
+          `insert into password_resets (user_id, token_hash, expires_at)
+           select id, $2, now() + make_interval(secs => $3) from users where lower(email) = lower($1)
+           on conflict (user_id) do update set token_hash = excluded.token_hash, expires_at = excluded.expires_at, used_at = null, created_at = now()
+           returning user_id as "userId", expires_at as "expiresAt"`,
+          [email.trim(), hashOpaqueToken(token), ttlSeconds],
+        );
+        if (reset) await send(tx, { ...reset, link: `${publicUrl}/reset-password?token=${encodeURIComponent(token)}` });
+      });
+    },
+
+    async confirmPasswordReset({ token, password }) {
+      const tokenHash = hashOpaqueToken(token);
+      const passwordHash = await passwords.hash(password);
+      const session = await db.transaction(async (tx) => {
+        // The conditional update is the consumption: of two concurrent uses of one link, exactly one wins.
+        const { rows: [claimed] } = await tx.query<{ userId: string }>(
+          `update password_resets set used_at = now() where token_hash = $1 and used_at is null and expires_at > now() returning user_id as "userId"`,
+          [tokenHash],
+        );
+        if (!claimed) return null;
+        const { rows: [user] } = await tx.query<User>(`update users set password_hash = $2 where id = $1 returning ${userColumns}`, [claimed.userId, passwordHash]);
+        await revokeAll(tx, user!.id);
+        return issueSession(tx, user!);
+      });
+      if (session) return session;
+      const { rows: [known] } = await db.query<{ used: boolean }>('select used_at is not null as used from password_resets where token_hash = $1', [tokenHash]);
+      if (!known) throw new AppError('reset_token_invalid', 'This password reset link is not valid (a newer link replaces older ones); ask for a new one.');
+      if (known.used) throw new AppError('reset_token_used', 'This password reset link was already used; ask for a new one.');
+      throw new AppError('reset_token_expired', 'This password reset link has expired; ask for a new one.');
+    },
 
     async ensureAdmin(email, password) {
       const passwordHash = await passwords.hash(password);

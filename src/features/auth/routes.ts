@@ -15,6 +15,11 @@ export const RegisterBody = StrictObject({ email: Email, password: Password, nam
 export const LoginBody = StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }) });
 export const RenameBody = StrictObject({ name: Type.String({ minLength: 1, maxLength: limits.textLengthMax }) });
 export const ChangePasswordBody = StrictObject({ currentPassword: Type.String({ minLength: 1, maxLength: limits.passwordLengthMax }), newPassword: Password });
+export const PasswordResetBody = StrictObject({ email: Email });
+export const PasswordResetConfirmBody = StrictObject({
+  token: Type.String({ minLength: 1, maxLength: limits.passwordResetTokenLengthMax, description: 'The `token` of the emailed link' }),
+  password: Password,
+});
 /** The body of refresh and logout. */
 export const RefreshTokenBody = StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });
 
@@ -29,10 +34,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   const message = 'Too many attempts; try again shortly.';
   const perIp = { scope: 'auth-ip', perMinute: perIpPerMinute, key: (request: FastifyRequest) => request.ip };
   const registerRateLimit = app.limitRate(message, [perIp]);
-  const loginRateLimit = app.limitRate(message, [
-    perIp,
-    { scope: 'login-email', perMinute: loginPerEmailPerMinute, key: (request) => (request.body as { email: string }).email.trim().toLowerCase() },
-  ]);
+  const bodyEmail = (request: FastifyRequest) => (request.body as { email: string }).email.trim().toLowerCase();
+  const loginRateLimit = app.limitRate(message, [perIp, { scope: 'login-email', perMinute: loginPerEmailPerMinute, key: bodyEmail }]);
+  // Each accepted request sends an email: few per address, so nobody's mailbox can be flooded from here.
+  const resetRateLimit = app.limitRate(message, [perIp, { scope: 'reset-email', perMinute: limits.passwordResetsPerEmailPerMinute, key: bodyEmail }]);
 
   app.post('/auth/register', {
     preHandler: registerRateLimit,
@@ -75,6 +80,31 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     await auth.logout(request.body.refreshToken);
     return reply.status(204).send(null);
   });
+
+  app.post('/auth/password-reset', {
+    preHandler: resetRateLimit,
+    schema: {
+      tags: ['auth'],
+      summary: 'Ask for a password reset link by email',
+      description: `Answers 202 whether or not an account has the email (no account enumeration). When one has, a single-use link to \`/reset-password?token=…\` is emailed to it, valid for ${limits.passwordResetTtlSeconds / 60} minutes; a new request replaces the previous link.`,
+      body: PasswordResetBody,
+      response: { 202: Type.Null(), ...errorResponses(400, 429) },
+    },
+  }, async (request, reply) => {
+    await auth.requestPasswordReset(request.body.email);
+    return reply.status(202).send(null);
+  });
+
+  app.post('/auth/password-reset/confirm', {
+    preHandler: registerRateLimit,
+    schema: {
+      tags: ['auth'],
+      summary: 'Set a new password with a reset link\'s token; every session of the account ends and a new one starts',
+      description: 'The token works once: 400 `reset_token_used` after, `reset_token_expired` past its lifetime, `reset_token_invalid` when no link carries it. Access tokens already issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).',
+      body: PasswordResetConfirmBody,
+      response: { 200: SessionSchema, ...errorResponses(400, 429) },
+    },
+  }, async (request) => auth.confirmPasswordReset(request.body));
 
   app.patch('/me', {
     onRequest: guards.authenticate,

@@ -27,6 +27,9 @@ describe.each(backends)('checkout and orders on %s', (backend) => {
     const reply = await pay(ga.id);
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ status: 'confirmed', holdId: ga.id, total: 7500, currency: 'EUR' });
+    // What the tickets are for: the event's start and its venue, with the zone to show the time in.
+    const venue = (await app.request('GET', `/api/v1/venues/${event.venueId}`)).body;
+    expect(reply.body).toMatchObject({ eventTitle: event.title, eventStartsAt: event.startsAt, venue: { name: venue.name, address: venue.address, city: venue.city, timeZone: venue.timeZone } });
     expect(reply.body.tickets).toHaveLength(3);
     expect(new Set(reply.body.tickets.map((t: { code: string }) => t.code)).size).toBe(3);
     expect(reply.body.tickets[0]).toMatchObject({ sectionName: 'Floor', status: 'valid' });

@@ -28,6 +28,9 @@ export interface OrderView {
   holdId: string;
   eventId: string;
   eventTitle: string;
+  /** When and where, so the tickets say what they are for (the venue's zone shows the time). */
+  eventStartsAt: Date;
+  venue: { name: string; address: string | null; city: string; timeZone: string };
   total: number;
   currency: string;
   createdAt: Date;
@@ -72,7 +75,8 @@ export async function issueTickets(tx: Tx, orderId: string, eventId: string, hol
 }
 
 const orderSelect = `
-  select o.id, o.status, o.hold_id as "holdId", o.event_id as "eventId", e.title as "eventTitle", o.total, o.currency,
+  select o.id, o.status, o.hold_id as "holdId", o.event_id as "eventId", e.title as "eventTitle", e.starts_at as "eventStartsAt",
+         json_build_object('name', v.name, 'address', v.address, 'city', v.city, 'timeZone', v.time_zone) as venue, o.total, o.currency,
          o.created_at as "createdAt", o.refund_amount as "refundAmount",
          (select coalesce(json_agg(json_build_object('id', t.id, 'code', t.code, 'sectionId', t.section_id, 'sectionName', sc.name,
                                                      'seatId', t.seat_id, 'seatLabel', st.label, 'status', t.status, 'attendeeName', t.attendee_name,
@@ -81,7 +85,7 @@ const orderSelect = `
             from tickets t join sections sc on sc.id = t.section_id left join seats st on st.id = t.seat_id
                  left join ticket_types tt on tt.id = t.ticket_type_id
            where t.order_id = o.id and t.holder_id is null) as tickets
-    from orders o join events e on e.id = o.event_id`;
+    from orders o join events e on e.id = o.event_id join venues v on v.id = e.venue_id`;
 
 type TicketRow = Omit<TicketView, 'qr' | 'attendeeName' | 'ticketTypeId' | 'ticketTypeName'> & {
   seatId: string | null; seatLabel: string | null; attendeeName: string | null; ticketTypeId: string | null; ticketTypeName: string | null;
@@ -93,6 +97,7 @@ function toView(row: OrderRow, qrs: ReadonlyMap<string, string>): OrderView {
   return {
     ...order,
     createdAt: new Date(order.createdAt),
+    eventStartsAt: new Date(order.eventStartsAt),
     ...(refundAmount === null ? {} : { refund: { amount: refundAmount, currency: order.currency } }),
     tickets: tickets.map(({ seatId, seatLabel, attendeeName, ticketTypeId, ticketTypeName, ...ticket }) => ({
       ...ticket,

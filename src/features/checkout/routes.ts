@@ -15,6 +15,8 @@ export const OrderSchema = Type.Object({
   holdId: Uuid,
   eventId: Uuid,
   eventTitle: Type.String(),
+  eventStartsAt: TimestampOut,
+  venue: Type.Object({ name: Type.String(), address: Nullable(Type.String()), city: Type.String(), timeZone: Type.String({ description: "IANA zone of the venue: show the event's time in it" }) }),
   total: Type.Integer(),
   currency: Type.String(),
   createdAt: TimestampOut,

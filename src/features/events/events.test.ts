@@ -79,6 +79,20 @@ describe.each(backends)('venues and events on %s', (backend) => {
     expect(back.body.error.code).toBe('invalid_status_change');
   });
 
+  it('clears a description and a category with null, and refuses blank text', async () => {
+    const event = await app.createEvent({ title: 'Clearable', description: 'An evening of jazz.', category: 'jazz' });
+    const patch = (body: Record<string, unknown>) => app.request('PATCH', `/api/v1/events/${event.id}`, { token: app.adminToken, body });
+    const blank = await patch({ description: '', category: '' });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.code).toBe('validation_failed');
+    const cleared = await patch({ description: null, category: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ description: null, category: null });
+    const read = (await app.request('GET', `/api/v1/events/${event.id}`)).body;
+    expect(read).toMatchObject({ title: 'Clearable', description: null, category: null });
+    expect((await patch({ category: 'blues' })).body).toMatchObject({ description: null, category: 'blues' });
+  });
+
   it('refuses an event that ends before it starts, an unknown venue and duplicate seats', async () => {
     const endsFirst = await app.request('POST', '/api/v1/events', {
       token: app.adminToken,

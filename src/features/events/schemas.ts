@@ -61,10 +61,12 @@ const WaitlistPolicy = Type.Union([Type.Literal('strict_order'), Type.Literal('f
   description: 'How the waitlist serves returned tickets: `strict_order` (default) never lets a smaller, later entry skip one the tickets cannot satisfy yet; `fill` does. See docs/waitlist.md.',
 });
 
+const descriptionText = Text({ maxLength: limits.descriptionLengthMax });
+const categoryText = Text({ maxLength: 50 });
 const editableFields = {
   title: Text(),
-  description: Type.Optional(Text({ maxLength: limits.descriptionLengthMax })),
-  category: Type.Optional(Text({ maxLength: 50 })),
+  description: Type.Optional(descriptionText),
+  category: Type.Optional(categoryText),
   performers: Type.Optional(Type.Array(Text(), { maxItems: limits.performersPerEventMax, description: 'The lineup, headliner first (searched like the title)' })),
   tags: Type.Optional(Type.Array(Text({ maxLength: limits.tagLengthMax }), { maxItems: limits.tagsPerEventMax })),
   startsAt: Timestamp,
@@ -101,8 +103,9 @@ export type CreateEventBody = Static<typeof CreateEventBody>;
 export const UpdateEventBody = StrictObject(
   {
     title: Type.Optional(editableFields.title),
-    description: editableFields.description,
-    category: editableFields.category,
+    // null clears them (stored text is never blank: an empty string is refused like anywhere else).
+    description: Type.Optional(Nullable(descriptionText)),
+    category: Type.Optional(Nullable(categoryText)),
     performers: editableFields.performers,
     tags: editableFields.tags,
     startsAt: Type.Optional(editableFields.startsAt),

@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import type { Metrics } from '../ops/metrics.js';
-import { enqueue, type Notification, type NotificationType } from './outbox.js';
-import { renderEmail, type EmailAttachment, type EmailTransport } from './email.js';
+import { emailOnlyTypes, enqueue, type Notification, type NotificationType } from './outbox.js';
+import { renderEmail, type EmailAttachment, type EmailEventPlace, type EmailTransport } from './email.js';
 import type { LiveHub } from './live.js';
 import { newWebhookSecret, postWebhook } from './webhooks.js';
 import { backoffMs } from '../../backoff.js';
@@ -81,11 +81,15 @@ interface ClaimedDelivery {
   userId: string | null;
   eventId: string | null;
   eventTitle: string | null;
+  place: EmailEventPlace | null;
   payload: Record<string, unknown>;
   createdAt: Date;
   url: string | null;
   secret: string | null;
 }
+
+/** The event's start comes out of json_build_object as text. */
+const placeOf = ({ place }: ClaimedDelivery): EmailEventPlace | null => (place ? { ...place, startsAt: new Date(place.startsAt) } : null);
 
 const fanOutBatch = 200;
 const deliveryBatch = 50;
@@ -126,12 +130,12 @@ export function createNotificationService(deps: {
            cross join lateral (
              select 'email' as channel, coalesce(u.email, o.payload->>'to') as target, null::uuid as endpoint_id
               where u.id is not null or o.type = 'organization.invited'
-             union all select 'live', u.id::text, null where u.id is not null
+             union all select 'live', u.id::text, null where u.id is not null and o.type <> all($2::text[])
              union all select 'webhook', w.id::text, w.id from webhook_endpoints w
-                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> 'organization.invited') c
+                        where w.active and (w.event_id is null or w.event_id = o.event_id) and o.type <> all($2::text[])) c
           where o.id = any($1::uuid[])
          on conflict (outbox_id, channel, target) do nothing`,
-        [ids],
+        [ids, emailOnlyTypes],
       );
       await tx.query('update outbox set dispatched_at = now() where id = any($1::uuid[])', [ids]);
       return ids.length;
@@ -151,9 +155,11 @@ export function createNotificationService(deps: {
                           order by next_attempt_at limit $1 for update skip locked)
          returning d.*)
        select c.id, c.channel, c.target, c.attempts, o.id as "outboxId", o.type, o.user_id as "userId", o.event_id as "eventId",
-              e.title as "eventTitle", o.payload, o.created_at as "createdAt", w.url, w.secret
+              e.title as "eventTitle", o.payload, o.created_at as "createdAt", w.url, w.secret,
+              case when e.id is not null then json_build_object('startsAt', e.starts_at, 'venueName', v.name, 'address', v.address, 'city', v.city, 'timeZone', v.time_zone) end as place
          from claimed c join outbox o on o.id = c.outbox_id
          left join events e on e.id = o.event_id
+         left join venues v on v.id = e.venue_id
          left join webhook_endpoints w on w.id = c.endpoint_id`,
       [deliveryBatch, leaseMs],
     );
@@ -165,7 +171,8 @@ export function createNotificationService(deps: {
     switch (delivery.channel) {
       case 'email':
         return email.send({
-          outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, eventId, payload, baseUrl: deps.baseUrl }),
+          outboxId, userId: delivery.userId, to: delivery.target, ...renderEmail({ type, eventTitle: delivery.eventTitle, place: placeOf(delivery), eventId, payload, baseUrl: deps.baseUrl }),
+          carriesCredential: emailOnlyTypes.includes(type),
           attachments: (await deps.attachments?.(type, payload)) ?? [],
         });
       case 'webhook': {

@@ -10,6 +10,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   attachments?: EmailAttachment[];
+  /** The text carries a credential (a single-use link): it may reach the recipient, never a log. */
+  carriesCredential?: boolean;
 }
 
 export interface EmailAttachment {
@@ -49,7 +51,8 @@ export function smtpTransport(url: string, from: string): EmailTransport {
 export function devInboxTransport(db: Database, log: FastifyBaseLogger): EmailTransport {
   return {
     async send(message) {
-      log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text: message.text }, 'email (dev transport)');
+      const text = message.carriesCredential ? '(withheld: it carries a single-use link; read it in the dev_inbox table, or set SMTP_URL)' : message.text;
+      log.info({ email: { to: message.to, subject: message.subject, outboxId: message.outboxId }, text }, 'email (dev transport)');
       await db.query(
         `insert into dev_inbox (outbox_id, user_id, to_address, subject, body, attachments)
          select $1, $2, $3, $4, $5, $6 where not exists (select 1 from dev_inbox where outbox_id = $1 and to_address = $3)`,
@@ -74,15 +77,26 @@ interface EmailPayload {
   seats?: string[];
   /** Who passed a transferred ticket on. */
   from?: string;
-  /** An invitation: the organization, the role offered and the single-use link. */
+  /** An invitation: the organization, the role offered and the single-use link (a password reset: the link). */
   organizationName?: string;
   role?: string;
   link?: string;
 }
 
+/** When and where the notification's event is: emails about an event say both. */
+export interface EmailEventPlace {
+  startsAt: Date;
+  venueName: string;
+  address: string | null;
+  city: string;
+  /** IANA zone of the venue: the time is written in it, and named. */
+  timeZone: string;
+}
+
 export interface RenderInput {
   type: NotificationType;
   eventTitle: string | null;
+  place?: EmailEventPlace | null;
   eventId?: string | null;
   payload: EmailPayload;
   /** The web app's address (PUBLIC_BASE_URL): links in the email start with it. */
@@ -110,7 +124,14 @@ const when = (iso = '') => new Date(iso).toUTCString();
 export function renderEmail(input: RenderInput): { subject: string; text: string } {
   const { subject, text } = renderBody(input);
   const links = linksOf(input);
-  return { subject, text: withLinks(text, [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
+  return { subject, text: withLinks(text + placeLines(input.place), [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
+}
+
+/** "When: Monday 7 December 2026 at 21:00 (Europe/Lisbon time)" and "Where: the venue, its address, the city". */
+function placeLines(place: EmailEventPlace | null | undefined): string {
+  if (!place) return '';
+  const at = new Intl.DateTimeFormat('en-GB', { timeZone: place.timeZone, dateStyle: 'full', timeStyle: 'short' }).format(place.startsAt);
+  return `\nWhen: ${at} (${place.timeZone} time)\nWhere: ${[place.venueName, place.address, place.city].filter(Boolean).join(', ')}\n`;
 }
 
 function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: string; text: string } {
@@ -142,6 +163,11 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
       return {
         subject: `You are invited to join ${p.organizationName} on Onsale`,
         text: `You are invited to join ${p.organizationName} as ${p.role?.replace('_', ' ')}.\n\nOpen this link to create your account and join (it works once, until ${when(p.expiresAt)}):\n${p.link}\n`,
+      };
+    case 'account.password_reset':
+      return {
+        subject: 'Reset your Onsale password',
+        text: `Someone, hopefully you, asked to reset the password of your Onsale account.\n\nOpen this link to choose a new password (it works once, until ${when(p.expiresAt)}):\n${p.link}\n\nIf you did not ask, ignore this email: your password stays as it is.\n`,
       };
     case 'ticket.received': {
       const [t] = p.tickets ?? [];

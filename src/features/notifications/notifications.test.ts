@@ -284,6 +284,10 @@ describe('development email transport (pglite)', () => {
     expect(offer.text).toContain('Your offer: https://tickets.example.com/events/e-1#offer');
     const reminder = renderEmail({ type: 'hold.expiring', eventTitle: 'Gig', eventId: 'e-1', baseUrl, payload: { holdId: 'h-1', expiresAt: new Date().toISOString() } });
     expect(reminder.text).toContain('Check out: https://tickets.example.com/checkout/h-1');
+    const place = { startsAt: new Date('2026-12-07T20:00:00Z'), venueName: 'Palau', address: 'Carrer Palau de la Música 4-6', city: 'Barcelona', timeZone: 'Europe/Madrid' };
+    const confirmed = renderEmail({ type: 'order.confirmed', eventTitle: 'Gig', eventId: 'e-1', place, baseUrl, payload: { orderId: 'o-1', total: 100, currency: 'EUR', tickets: [] } });
+    // 20:00 UTC is 21:00 in Madrid in December, whatever the server's zone (ICU versions differ on the comma after the weekday).
+    expect(confirmed.text).toMatch(/\nWhen: Monday,? 7 December 2026 at 21:00 \(Europe\/Madrid time\)\nWhere: Palau, Carrer Palau de la Música 4-6, Barcelona\n/);
     expect(publicBaseUrl({ publicBaseUrl: 'https://tickets.example.com/', host: '0.0.0.0', port: 3000 })).toBe(baseUrl);
     expect(publicBaseUrl({ publicBaseUrl: undefined, host: '0.0.0.0', port: 3000 })).toBe('http://localhost:3000');
     expect(publicBaseUrl({ publicBaseUrl: undefined, host: '10.0.0.5', port: 8080 })).toBe('http://10.0.0.5:8080');
@@ -300,6 +304,7 @@ describe('development email transport (pglite)', () => {
     expect(inbox.body.items[0]).toMatchObject({ to: buyer!.email, subject: 'Your tickets for Test Event' });
     for (const ticket of order.tickets) expect(inbox.body.items[0].body).toContain(ticket.code);
     expect(inbox.body.items[0].body).toContain(`Your order: ${publicBaseUrl(app.server.context.config)}/tickets?order=${order.id}`);
+    expect(inbox.body.items[0].body).toMatch(/\nWhen: .+ \(.+ time\)\nWhere: .+\n/);
     expect((await app.request('GET', '/api/v1/me/inbox', { token: other!.token })).body.items).toEqual([]);
     expect((await app.request('GET', '/api/v1/me/inbox')).status).toBe(401);
   });

@@ -12,7 +12,15 @@ export type NotificationType =
   | 'event.cancelled'
   | 'ticket.received'
   /** To an address with no account yet (`payload.to`); never sent to webhooks: it carries the invitation link. */
-  | 'organization.invited';
+  | 'organization.invited'
+  /** To the account's address only: the link is a credential (see `emailOnlyTypes`). */
+  | 'account.password_reset';
+
+/**
+ * Notifications whose payload carries a credential (a single-use link): they go to the email
+ * channel alone, never to webhooks or live pushes, and their text is kept out of the logs.
+ */
+export const emailOnlyTypes: readonly NotificationType[] = ['organization.invited', 'account.password_reset'];
 
 export interface Notification {
   type: NotificationType;

@@ -143,6 +143,10 @@ export const api = {
       await call('POST /me/logout-everywhere', {});
       setSession(null);
     },
+    /** Asks for a reset link by email; the server answers alike whether or not the account exists. */
+    requestPasswordReset: (email: string) => call('POST /auth/password-reset', { body: { email } }),
+    /** Sets the password with the emailed link's token; the server ends every session and opens this one. */
+    confirmPasswordReset: (body: Body<'POST /auth/password-reset/confirm'>) => call('POST /auth/password-reset/confirm', { body }),
     refresh: refreshSession,
     /** Forgets the session here and revokes its refresh token on the server (best effort: offline still logs out). */
     async logout(): Promise<void> {

@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { AccountPage } from '../features/account/AccountPage';
 import { AuthPage } from '../features/account/AuthPage';
+import { ForgotPasswordPage, ResetPasswordPage } from '../features/account/PasswordReset';
 import { CheckoutPage } from '../features/checkout/CheckoutPage';
 import { HeaderHold } from '../features/checkout/ResumeCheckout';
 import { EventPage } from '../features/events/EventPage';
@@ -32,6 +33,8 @@ function route(path: string, loggedIn: boolean, organizer: boolean | undefined):
   if (path === '/login') return needsLogin;
   if ((m = new RegExp(`^/scan/${uuid}$`).exec(path))) return { title: 'Door scanner', page: <ScanPage eventId={m[1]!} /> };
   if (path === '/register') return { title: 'Create an account', page: <AuthPage mode="register" /> };
+  if (path === '/forgot-password') return { title: 'Forgot your password', page: <ForgotPasswordPage /> };
+  if (path === '/reset-password') return { title: 'Reset your password', page: <ResetPasswordPage /> };
   if (path === '/join') return { title: 'Join an organization', page: <JoinPage /> };
   if (path.startsWith('/organizer')) {
     if (organizer === undefined) return { title: 'Organizer', page: <p className="loading" aria-busy="true">Loading…</p> };

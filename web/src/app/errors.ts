@@ -66,6 +66,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   already_member: 'This person is already a member. Change their role instead.',
   invitation_used: 'This invitation link was already used. Log in, or ask for a new invitation.',
   invitation_expired: 'This invitation link has expired. Ask the organization for a new one.',
+  reset_token_invalid: 'This password reset link is not valid; a newer link replaces older ones. Ask for a new link.',
+  reset_token_expired: 'This password reset link has expired. Ask for a new one.',
+  reset_token_used: 'This password reset link was already used. Log in, or ask for a new link.',
   network_error: 'Could not reach Onsale. Check your connection and try again.',
 };
 

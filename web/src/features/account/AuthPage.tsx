@@ -7,7 +7,7 @@ import { Link, navigate, useLocation } from '../../app/router';
 export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
   const { search } = useLocation();
   const asked = search.get('next') ?? '/';
-  const next = asked.startsWith('/') && !/^\/(login|register)/.test(asked) ? asked : '/';
+  const next = asked.startsWith('/') && !/^\/(login|register|forgot-password|reset-password)/.test(asked) ? asked : '/';
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
@@ -46,6 +46,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
         <span>Password</span>
         <input type="password" autoComplete={mode === 'login' ? 'current-password' : 'new-password'} required minLength={mode === 'register' ? 8 : 1} value={password} onChange={(e) => setPassword(e.target.value)} />
       </label>
+      {mode === 'login' && <p className="forgot"><Link to={`/forgot-password${email ? `?email=${encodeURIComponent(email)}` : ''}`}>Forgot password?</Link></p>}
       {problem && <p role="alert" className="notice error">{problem}</p>}
       <button type="submit" className="button primary wide" disabled={busy}>{mode === 'login' ? 'Log in' : 'Create account'}</button>
       <p className="muted">

@@ -100,29 +100,31 @@ export function DashboardPage({ id }: { id: string }) {
           <h2 id="sections-title">Sections</h2>
           <span className="live-indicator"><span className={`dot ${mode}`} aria-hidden="true" />{mode === 'live' ? 'Live' : 'Auto-refresh'}</span>
         </div>
-        <table className="stats-table">
-          <thead><tr><th scope="col">Section</th><th scope="col">Sold</th><th scope="col">Held</th><th scope="col">Offered</th><th scope="col">Kept for waitlist</th><th scope="col">Available</th><th scope="col">Capacity</th><th scope="col" className="bar-col"><span className="visually-hidden">Breakdown</span></th></tr></thead>
-          <tbody>
-            {stats.data.sections.map((s) => (
-              <tr key={s.sectionId} data-testid={`section-${s.name}`}>
-                <th scope="row">{s.name}</th>
-                <td>{s.sold}</td>
-                <td>{s.held}</td>
-                <td>{s.offered}</td>
-                <td>{s.reserved}</td>
-                <td>{s.available}</td>
-                <td>{s.capacity}</td>
-                <td className="bar-col">
-                  <div className="stack" role="img" aria-label={`${s.sold} sold, ${s.held} held, ${s.offered + s.reserved} for the waitlist, ${s.available} available of ${s.capacity}`}>
-                    <span className="sold" style={{ width: `${(s.sold / s.capacity) * 100}%` }} />
-                    <span className="held" style={{ width: `${(s.held / s.capacity) * 100}%` }} />
-                    <span className="offered" style={{ width: `${((s.offered + s.reserved) / s.capacity) * 100}%` }} />
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Sections figures">
+          <table className="stats-table">
+            <thead><tr><th scope="col">Section</th><th scope="col">Sold</th><th scope="col">Held</th><th scope="col">Offered</th><th scope="col">Kept for waitlist</th><th scope="col">Available</th><th scope="col">Capacity</th><th scope="col" className="bar-col"><span className="visually-hidden">Breakdown</span></th></tr></thead>
+            <tbody>
+              {stats.data.sections.map((s) => (
+                <tr key={s.sectionId} data-testid={`section-${s.name}`}>
+                  <th scope="row">{s.name}</th>
+                  <td>{s.sold}</td>
+                  <td>{s.held}</td>
+                  <td>{s.offered}</td>
+                  <td>{s.reserved}</td>
+                  <td>{s.available}</td>
+                  <td>{s.capacity}</td>
+                  <td className="bar-col">
+                    <div className="stack" role="img" aria-label={`${s.sold} sold, ${s.held} held, ${s.offered + s.reserved} for the waitlist, ${s.available} available of ${s.capacity}`}>
+                      <span className="sold" style={{ width: `${(s.sold / s.capacity) * 100}%` }} />
+                      <span className="held" style={{ width: `${(s.held / s.capacity) * 100}%` }} />
+                      <span className="offered" style={{ width: `${((s.offered + s.reserved) / s.capacity) * 100}%` }} />
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
 
       <section className="panel" aria-labelledby="queue-title">

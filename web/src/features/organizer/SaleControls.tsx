@@ -66,11 +66,11 @@ export function EventDetailsForm({ event, onSaved }: { event: EventDetail; onSav
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setSaved(false);
-    // An emptied description or category is left as it was: the API stores text, not blanks.
+    // An emptied description or category is cleared: the API stores no blank text, null is "none".
     const changes: EventChanges = {
       title: form.title,
-      ...(form.description && { description: form.description }),
-      ...(form.category && { category: form.category }),
+      description: form.description.trim() || null,
+      category: form.category.trim() || null,
       startsAt: zonedInputToIso(form.startsAt, zone),
     };
     setSaved(await run(() => api.events.update(event.id, changes)));

@@ -10,7 +10,7 @@ export function WaitlistFigures({ summary, sectionName }: { summary: Summary | u
       {!summary || summary.sections.length === 0 ? (
         <p className="muted">Nobody has joined the waitlist. Buyers can join once a section sells out.</p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Waitlist figures">
           <table className="stats-table">
             <thead><tr><th scope="col">Section</th><th scope="col">Waiting</th><th scope="col">Tickets asked</th><th scope="col">Offers open</th><th scope="col">Converted</th><th scope="col">Lapsed</th><th scope="col">Declined</th></tr></thead>
             <tbody>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Order } from '../../api/types';
+import { EventTime } from '../../app/EventTime';
 import { formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Link, useLocation } from '../../app/router';
@@ -43,6 +44,8 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
       <header className="order-head">
         <div>
           <h2 id={`order-${order.id}`}><Link to={`/events/${order.eventId}`}>{order.eventTitle}</Link></h2>
+          <p data-testid="order-when"><EventTime iso={order.eventStartsAt} timeZone={order.venue.timeZone} /></p>
+          <p data-testid="order-where">{order.venue.name}{order.venue.address ? `, ${order.venue.address}` : ''}, {order.venue.city}</p>
           <p className="muted">Ordered {formatDate(order.createdAt)} · {order.tickets.length} ticket{order.tickets.length === 1 ? '' : 's'} · {formatMoney(order.total, order.currency)}</p>
         </div>
         <span className={`badge ${cancelled ? 'badge-sold_out' : 'badge-on_sale'}`}>{cancelled ? 'Cancelled' : 'Confirmed'}</span>
