@@ -29,7 +29,7 @@ const allowedFeatureDependencies: Readonly<Record<string, readonly string[]>> = 
 };
 
 /** Modules of src/ that every feature may use and that import no feature. */
-const sharedModules = ['db', 'http', 'redis', 'tracing', 'config.ts', 'limits.ts', 'errors.ts', 'backoff.ts', 'jobs.ts', 'bus.ts'];
+const sharedModules = ['db', 'http', 'redis', 'tracing', 'config.ts', 'limits.ts', 'errors.ts', 'backoff.ts', 'jobs.ts', 'bus.ts', 'seat-labels.ts'];
 /** The composition root: the only code outside features that wires features together (with src/seed/, which sets up demo data through them). */
 const composition = ['app.ts', 'server.ts', 'cli.ts', 'commands.ts', 'context.ts', 'contract.ts'];
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import nodemailer from 'nodemailer';
 import type { Database } from '../../db/database.js';
+import { groupSeatLabels } from '../../seat-labels.js';
 import type { NotificationType } from './outbox.js';
 
 export interface EmailMessage {
@@ -127,6 +128,16 @@ export function renderEmail(input: RenderInput): { subject: string; text: string
   return { subject, text: withLinks(text + placeLines(input.place), [{ label: 'Your order', url: links.order }, { label: 'Your offer', url: links.offer }, { label: 'Check out', url: links.hold }]) };
 }
 
+/** What an order holds, a line per section: "Floor: 2 tickets", "Stalls: Row H, seats 3–10". */
+function ticketSummary(tickets: readonly { sectionName: string; seatLabel: string | null }[]): string {
+  const sections = new Map<string, (typeof tickets)[number][]>();
+  for (const t of tickets) sections.set(t.sectionName, [...(sections.get(t.sectionName) ?? []), t]);
+  return [...sections].map(([name, those]) => {
+    const seats = those.flatMap((t) => (t.seatLabel ? [t.seatLabel] : []));
+    return `${name}: ${seats.length ? groupSeatLabels(seats).join('; ') : `${those.length} ticket${those.length === 1 ? '' : 's'}`}`;
+  }).join('\n');
+}
+
 /** "When: Monday 7 December 2026 at 21:00 (Europe/Lisbon time)" and "Where: the venue, its address, the city". */
 function placeLines(place: EmailEventPlace | null | undefined): string {
   if (!place) return '';
@@ -138,9 +149,12 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
   const title = eventTitle ?? 'your event';
   switch (type) {
     case 'order.confirmed': {
-      const lines = (p.tickets ?? [])
-        .map((t) => `  ${t.code}  ${t.sectionName}${t.seatLabel ? ` seat ${t.seatLabel}` : ''}`);
-      return { subject: `Your tickets for ${title}`, text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\nTicket codes:\n${lines.join('\n')}\n` };
+      const tickets = p.tickets ?? [];
+      const lines = tickets.map((t) => `  ${t.code}  ${t.sectionName}${t.seatLabel ? ` seat ${t.seatLabel}` : ''}`);
+      return {
+        subject: `Your tickets for ${title}`,
+        text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\n${ticketSummary(tickets)}\n\nTicket codes:\n${lines.join('\n')}\n`,
+      };
     }
     case 'order.cancelled':
       return { subject: `Order cancelled: ${title}`, text: `Your order ${p.orderId} was cancelled. ${money(p.refund?.amount, p.refund?.currency)} will be refunded.\n` };
@@ -151,7 +165,7 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
     case 'waitlist.offer_made':
       return {
         subject: `Tickets for you: ${title}`,
-        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}${p.seats ? `, seats ${p.seats.join(', ')}` : ''}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
+        text: `${p.quantity} ticket(s) came back and are held for you (${money(p.total, p.currency)}${p.seats ? `, ${groupSeatLabels(p.seats).join('; ')}` : ''}) until ${when(p.expiresAt)}.\nCheck out hold ${p.holdId}, or decline it so the next fan gets them.\n`,
       };
     case 'waitlist.offer_expiring':
       return { subject: `Your waitlist offer for ${title} lapses soon`, text: `Check out hold ${p.holdId} before ${when(p.expiresAt)}, or the tickets go to the next fan.\n` };

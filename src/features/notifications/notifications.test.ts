@@ -293,6 +293,16 @@ describe('development email transport (pglite)', () => {
     expect(publicBaseUrl({ publicBaseUrl: undefined, host: '10.0.0.5', port: 8080 })).toBe('http://10.0.0.5:8080');
   });
 
+  it('sums up an order per section with its seats grouped by row, and an offer\'s seats the same way', () => {
+    const seat = (code: string, seatLabel: string) => ({ code, sectionName: 'Stalls', seatLabel });
+    const tickets = [...[3, 4, 5, 6, 7, 8, 9, 10].map((n) => seat(`S${n}`, `H${n}`)), seat('S12', 'H12'), { code: 'F1', sectionName: 'Floor', seatLabel: null }, { code: 'F2', sectionName: 'Floor', seatLabel: null }];
+    const confirmed = renderEmail({ type: 'order.confirmed', eventTitle: 'Gig', eventId: 'e-1', payload: { orderId: 'o-1', total: 100, currency: 'EUR', tickets } });
+    expect(confirmed.text).toContain('\n\nStalls: Row H, seats 3–10, 12\nFloor: 2 tickets\n\nTicket codes:\n');
+    for (const ticket of tickets) expect(confirmed.text).toContain(`  ${ticket.code}  ${ticket.sectionName}`);
+    const offer = renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Gig', eventId: 'e-1', payload: { holdId: 'h-1', quantity: 3, total: 100, currency: 'EUR', expiresAt: new Date().toISOString(), seats: ['B2', 'B1', 'B3'] } });
+    expect(offer.text).toContain(', Row B, seats 1–3)');
+  });
+
   it('writes emails to the dev inbox, readable by their recipient only', async () => {
     const [buyer, other] = await app.registerBuyers(2);
     const event = await app.createEvent();

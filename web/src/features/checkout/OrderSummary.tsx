@@ -3,7 +3,7 @@ import type { EventDetail, Hold } from '../../api/types';
 import { EventTime } from '../../app/EventTime';
 import { formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
-import { groupSeatLabels } from '../../app/seats';
+import { groupSeatLabels } from '../../../../src/seat-labels.js';
 
 interface SectionLine {
   sectionId: string;

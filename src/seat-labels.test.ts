@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupSeatLabels } from '../web/src/app/seats.js';
+import { groupSeatLabels } from './seat-labels.js';
 
 describe('seat labels grouped for people', () => {
   it('joins a row of adjacent seats into one range and splits at gaps', () => {
