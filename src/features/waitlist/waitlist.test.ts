@@ -439,7 +439,7 @@ describe.each(backends)('waitlist on %s', (backend) => {
       expect(await accounting(event.id)).toMatchObject({ held: 0, offered: 3, reserved: 0, available: 0 });
       const made = await app.db.query<{ payload: Record<string, any> }>(`select payload from outbox where event_id = $1 and type = 'waitlist.offer_made'`, [event.id]);
       expect(made.rows.map((r) => r.payload.seats)).toEqual([['A1', 'A2', 'A3']]);
-      expect(renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Stalls night', payload: made.rows[0]!.payload }).text).toContain('seats A1, A2, A3');
+      expect(renderEmail({ type: 'waitlist.offer_made', eventTitle: 'Stalls night', payload: made.rows[0]!.payload }).text).toContain('Row A, seats 1–3');
     });
 
     it('offers the seats of a cancelled order', async () => {
