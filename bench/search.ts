@@ -7,11 +7,6 @@
  * of one query of each kind are printed with the indexes they use.
  *
  *   npx tsx bench/search.ts --events 100000 --queries 300 --backends postgres,pglite
- *
- * Seeding 100,000 events takes minutes; `--keep-db NAME` (PostgreSQL) and `--keep-pglite DIR` seed on
- * the first run and reuse the catalogue after (migrated to the current schema, vacuumed; its dates
- * are relative to the day it was seeded). `--seed-only` times nothing; `--analyze` prints every
- * statement's EXPLAIN (ANALYZE, BUFFERS); `--kinds 'one word,near'` runs only those kinds.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +19,6 @@ import { migrate } from '../src/db/migrate.js';
 import { listEvents } from '../src/features/events/events.js';
 import type { ListEventsQuery } from '../src/features/events/schemas.js';
 import { suggest } from '../src/features/search/search.js';
-import { defaultOrganizationId } from '../src/features/auth/access.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,16 +27,6 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '30' },
     backends: { type: 'string', default: 'postgres,pglite' },
     pg: { type: 'string', default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
-    // A database kept between runs: seeded on the first, migrated and reused (not reseeded) after.
-    'keep-db': { type: 'string' },
-    // PGlite's data directory kept between runs, likewise.
-    'keep-pglite': { type: 'string' },
-    // Seed and print the plans, time nothing (to read EXPLAIN ANALYZE on a kept database).
-    'seed-only': { type: 'boolean', default: false },
-    // EXPLAIN (ANALYZE, BUFFERS) instead of EXPLAIN, and print every plan.
-    analyze: { type: 'boolean', default: false },
-    // Only these kinds (comma-separated), e.g. --kinds 'one word,near'.
-    kinds: { type: 'string' },
   },
 });
 const eventCount = Number(flags.events);
@@ -71,8 +55,8 @@ const pick = (array: string, length: number, seedExpr: string) => `(${array})[1 
 async function seed(db: Database, count: number): Promise<void> {
   await db.query('select setseed(0.17)');
   await db.query(
-    `insert into venues (organization_id, name, city, latitude, longitude)
-     select '${defaultOrganizationId}', c.name || ' ' || ${pick(sqlArray(venueWords), venueWords.length, 'n')}, c.name,
+    `insert into venues (name, city, latitude, longitude)
+     select c.name || ' ' || ${pick(sqlArray(venueWords), venueWords.length, 'n')}, c.name,
             round((c.lat + (random() - 0.5) * 0.15)::numeric, 6), round((c.lng + (random() - 0.5) * 0.2)::numeric, 6)
        from unnest(${sqlArray(cities.map((c) => c[0]))}::text[], $1::float8[], $2::float8[]) as c(name, lat, lng), generate_series(1, 10) n`,
     [cities.map((c) => c[1]), cities.map((c) => c[2])],
@@ -80,8 +64,8 @@ async function seed(db: Database, count: number): Promise<void> {
   const act = (offset: string) => `${pick(sqlArray(firstWords), firstWords.length, `h + ${offset}`)} || ' ' || ${pick(sqlArray(secondWords), secondWords.length, `h / 20 + ${offset}`)}`;
   const person = (offset: string) => `${pick(sqlArray(givenNames), givenNames.length, `h / 7 + ${offset}`)} || ' ' || ${pick(sqlArray(surnames), surnames.length, `h / 400 + ${offset}`)}`;
   await db.query(
-    `insert into events (organization_id, venue_id, title, description, category, performers, tags, starts_at, currency, status)
-     select '${defaultOrganizationId}', v.id,
+    `insert into events (venue_id, title, description, category, performers, tags, starts_at, currency, status)
+     select v.id,
             case when g.h % 3 = 0 then replace(${pick(sqlArray(titleForms), titleForms.length, 'g.h / 9')}, '%s', ${person('0')})
                  else replace(${pick(sqlArray(titleForms), titleForms.length, 'g.h / 11')}, '%s', ${act('0')}) end,
             'With support acts. Doors open an hour before.',
@@ -108,9 +92,7 @@ async function writeDocuments(db: Database): Promise<void> {
   for (let i = 0; i < rows.length; i += 5_000) {
     await db.transaction((tx) => refreshSearchDocuments(tx, rows.slice(i, i + 5_000).map((r) => r.id)));
   }
-  // As autovacuum leaves a table that has settled: without the dead rows the documents' update left, and with
-  // the visibility map set, so index-only scans read no table pages.
-  await db.query('vacuum analyze');
+  await db.query('analyze');
 }
 
 const misspell = (word: string, n: number) => {
@@ -152,15 +134,15 @@ function recording(db: Queryable) {
   return { recorder, statements };
 }
 
-const indexNames = ['search_postings_lexeme', 'search_postings_event', 'events_search_document', 'events_search_text', 'search_names_trigrams', 'search_event_names_live', 'search_words_trigrams', 'venues_earth', 'events_published_venue', 'events_venue', 'events_listing', 'events_pkey', 'sections_event_id_position_key'];
+const indexNames = ['events_search_document', 'events_search_text', 'search_names_trigrams', 'search_event_names_live', 'search_words_trigrams', 'venues_earth', 'events_venue', 'events_listing', 'sections_event_id_position_key'];
 
 async function plansOf(db: Database, kind: Kind) {
   const { recorder, statements } = recording(db);
   await run(recorder, queryOf(kind, 1));
   const plans: { statement: string; indexes: string[]; plan: string }[] = [];
   for (const { sql, params } of statements) {
-    if (!/from events|from venues|events e|search_words|search_names|search_postings/.test(sql)) continue;
-    const { rows } = await db.query<Record<string, string>>(`explain ${flags.analyze ? '(analyze, buffers) ' : ''}${sql}`, params);
+    if (!/from events|from venues|events e|search_words/.test(sql)) continue;
+    const { rows } = await db.query<Record<string, string>>(`explain ${sql}`, params);
     const plan = rows.map((r) => Object.values(r)[0]).join('\n');
     plans.push({ statement: sql.replace(/\s+/g, ' ').slice(0, 80), indexes: indexNames.filter((name) => plan.includes(name)), plan });
   }
@@ -183,59 +165,41 @@ async function measure(db: Database, kind: Kind) {
   return { kind, p50Ms: +percentile(times, 50).toFixed(2), p99Ms: +percentile(times, 99).toFixed(2), meanResults: +(results / queryCount).toFixed(1) };
 }
 
-const allKinds: Kind[] = ['one word', 'two words', 'misspelled', 'prefix', 'with facets', 'near', 'suggest', 'suggest misspelled'];
-const kinds = flags.kinds ? allKinds.filter((kind) => flags.kinds!.split(',').includes(kind)) : allKinds;
+const kinds: Kind[] = ['one word', 'two words', 'misspelled', 'prefix', 'with facets', 'near', 'suggest', 'suggest misspelled'];
 
 async function bench(backend: string) {
   let db: Database;
   let drop = async () => undefined as unknown;
-  const kept = flags['keep-db'];
-  if (kept !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(kept)) throw new Error('--keep-db: a lower-case database name');
-  const databaseName = kept ?? `onsale_bench_search_${randomBytes(4).toString('hex')}`;
+  const databaseName = `onsale_bench_search_${randomBytes(4).toString('hex')}`;
   if (backend === 'postgres') {
     const admin = new pg.Client({ connectionString: flags.pg });
     await admin.connect();
-    const exists = (await admin.query('select 1 from pg_database where datname = $1', [databaseName])).rowCount;
-    if (!exists) await admin.query(`create database ${databaseName}`);
+    await admin.query(`create database ${databaseName}`);
     await admin.end();
     db = await openPostgres(Object.assign(new URL(flags.pg), { pathname: `/${databaseName}` }).toString(), 4);
-    if (kept === undefined) drop = async () => {
+    drop = async () => {
       const again = new pg.Client({ connectionString: flags.pg });
       await again.connect();
       await again.query(`drop database if exists ${databaseName} with (force)`);
       await again.end();
     };
   } else {
-    db = await openPglite(flags['keep-pglite']);
+    db = await openPglite();
   }
   try {
     await migrate(db);
     const seeding = performance.now();
-    const { rows: [present] } = await db.query<{ events: number }>('select count(*)::int as events from events');
-    if (present!.events === 0) {
-      await seed(db, eventCount);
-      await writeDocuments(db);
-    } else if (present!.events !== eventCount) {
-      throw new Error(`${backend}: the kept database holds ${present!.events} events, not ${eventCount}`);
-    } else {
-      await db.query('vacuum analyze');
-    }
-    const seedSeconds = present!.events === 0 ? +((performance.now() - seeding) / 1000).toFixed(1) : 0;
-    console.log(`${backend}: ${present!.events === 0 ? `seeded ${eventCount} events in ${seedSeconds} s` : `reused ${eventCount} events`}${kept ? ` (database ${databaseName} kept)` : ''}`);
+    await seed(db, eventCount);
+    await writeDocuments(db);
+    const seedSeconds = +((performance.now() - seeding) / 1000).toFixed(1);
+    console.log(`${backend}: seeded ${eventCount} events in ${seedSeconds} s`);
     const results = [];
-    for (const kind of flags['seed-only'] ? [] : kinds) {
+    for (const kind of kinds) {
       const result = await measure(db, kind);
       console.log(`${backend}  ${kind.padEnd(20)} p50 ${String(result.p50Ms).padStart(7)} ms  p99 ${String(result.p99Ms).padStart(7)} ms  (${result.meanResults} results)`);
       results.push(result);
     }
-    // One kind after another: EXPLAIN ANALYZE runs the statements, and they should not run side by side.
-    const plans: Record<string, Awaited<ReturnType<typeof plansOf>>> = {};
-    for (const kind of kinds) plans[kind] = await plansOf(db, kind);
-    if (flags.analyze) {
-      for (const [kind, statements] of Object.entries(plans)) {
-        for (const { statement, plan } of statements) console.log(`\n=== ${backend} ${kind}: ${statement}\n${plan}`);
-      }
-    }
+    const plans = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await plansOf(db, kind)] as const)));
     return { backend, seedSeconds, results, plans };
   } finally {
     await db.close();

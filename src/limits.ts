@@ -131,12 +131,6 @@ export const limits = {
   /** Typo tolerance joins in when the exact full-text search finds fewer events than this. */
   searchExactHitsEnough: 5,
   suggestionsMax: 8,
-  /**
-   * The matches a search reads to count its facets, and a one-word search to rank (search_postings):
-   * a word in more events than this (a prefix of one letter, a word of every description) is ranked
-   * and counted among the first this many read, and the facets say `capped`. Under it, both are exact.
-   */
-  searchMatchesMax: 10_000,
   /** Half the Earth's circumference: every venue is within it. */
   searchRadiusKmMax: 20_038,
   /** Organizations (issue 14): an API key's lastUsedAt is written at most this often, so a busy key costs one write a minute, not one per request. */

@@ -1,14 +1,11 @@
 import type { Tx } from '../../db/database.js';
 
-/** ts_rank's weights of D, C, B and A (title and performers A, venue and city B, the rest C), as SQL. */
-export const rankWeights = `'{0.1, 0.2, 0.4, 1.0}'`;
-
 /**
  * Writes the search columns of the given events (migration 010): the weighted document (title and
  * performers A, venue and city B, description, category and tags C), the lower-case unaccented text
- * trigram similarity reads, and the lowest price (of public ticket types, or of sections without types); adds the
- * document's words to the catalogue's (search_words, for typo tolerance); writes the event's names for suggestions
- * (migration 015) and its words for one-word searches (search_postings, migration 019). Called in the transaction that creates or
+ * trigram similarity reads, and the lowest price (of public ticket types, or of sections without types); adds the document's words to the
+ * catalogue's (search_words, for typo tolerance); and writes the event's names for suggestions
+ * (migration 015). Called in the transaction that creates or
  * edits an event, so search never sees an event without its document.
  */
 export async function refreshSearchDocuments(tx: Tx, eventIds: readonly string[]): Promise<void> {
@@ -36,27 +33,6 @@ export async function refreshSearchDocuments(tx: Tx, eventIds: readonly string[]
     [eventIds],
   );
   await refreshNames(tx, eventIds);
-  await refreshPostings(tx, eventIds);
-}
-
-/**
- * One row per word of a published event's document with the word's own ts_rank (search.ts sums
- * them to rank a one-word query) and the columns the filters and facets read; none for an event
- * that is not published. The word is passed to ts_rank as a quoted tsquery lexeme (quotes and
- * backslashes escaped as tsquery's input reads them), not parsed again.
- */
-async function refreshPostings(tx: Tx, eventIds: readonly string[]): Promise<void> {
-  await tx.query('delete from search_postings where event_id = any($1::uuid[])', [eventIds]);
-  await tx.query(
-    `insert into search_postings (lexeme, event_id, rank, whole_title, starts_at, category, venue_id, min_price)
-     select w.lexeme, e.id,
-            ts_rank(${rankWeights}, e.search_document, format('''%s''', replace(replace(w.lexeme, '\\', '\\\\'), '''', ''''''))::tsquery),
-            e.search_title = w.lexeme, e.starts_at, e.category, e.venue_id, e.min_price
-       from events e
-      cross join unnest(tsvector_to_array(e.search_document)) as w(lexeme)
-      where e.id = any($1::uuid[]) and e.status = 'published'`,
-    [eventIds],
-  );
 }
 
 /**

@@ -35,7 +35,6 @@ export const FacetsSchema = Type.Object({
   categories: Type.Array(FacetValue),
   cities: Type.Array(FacetValue),
   prices: Type.Array(PriceBand),
-  capped: Type.Boolean({ description: `true when the search read its bound of ${limits.searchMatchesMax} matches: the counts are of those, and more events may match` }),
 }, { description: 'Counts for the current filters, each facet counted without its own filter (`category`, `city`, `priceMax`); the most frequent values first, at most 50 per facet' });
 export type Facets = Static<typeof FacetsSchema>;
 

@@ -96,22 +96,6 @@ describe.each(backends)('search on %s', (backend) => {
       expect(await titles(`q=fad&${catalogueWindow}`)).toEqual(['Noite de Fado']);
     });
 
-    it('scores a one-word query (read from search_postings) as ts_rank scores the document, alternatives and prefixes included', async () => {
-      // One word is ranked from each word's own rank; the sum over the words matched, over the
-      // number of alternatives, must be ts_rank of the whole document (plus the exact-title bonus).
-      for (const [q, tsquery] of [['metallica', "'metallica':*"], ['fad', "'fad':*"], ['metalica', "'metalica':* | 'metallica'"]] as const) {
-        const { items } = await get(`q=${q}&${catalogueWindow}`);
-        expect(items.length).toBeGreaterThan(0);
-        const { rows } = await app.db.query<{ id: string; score: number }>(
-          `select id, ts_rank('{0.1, 0.2, 0.4, 1.0}', search_document, $2::tsquery)::float8 + (search_title = $3)::int as score
-             from events where id = any($1::uuid[])`,
-          [items.map((item) => item.id), tsquery, q],
-        );
-        const expected = new Map(rows.map((row) => [row.id, row.score]));
-        for (const item of items) expect(item.score, `${q}: ${item.title}`).toBeCloseTo(expected.get(item.id)!, 6);
-      }
-    });
-
     it('searches description and tags too, below titles', async () => {
       expect(await titles(`q=outdoor&${catalogueWindow}`)).toEqual(['Jazz en el Parque']);
     });
@@ -200,7 +184,6 @@ describe.each(backends)('search on %s', (backend) => {
         const unfaceted = q ? `${base}&q=${q}` : base;
         const query = new URLSearchParams(Object.entries(faceted).map(([k, v]): [string, string] => [k, String(v)])).toString();
         const { facets } = await get(`${unfaceted}&${query}`);
-        expect(facets.capped).toBe(false);
         const expected = await bruteForce(unfaceted, faceted);
         expect(new Map(facets.categories.map((f: { value: string; count: number }) => [f.value, f.count]))).toEqual(expected.categories);
         expect(new Map(facets.cities.map((f: { value: string; count: number }) => [f.value, f.count]))).toEqual(expected.cities);
@@ -237,14 +220,13 @@ describe.each(backends)('search on %s', (backend) => {
         created.push(event.id);
       };
       for (let i = 0; i < 20; i++) await add(i);
-      // Two words are read from the events' GIN index, one word from search_postings.
-      for (const [sort, q] of [['date', 'cursor%20show'], ['price', 'cursor%20show'], ['relevance', 'cursor%20show'], ['relevance', 'cursor'], ['date', 'cursor']]) {
+      for (const sort of ['date', 'price', 'relevance']) {
         const before = new Set(created);
         const seen: string[] = [];
         let cursor: string | null = null;
         let i = 100;
         do {
-          const page = await get(`${base}&q=${q}&sort=${sort}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+          const page = await get(`${base}&q=cursor%20show&sort=${sort}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
           seen.push(...page.items.map((item) => item.id));
           cursor = page.nextCursor;
           await add(i++);

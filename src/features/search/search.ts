@@ -2,7 +2,6 @@ import type { Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { eventHasStockNow } from '../inventory/availability.js';
-import { rankWeights } from './documents.js';
 import { cleanSearchText, decodeCursor, encodeCursor, parsePoint, type Cursor, type MatchMode, type Point } from './query.js';
 import type { Facets, SearchSort, Suggestion } from './schemas.js';
 
@@ -70,12 +69,12 @@ async function parseText(db: Queryable, text: string): Promise<TextQuery> {
 const alikeWordsMax = 10;
 
 /**
- * For each word typed, the words of the catalogue (search_words) alike to it, most alike first. The
- * catalogue's words only grow, and an event's words are there from its first commit, so a word added
- * later matches only events added later: the score of an event already listed does not change
- * between pages.
+ * The typo-tolerant query: each word typed, or any word of the catalogue (search_words) alike to
+ * it, the last typed word still a prefix. The catalogue's words only grow, and an event's words are
+ * there from its first commit, so a word added later matches only events added later: the score of
+ * an event already listed does not change between pages.
  */
-async function alikeWords(db: Queryable, lexemes: string[]): Promise<string[][]> {
+async function typoTolerantQuery(db: Queryable, lexemes: string[]): Promise<string> {
   const { rows } = await db.query<{ position: string; word: string }>(
     `select t.position, w.word
        from unnest($1::text[]) with ordinality as t(word, position)
@@ -86,22 +85,11 @@ async function alikeWords(db: Queryable, lexemes: string[]): Promise<string[][]>
           limit $2) w`,
     [lexemes, alikeWordsMax],
   );
-  return lexemes.map((_, i) => rows.filter((row) => Number(row.position) === i + 1).map((row) => row.word));
+  return lexemes.map((lexeme, i) => {
+    const alike = rows.filter((row) => Number(row.position) === i + 1).map((row) => quoteLexeme(row.word));
+    return `(${[quoteLexeme(lexeme) + (i === lexemes.length - 1 ? ':*' : ''), ...alike].join(' | ')})`;
+  }).join(' & ');
 }
-
-/** A word as the query matches it: a lexeme, whole or as a prefix. */
-interface Operand {
-  lexeme: string;
-  prefix: boolean;
-}
-
-/** Per word typed, what may match it: the word itself (the last one a prefix), then the alike words. */
-const alternativesOf = (lexemes: string[], alike: string[][] = []): Operand[][] =>
-  lexemes.map((lexeme, i) => [{ lexeme, prefix: i === lexemes.length - 1 }, ...(alike[i] ?? []).map((word) => ({ lexeme: word, prefix: false }))]);
-
-/** The typo-tolerant query: each word typed or any word alike to it, `('metalica':* | 'metallica')`. */
-const tsqueryOf = (words: Operand[][]) =>
-  words.map((alternatives) => `(${alternatives.map((o) => quoteLexeme(o.lexeme) + (o.prefix ? ':*' : '')).join(' | ')})`).join(' & ');
 
 /** Builds one statement's parameter list: `param(value)` returns its placeholder. */
 function parameters() {
@@ -115,31 +103,9 @@ interface Plan {
   mode: MatchMode;
   near: Point | undefined;
   sort: SearchSort;
-  /**
-   * A query of one word: its alternatives, read from search_postings (migration 019) instead of the
-   * events. Which statement answers is a function of the words and the mode alone, so every page of
-   * a cursor is ranked alike.
-   */
-  oneWord: Operand[] | undefined;
 }
 
 const venuePoint = 'll_to_earth(v.latitude, v.longitude)';
-
-/**
- * The venues a search may find, as `v`. With `near`: those with coordinates in the radius (the box by
- * the venues' GiST index, venues_earth; the distance decides), each with its distance computed once
- * (`offset 0` keeps the planner from moving it into the join, where it ran once per event).
- */
-function venues(near: Point | undefined, input: SearchInput, param: Param): string {
-  if (!near) return 'venues v';
-  const origin = `ll_to_earth(${param(near.lat)}::float8, ${param(near.lng)}::float8)`;
-  const conditions = ['v.latitude is not null and v.longitude is not null'];
-  if (input.radiusKm !== undefined) {
-    const metres = `${param(input.radiusKm * 1000)}::float8`;
-    conditions.push(`earth_box(${origin}, ${metres}) @> ${venuePoint} and earth_distance(${origin}, ${venuePoint}) <= ${metres}`);
-  }
-  return `(select v.*, earth_distance(${origin}, ${venuePoint}) / 1000 as distance_km from venues v where ${conditions.join(' and ')} offset 0) v`;
-}
 
 /** A placeholder bound on first use: a statement must reference every parameter it sends. */
 const lazy = (bind: () => string) => {
@@ -147,75 +113,43 @@ const lazy = (bind: () => string) => {
   return () => (placeholder ??= bind());
 };
 
-/** `from` defaults to now (past events are never found); with `available`, never before now. */
-function dateConditions(input: SearchInput, param: Param, column: string): string[] {
-  const from = input.from ? `${param(input.from)}::timestamptz` : undefined;
-  const conditions = [`${column} >= ${!from ? 'now()' : input.available ? `greatest(${from}, now())` : from}`];
-  if (input.to) conditions.push(`${column} <= ${param(input.to)}::timestamptz`);
-  return conditions;
+/** The SQL expressions of one search, over `events e join venues v`; each binds its parameters when used. */
+function expressions(plan: Plan, param: Param) {
+  const { text, near } = plan;
+  const tsquery = lazy(() => `${param(text?.tsquery ?? null)}::tsquery`);
+  const normalized = lazy(() => `${param(text?.normalized ?? '')}::text`);
+  const origin = lazy(() => `ll_to_earth(${param(near?.lat)}::float8, ${param(near?.lng)}::float8)`);
+  return {
+    // Weighted full-text rank (title and performers A, venue and city B, the rest C); a title
+    // that is exactly the words typed scores 1 more.
+    score: () => text
+      ? `(coalesce(ts_rank('{0.1, 0.2, 0.4, 1.0}', e.search_document, ${tsquery()}), 0)::float8 + (e.search_title = ${normalized()})::int)`
+      : 'null::float8',
+    textMatches: () => (text ? `e.search_document @@ ${tsquery()}` : 'true'),
+    distanceKm: () => near ? `(earth_distance(${origin()}, ${venuePoint}) / 1000)` : 'null::float8',
+    origin,
+  };
 }
 
 /**
- * The postings of a one-word query: per alternative, its rows in the dates in index order (a prefix
- * is the range from the word to the word followed by U+10FFFF, the last code point, in bytewise
- * order; a word is its own range), the best ranked first, at most its share of searchMatchesMax.
+ * What every search filters by besides its facets: published, not past (`from` defaults to now),
+ * the text, dates, distance and, with `available`, stock on sale now.
  */
-function postings(operands: Operand[], input: SearchInput, param: Param): string {
-  return `postings as (
-    select o.n, p.event_id, p.event_id as id, p.lexeme, p.rank, p.whole_title, p.starts_at, p.category, p.venue_id, p.min_price
-      from unnest(${param(operands.map((o) => o.lexeme))}::text[], ${param(operands.map((o) => o.prefix))}::boolean[]) with ordinality as o(lexeme, prefix, n)
-     cross join lateral (
-       select * from search_postings p
-        where p.lexeme >= o.lexeme collate "C"
-          and p.lexeme <= (case when o.prefix then o.lexeme || chr(1114111) else o.lexeme end) collate "C"
-          and ${dateConditions(input, param, 'p.starts_at').join(' and ')}
-        order by p.lexeme, p.rank desc, p.event_id
-        limit ${param(postingsPerOperand(operands))}) p)`;
-}
-
-const postingsPerOperand = (operands: Operand[]) => Math.max(1, Math.floor(limits.searchMatchesMax / operands.length));
-
-/** The SQL of one search, over `e` (an event: id, starts_at, category, venue_id, min_price) joined to its venue `v`; each binds its parameters when used. */
-function expressions(plan: Plan, input: SearchInput, param: Param) {
-  const { text, near, oneWord } = plan;
-  const tsquery = lazy(() => `${param(text?.tsquery ?? null)}::tsquery`);
-  const normalized = lazy(() => `${param(text?.normalized ?? '')}::text`);
-  const nearVenues = lazy(() => venues(near, input, param));
-  return {
-    /** The start of a statement's `with`: the postings for one word, then the statement's own expressions. */
-    with: () => (oneWord ? `with ${postings(oneWord, input, param)}, ` : 'with '),
-    /**
-     * One word: the events of its postings, scored as ts_rank would score the document (the sum of
-     * the ranks of the words matched over the number of alternatives) plus the title bonus.
-     */
-    from: () => oneWord
-      ? `(select p.event_id as id, p.starts_at, p.category, p.venue_id, p.min_price,
-                 sum(p.rank::float8) / ${oneWord.length} + bool_or(p.whole_title and p.lexeme = ${normalized()} collate "C")::int as score
-            from postings p
-           group by p.event_id, p.starts_at, p.category, p.venue_id, p.min_price) e
-         join ${nearVenues()} on v.id = e.venue_id`
-      : `events e join ${nearVenues()} on v.id = e.venue_id`,
-    // Weighted full-text rank (title and performers A, venue and city B, the rest C); a title
-    // that is exactly the words typed scores 1 more.
-    score: () => oneWord ? 'e.score' : text
-      ? `(coalesce(ts_rank(${rankWeights}, e.search_document, ${tsquery()}), 0)::float8 + (e.search_title = ${normalized()})::int)`
-      : 'null::float8',
-    /** Published events in the dates with the words (the postings hold nothing else). */
-    found: () => oneWord ? [] : [`e.status = 'published'`, ...(text ? [`e.search_document @@ ${tsquery()}`] : []), ...dateConditions(input, param, 'e.starts_at')],
-    /** Whether the facets were counted over fewer than every match (`found` is the facets' CTE). */
-    capped: () => oneWord
-      ? `(select coalesce(max(c), 0) >= ${param(postingsPerOperand(oneWord))} from (select count(*) as c from postings group by n) per_operand)`
-      : `(select count(*) >= ${param(limits.searchMatchesMax)} from found)`,
-    distanceKm: () => (near ? 'v.distance_km' : 'null::float8'),
-  };
-}
-type Expressions = ReturnType<typeof expressions>;
-
-/** What every search filters by besides its facets and the venues': published, the dates, the text and, with `available`, stock on sale now. */
-function baseConditions(input: SearchInput, sql: Expressions): string[] {
-  const conditions = sql.found();
+function baseConditions(plan: Plan, input: SearchInput, param: Param, sql: ReturnType<typeof expressions>): string[] {
+  const conditions = [`e.status = 'published'`, sql.textMatches()];
+  const from = input.from ? `${param(input.from)}::timestamptz` : undefined;
+  conditions.push(`e.starts_at >= ${!from ? 'now()' : input.available ? `greatest(${from}, now())` : from}`);
+  if (input.to) conditions.push(`e.starts_at <= ${param(input.to)}::timestamptz`);
+  if (plan.near) {
+    conditions.push('v.latitude is not null and v.longitude is not null');
+    if (input.radiusKm !== undefined) {
+      const metres = `${param(input.radiusKm * 1000)}::float8`;
+      // The box finds candidates by the venues' index; the distance decides.
+      conditions.push(`earth_box(${sql.origin()}, ${metres}) @> ${venuePoint} and earth_distance(${sql.origin()}, ${venuePoint}) <= ${metres}`);
+    }
+  }
   if (input.available) conditions.push(eventHasStockNow('e'));
-  return conditions.length ? conditions : ['true'];
+  return conditions;
 }
 
 /** The faceted filters, each apart so that a facet can be counted without its own. */
@@ -252,6 +186,25 @@ function sortOf(input: SearchInput, hasText: boolean, near: Point | undefined): 
 
 const badSort = (message: string) => new AppError('validation_failed', message, { fields: [{ in: 'querystring', field: '/sort', message }] });
 
+/**
+ * Exact full-text search, unless it finds fewer than `searchExactHitsEnough` events for the filters
+ * that are not facets: then each word also matches the catalogue's words alike to it, so "metalica"
+ * finds "Metallica".
+ */
+async function chooseMode(db: Queryable, plan: Plan, input: SearchInput): Promise<MatchMode> {
+  if (!plan.text) return 'exact';
+  const { values, param } = parameters();
+  const sql = expressions(plan, param);
+  const { rows } = await db.query<{ hits: number }>(
+    `select count(*)::int as hits from (
+       select 1 from events e join venues v on v.id = e.venue_id
+        where ${baseConditions(plan, input, param, sql).join(' and ')}
+        limit ${param(limits.searchExactHitsEnough)}) found`,
+    values,
+  );
+  return rows[0]!.hits < limits.searchExactHitsEnough ? 'fuzzy' : 'exact';
+}
+
 /** One page of published events for the filters, in the sort's order, with the facets. */
 export async function searchEvents(db: Queryable, input: SearchInput): Promise<SearchPage> {
   const q = cleanSearchText(input.q);
@@ -259,28 +212,12 @@ export async function searchEvents(db: Queryable, input: SearchInput): Promise<S
   const sort = sortOf(input, q !== undefined, near);
   const cursor = input.cursor ? decodeCursor(input.cursor, sort) : undefined;
   const text = q === undefined ? undefined : await parseText(db, q);
-  const oneWord = text?.lexemes.length === 1 ? alternativesOf(text.lexemes)[0] : undefined;
-  const plan: Plan = { text, near, sort, mode: cursor?.mode ?? 'exact', oneWord };
-  const limit = input.limit ?? limits.pageSizeDefault;
-  const find = () => Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
-  /** Each word also matches the catalogue's words alike to it; false when none is alike, so the query is the exact one. */
-  const typoTolerant = async () => {
-    plan.mode = 'fuzzy';
-    if (!text?.tsquery) return false;
-    const alike = await alikeWords(db, text.lexemes);
-    if (alike.every((words) => words.length === 0)) return false;
-    const words = alternativesOf(text.lexemes, alike);
-    plan.text = { ...text, tsquery: tsqueryOf(words) };
-    if (oneWord) plan.oneWord = words[0];
-    return true;
-  };
+  const plan: Plan = { text, near, sort, mode: 'exact' };
   // A cursor keeps the mode of its first page, so pages agree while events come and go.
-  if (cursor?.mode === 'fuzzy') await typoTolerant();
-  let found = await find();
-  // Exact full-text search, unless it finds fewer than searchExactHitsEnough events for the filters
-  // that are not facets (the facets count them): then typo-tolerant, so "metalica" finds "Metallica".
-  if (!cursor && text && found[1].matched < limits.searchExactHitsEnough && (await typoTolerant())) found = await find();
-  const [page, { facets }] = found;
+  plan.mode = cursor?.mode ?? (await chooseMode(db, plan, input));
+  if (plan.mode === 'fuzzy' && text?.tsquery) plan.text = { ...text, tsquery: await typoTolerantQuery(db, text.lexemes) };
+  const limit = input.limit ?? limits.pageSizeDefault;
+  const [page, facets] = await Promise.all([findPage(db, plan, input, cursor, limit), countFacets(db, plan, input)]);
   const last = page.length > limit ? page[limit - 1] : undefined;
   return {
     hits: page.slice(0, limit).map((row) => ({
@@ -306,15 +243,14 @@ const sortKeyOf = (sort: SearchSort, row: PageRow): string | number =>
 
 async function findPage(db: Queryable, plan: Plan, input: SearchInput, cursor: Cursor | undefined, limit: number): Promise<PageRow[]> {
   const { values, param } = parameters();
-  const sql = expressions(plan, input, param);
+  const sql = expressions(plan, param);
   const facets = facetConditions(input, param);
   const { key, descending } = sortKeys[plan.sort];
   const { rows } = await db.query<PageRow>(
-    `${sql.with()}found as (
+    `select * from (
        select e.id, e.starts_at, coalesce(e.min_price, 0) as min_price, ${sql.score()} as score, ${sql.distanceKm()} as distance_km
-         from ${sql.from()}
-        where ${[...baseConditions(input, sql), facets.category, facets.city, facets.price].join(' and ')})
-     select * from found
+         from events e join venues v on v.id = e.venue_id
+        where ${[...baseConditions(plan, input, param, sql), facets.category, facets.city, facets.price].join(' and ')}) found
       where ${afterCursor(cursor, param)}
       order by ${key} ${descending ? 'desc' : 'asc'}, id
       limit ${param(limit + 1)}`,
@@ -324,45 +260,36 @@ async function findPage(db: Queryable, plan: Plan, input: SearchInput, cursor: C
 }
 
 interface FacetRow {
-  facet: 'category' | 'city' | 'price' | 'capped' | 'matched';
+  facet: 'category' | 'city' | 'price';
   value: string | null;
   band: number | null;
   count: number;
 }
 
-/**
- * Counts per category, city and price band; each facet without its own filter, as shops count them.
- * Over at most searchMatchesMax matches (a one-word query's postings are bounded already): past it,
- * the counts are of the first ones read and `capped` says so.
- */
-async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promise<{ facets: Facets; matched: number }> {
+/** Counts per category, city and price band; each facet without its own filter, as shops count them. */
+async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promise<Facets> {
   const { values, param } = parameters();
-  const sql = expressions(plan, input, param);
+  const sql = expressions(plan, param);
   const f = facetConditions(input, param);
   const bounds = param(priceBandBounds);
   const top = param(facetValuesMax);
   const { rows } = await db.query<FacetRow>(
-    `${sql.with()}found as materialized (
+    `with found as materialized (
        select e.category, v.city, coalesce(e.min_price, 0) as min_price,
               ${f.category} as in_category, ${f.city} as in_city, ${f.price} as in_price
-         from ${sql.from()}
-        where ${baseConditions(input, sql).join(' and ')}
-        ${plan.oneWord ? '' : `limit ${param(limits.searchMatchesMax)}`})
+         from events e join venues v on v.id = e.venue_id
+        where ${baseConditions(plan, input, param, sql).join(' and ')})
      (select 'category' as facet, category as value, null::int as band, count(*)::int as count from found
        where in_city and in_price and category is not null group by category order by count desc, value limit ${top})
      union all
      (select 'city', city, null, count(*)::int from found where in_category and in_price group by city order by 4 desc, 2 limit ${top})
      union all
      (select 'price', null, width_bucket(min_price, ${bounds}::int[]), count(*)::int from found
-       where in_category and in_city group by 3 order by 3)
-     union all
-     select 'capped', null, null, ${sql.capped()}::int
-     union all
-     select 'matched', null, null, (select count(*)::int from found)`,
+       where in_category and in_city group by 3 order by 3)`,
     values,
   );
   const valuesOf = (facet: FacetRow['facet']) => rows.filter((r) => r.facet === facet).map((r) => ({ value: r.value!, count: r.count }));
-  const facets = {
+  return {
     categories: valuesOf('category'),
     cities: valuesOf('city'),
     prices: rows.filter((r) => r.facet === 'price').map((r) => ({
@@ -370,9 +297,7 @@ async function countFacets(db: Queryable, plan: Plan, input: SearchInput): Promi
       max: priceBandBounds[r.band!] ?? null,
       count: r.count,
     })),
-    capped: rows.some((r) => r.facet === 'capped' && r.count === 1),
   };
-  return { facets, matched: rows.find((r) => r.facet === 'matched')!.count };
 }
 
 /** How alike a suggestion must be to the words typed (trigram word similarity, 0 to 1). */
