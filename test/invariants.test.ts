@@ -3,13 +3,12 @@
  * sockets against a real PostgreSQL server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, type Database } from '../src/db/database.js';
 import { sectionAccounting, type SectionAccounting } from '../src/features/inventory/availability.js';
 import { accountedUnits, watchAccounting } from './support/accounting.js';
 import { seatIds, sleep, startTestApp, type Buyer, type Reply, type TestApp } from './support/app.js';
 import { providerRecords } from './support/payments.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { call, killServers, serve, type ServeProcess } from './support/serve.js';
+import { startRaceNodes, type RaceNodes } from './support/race-nodes.js';
+import { call } from './support/serve.js';
 
 let app: TestApp;
 let buyers: Buyer[];
@@ -114,28 +113,14 @@ describe('no oversell and no false sold-out', () => {
  */
 describe('the same race across three server processes on one database', () => {
   const admin = { email: 'race-admin@example.test', password: 'race-admin-password' };
-  const processes: ServeProcess[] = [];
-  let database: TestDatabase | undefined;
-  let db: Database | undefined;
-
+  let nodes: RaceNodes | undefined;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const env = {
-      NODE_ENV: 'test', DATABASE_URL: database.url, PG_POOL_SIZE: '5', SEED_DEMO: 'false', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password,
-      JWT_SECRET: 'race-test-jwt-secret-0123456789abcdef-0123', AUTH_IP_LIMIT_PER_MINUTE: '1000000',
-    };
-    // One after another: each creates the admin account when it starts, if it is missing.
-    for (let i = 0; i < 3; i++) processes.push(await serve(env));
-    db = await openPostgres(database.url, 2);
+    nodes = await startRaceNodes(admin, 'race-test-jwt-secret-0123456789abcdef-0123');
   }, 600_000);
-  afterAll(async () => {
-    killServers();
-    await db?.close();
-    await database?.drop();
-  });
+  afterAll(() => nodes?.close());
 
   it('gives 2,000 concurrent requests spread over the processes exactly 500 holds and 1,500 sold_out', async () => {
-    const node = (i: number) => processes[i % processes.length]!;
+    const { processes, db, node } = nodes!;
     const adminToken = (await call(node(0).url, 'POST', '/api/v1/auth/login', admin)).body.accessToken as string;
     const venue = (await call(node(0).url, 'POST', '/api/v1/venues', { name: 'Race Hall', city: 'Porto' }, adminToken)).body;
     const created = await call(node(0).url, 'POST', '/api/v1/events', {
@@ -150,7 +135,7 @@ describe('the same race across three server processes on one database', () => {
       return registered.body.accessToken as string;
     }));
 
-    const stop = watchAccounting(db!, event.id);
+    const stop = watchAccounting(db, event.id);
     const body = { eventId: event.id, sectionId: event.sections[0].id, quantity: 1 };
     const replies = await Promise.all(Array.from({ length: 2000 }, (_, i) => call(node(i).url, 'POST', '/api/v1/holds', body, tokens[i % tokens.length])));
     expectBalanced(await stop());
@@ -158,13 +143,13 @@ describe('the same race across three server processes on one database', () => {
     const heldPerProcess = processes.map((_, p) => replies.filter((r, i) => i % processes.length === p && r.status === 201).length);
     console.log(`holds placed per process: ${heldPerProcess.join(', ')}`);
 
-    const held = await db!.query<{ holds: number; units: number }>(
+    const held = await db.query<{ holds: number; units: number }>(
       `select count(distinct h.id)::int as holds, coalesce(sum(i.quantity), 0)::int as units
          from holds h join hold_items i on i.hold_id = h.id where h.event_id = $1 and h.status = 'active'`,
       [event.id],
     );
     expect(held.rows[0]).toEqual({ holds: 500, units: 500 });
-    expect(await sectionAccounting(db!, event.id)).toEqual([expect.objectContaining({ capacity: 500, held: 500, sold: 0, available: 0 })]);
+    expect(await sectionAccounting(db, event.id)).toEqual([expect.objectContaining({ capacity: 500, held: 500, sold: 0, available: 0 })]);
   }, 300_000);
 });
 

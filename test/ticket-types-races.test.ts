@@ -5,37 +5,23 @@
  * between them and a type sold past its quota.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, type Database } from '../src/db/database.js';
 import { sectionAccounting } from '../src/features/inventory/availability.js';
 import { accountedUnits, watchAccounting } from './support/accounting.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { call, killServers, serve, type ServeProcess } from './support/serve.js';
+import { startRaceNodes, type RaceNodes } from './support/race-nodes.js';
+import { call } from './support/serve.js';
 
 const admin = { email: 'types-race-admin@example.test', password: 'types-race-admin-password' };
-const processes: ServeProcess[] = [];
-let database: TestDatabase | undefined;
-let db: Database | undefined;
-const node = (i: number) => processes[i % processes.length]!;
+let nodes: RaceNodes | undefined;
+const node = (i: number) => nodes!.node(i);
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const env = {
-    NODE_ENV: 'test', DATABASE_URL: database.url, PG_POOL_SIZE: '5', SEED_DEMO: 'false', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password,
-    JWT_SECRET: 'types-race-jwt-secret-0123456789abcdef-012', AUTH_IP_LIMIT_PER_MINUTE: '1000000',
-  };
-  // One after another: each creates the admin account when it starts, if it is missing.
-  for (let i = 0; i < 3; i++) processes.push(await serve(env));
-  db = await openPostgres(database.url, 2);
+  nodes = await startRaceNodes(admin, 'types-race-jwt-secret-0123456789abcdef-012');
 }, 600_000);
-afterAll(async () => {
-  killServers();
-  await db?.close();
-  await database?.drop();
-});
+afterAll(() => nodes?.close());
 
 /** Per type: its counter, and its units counted from holds and tickets (they must agree). */
 async function typeCounts(eventId: string) {
-  const { rows } = await db!.query<{ name: string; quota: number | null; taken: number; held: number; sold: number }>(
+  const { rows } = await nodes!.db.query<{ name: string; quota: number | null; taken: number; held: number; sold: number }>(
     `select tt.name, tt.quota, tt.taken,
             (select coalesce(sum(i.quantity), 0) from hold_items i join holds h on h.id = i.hold_id where i.ticket_type_id = tt.id and h.status = 'active')::int as held,
             (select count(*) from tickets t where t.ticket_type_id = tt.id and t.status = 'valid')::int as sold
@@ -83,7 +69,7 @@ describe('ticket-type quotas across three server processes', () => {
     // Quotas add up to 650 over a section of 600: the section runs out before Adult's quota does,
     // while Child and VIP run out of quota first. Quantities 1 and 2, types in turn.
     const wanted = Array.from({ length: 2000 }, (_, i) => ({ ticketTypeId: typeIds[i % 3]!, quantity: 1 + (i % 2) }));
-    const stop = watchAccounting(db!, event.id);
+    const stop = watchAccounting(nodes!.db, event.id);
     const replies = await Promise.all(wanted.map((item, i) =>
       call(node(i).url, 'POST', '/api/v1/holds', { eventId: event.id, sectionId, items: [item] }, tokens[i % tokens.length])));
     const samples = await stop();
@@ -98,7 +84,7 @@ describe('ticket-type quotas across three server processes', () => {
       expect(c.taken, c.name).toBe(c.held + c.sold);
       expect(c.taken, c.name).toBeLessThanOrEqual(c.quota!);
     }
-    const [section] = await sectionAccounting(db!, event.id);
+    const [section] = await sectionAccounting(nodes!.db, event.id);
     expect(section).toMatchObject({ capacity: 600, held: heldByType.reduce((a, b) => a + b, 0), sold: 0 });
     // No false sold-out: a refused request could not have been served by what is left now.
     for (const [i, reply] of replies.entries()) {
@@ -116,7 +102,7 @@ describe('ticket-type quotas across three server processes', () => {
 describe('code uses across three server processes', () => {
   /** The code's uses, and its units counted from active holds and valid tickets. */
   async function codeCounts(codeId: string) {
-    const { rows: [row] } = await db!.query<{ uses: number; held: number; sold: number }>(
+    const { rows: [row] } = await nodes!.db.query<{ uses: number; held: number; sold: number }>(
       `select c.uses,
               (select coalesce(sum(i.quantity), 0) from holds h join hold_items i on i.hold_id = h.id where h.event_code_id = c.id and h.status = 'active')::int as held,
               (select count(*) from tickets t where t.event_code_id = c.id and t.status = 'valid')::int as sold

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, currentSession, onSessionChange } from '../api/client';
 import type { Session } from '../api/types';
 import { errorMessages } from './errors';
@@ -48,6 +48,21 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
 
 export const asApiError = (error: unknown): ApiError =>
   error instanceof ApiError ? error : new ApiError(0, 'network_error', errorMessages.network_error);
+
+/** A form's submission: `busy` while `action` runs, and its failure in people's words as `problem`. */
+export function useSubmit(action: () => Promise<unknown>): { submit: (e: FormEvent) => void; busy: boolean; problem: string | undefined } {
+  const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(undefined);
+    action()
+      .catch((error: unknown) => setProblem(asApiError(error).message))
+      .finally(() => setBusy(false));
+  };
+  return { submit, busy, problem };
+}
 
 /** Seconds left until `until` (ISO), ticking every second; 0 once passed. */
 export function useSecondsLeft(until: string | undefined): number | undefined {

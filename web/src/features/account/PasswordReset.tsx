@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api, setSession } from '../../api/client';
-import { asApiError } from '../../app/hooks';
+import { useSubmit } from '../../app/hooks';
 import { Link, useLocation } from '../../app/router';
 
 /** Asks for a reset link. The answer is the same whether or not the email has an account. */
@@ -8,25 +8,13 @@ export function ForgotPasswordPage() {
   const { search } = useLocation();
   const [email, setEmail] = useState(search.get('email') ?? '');
   const [sent, setSent] = useState(false);
-  const [problem, setProblem] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      await api.auth.requestPasswordReset(email);
-      setSent(true);
-    } catch (error) {
-      setProblem(asApiError(error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, problem } = useSubmit(async () => {
+    await api.auth.requestPasswordReset(email);
+    setSent(true);
+  });
 
   return (
-    <form className="panel auth-form" onSubmit={(e) => void submit(e)} aria-labelledby="forgot-title">
+    <form className="panel auth-form" onSubmit={submit} aria-labelledby="forgot-title">
       <h1 id="forgot-title">Forgot your password?</h1>
       {sent ? (
         <p role="status" className="notice success">If an account exists for that email, we sent a link to choose a new password. It works once, for an hour.</p>
@@ -49,22 +37,10 @@ export function ResetPasswordPage() {
   const token = search.get('token') ?? '';
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
-  const [problem, setProblem] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      setSession(await api.auth.confirmPasswordReset({ token, password }));
-      setDone(true);
-    } catch (error) {
-      setProblem(asApiError(error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, problem } = useSubmit(async () => {
+    setSession(await api.auth.confirmPasswordReset({ token, password }));
+    setDone(true);
+  });
 
   if (done) {
     return (
@@ -76,7 +52,7 @@ export function ResetPasswordPage() {
     );
   }
   return (
-    <form className="panel auth-form" onSubmit={(e) => void submit(e)} aria-labelledby="reset-title">
+    <form className="panel auth-form" onSubmit={submit} aria-labelledby="reset-title">
       <h1 id="reset-title">Reset your password</h1>
       {!token ? (
         <p className="notice">Open the link from your password reset email, or <Link to="/forgot-password">ask for a new link</Link>.</p>
