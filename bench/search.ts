@@ -14,11 +14,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { openPglite, openPostgres, type Database, type Queryable } from '../src/db/database.js';
+import { openPglite, openPostgres, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { listEvents } from '../src/features/events/events.js';
 import type { ListEventsQuery } from '../src/features/events/schemas.js';
-import { suggest } from '../src/features/search/search.js';
+import { suggest, type SearchDatabase } from '../src/features/search/search.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -120,12 +120,13 @@ function queryOf(kind: Kind, n: number): ListEventsQuery | string {
   }
 }
 
-const run = (db: Queryable, query: ListEventsQuery | string) => (typeof query === 'string' ? suggest(db, query) : listEvents(db, query));
+const run = (db: SearchDatabase, query: ListEventsQuery | string) => (typeof query === 'string' ? suggest(db, query) : listEvents(db, query));
 
-/** A Queryable that remembers the statements it ran, to EXPLAIN them afterwards. */
-function recording(db: Queryable) {
+/** A database that remembers the statements it ran, to EXPLAIN them afterwards. */
+function recording(db: SearchDatabase) {
   const statements: { sql: string; params: readonly unknown[] }[] = [];
-  const recorder: Queryable = {
+  const recorder: SearchDatabase = {
+    kind: db.kind,
     query: (sql, params = []) => {
       statements.push({ sql, params });
       return db.query(sql, params);

@@ -10,7 +10,7 @@ import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
 import { limits } from '../../limits.js';
 import { refreshSearchDocuments } from '../search/documents.js';
-import { searchEvents } from '../search/search.js';
+import { searchEvents, type SearchDatabase } from '../search/search.js';
 import { loadOnsale, saveOnsale, type OnsaleSettings } from '../queue/settings.js';
 
 export interface EventRecord {
@@ -306,7 +306,7 @@ export interface SectionChanges {
 }
 
 /** Published events for the search's filters in its order, each with live availability, and the facets. */
-export async function listEvents(db: Queryable, query: ListEventsQuery) {
+export async function listEvents(db: SearchDatabase, query: ListEventsQuery) {
   const { hits, facets, nextCursor } = await searchEvents(db, query);
   const ids = hits.map((hit) => hit.id);
   const [{ rows }, availability, types] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database.js';
+import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { limits } from '../../limits.js';
 import { eventHasStockNow } from '../inventory/availability.js';
@@ -68,19 +68,34 @@ async function parseText(db: Queryable, text: string): Promise<TextQuery> {
 /** Words of the catalogue this alike (trigram similarity, pg_trgm's `%` threshold 0.3) stand in for a typed word, at most this many. */
 const alikeWordsMax = 10;
 
+/** Search reads which backend it runs on: the typo lookup differs (alikeCondition). */
+export type SearchDatabase = Queryable & Pick<Database, 'kind'>;
+
+/**
+ * Which catalogue words are alike to a typed one, the same words on both backends (`%` is
+ * `similarity() >= 0.3` at pg_trgm's default threshold). PostgreSQL finds them through the GIN
+ * trigram index. PGlite compares every word instead: its GIN trigram scans sometimes stopped
+ * half-way under load and left PGlite spinning on the next statement, the event loop blocked
+ * (docs/search.md, "On PGlite"); with the scan, none did. An embedded catalogue is small.
+ */
+const alikeCondition: Record<Database['kind'], string> = {
+  postgres: 's.word % t.word',
+  pglite: `similarity(s.word, t.word) >= 0.3`,
+};
+
 /**
  * The typo-tolerant query: each word typed, or any word of the catalogue (search_words) alike to
  * it, the last typed word still a prefix. The catalogue's words only grow, and an event's words are
  * there from its first commit, so a word added later matches only events added later: the score of
  * an event already listed does not change between pages.
  */
-async function typoTolerantQuery(db: Queryable, lexemes: string[]): Promise<string> {
+async function typoTolerantQuery(db: SearchDatabase, lexemes: string[]): Promise<string> {
   const { rows } = await db.query<{ position: string; word: string }>(
     `select t.position, w.word
        from unnest($1::text[]) with ordinality as t(word, position)
        cross join lateral (
          select s.word from search_words s
-          where s.word % t.word and s.word <> t.word
+          where ${alikeCondition[db.kind]} and s.word <> t.word
           order by similarity(s.word, t.word) desc, s.word
           limit $2) w`,
     [lexemes, alikeWordsMax],
@@ -206,7 +221,7 @@ async function chooseMode(db: Queryable, plan: Plan, input: SearchInput): Promis
 }
 
 /** One page of published events for the filters, in the sort's order, with the facets. */
-export async function searchEvents(db: Queryable, input: SearchInput): Promise<SearchPage> {
+export async function searchEvents(db: SearchDatabase, input: SearchInput): Promise<SearchPage> {
   const q = cleanSearchText(input.q);
   const near = input.near ? parsePoint(input.near) : undefined;
   const sort = sortOf(input, q !== undefined, near);
