@@ -290,9 +290,15 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     return outcome;
   }
 
-  /** Told sold out: join the waitlist (some do), wait for an exclusive offer and take it. */
+  /**
+   * Told sold out: join the waitlist (some do), wait for an exclusive offer and take it. Patience counts
+   * from being told sold out, joining included, and no wait outlasts it: a waitlisted buyer is done
+   * `waitlistPatienceMs` after the news, plus at most one last check and the leave (each bounded by the
+   * request timeout), or pays for an offer seen within it.
+   */
   async function waitlist(): Promise<Outcome> {
     if (!sale.waitlist || !plan.joinsWaitlist) return 'told_sold_out';
+    const giveUpAt = Date.now() + ctx.waitlistPatienceMs;
     const sectionId = plan.seating === 'ga' ? sale.gaSectionId : sale.seatedSectionId;
     const joined = await call('waitlist', 'POST', `/api/v1/events/${sale.eventId}/waitlist`, { body: { sectionId, quantity: plan.quantity } });
     if (joined.status !== 201) {
@@ -301,12 +307,18 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
     }
     record.waitlist = 'joined';
     record.stage = 'on the waitlist';
-    const giveUpAt = Date.now() + ctx.waitlistPatienceMs;
-    while (Date.now() < giveUpAt) {
-      await pause(jitter(waitlistPollMs));
+    for (;;) {
+      const left = giveUpAt - Date.now();
+      if (left <= 0) break;
+      await pause(Math.min(left, jitter(waitlistPollMs)));
       const entry = await call('waitlist', 'GET', `/api/v1/events/${sale.eventId}/waitlist`);
       if (entry.status !== 200) return fail('waitlist', entry);
-      if (entry.body.status !== 'offered') continue;
+      if (entry.body.status === 'waiting') continue;
+      // An offer that lapsed unseen, or an entry the event's cancellation ended: nothing more to wait for.
+      if (entry.body.status !== 'offered') {
+        record.waitlist = 'lapsed';
+        return 'told_sold_out';
+      }
       record.waitlist = 'offered';
       record.stage = 'paying';
       const seen: SeenHold = { id: entry.body.offer.holdId, quantity: entry.body.quantity, fromWaitlist: true, end: 'lapsed' };
@@ -316,7 +328,9 @@ export async function runBuyer(plan: BuyerPlan, ctx: BuyerContext): Promise<Buye
       if (outcome === 'bought' || outcome === 'cancelled') record.waitlist = 'converted';
       return outcome === 'bought' ? 'waitlist_converted' : outcome;
     }
-    await call('waitlist', 'DELETE', `/api/v1/events/${sale.eventId}/waitlist`);
+    // 404: the entry ended meanwhile (an offer lapsed unseen); an offer made since the last check is declined.
+    const left = await call('waitlist', 'DELETE', `/api/v1/events/${sale.eventId}/waitlist`);
+    if (left.status !== 204 && left.status !== 404) return fail('waitlist', left);
     record.waitlist = 'lapsed';
     return 'told_sold_out';
   }

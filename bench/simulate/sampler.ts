@@ -38,7 +38,9 @@ export interface Sample {
 }
 
 export interface AvailabilitySample {
+  /** When the read was sent and when it was answered: the figures are the stock at some moment between. */
   at: number;
+  answeredAt: number;
   available: Record<string, number>;
 }
 
@@ -95,7 +97,7 @@ export function startSampler(watched: Watched, t0: number): { latest(): Sample |
     availabilityBusy = true;
     const at = Date.now();
     void withTimeout(watched.availability()).then((available) => {
-      if (available) availability.push({ at, available });
+      if (available) availability.push({ at, answeredAt: Date.now(), available });
       availabilityBusy = false;
     });
   }, availabilityEveryMs);
@@ -111,13 +113,16 @@ export function startSampler(watched: Watched, t0: number): { latest(): Sample |
 }
 
 /**
- * Refusals made while stock remained: the availability sampled just before the request was sent, just
- * after its answer, and every sample between, all covered the quantity refused. Stock that dipped and
- * came back between two samples (100 ms apart) is not seen, so this can miss some, and call a refusal
- * in such a dip false; the comparison quotes it as measured.
+ * Refusals made while stock remained: the last availability read answered before the request was sent,
+ * the first read sent after its answer, and every read between, all covered the quantity refused. A
+ * read's figures are the stock at some moment between its sending and its answer (on a loaded machine
+ * that can be a second or more), so a read is placed by both ends: a read sent before the request but
+ * answered after it was sent may have seen the stock after the decision, and does not count as "before".
+ * Stock that dipped and came back between two reads (100 ms apart) is not seen, so this can miss some,
+ * and call a refusal in such a dip false; the comparison quotes it as measured.
  */
 export function falseSoldOuts(refusals: { sectionId: string; quantity: number; sentAt: number; answeredAt: number }[], availability: AvailabilitySample[]): number {
-  const firstAtOrAfter = (at: number) => {
+  const firstSentAtOrAfter = (at: number) => {
     let low = 0;
     let high = availability.length;
     while (low < high) {
@@ -127,9 +132,15 @@ export function falseSoldOuts(refusals: { sectionId: string; quantity: number; s
     }
     return low;
   };
+  /** The last read answered by `at` (reads are sorted by sending; one at a time, so by answer too). */
+  const lastAnsweredBy = (at: number) => {
+    let i = firstSentAtOrAfter(at) - 1;
+    while (i >= 0 && availability[i]!.answeredAt > at) i--;
+    return i;
+  };
   return refusals.filter((refusal) => {
-    const from = firstAtOrAfter(refusal.sentAt) - 1;
-    const to = firstAtOrAfter(refusal.answeredAt);
+    const from = lastAnsweredBy(refusal.sentAt);
+    const to = firstSentAtOrAfter(refusal.answeredAt);
     if (from < 0 || to >= availability.length) return false;
     for (let i = from; i <= to; i++) if ((availability[i]!.available[refusal.sectionId] ?? 0) < refusal.quantity) return false;
     return true;

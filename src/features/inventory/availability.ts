@@ -12,9 +12,10 @@ export interface SectionAvailability {
 }
 
 /**
- * True while a waiting waitlist entry could be served by reserved section `s` (an entry for it, or a
- * whole-event entry, that the section's seats could ever satisfy): every free seat of the section is
- * then held back for the waitlist, and general sale treats it as sold out (docs/waitlist.md). Only a
+ * True while a waiting waitlist entry could be served by section `s` (an entry for it, or a
+ * whole-event entry, that the section could ever satisfy): every free seat of a reserved section is
+ * then held back for the waitlist, and general sale treats it as sold out; in a GA section, units
+ * that come back (lapsed holds included) go to the waitlist (docs/waitlist.md). Only a
  * join makes it true, and a join takes the section lock FOR UPDATE, so a reader holding the section
  * lock (shared or not) cannot miss an entry that would hold its seats back.
  */
@@ -26,23 +27,32 @@ export const seatsHeldBack = (s: string) => `exists (
 /** Free seats of reserved section `s`. */
 const freeSeats = `(select count(*) from seats st where st.section_id = s.id and ${seatIsFree('st')})`;
 
+/** GA units of section `s` in holds past their expiry that the sweeper has not returned yet. */
+const gaLapsedUnits = `coalesce((
+         select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+          where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)`;
+
 /**
  * Units on sale now in section `s`. A hold past its expiry is worth nothing even before the sweeper
  * has returned it, so its units count as available (invariant 3): for GA, the stock counter plus
- * lapsed holds; for reserved seating, free seats plus seats whose hold has lapsed, unless the
- * waitlist holds them back.
+ * lapsed holds; for reserved seating, free seats plus seats whose hold has lapsed. Unless the waitlist
+ * holds them back: while an entry that the section could serve waits, what comes back is offered to
+ * the waitlist, never put on sale (docs/waitlist.md), so lapsed GA units then count as held back, and
+ * a buyer is not shown units that would answer `sold_out` (the simulator's "refusals while stock
+ * remained" counted exactly those).
  */
 const availableNow = `
-  case when s.kind = 'ga' then s.available + coalesce((
-         select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
-          where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)
+  case when s.kind = 'ga' then s.available + case when ${seatsHeldBack('s')} then 0 else ${gaLapsedUnits} end
        when ${seatsHeldBack('s')} then 0
        else ${freeSeats}
   end::int`;
 
-/** Units held back for the waitlist: the GA counter, or every free seat of a reserved section a waiting entry could use. */
+/**
+ * Units held back for the waitlist: the GA counter (and lapsed GA units, which the waitlist gets when
+ * they are returned), or every free seat of a reserved section a waiting entry could use.
+ */
 const reservedNow = `
-  case when s.kind = 'ga' then s.reserved_for_waitlist
+  case when s.kind = 'ga' then s.reserved_for_waitlist + case when ${seatsHeldBack('s')} then ${gaLapsedUnits} else 0 end
        when ${seatsHeldBack('s')} then ${freeSeats}
        else 0
   end::int`;
@@ -54,7 +64,7 @@ const reservedNow = `
 export const eventHasStockNow = (e: string) => `exists (
   select 1 from sections s
    where s.event_id = ${e}.id
-     and case when s.kind = 'ga' then s.available > 0 or exists (
+     and case when s.kind = 'ga' then s.available > 0 or not ${seatsHeldBack('s')} and exists (
                 select 1 from holds h join hold_items i on i.hold_id = h.id
                  where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id)
               when ${seatsHeldBack('s')} then false

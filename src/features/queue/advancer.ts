@@ -29,9 +29,33 @@ export async function stockPicture(db: Queryable, event: AdvancedEvent): Promise
   const held = sections.reduce((sum, s) => sum + s.held, 0);
   const state: StockState = available > 0 ? 'on_sale' : held > 0 ? 'paused' : 'sold_out';
   if (!event.settings.stockAware) return { state, shopperCap: Infinity };
-  const [perShopper, holding] = await Promise.all([ticketsPerShopper(db, event), buyersHolding(db, event.eventId)]);
+  const [perShopper, holding, walkedAway] = await Promise.all([
+    ticketsPerShopper(db, event), buyersHolding(db, event.eventId), buyersWalkedAway(db, event.eventId, event.settings.shoppingWindowSeconds),
+  ]);
   const servable = shoppersServable(available, perShopper, event.settings.stockTailShoppers);
-  return { state, shopperCap: holding + Math.ceil((servable * (100 + event.settings.stockHeadroomPercent)) / 100) };
+  return { state, shopperCap: holding + walkedAway + Math.ceil((servable * (100 + event.settings.stockHeadroomPercent)) / 100) };
+}
+
+/**
+ * Shoppers taken to have walked away: every general-sale hold they made of the event within the last
+ * shopping window lapsed (none paid for, released or live), so they held recently enough (within one shopping window) that
+ * their admission may still be open. Their place keeps counting against `maxActiveShoppers` until
+ * the window ends, but no longer against the stock: without this, each shopper who let a hold lapse
+ * kept the units it returned from being admitted for until the window ended (a default simulation's
+ * last 12 tickets stood on sale for 40 s with 3,700 buyers in line, docs/simulate.md). One who does
+ * come back and holds again competes with the shopper admitted for the units: the cost is at most one
+ * admitted buyer meeting `sold_out`, which the simulator reports.
+ */
+export async function buyersWalkedAway(db: Queryable, eventId: string, windowSeconds: number): Promise<number> {
+  const { rows } = await db.query<{ buyers: number }>(
+    `select count(*)::int as buyers from (
+       select user_id from holds
+        where event_id = $1 and waitlist_entry_id is null and created_at > now() - make_interval(secs => $2)
+        group by user_id
+       having bool_and(status = 'expired' or (status = 'active' and expires_at <= now()))) lapsed`,
+    [eventId, windowSeconds],
+  );
+  return rows[0]?.buyers ?? 0;
 }
 
 /**

@@ -282,27 +282,53 @@ describe.each(storeBackends)('queue store conformance on %s', (backend) => {
     const sectionId = (await fx.db.query<{ id: string }>('select id from sections where event_id = $1', [event.eventId])).rows[0]!.id;
     await joinAll(event, Array.from({ length: 40 }, () => randomUUID()));
     expect((await runTicks(event, 5)).admittedThrough).toBe(10);
-    // Four buyers hold 5 tickets (one of them in two holds of one); a lapsed hold and a waitlist offer count for nobody.
+    // Four buyers hold 5 tickets (one of them in two holds of one); a hold that lapsed longer than a window ago and a waitlist offer count for nobody.
     const buyers = await Promise.all(Array.from({ length: 6 }, async (_, i) =>
       (await fx.db.query<{ id: string }>(`insert into users (email, name, password_hash) values ($1, 'Holder', 'x') returning id`, [`holder-${randomUUID()}-${i}@example.org`])).rows[0]!.id));
-    const hold = async (userId: string, expiresIn: string, waitlistEntry = false) => {
+    const hold = async (userId: string, expiresIn: string, waitlistEntry = false, createdAgo = '0 seconds') => {
       const holdId = randomUUID();
       if (waitlistEntry) {
         const entry = await fx.db.query<{ id: string }>(`insert into waitlist_entries (event_id, user_id, section_id, quantity, status) values ($1, $2, $3, 1, 'waiting') returning id`, [event.eventId, userId, sectionId]);
         await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency, waitlist_entry_id) values ($1, $2, $3, 'active', now() + $4::interval, 1000, 'EUR', $5)`, [holdId, event.eventId, userId, expiresIn, entry.rows[0]!.id]);
       } else {
-        await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency) values ($1, $2, $3, 'active', now() + $4::interval, 1000, 'EUR')`, [holdId, event.eventId, userId, expiresIn]);
+        await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency, created_at) values ($1, $2, $3, 'active', now() + $4::interval, 1000, 'EUR', now() - $5::interval)`, [holdId, event.eventId, userId, expiresIn, createdAgo]);
       }
       await fx.db.query('insert into hold_items (hold_id, section_id, quantity, price) values ($1, $2, 1, 1000)', [holdId, sectionId]);
     };
     for (const userId of [buyers[0]!, buyers[0]!, buyers[1]!, buyers[2]!, buyers[3]!]) await hold(userId, '10 minutes');
-    await hold(buyers[4]!, '-1 minute');
+    await hold(buyers[4]!, '-1 minute', false, '11 minutes');
     await hold(buyers[5]!, '10 minutes', true);
     await fx.db.query('update sections set available = 13 where id = $1', [sectionId]);
     // 5 held + 1 offered + 14 available (13 + the lapsed one) = 20. Cap: 4 holding + 14 / 2 = 11 shoppers,
     // one more than the 10 active (counting the held units as servable as well would say 10).
     const update = await runTicks(event, 5, advancer(), Date.now() + 5000);
     expect(update).toMatchObject({ admittedThrough: 11, stock: 'on_sale' });
+  });
+
+  it('stock-aware: a shopper whose hold lapsed (walked away) no longer keeps the units it returned from being admitted for', async () => {
+    const event = await newEvent({ stockAware: true, stockHeadroomPercent: 0 }, Date.now() - 1000, { capacity: 4, maxTicketsPerOrder: 2 });
+    const sectionId = (await fx.db.query<{ id: string }>('select id from sections where event_id = $1', [event.eventId])).rows[0]!.id;
+    const users = Array.from({ length: 10 }, () => randomUUID());
+    const seqs = await joinAll(event, users);
+    // 4 tickets at 2 per order: 2 shoppers. Both show up and hold 2 each.
+    expect((await runTicks(event, 3)).admittedThrough).toBe(2);
+    for (const seq of seqs.slice(0, 2)) expect(await isActive(event, seq)).toBe(true);
+    const holderIds = await Promise.all(users.slice(0, 2).map(async (_, i) =>
+      (await fx.db.query<{ id: string }>(`insert into users (email, name, password_hash) values ($1, 'Holder', 'x') returning id`, [`walker-${randomUUID()}-${i}@example.org`])).rows[0]!.id));
+    const holdIds: string[] = [];
+    for (const userId of holderIds) {
+      const holdId = randomUUID();
+      holdIds.push(holdId);
+      await fx.db.query(`insert into holds (id, event_id, user_id, status, expires_at, total, currency) values ($1, $2, $3, 'active', now() + interval '10 minutes', 2000, 'EUR')`, [holdId, event.eventId, userId]);
+      await fx.db.query('insert into hold_items (hold_id, section_id, quantity, price) values ($1, $2, 2, 1000)', [holdId, sectionId]);
+    }
+    await fx.db.query('update sections set available = 0 where id = $1', [sectionId]);
+    expect(await runTicks(event, 3, advancer(), Date.now() + 2000)).toMatchObject({ admittedThrough: 2, stock: 'paused' });
+    // Both walk away: the holds lapse and the sweeper returns the units; their windows are still open.
+    await fx.db.query(`update holds set status = 'expired', expires_at = now() - interval '1 second' where id = any($1::uuid[])`, [holdIds]);
+    await fx.db.query('update sections set available = 4 where id = $1', [sectionId]);
+    // Two active shoppers who walked away + 4 / 2 = 4: the next two are let in now, not when the windows end.
+    expect(await runTicks(event, 3, advancer(), Date.now() + 4000)).toMatchObject({ admittedThrough: 4, stock: 'on_sale' });
   });
 
   it('figures: places given and shoppers active now; a shopper who leaves or whose window ended no longer counts; reading creates nothing', async () => {

@@ -70,10 +70,16 @@ export function QueuePanel({ queue, onsale }: { queue: Queue; onsale: Onsale }) 
         </section>
       );
     case 'paused':
-      return (
+      // Paused by the organizer, or every ticket left is on hold: held tickets that are not paid for come back.
+      return settings?.paused ? (
         <section className="panel queue" aria-labelledby="queue-title" data-queue-state="paused">
           <h2 id="queue-title">The line is paused</h2>
           <p>The organizer has paused sales for a moment. You keep your place; this page updates by itself.</p>
+        </section>
+      ) : (
+        <section className="panel queue" aria-labelledby="queue-title" data-queue-state="paused" data-queue-reason="held">
+          <h2 id="queue-title">Every ticket left is on hold</h2>
+          <p>Other buyers are checking out the last tickets. Tickets they don't pay for come back within minutes; you keep your place (position {status.position ?? '—'}) and we'll let you in if they do. If none come back, this page says the sale is sold out.</p>
         </section>
       );
     case 'sold_out':
