@@ -39,7 +39,7 @@ export const TaxSchema = Nullable(Type.Object({ name: Type.String(), ratePercent
 
 /** A receipt's lines: each fee with what it came to, and the tax as it was. */
 export const PricingSchema = Type.Object({
-  fees: Type.Array(Type.Object({ name: Type.String(), refundable: Type.Boolean(), amount: Type.Integer() })),
+  fees: Type.Array(Type.Object({ name: Type.String(), perTicket: Type.Optional(Type.Integer()), percent: Type.Optional(Type.Number()), refundable: Type.Boolean(), amount: Type.Integer({ description: 'What the fee came to on the order' }) })),
   tax: TaxSchema,
 });
 
