@@ -10,7 +10,7 @@ import { pickBestSeats } from './seat-picker.js';
 import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
 import { lockTicketTypes, TypeLedger, type HoldLine } from './ticket-types.js';
 import { judgeCode, lockCodes, normalizeCode, takeUses, type CodeGrant, type LockedCode } from './codes.js';
-import { chargeUnit, pricedItems, type Breakdown, type Pricing } from './breakdown.js';
+import { chargeUnit, pricedItems, type Breakdown, type Fee, type Pricing, type Tax } from './breakdown.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -34,9 +34,13 @@ export interface HoldView {
   items: HoldItem[];
   /** What `total` is made of (docs/fees.md): the event's fees and tax as the hold was made. */
   breakdown: Breakdown;
+  /** The fees (each with what it comes to) and the tax the hold is priced with. */
+  pricing: HoldPricing;
   total: number;
   currency: string;
 }
+
+export type HoldPricing = { fees: (Fee & { amount: number })[]; tax: Tax | null };
 
 /** What a hold asks for, in any of the API's shapes (a quantity or named seats of the implicit type, or lines and seats naming types). */
 export type HoldTarget =
@@ -346,6 +350,7 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
     expiresAt: terms.expiresAt,
     items: ticketItems(hold.items),
     breakdown: hold.priced!.breakdown,
+    pricing: hold.priced!.pricing as HoldPricing,
     total: holdTotal(hold),
     currency: terms.currency,
   };
@@ -519,7 +524,7 @@ export const breakdownColumn = (t: string, hold = `${t}.id`) => `case when ${t}.
 
 /** A hold with its items (one per unit, seats by label) as the API shows it; `status` reads a lapsed hold as expired. */
 const holdViewColumns = `h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
-            ${breakdownColumn('h')} as breakdown,
+            ${breakdownColumn('h')} as breakdown, coalesce(h.pricing, '{"fees": [], "tax": null}'::jsonb) as pricing,
             case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
             (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label, 'ticketTypeId', i.ticket_type_id, 'discount', i.discount,
                                                          'price', i.price, 'quantity', i.quantity) order by st.label), '[]')

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Guards } from '../auth/guard.js';
 import type { HoldService } from './holds.js';
-import { BreakdownSchema } from './breakdown-schemas.js';
+import { BreakdownSchema, PricingSchema } from './breakdown-schemas.js';
 import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
@@ -21,6 +21,7 @@ export const HoldSchema = Type.Object({
     discount: Type.Optional(Type.Integer({ description: 'What the code took off (absent when nothing)' })),
   })),
   breakdown: BreakdownSchema,
+  pricing: PricingSchema,
   total: Type.Integer({ description: 'What checkout charges: breakdown.total' }),
   currency: Type.String(),
 });
