@@ -31,6 +31,13 @@ export const limits = {
   sectionCapacityMax: 1_000_000,
   /** 200,000.00 in a two-decimal currency: times ticketsPerOrderMax, a total still fits PostgreSQL's integer. */
   priceMinorMax: 20_000_000,
+  /** What one hold or order may cost, fees and tax included (PostgreSQL's integer); past it a hold is refused. */
+  orderTotalMax: 2_147_483_647,
+  /** Fees one event may charge on each ticket (docs/fees.md). */
+  feesPerEventMax: 10,
+  /** A percent fee's and a tax's rate, in percent (taken to three decimals). */
+  feePercentMax: 100,
+  taxRatePercentMax: 100,
   holdTtlSecondsMax: 24 * 60 * 60,
   pageSizeMax: 100,
   pageSizeDefault: 20,

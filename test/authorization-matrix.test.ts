@@ -115,6 +115,7 @@ const table: Row[] = [
   // Orders: read by owner, manager, box office, finance; resent by box office too; cancelled by owner and manager.
   { route: 'GET /orders/:id', call: async () => ({ method: 'GET', path: `/api/v1/orders/${(await freshOrder()).id}` }), ok: 200, roles: ['owner', 'manager', 'box_office', 'finance'] },
   { route: 'GET /orders/:id/tickets.pdf', call: async () => ({ method: 'GET', path: `/api/v1/orders/${(await freshOrder()).id}/tickets.pdf` }), ok: 200, roles: ['owner', 'manager', 'box_office', 'finance'] },
+  { route: 'GET /orders/:id/receipt.pdf', call: async () => ({ method: 'GET', path: `/api/v1/orders/${(await freshOrder()).id}/receipt.pdf` }), ok: 200, roles: ['owner', 'manager', 'box_office', 'finance'] },
   { route: 'POST /orders/:id/resend', call: async () => ({ method: 'POST', path: `/api/v1/orders/${(await freshOrder()).id}/resend` }), ok: 202, roles: ['owner', 'manager', 'box_office'] },
   { route: 'POST /orders/:id/cancel', call: async () => ({ method: 'POST', path: `/api/v1/orders/${(await freshOrder()).id}/cancel` }), ok: 200, roles: ['owner', 'manager'] },
   // The order desk: search by owner, manager, box office, finance; export by owner, manager, finance; comps by owner, manager, box office.

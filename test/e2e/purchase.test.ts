@@ -73,7 +73,7 @@ describe('buying tickets in the browser', () => {
 
     await page.getByRole('button', { name: 'Release them and hold these instead' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/checkout/') && !url.pathname.endsWith(firstHold));
-    await expect(page.locator('.line-items .total').textContent()).resolves.toContain('€60.00');
+    await expect(page.getByTestId('breakdown-total').textContent()).resolves.toContain('€60.00');
     const stats = await e2e.app.request('GET', `/api/v1/events/${event.id}/stats`, { token: e2e.app.adminToken });
     expect(stats.body.sections[0]).toMatchObject({ held: 3, available: 17 });
   });

@@ -37,7 +37,7 @@ describe('ticket types and codes in the browser', () => {
     await page.getByLabel('Have a code?').fill('fans-first');
     await page.getByRole('button', { name: /Get 3 tickets/ }).click();
     await page.waitForURL(/\/checkout\//);
-    await expect(page.locator('.line-items .total').textContent()).resolves.toContain('€100.00');
+    await expect(page.getByTestId('breakdown-total').textContent()).resolves.toContain('€100.00');
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await page.getByRole('button', { name: /^Pay/ }).click();
     await page.waitForURL(/\/tickets\?order=/);
@@ -49,8 +49,13 @@ describe('ticket types and codes in the browser', () => {
     expect(orders.rows).toEqual([{ name: 'Adult', price: 5000 }, { name: 'Child', price: 2500 }, { name: 'Child', price: 2500 }]);
   });
 
-  it('takes a discount code off each ticket and says so when a code is wrong', async () => {
-    const event = await e2e.app.createEvent({ title: 'Discount Matinee', sections: [{ name: 'Stalls', price: 4000, capacity: 40 }] });
+  it('takes a discount code off each ticket and says so when a code is wrong; checkout and the order show the breakdown with fees and tax', async () => {
+    const event = await e2e.app.createEvent({
+      title: 'Discount Matinee',
+      sections: [{ name: 'Stalls', price: 4000, capacity: 40 }],
+      fees: [{ name: 'Service fee', perTicket: 150, refundable: false }],
+      tax: { name: 'VAT', ratePercent: 20, inclusive: true },
+    });
     await makeCode(event.id, { code: 'MATINEE25', kind: 'discount', discount: { percent: 25 } });
     const page = await e2e.buyerPage();
     await page.goto(`/events/${event.id}`);
@@ -61,6 +66,20 @@ describe('ticket types and codes in the browser', () => {
     await page.getByLabel('Have a code?').fill('matinee25');
     await page.getByRole('button', { name: /Get 2 tickets/ }).click();
     await page.waitForURL(/\/checkout\//);
-    await expect(page.locator('.line-items .total').textContent()).resolves.toContain('€60.00');
+    // 2 x 40.00, 25 % off: 60.00; a 1.50 service fee each; VAT 20 % included in the 30.00 each (5.00).
+    const breakdown = page.getByTestId('breakdown');
+    await expect(breakdown.getByTestId('breakdown-total').textContent()).resolves.toContain('€63.00');
+    const lines = await breakdown.innerText();
+    for (const line of [/Subtotal\s+€80\.00/, /Discount\s+−€20\.00/, /Service fee \(non-refundable\)\s+€3\.00/, /VAT 20% \(included\)\s+€10\.00/, /Total\s+€63\.00/]) expect(lines).toMatch(line);
+    await page.getByRole('button', { name: 'Pay €63.00' }).waitFor();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.waitForURL(/\/tickets\?order=/);
+    await page.getByTestId('order-confirmed').waitFor();
+    const order = page.getByTestId('order').first();
+    await expect(order.getByTestId('breakdown').innerText()).resolves.toMatch(/Total paid\s+€63\.00/);
+    await expect(order.getByTestId('breakdown').innerText()).resolves.toMatch(/Discount\s+−€20\.00/);
+    const charged = await e2e.app.db.query<{ amount: number }>('select p.amount from payments p join orders o on o.id = p.order_id where o.event_id = $1', [event.id]);
+    expect(charged.rows).toEqual([{ amount: 6300 }]);
   });
 });

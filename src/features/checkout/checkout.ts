@@ -9,6 +9,9 @@ import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } fr
 import type { PaymentProvider } from './payments.js';
 import { eventCalendar } from './calendar.js';
 import { renderTicketsPdf, ticketVenue } from './ticket-pdf.js';
+import { renderReceiptPdf } from './receipt-pdf.js';
+import { breakdownColumn } from '../inventory/holds.js';
+import type { Breakdown } from '../inventory/breakdown.js';
 import type { EmailAttachment } from '../notifications/email.js';
 import { createPaymentSettlement, movePayment, oweAuthorizationBack, type PaymentStatus, type PaymentView, type SettlementSettings } from './settlement.js';
 
@@ -21,6 +24,8 @@ export interface CheckoutService {
   getOrder(orderId: string): Promise<OrderView>;
   /** The order's valid tickets as a PDF, one page each (owner or admin). */
   ticketsPdf(orderId: string): Promise<Uint8Array>;
+  /** The order's receipt as a PDF: its tickets and the breakdown of what was paid (and refunded). */
+  receiptPdf(orderId: string): Promise<Uint8Array>;
   /** What the confirmation email carries: the PDF tickets and the event's calendar entry. */
   confirmationAttachments(orderId: string): Promise<EmailAttachment[]>;
   /** Sends the confirmation of a confirmed order again, through the outbox like the first. */
@@ -91,8 +96,11 @@ async function commitOrder(tx: Tx, stock: Stock, holdId: string, userId: string,
   );
   if (seats.rows.some((s) => !s.mine)) throw holdExpired();
   await stock.convertHold(tx, holdId, seats.rows.map((s) => s.id));
-  const order = await tx.query<{ id: string }>(
-    `insert into orders (hold_id, user_id, event_id, status, total, currency) values ($1, $2, $3, 'confirmed', $4, $5) returning id`,
+  // The order keeps the hold's breakdown as it was priced (breakdown.ts): what was charged never changes after.
+  const order = await tx.query<{ id: string; breakdown: Breakdown; pricing: OrderView['pricing'] }>(
+    `insert into orders (hold_id, user_id, event_id, status, total, currency, subtotal, discount, fees, tax, tax_included, pricing)
+     select id, $2, $3, 'confirmed', $4, $5, subtotal, discount, fees, tax, tax_included, pricing from holds where id = $1
+     returning id, ${breakdownColumn('orders', 'orders.hold_id')} as breakdown, coalesce(pricing, '{"fees": [], "tax": null}'::jsonb) as pricing`,
     [holdId, userId, hold.eventId, hold.total, hold.currency],
   );
   const orderId = order.rows[0]!.id;
@@ -104,7 +112,7 @@ async function commitOrder(tx: Tx, stock: Stock, holdId: string, userId: string,
     type: 'order.confirmed',
     userId,
     eventId: hold.eventId,
-    payload: { orderId, holdId, total: hold.total, currency: hold.currency, tickets },
+    payload: { orderId, holdId, total: hold.total, currency: hold.currency, breakdown: order.rows[0]!.breakdown, pricing: order.rows[0]!.pricing, tickets },
   });
   return orderId;
 }
@@ -214,6 +222,11 @@ export function createCheckoutService(deps: {
       return renderTicketsPdf(order, (await ticketVenue(db, order.eventId))!);
     },
 
+    async receiptPdf(orderId) {
+      const order = await this.getOrder(orderId);
+      return renderReceiptPdf(order, (await ticketVenue(db, order.eventId))!);
+    },
+
     async confirmationAttachments(orderId) {
       const order = await findOrder(db, signQr, { orderId });
       const venue = order && (await ticketVenue(db, order.eventId));
@@ -233,7 +246,7 @@ export function createCheckoutService(deps: {
         type: 'order.confirmed',
         userId: owner!.userId,
         eventId: order.eventId,
-        payload: { orderId, holdId: order.holdId, total: order.total, currency: order.currency, tickets, resent: true },
+        payload: { orderId, holdId: order.holdId, total: order.total, currency: order.currency, breakdown: order.breakdown, pricing: order.pricing, tickets, resent: true },
       }));
     },
 
@@ -256,7 +269,7 @@ export function createCheckoutService(deps: {
         const order = rows[0]!;
         if (order.status === 'cancelled' && ticketIds === undefined) return { payments: [], shares: [] };
         if (event.rows[0].started) throw new AppError('not_cancellable', 'The event has started; this order can no longer be cancelled.');
-        if (ticketIds === undefined) return { payments: await cancelLockedOrders(tx, stock, [order]), shares: [] };
+        if (ticketIds === undefined) return { payments: await cancelLockedOrders(tx, stock, [order], { keepFees: true }), shares: [] };
         return cancelLockedTickets(tx, stock, order, ticketIds);
       });
       await settleRefunds(owed.payments);
@@ -300,22 +313,42 @@ interface Owed {
   shares: string[];
 }
 
+/** SQL: what cancelling ticket `t` gives back (docs/fees.md): what it cost but the fees that are not refundable. */
+const ticketRefundable = (t: string) => `(coalesce(${t}.charged, ${t}.price, 0) - ${t}.fees_kept)`;
+
 /**
  * Cancels orders the caller has locked, in its transaction: tickets void, their units back on sale
  * (the waitlist first), the buyer told, and each payment owed back: `refunding` if captured,
  * `voiding` if only authorized (a capture racing this still ends refunded: settlement.ts), which
- * the reconciler retries until settled. Returns what is owed.
+ * the reconciler retries until settled. Returns what is owed. With `keepFees` (a buyer's or the
+ * team's cancellation, not the event's) the fees that are not refundable stay paid: the order's
+ * refund is what its earlier partial refunds gave plus its valid tickets' refundable part (never
+ * more than the total); an order none of whose tickets kept a fee gives back its whole total.
  */
-export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: CancellableOrder[]): Promise<OwedRefund[]> {
+export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: CancellableOrder[], { keepFees }: { keepFees: boolean } = { keepFees: false }): Promise<OwedRefund[]> {
   if (orders.length === 0) return [];
-  for (const order of orders) await returnOrderStock(tx, stock, order.id);
   const ids = orders.map((o) => o.id);
-  await tx.query(`update orders set status = 'cancelled', cancelled_at = now(), refund_amount = total where id = any($1::uuid[])`, [ids]);
+  // Read before the tickets void: what each order gives back.
+  const { rows: refunds } = await tx.query<{ id: string; amount: number }>(
+    `select o.id, case when not $2 or not exists (select 1 from tickets k where k.order_id = o.id and k.fees_kept > 0) then o.total
+                       else least(o.total, coalesce(o.refund_amount, 0)
+                                           + (select coalesce(sum(${ticketRefundable('t')}), 0) from tickets t where t.order_id = o.id and t.status = 'valid'))::int
+                  end as amount
+       from orders o where o.id = any($1::uuid[])`,
+    [ids, keepFees],
+  );
+  const refundOf = new Map(refunds.map((r) => [r.id, r.amount]));
+  for (const order of orders) await returnOrderStock(tx, stock, order.id);
+  await tx.query(
+    `update orders o set status = 'cancelled', cancelled_at = now(), refund_amount = t.amount
+       from unnest($1::uuid[], $2::int[]) as t(id, amount) where o.id = t.id`,
+    [ids, ids.map((id) => refundOf.get(id)!)],
+  );
   await enqueue(tx, ...orders.map((order) => ({
     type: 'order.cancelled' as const,
     userId: order.userId,
     eventId: order.eventId,
-    payload: { orderId: order.id, refund: { amount: order.total, currency: order.currency } },
+    payload: { orderId: order.id, refund: { amount: refundOf.get(order.id)!, currency: order.currency } },
   })));
   const { rows } = await tx.query<OwedRefund>(
     `update payments set status = case when status = 'captured' then 'refunding' else 'voiding' end, updated_at = now(),
@@ -329,10 +362,11 @@ export async function cancelLockedOrders(tx: Tx, stock: Stock, orders: Cancellab
 
 /**
  * Cancels some of a locked order's tickets (its sections locked too): exactly those are voided and
- * their units and seats returned (the waitlist first), and their share of the total is added to
- * the order's refund. Cancelling every ticket still valid is cancelling the order. 404 for a ticket
- * of another order, 409 `ticket_void` for one no longer valid. The share of k of n units is
- * floor(total * k / n); the last ones take what is left, so the shares add up to the total.
+ * their units and seats returned (the waitlist first), and their share is added to the order's
+ * refund. Cancelling every ticket still valid is cancelling the order. 404 for a ticket of another
+ * order, 409 `ticket_void` for one no longer valid. The share is what those tickets cost (price
+ * after discount, tax, fees) less their fees that are not refundable (docs/fees.md), never more than
+ * the order has left to give back, so the refunds of an order never exceed its total.
  * The share is owed back through the provider as a `refunds` row of the order's payment, written
  * here with the rest, so it is sent once committed and, after a crash, by the reconciler.
  */
@@ -346,20 +380,21 @@ async function cancelLockedTickets(tx: Tx, stock: Stock, order: CancellableOrder
   if (unknown.length > 0) throw new AppError('not_found', 'Some tickets are not of this order.', { ticketIds: unknown });
   const gone = tickets.filter((t) => asked.has(t.id) && !t.valid).map((t) => t.id);
   if (gone.length > 0) throw new AppError('ticket_void', 'Some tickets were already cancelled or transferred.', { ticketIds: gone, reason: 'cancelled' });
-  if (tickets.every((t) => asked.has(t.id))) return { payments: await cancelLockedOrders(tx, stock, [order]), shares: [] };
+  if (tickets.every((t) => asked.has(t.id))) return { payments: await cancelLockedOrders(tx, stock, [order], { keepFees: true }), shares: [] };
 
-  const voided = await tx.query<ReturnedTicket>(
-    `update tickets set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning ${returnedTicketColumns}`,
+  const voided = await tx.query<ReturnedTicket & { refundable: number }>(
+    `update tickets t set status = 'void' where id = any($1::uuid[]) and status = 'valid' returning ${returnedTicketColumns}, ${ticketRefundable('t')} as refundable`,
     [[...asked]],
   );
-  await stock.returnTickets(tx, voided.rows);
+  await stock.returnTickets(tx, voided.rows.map(({ refundable: _, ...ticket }) => ticket));
+  // The tickets' own share (their price, tax and refundable fees), within what the order has not
+  // given back yet: under the order's row lock, so concurrent cancellations add up one after another.
   const { rows: [refund] } = await tx.query<{ share: number }>(
-    `with units as (select count(*)::int as n from tickets where order_id = $1 and holder_id is null)
-     update orders o set status = 'partially_cancelled',
-                         refund_amount = coalesce(o.refund_amount, 0) + (o.total::bigint * $2 / greatest(units.n, 1))::int
-       from units where o.id = $1
-     returning (o.total::bigint * $2 / greatest(units.n, 1))::int as share`,
-    [order.id, voided.rows.length],
+    `with share as (select least($2::int, o.total - coalesce(o.refund_amount, 0)) as amount from orders o where o.id = $1)
+     update orders o set status = 'partially_cancelled', refund_amount = coalesce(o.refund_amount, 0) + share.amount
+       from share where o.id = $1
+     returning share.amount as share`,
+    [order.id, voided.rows.reduce((sum, t) => sum + t.refundable, 0)],
   );
   await enqueue(tx, {
     type: 'order.cancelled',

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, Nullable, StrictObject, Text, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import { principalOf } from '../auth/guard.js';
+import { BreakdownSchema, PricingSchema } from '../inventory/breakdown-schemas.js';
 
 export const OrderSchema = Type.Object({
   id: Uuid,
@@ -17,7 +18,9 @@ export const OrderSchema = Type.Object({
   eventTitle: Type.String(),
   eventStartsAt: TimestampOut,
   venue: Type.Object({ name: Type.String(), address: Nullable(Type.String()), city: Type.String(), timeZone: Type.String({ description: "IANA zone of the venue: show the event's time in it" }) }),
-  total: Type.Integer(),
+  breakdown: BreakdownSchema,
+  pricing: PricingSchema,
+  total: Type.Integer({ description: 'What was charged: breakdown.total' }),
   currency: Type.String(),
   createdAt: TimestampOut,
   refund: Type.Optional(Type.Object({ amount: Type.Integer(), currency: Type.String() })),
@@ -30,7 +33,8 @@ export const OrderSchema = Type.Object({
     seatLabel: Type.Optional(Type.String()),
     ticketTypeId: Type.Optional(Uuid),
     ticketTypeName: Type.Optional(Type.String()),
-    price: Type.Integer({ description: 'What the ticket sold for, in minor units' }),
+    price: Type.Integer({ description: 'What the ticket sold for, in minor units (its type\'s price less `discount`; fees and tax are in the order\'s breakdown)' }),
+    discount: Type.Optional(Type.Integer({ description: 'What a code took off (absent when nothing)' })),
     status: Type.Union([Type.Literal('valid'), Type.Literal('void')]),
     attendeeName: Type.Optional(Type.String()),
     qr: Type.Optional(Type.String({ description: 'Signed QR payload of a valid ticket: what the door scans (docs/checkin.md)' })),
@@ -136,6 +140,22 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ checkout: CheckoutService;
   }, async (request, reply) => {
     const pdf = await checkout.ticketsPdf(request.params.id);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="tickets-${request.params.id}.pdf"`).send(Buffer.from(pdf));
+  });
+
+  app.get('/orders/:id/receipt.pdf', {
+    onRequest: guards.authenticateCaller,
+    preHandler: buyerOr('orders.read'),
+    schema: {
+      tags: ['orders'],
+      summary: 'The order\'s receipt as a PDF: its tickets and the breakdown of what was paid, fees and tax, and any refund (its buyer; owner, manager, box office, finance)',
+      security: BearerAuth,
+      params: IdParams,
+      produces: ['application/pdf'],
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses(400, 401, 404) },
+    },
+  }, async (request, reply) => {
+    const pdf = await checkout.receiptPdf(request.params.id);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="receipt-${request.params.id}.pdf"`).send(Buffer.from(pdf));
   });
 
   app.post('/orders/:id/cancel', {

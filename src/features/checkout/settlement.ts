@@ -131,9 +131,11 @@ export function createPaymentSettlement(deps: { db: Database; provider: PaymentP
   }
 
   async function giveBack(paymentId: string): Promise<void> {
-    // What the order's partial cancellations owe is theirs to send (sendShare): the rest is given back here.
+    // What the order's partial cancellations owe is theirs to send (sendShare): the rest is given back
+    // here; of a cancelled order, only its refund (fees that are not refundable stay: docs/fees.md).
     const { rows } = await db.query<{ status: PaymentStatus; rest: number; reference: string | null }>(
-      `select status, amount - coalesce((select sum(r.amount) from refunds r where r.payment_id = p.id), 0)::int as rest, reference
+      `select status, greatest(0, least(amount, coalesce((select o.refund_amount from orders o where o.id = p.order_id and o.status = 'cancelled'), amount))
+                                  - coalesce((select sum(r.amount) from refunds r where r.payment_id = p.id), 0))::int as rest, reference
          from payments p where id = $1`,
       [paymentId],
     );

@@ -143,8 +143,8 @@ export function createTicketService(db: Database): TicketService {
       const newId = randomUUID();
       const { rows: [issued] } = await tx.query<{ code: string; sectionName: string; seatLabel: string | null }>(
         `with issued as (
-           insert into tickets (id, order_id, event_id, section_id, seat_id, code, holder_id, ticket_type_id, price, event_code_id)
-           select $1, $2, $3, $4, $5, $6, $7, ticket_type_id, price, event_code_id from tickets where id = $8
+           insert into tickets (id, order_id, event_id, section_id, seat_id, code, holder_id, ticket_type_id, price, event_code_id, discount, fees, fees_kept, tax, charged)
+           select $1, $2, $3, $4, $5, $6, $7, ticket_type_id, price, event_code_id, discount, fees, fees_kept, tax, charged from tickets where id = $8
            returning code, section_id, seat_id)
          select i.code, sc.name as "sectionName", st.label as "seatLabel"
            from issued i join sections sc on sc.id = i.section_id left join seats st on st.id = i.seat_id`,

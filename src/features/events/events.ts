@@ -5,6 +5,7 @@ import { sectionAccounting, sectionAvailability, seatMap, type SectionAccounting
 import { createSections, type NewSeat } from '../inventory/sections.js';
 import { editTicketTypes, ticketTypeAvailability, type TicketTypeAvailability, type TicketTypeEdit } from '../inventory/ticket-types.js';
 import type { Stock } from '../inventory/stock.js';
+import type { Fee, Tax } from '../inventory/breakdown.js';
 import { cancelLockedOrders, lockEventOrders, type OwedRefund } from '../checkout/checkout.js';
 import { cancelWaitlistAndNotify } from '../waitlist/waitlist.js';
 import type { CreateEventBody, EventStatus, ListEventsQuery, SectionInput, UpdateEventBody } from './schemas.js';
@@ -34,6 +35,8 @@ export interface EventRecord {
   waitlistPolicy: 'strict_order' | 'fill';
   transfersAllowed: boolean;
   opensAt: Date | null;
+  fees: Fee[];
+  tax: Tax | null;
 }
 
 type Section = Omit<SectionAvailability, 'eventId'> & { ticketTypes: TicketTypeView[] };
@@ -45,7 +48,7 @@ const eventColumns = `
   e.starts_at as "startsAt", e.ends_at as "endsAt", e.currency, e.status,
   e.max_tickets_per_order as "maxTicketsPerOrder", e.max_tickets_per_user as "maxTicketsPerUser", e.max_holds_per_user as "maxHoldsPerUser",
   e.hold_ttl_seconds as "holdTtlSeconds", e.offer_ttl_seconds as "offerTtlSeconds", e.waitlist_policy as "waitlistPolicy",
-  e.transfers_allowed as "transfersAllowed",
+  e.transfers_allowed as "transfersAllowed", e.fees, e.tax,
   (select o.starts_at from event_onsale o where o.event_id = e.id) as "opensAt"`;
 const eventFrom = 'events e join venues v on v.id = e.venue_id';
 
@@ -90,13 +93,14 @@ export async function createEvent(db: Database, input: CreateEventBody, organiza
     const { rows } = await tx.query<{ id: string }>(
       `insert into events (organization_id, venue_id, title, description, category, starts_at, ends_at, currency, status,
                            max_tickets_per_order, max_tickets_per_user, max_holds_per_user, hold_ttl_seconds, offer_ttl_seconds, waitlist_policy, transfers_allowed,
-                           performers, tags)
-       values ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true), $16, $17)
+                           performers, tags, fees, tax)
+       values ($18, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, 600), coalesce($13, 600), coalesce($14, 'strict_order'), coalesce($15, true), $16, $17,
+               $19::jsonb, $20::jsonb)
        returning id`,
       [input.venueId, input.title, input.description ?? null, input.category ?? null, input.startsAt, input.endsAt ?? null,
         input.currency, input.status ?? 'draft', maxTicketsPerOrder, ticketsPerUserOf(input, maxTicketsPerOrder),
         input.maxHoldsPerUser === undefined ? limits.holdsPerUserDefault : input.maxHoldsPerUser, input.holdTtlSeconds ?? null, input.offerTtlSeconds ?? null, input.waitlistPolicy ?? null,
-        input.transfersAllowed ?? null, input.performers ?? [], input.tags ?? [], organizationId],
+        input.transfersAllowed ?? null, input.performers ?? [], input.tags ?? [], organizationId, JSON.stringify(input.fees ?? []), jsonOrNull(input.tax)],
     );
     const eventId = rows[0]!.id;
     await insertSections(tx, eventId, input.sections);
@@ -105,6 +109,9 @@ export async function createEvent(db: Database, input: CreateEventBody, organiza
     return eventId;
   });
 }
+
+/** A value for a jsonb parameter: JSON text, or SQL null for null (no tax). */
+const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** The smallest normal float4. PostgreSQL's `real` refuses anything closer to zero as an underflow. */
 const realMinNormal = 2 ** -126;
@@ -194,6 +201,8 @@ const updatableColumns = {
   offerTtlSeconds: 'offer_ttl_seconds',
   waitlistPolicy: 'waitlist_policy',
   transfersAllowed: 'transfers_allowed',
+  fees: 'fees',
+  tax: 'tax',
   status: 'status',
 } as const satisfies Record<keyof Omit<UpdateEventBody, 'onsale'>, string>;
 
@@ -219,8 +228,10 @@ async function updateEvent(db: Database, stock: Stock, eventId: string, changes:
     assertTimesInOrder(changes.startsAt ?? current.startsAt, changes.endsAt === undefined ? current.endsAt : changes.endsAt);
     const { onsale, ...columns } = changes;
     const entries = Object.entries(columns).filter(([, value]) => value !== undefined) as [keyof typeof updatableColumns, unknown][];
-    const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}, `);
-    await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([, v]) => v)]);
+    // Fees and tax are JSON (a hold made from now on is priced with them; those made before keep theirs).
+    const isJson = (field: string) => field === 'fees' || field === 'tax';
+    const assignments = entries.map(([field], i) => `${updatableColumns[field]} = $${i + 2}${isJson(field) ? '::jsonb' : ''}, `);
+    await tx.query(`update events set ${assignments.join('')}updated_at = now() where id = $1`, [eventId, ...entries.map(([field, v]) => (isJson(field) ? jsonOrNull(v) : v))]);
     await refreshSearchDocuments(tx, [eventId]);
     if (onsale !== undefined) await saveOnsale(tx, eventId, onsale, new Date(changes.startsAt ?? current.startsAt));
     // Switching to `fill` may let entries behind the head take units held back for it.

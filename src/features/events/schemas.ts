@@ -4,6 +4,7 @@ import { limits } from '../../limits.js';
 import { QueueFiguresSchema } from '../queue/schemas.js';
 import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
 import { FacetsSchema, SearchText, searchQueryFields } from '../search/schemas.js';
+import { FeeSchema, FeesInput, TaxInput, TaxSchema } from '../inventory/breakdown-schemas.js';
 
 const Coordinate = Type.Number({
   minimum: -100_000,
@@ -86,6 +87,8 @@ const editableFields = {
   offerTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.holdTtlSecondsMax, description: 'How long a waitlist offer is held for its user (default 600)' })),
   waitlistPolicy: Type.Optional(WaitlistPolicy),
   transfersAllowed: Type.Optional(Type.Boolean({ description: 'Whether buyers may pass tickets on (POST /tickets/:id/transfer); default true' })),
+  fees: Type.Optional(FeesInput),
+  tax: Type.Optional(Nullable(TaxInput)),
 };
 
 export const CreateEventBody = StrictObject({
@@ -117,6 +120,8 @@ export const UpdateEventBody = StrictObject(
     offerTtlSeconds: editableFields.offerTtlSeconds,
     waitlistPolicy: editableFields.waitlistPolicy,
     transfersAllowed: editableFields.transfersAllowed,
+    fees: editableFields.fees,
+    tax: editableFields.tax,
     status: Type.Optional(EventStatus),
     onsale: Type.Optional(Nullable(OnsaleInput)),
   },
@@ -174,7 +179,11 @@ const eventFields = {
   opensAt: Type.Union([TimestampOut, Type.Null()], { description: 'When the sale opens (or opened): `onsale.startsAt`; null when the event sells as soon as it is published' }),
 };
 
-export const EventSchema = Type.Object({ ...eventFields, sections: Type.Array(SectionSchema), onsale: Nullable(OnsaleSchema) }, { $id: 'Event' });
+export const EventSchema = Type.Object({
+  ...eventFields,
+  fees: Type.Array(FeeSchema, { description: 'Fees on each ticket that costs something (docs/fees.md); a hold is priced with those of its time' }),
+  tax: Type.Union([TaxSchema], { description: 'The tax on each ticket, or null' }),
+  sections: Type.Array(SectionSchema), onsale: Nullable(OnsaleSchema) }, { $id: 'Event' });
 export const EventSummarySchema = Type.Object({
   ...eventFields,
   priceFrom: Nullable(Type.Integer()),

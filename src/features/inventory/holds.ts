@@ -10,6 +10,7 @@ import { pickBestSeats } from './seat-picker.js';
 import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
 import { lockTicketTypes, TypeLedger, type HoldLine } from './ticket-types.js';
 import { judgeCode, lockCodes, normalizeCode, takeUses, type CodeGrant, type LockedCode } from './codes.js';
+import { chargeUnit, pricedItems, type Breakdown, type Fee, type Pricing, type Tax } from './breakdown.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
 
@@ -31,9 +32,15 @@ export interface HoldView {
   status: HoldStatus;
   expiresAt: Date;
   items: HoldItem[];
+  /** What `total` is made of (docs/fees.md): the event's fees and tax as the hold was made. */
+  breakdown: Breakdown;
+  /** The fees (each with what it comes to) and the tax the hold is priced with. */
+  pricing: HoldPricing;
   total: number;
   currency: string;
 }
+
+export type HoldPricing = { fees: (Fee & { amount: number })[]; tax: Tax | null };
 
 /** What a hold asks for, in any of the API's shapes (a quantity or named seats of the implicit type, or lines and seats naming types). */
 export type HoldTarget =
@@ -94,11 +101,13 @@ interface Terms {
   maxPerUser: number | null;
   maxHoldsPerUser: number | null;
   expiresAt: Date;
+  /** The event's fees and tax, which price the hold. */
+  pricing: Pricing;
 }
 
 const termsColumns = `e.id as "eventId", (e.status = 'published' and e.starts_at > now()) as "onSale", ${saleOpensLater('e')} as "opensAt",
   e.currency, e.max_tickets_per_order as "maxPerOrder", e.max_tickets_per_user as "maxPerUser", e.max_holds_per_user as "maxHoldsPerUser",
-  now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt"`;
+  now() + make_interval(secs => e.hold_ttl_seconds) as "expiresAt", json_build_object('fees', e.fees, 'tax', e.tax) as pricing`;
 
 /** The checks every hold passes before stock is looked at; a presale code lets it in before the sale opens. */
 function refusalFor(terms: Terms | undefined, quantity: number, grant: CodeGrant | undefined): AppError | undefined {
@@ -321,9 +330,16 @@ function ticketItems(rows: { sectionId: string; seatId: string | null; label?: s
   );
 }
 
-/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here), with the code it was made with. */
+/** What lines of prices would be charged with the event's fees and tax (breakdown.ts). */
+function chargedFor(lines: readonly { quantity: number; price: number; discount?: number }[], pricing: Pricing): number {
+  return lines.reduce((sum, line) => sum + line.quantity * chargeUnit(line.price + (line.discount ?? 0), line.discount ?? 0, pricing).total, 0);
+}
+
+const tooDear = () => new AppError('invalid_quantity', `One order may cost at most ${limits.orderTotalMax} in minor units, fees and tax included; hold fewer tickets.`, { max: limits.orderTotalMax });
+
+/** A buyer's hold on the event's terms (a waitlist offer is the waitlist's, so none here), with the code it was made with, priced with the event's fees and tax. */
 function newHold(terms: Terms, userId: string, idempotencyKey: string | null, fingerprint: string | null, items: NewHold['items'], codeId: string | null): NewHold {
-  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, items, codeId };
+  return { id: randomUUID(), eventId: terms.eventId, userId, expiresAt: terms.expiresAt, currency: terms.currency, idempotencyKey, fingerprint, waitlistEntryId: null, codeId, ...pricedItems(items, terms.pricing) };
 }
 
 function viewOf(terms: Terms, hold: NewHold): HoldView {
@@ -333,6 +349,8 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
     status: 'active',
     expiresAt: terms.expiresAt,
     items: ticketItems(hold.items),
+    breakdown: hold.priced!.breakdown,
+    pricing: hold.priced!.pricing as HoldPricing,
     total: holdTotal(hold),
     currency: terms.currency,
   };
@@ -388,6 +406,11 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
     }
     if (!ledger.fits(request.lines)) {
       outcomes[index] = { kind: 'refused', error: typeSoldOut() };
+      continue;
+    }
+    const linePrices = request.lines.map((line) => ({ quantity: line.quantity, ...priced(ledger.priceOf(line.ticketTypeId, locked.price), line.ticketTypeId, grant) }));
+    if (chargedFor(linePrices, locked.pricing) > limits.orderTotalMax) {
+      outcomes[index] = { kind: 'refused', error: tooDear() };
       continue;
     }
     const items = sectionStock.take(request.quantity);
@@ -473,6 +496,7 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], 
     const ticketTypeId = typeOf.get(s.id)!;
     return { sectionId: s.sectionId, seatId: s.id, label: s.label, quantity: 1, ticketTypeId, ...priced(ledger.priceOf(ticketTypeId, s.price), ticketTypeId, grant) };
   });
+  if (chargedFor(items, terms.pricing) > limits.orderTotalMax) return { kind: 'refused', error: tooDear() };
   const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items, grant?.code.id ?? null);
   const inserted = await writeHolds(tx, [hold], 'on_sale');
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
@@ -488,8 +512,19 @@ async function lapsedTypeUnits(tx: Tx, lines: readonly HoldLine[]): Promise<bool
   return found!.lapsed;
 }
 
+/**
+ * SQL: the breakdown of a hold or order row `t` (holds and orders have the same columns), as JSON;
+ * one made before fees existed has its items' prices and discounts only (hold `hold`).
+ */
+export const breakdownColumn = (t: string, hold = `${t}.id`) => `case when ${t}.subtotal is not null
+    then json_build_object('subtotal', ${t}.subtotal, 'discount', ${t}.discount, 'fees', ${t}.fees, 'tax', ${t}.tax, 'total', ${t}.total, 'taxIncluded', ${t}.tax_included)
+    else (select json_build_object('subtotal', ${t}.total + coalesce(sum(bi.discount * bi.quantity), 0), 'discount', coalesce(sum(bi.discount * bi.quantity), 0),
+                                   'fees', 0, 'tax', 0, 'total', ${t}.total, 'taxIncluded', false)
+            from hold_items bi where bi.hold_id = ${hold}) end`;
+
 /** A hold with its items (one per unit, seats by label) as the API shows it; `status` reads a lapsed hold as expired. */
 const holdViewColumns = `h.id, h.event_id as "eventId", h.expires_at as "expiresAt", h.total, h.currency, h.request_fingerprint as fingerprint,
+            ${breakdownColumn('h')} as breakdown, coalesce(h.pricing, '{"fees": [], "tax": null}'::jsonb) as pricing,
             case when h.status = 'active' and h.expires_at <= now() then 'expired' else h.status end as status,
             (select coalesce(json_agg(json_build_object('sectionId', i.section_id, 'seatId', i.seat_id, 'label', st.label, 'ticketTypeId', i.ticket_type_id, 'discount', i.discount,
                                                          'price', i.price, 'quantity', i.quantity) order by st.label), '[]')

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Guards } from '../auth/guard.js';
 import type { HoldService } from './holds.js';
+import { BreakdownSchema, PricingSchema } from './breakdown-schemas.js';
 import { Type } from '@sinclair/typebox';
 import { BearerAuth, IdParams, StrictObject, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
@@ -19,7 +20,9 @@ export const HoldSchema = Type.Object({
     price: Type.Integer({ description: 'What is paid for this ticket: its type\'s price less `discount`' }),
     discount: Type.Optional(Type.Integer({ description: 'What the code took off (absent when nothing)' })),
   })),
-  total: Type.Integer(),
+  breakdown: BreakdownSchema,
+  pricing: PricingSchema,
+  total: Type.Integer({ description: 'What checkout charges: breakdown.total' }),
   currency: Type.String(),
 });
 

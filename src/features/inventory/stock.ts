@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../../db/database.js';
 import { enqueue, type Notification } from '../notifications/outbox.js';
 import type { PickerSeat } from './seat-picker.js';
+import type { Breakdown } from './breakdown.js';
 
 /*
  * Inventory owns stock: every write to holds, hold items, seats and section counters is in this
@@ -79,11 +80,17 @@ export interface NewHold {
   waitlistEntryId: string | null;
   /** The code the hold was made with: each of its units is a use (codes.ts). */
   codeId?: string | null;
-  /** `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid). */
-  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number }[];
+  /**
+   * `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid).
+   * Per unit, when the event's fees and tax priced it (breakdown.ts): `fees`, `feesKept` (not refundable), `tax`, `charged` (absent: the price).
+   */
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number; fees?: number; feesKept?: number; tax?: number; charged?: number }[];
+  /** The hold's breakdown and the pricing it was made with (absent: a waitlist offer or comp, which cost their prices). */
+  priced?: { breakdown: Breakdown; pricing: unknown };
 }
 
-export const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * item.price, 0);
+/** What the hold charges: each unit's `charged` (its price, fees and added tax), or its price. */
+export const holdTotal = (hold: NewHold) => hold.items.reduce((sum, item) => sum + item.quantity * (item.charged ?? item.price), 0);
 
 /**
  * Where the GA units of the holds come from: the counter on sale (`available`), or the section's
@@ -109,20 +116,23 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
   const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
   const { rows } = await tx.query<{ ids: string[]; seatsHeld: number; seatsWanted: number }>(
     `with items as (
-       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[])
-         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
+       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[], $25::int[], $26::int[], $27::int[], $28::int[])
+         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged)
      ), inserted as (
-       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id, event_code_id)
-       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[], $17::uuid[])
-           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id)
+       insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id, event_code_id,
+                          subtotal, discount, fees, tax, tax_included, pricing)
+       select id, event_id, user_id, 'active', expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id,
+              subtotal, discount, fees, tax, tax_included, pricing::jsonb
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[], $17::uuid[],
+                     $19::int[], $20::int[], $21::int[], $22::int[], $23::boolean[], $24::text[])
+           as t(id, event_id, user_id, expires_at, total, currency, idempotency_key, fingerprint, entry_id, code_id, subtotal, discount, fees, tax, tax_included, pricing)
        on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
        returning id, expires_at, event_code_id
      ), written as (
        select items.*, inserted.expires_at, inserted.event_code_id from items join inserted on inserted.id = items.hold_id
      ), new_items as (
-       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount)
-       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount from written
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged)
+       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged from written
      ), uses_taken as (
        update event_codes c set uses = c.uses + taken.quantity
          from (select event_code_id, sum(quantity)::int as quantity from written where event_code_id is not null group by event_code_id) taken
@@ -145,11 +155,19 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
     [holds.map((h) => h.id), holds.map((h) => h.eventId), holds.map((h) => h.userId), holds.map((h) => h.expiresAt), holds.map(holdTotal),
       holds.map((h) => h.currency), holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint), holds.map((h) => h.waitlistEntryId),
       items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price),
-      gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null), holds.map((h) => h.codeId ?? null), items.map((i) => i.discount ?? 0)],
+      gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null), holds.map((h) => h.codeId ?? null), items.map((i) => i.discount ?? 0),
+      ...breakdownColumns(holds), items.map((i) => i.fees ?? 0), items.map((i) => i.feesKept ?? 0), items.map((i) => i.tax ?? 0), items.map((i) => i.charged ?? null)],
   );
   const written = rows[0]!;
   if (written.seatsHeld !== written.seatsWanted) throw new Error(`${written.seatsWanted - written.seatsHeld} seat(s) written into a hold were not free`);
   return new Set(written.ids);
+}
+
+/** The holds' breakdown columns ($19–$24 of `writeHolds`): null for a hold not priced with fees and tax. */
+function breakdownColumns(holds: readonly NewHold[]): unknown[][] {
+  const of = <T>(pick: (b: Breakdown) => T) => holds.map((h) => (h.priced ? pick(h.priced.breakdown) : null));
+  return [of((b) => b.subtotal), of((b) => b.discount), of((b) => b.fees), of((b) => b.tax), of((b) => b.taxIncluded),
+    holds.map((h) => (h.priced ? JSON.stringify(h.priced.pricing) : null))];
 }
 
 /** Sets GA sections' counters: units on sale, and units held back for the waitlist. */

@@ -73,6 +73,9 @@ interface EmailPayload {
   quantity?: number;
   expiresAt?: string;
   refund?: { amount: number; currency: string };
+  /** What an order's total is made of (checkout's breakdown, docs/fees.md), with its fees by name and its tax. */
+  breakdown?: { subtotal: number; discount: number; fees: number; tax: number; total: number; taxIncluded: boolean };
+  pricing?: { fees: { name: string; amount: number }[]; tax: { name: string; ratePercent: number } | null };
   tickets?: { code: string; sectionName: string; seatLabel: string | null }[];
   /** Seat labels of a reserved-seating offer. */
   seats?: string[];
@@ -119,6 +122,18 @@ const withLinks = (text: string, links: { label: string; url: string | undefined
   text + links.flatMap(({ label, url }) => (url ? [`\n${label}: ${url}\n`] : [])).join('');
 
 const money = (amount = 0, currency = '') => `${(amount / 100).toFixed(2)} ${currency}`;
+/** The order's breakdown as receipt lines ("Subtotal ... Total"), or nothing for a payload without one. */
+function breakdownLines({ breakdown: b, pricing, currency }: EmailPayload): string {
+  if (!b) return '';
+  const rows: [string, number][] = [['Subtotal', b.subtotal]];
+  if (b.discount > 0) rows.push(['Discount', -b.discount]);
+  for (const fee of pricing?.fees ?? []) rows.push([fee.name, fee.amount]);
+  if (pricing?.tax) rows.push([`${pricing.tax.name} ${Number(pricing.tax.ratePercent.toFixed(3))}%${b.taxIncluded ? ' (included)' : ''}`, b.tax]);
+  rows.push(['Total', b.total]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `\n${rows.map(([label, amount]) => `  ${label.padEnd(width)}  ${amount < 0 ? '-' : ''}${money(Math.abs(amount), currency)}`).join('\n')}\n`;
+}
+
 const when = (iso = '') => new Date(iso).toUTCString();
 
 /** Subject and plain-text body of the email for one notification. */
@@ -153,7 +168,7 @@ function renderBody({ type, eventTitle, payload: p }: RenderInput): { subject: s
       const lines = tickets.map((t) => `  ${t.code}  ${t.sectionName}${t.seatLabel ? ` seat ${t.seatLabel}` : ''}`);
       return {
         subject: `Your tickets for ${title}`,
-        text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\n${ticketSummary(tickets)}\n\nTicket codes:\n${lines.join('\n')}\n`,
+        text: `Your order ${p.orderId} is confirmed (${money(p.total, p.currency)}).\n\n${ticketSummary(tickets)}\n${breakdownLines(p)}\nTicket codes:\n${lines.join('\n')}\n`,
       };
     }
     case 'order.cancelled':

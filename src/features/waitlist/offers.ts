@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/database.js';
 import { saleOpensLater } from '../inventory/sale-window.js';
 import { pickBestSeats } from '../inventory/seat-picker.js';
-import { lockSeatMaps, setPoolCounters, writeHolds, type MapSeat, type NewHold, type StockReturnPolicy } from '../inventory/stock.js';
+import { holdTotal, lockSeatMaps, setPoolCounters, writeHolds, type MapSeat, type NewHold, type StockReturnPolicy } from '../inventory/stock.js';
+import { pricedItems, type Pricing } from '../inventory/breakdown.js';
 import { enqueue, type Notification } from '../notifications/outbox.js';
 
 /*
@@ -29,6 +30,8 @@ interface PoolSection {
   policy: WaitlistPolicy;
   /** When an offer made now lapses. */
   offerExpiresAt: Date;
+  /** The event's fees and tax: an offer is priced like any hold. */
+  pricing: Pricing;
   /** Published, not started, and its sale open (`onsale.startsAt` passed): offers are made only then. */
   onSale: boolean;
 }
@@ -153,6 +156,7 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
   const { rows: locked } = await tx.query<PoolSection>(
     `select s.id, s.event_id as "eventId", s.kind, s.capacity, coalesce(s.available, 0) as available, s.reserved_for_waitlist as reserved,
             s.price, e.currency, e.waitlist_policy as policy, now() + make_interval(secs => e.offer_ttl_seconds) as "offerExpiresAt",
+            json_build_object('fees', e.fees, 'tax', e.tax) as pricing,
             (e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null) as "onSale"
        from sections s join events e on e.id = s.event_id
       where s.id = any($1::uuid[])
@@ -197,9 +201,9 @@ function offerHold({ holdId, entry, section, seats }: Offer): NewHold {
     idempotencyKey: null,
     fingerprint: null,
     waitlistEntryId: entry.id,
-    items: seats
+    ...pricedItems<NewHold['items'][number]>(seats
       ? seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }))
-      : [{ sectionId: section.id, seatId: null, quantity: entry.quantity, price: section.price }],
+      : [{ sectionId: section.id, seatId: null, quantity: entry.quantity, price: section.price }], section.pricing),
   };
 }
 
@@ -225,7 +229,7 @@ async function makeOffers(tx: Tx, offers: Offer[]): Promise<void> {
       sectionId: o.section.id,
       quantity: o.entry.quantity,
       ...(o.seats ? { seats: o.seats.map((seat) => seat.label) } : {}),
-      total: o.entry.quantity * o.section.price,
+      total: holdTotal(offerHold(o)),
       currency: o.section.currency,
       expiresAt: o.section.offerExpiresAt.toISOString(),
     },

@@ -4,6 +4,7 @@ import { EventTime } from '../../app/EventTime';
 import { formatMoney } from '../../app/format';
 import { useLoad } from '../../app/hooks';
 import { groupSeatLabels } from '../../../../src/seat-labels.js';
+import { Breakdown } from './Breakdown';
 
 interface SectionLine {
   sectionId: string;
@@ -24,7 +25,7 @@ function linesOf(hold: Hold): SectionLine[] {
   return [...lines.values()];
 }
 
-/** What the buyer is buying: the event (title, date and time, venue and address), each section with its seats, and the total. */
+/** What the buyer is buying: the event (title, date and time, venue and address), each section with its seats, and the breakdown of the total (fees and tax). */
 export function OrderSummary({ hold }: { hold: Hold }) {
   const event = useLoad((signal) => api.events.get(hold.eventId, signal), [hold.eventId]);
   const e: EventDetail | undefined = event.data;
@@ -50,8 +51,8 @@ export function OrderSummary({ hold }: { hold: Hold }) {
             <span>{formatMoney(line.price * line.count, hold.currency)}</span>
           </li>
         ))}
-        <li className="total"><span>Total (no booking fees)</span><span>{formatMoney(hold.total, hold.currency)}</span></li>
       </ul>
+      <Breakdown breakdown={hold.breakdown} currency={hold.currency} pricing={hold.pricing} />
     </section>
   );
 }

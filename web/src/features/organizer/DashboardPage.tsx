@@ -7,6 +7,7 @@ import { Problem } from '../../app/Problem';
 import { Link } from '../../app/router';
 import { liveSocketServes, useLive } from '../events/live';
 import { DetailsPanel } from './DetailsPanel';
+import { FeesPanel } from './FeesPanel';
 import { DoorPanel } from './DoorPanel';
 import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
 import { OrdersPanel } from './OrdersPanel';
@@ -157,6 +158,7 @@ export function DashboardPage({ id }: { id: string }) {
       {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
       <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
       <DetailsPanel event={e} onSaved={async () => { await reloadAll(); }} />
+      <FeesPanel event={e} onSaved={async () => { await reloadAll(); }} />
       <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
     </div>
   );

@@ -5,7 +5,8 @@ import { EventTime } from '../../app/EventTime';
 import { formatDate, formatMoney } from '../../app/format';
 import { asApiError, useLoad } from '../../app/hooks';
 import { Link, useLocation } from '../../app/router';
-import { downloadTicketsPdf } from './download';
+import { downloadReceiptPdf, downloadTicketsPdf } from './download';
+import { Breakdown } from '../checkout/Breakdown';
 import { QrCode } from './QrCode';
 
 /** The buyer's orders with their tickets (each a QR code to scan at the door); cancel with refund. */
@@ -50,6 +51,7 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
         </div>
         <span className={`badge ${cancelled ? 'badge-sold_out' : 'badge-on_sale'}`}>{cancelled ? 'Cancelled' : 'Confirmed'}</span>
       </header>
+      <Breakdown breakdown={order.breakdown} currency={order.currency} pricing={order.pricing} totalLabel="Total paid" />
       {order.refund && <p className="notice" data-testid="refund">Refunded {formatMoney(order.refund.amount, order.refund.currency)} to your card.</p>}
       <ul className="ticket-list">
         {order.tickets.map((ticket) => (
@@ -67,12 +69,14 @@ function OrderCard({ order, highlight, onChanged }: { order: Order; highlight: b
         <p className="order-files">
           <button type="button" className="text-button" onClick={() => void downloadTicketsPdf(order.id).catch((e: unknown) => setProblem(asApiError(e).message))}>Download PDF tickets</button>
           {' · '}
+          <button type="button" className="text-button" onClick={() => void downloadReceiptPdf(order.id).catch((e: unknown) => setProblem(asApiError(e).message))}>Download receipt</button>
+          {' · '}
           <a href={`/api/v1/events/${order.eventId}/calendar.ics`} download="event.ics">Add to calendar (.ics)</a>
         </p>
       )}
       {!cancelled && (confirming ? (
         <div className="confirm" role="group" aria-label="Confirm cancellation">
-          <p>Cancel this order? The tickets stop working and {formatMoney(order.total, order.currency)} is refunded.</p>
+          <p>Cancel this order? The tickets stop working and {formatMoney(order.total, order.currency)} is refunded{order.pricing.fees.some((fee) => !fee.refundable && fee.amount > 0) ? ', less the non-refundable fees' : ''}.</p>
           <button type="button" className="button danger" onClick={() => void cancel()}>Yes, cancel the order</button>
           <button type="button" className="text-button" onClick={() => setConfirming(false)}>Keep my tickets</button>
         </div>
