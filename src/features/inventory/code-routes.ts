@@ -27,6 +27,10 @@ export const CodeSchema = Type.Object({
   disabled: Type.Boolean(),
   batchId: Nullable(Uuid),
   createdAt: TimestampOut,
+  sectionId: Nullable(Uuid),
+  reserve: Nullable(Type.Integer({ description: 'Units set aside for the code at the start' })),
+  reserveLeft: Nullable(Type.Integer({ description: 'Set-aside units not in a hold now (0 once released)' })),
+  reserveReleasedAt: Nullable(TimestampOut),
 });
 
 export const CreateCodesBody = StrictObject({
@@ -40,6 +44,8 @@ export const CreateCodesBody = StrictObject({
   maxPerOrder: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
   validFrom: Type.Optional(Timestamp),
   validUntil: Type.Optional(Timestamp),
+  reserve: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.sectionCapacityMax, description: 'Units of `sectionId` set aside for the code\'s holders until `validUntil` (required with it), per code; then the units left return to sale, the waitlist first' })),
+  sectionId: Type.Optional(Uuid),
 });
 
 const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
@@ -60,7 +66,7 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
     schema: {
       tags: ['codes'],
       summary: 'Make a presale, unlock or discount code, or generate a batch of them (owner, manager)',
-      description: '`code` or `generate` (with an optional `prefix`). `presale`: holds are allowed from `validFrom` before the sale opens; `unlock`: sells the types whose visibility is `code`; `discount` (`percent` or `amountOff` per ticket, never below zero). `maxUses` counts tickets. 409 `code_taken` for a code the event has (in any case).',
+      description: '`code` or `generate` (with an optional `prefix`). `presale`: holds are allowed from `validFrom` before the sale opens; `unlock`: sells the types whose visibility is `code`; `discount` (`percent` or `amountOff` per ticket, never below zero). `maxUses` counts tickets. `reserve` (with `sectionId`, a general-admission section, and `validUntil`) sets that many units aside for each code\'s holders, taken from the units on sale (409 `sold_out` when fewer are); they return to sale at `validUntil`. 409 `code_taken` for a code the event has (in any case).',
       security: BearerAuth,
       params: IdParams,
       body: CreateCodesBody,
