@@ -48,8 +48,10 @@ export const CreateCodesBody = StrictObject({
   sectionId: Type.Optional(Uuid),
 });
 
-const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
-const CodeListQuery = StrictObject({ batchId: Type.Optional(Uuid) });
+export const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
+export const CodeListQuery = StrictObject({ batchId: Type.Optional(Uuid) });
+export const CodeListSchema = Type.Object({ items: Type.Array(CodeSchema) });
+export const DisableCodeBody = StrictObject({ disabled: Type.Boolean() });
 
 export interface CodeRoutesOptions {
   db: Database;
@@ -70,7 +72,7 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
       security: BearerAuth,
       params: IdParams,
       body: CreateCodesBody,
-      response: { 201: Type.Object({ items: Type.Array(CodeSchema) }), ...errorResponses(400, 401, 403, 404, 409) },
+      response: { 201: CodeListSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => reply.status(201).send({ items: await createCodes(db, request.params.id, request.body) }));
 
@@ -82,7 +84,7 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
       security: BearerAuth,
       params: IdParams,
       querystring: CodeListQuery,
-      response: { 200: Type.Object({ items: Type.Array(CodeSchema) }), ...errorResponses(400, 401, 403, 404) },
+      response: { 200: CodeListSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => ({ items: await listCodes(db, request.params.id, request.query.batchId) }));
 
@@ -109,7 +111,7 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
       summary: 'Disable (or enable again) a code (owner, manager): a disabled code is refused as `code_invalid`; holds and tickets made with it stand',
       security: BearerAuth,
       params: CodeParams,
-      body: StrictObject({ disabled: Type.Boolean() }),
+      body: DisableCodeBody,
       response: { 200: CodeSchema, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (request) => setCodeDisabled(db, request.params.id, request.params.codeId, request.body.disabled));

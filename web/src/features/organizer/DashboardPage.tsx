@@ -9,6 +9,8 @@ import { liveSocketServes, useLive } from '../events/live';
 import { DetailsPanel } from './DetailsPanel';
 import { DoorPanel } from './DoorPanel';
 import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
+import { CodesPanel } from './CodesPanel';
+import { TicketTypesPanel } from './TicketTypesPanel';
 import { OrdersPanel } from './OrdersPanel';
 import { SalesChart } from './SalesChart';
 import { WaitlistFigures } from './WaitlistFigures';
@@ -155,6 +157,8 @@ export function DashboardPage({ id }: { id: string }) {
       <OrdersPanel eventId={id} />
       <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
       {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
+      <TicketTypesPanel event={e} onSaved={async () => { await reloadAll(); }} />
+      <CodesPanel eventId={id} sections={e.sections} />
       <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
       <DetailsPanel event={e} onSaved={async () => { await reloadAll(); }} />
       <CancelEvent event={e} totals={sales.data?.totals} onCancelled={reloadAll} />
