@@ -83,7 +83,7 @@ export function CodesPanel({ eventId, sections }: { eventId: string; sections: r
         <button type="button" className="button" onClick={() => void exportCsv()}>Export CSV</button>
       </div>
       <form onSubmit={create.submit} aria-label="New codes">
-        <div className="row" role="radiogroup" aria-label="How many">
+        <div className="row" role="radiogroup" aria-label="One or a batch">
           <label><input type="radio" name="code-mode" checked={mode === 'one'} onChange={() => setMode('one')} /> One code</label>
           <label><input type="radio" name="code-mode" checked={mode === 'generate'} onChange={() => setMode('generate')} /> Generate codes</label>
         </div>
