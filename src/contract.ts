@@ -12,7 +12,7 @@ import {
   AcceptBody, ApiKeyBody, ApiKeyListSchema, ApiKeyParams, InvitationParams, JoinedSchema, MemberBody, MemberParams, MemberSchema, MembersSchema, NewApiKeySchema, OrganizationListSchema, RoleBody,
 } from './features/orgs/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
-import { CodeListQuery, CodeListSchema, CodeParams, CodeSchema, CreateCodesBody, DisableCodeBody } from './features/inventory/code-routes.js';
+import { CheckCodeBody, CheckedCodeSchema, CodeListQuery, CodeListSchema, CodeParams, CodeSchema, CreateCodesBody, DisableCodeBody } from './features/inventory/code-routes.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
 import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
@@ -65,6 +65,7 @@ export const routes = {
   'GET /events/:id/orders': { params: IdParams, query: DeskOrdersQuery, response: DeskOrderPageSchema },
   'POST /events/:id/orders': { params: IdParams, body: CompOrderBody, response: OrderSchema },
   'POST /events/:id/codes': { params: IdParams, body: CreateCodesBody, response: CodeListSchema },
+  'POST /events/:id/codes/check': { params: IdParams, body: CheckCodeBody, response: CheckedCodeSchema },
   'GET /events/:id/codes': { params: IdParams, query: CodeListQuery, response: CodeListSchema },
   'PATCH /events/:id/codes/:codeId': { params: CodeParams, body: DisableCodeBody, response: CodeSchema },
   'GET /organizations': { response: OrganizationListSchema },

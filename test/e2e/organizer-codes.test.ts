@@ -1,7 +1,7 @@
 /**
  * The organizer's ticket-type and code panels in Chromium: a type added and edited on a section, a
  * batch of codes generated with a prefix and a reserve, exported as CSV, their uses shown after a
- * buyer redeems one, and a code disabled.
+ * buyer redeems one, and a code disabled; and a buyer's code-only type appearing after an unlock code.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +76,36 @@ describe('organizer ticket types and codes in the browser', () => {
     await used.getByText('Disabled').waitFor();
     const refused = await e2e.app.request('POST', '/api/v1/holds', { token: (await e2e.app.registerBuyer()).token, body: { eventId: event.id, sectionId: event.sections[0].id, quantity: 1, code: codes[0] } });
     expect(refused.body.error.code).toBe('code_invalid');
+  });
+
+  it('lists a code-only type on the event page once an unlock code is applied, and still after Back from checkout', async () => {
+    const event = await e2e.app.createEvent({
+      title: 'Fan Club Night',
+      sections: [{ name: 'Floor', price: 5000, capacity: 40, ticketTypes: [{ name: 'Adult', price: 5000 }, { name: 'Fan Club', price: 3000, visibility: 'code' }] }],
+    });
+    const made = await e2e.app.request('POST', `/api/v1/events/${event.id}/codes`, { token: e2e.app.adminToken, body: { code: 'FANCLUB-ONLY', kind: 'unlock' } });
+    expect(made.status).toBe(201);
+    const page = await e2e.buyerPage();
+    await page.goto(`/events/${event.id}`);
+    await page.getByTestId('type-Adult').waitFor();
+    await expect(page.getByTestId('type-Fan Club').count()).resolves.toBe(0);
+
+    await page.getByLabel('Have a code?').fill('WRONG-CODE');
+    await page.getByRole('button', { name: 'Apply code' }).click();
+    await expect(page.getByTestId('code-problem').textContent()).resolves.toContain('not valid');
+    await expect(page.getByTestId('type-Fan Club').count()).resolves.toBe(0);
+
+    await page.getByLabel('Have a code?').fill('fanclub-only');
+    await page.getByRole('button', { name: 'Apply code' }).click();
+    await expect(page.getByTestId('code-applied').textContent()).resolves.toContain('Fan Club now available');
+    await expect(page.getByTestId('type-Fan Club').textContent()).resolves.toContain('€30.00');
+    await page.getByRole('button', { name: 'One more Fan Club' }).click();
+    await page.getByRole('button', { name: /Get 1 ticket · €30.00/ }).click();
+    await page.waitForURL(/\/checkout\//);
+
+    await page.goBack();
+    await page.waitForURL(new RegExp(`/events/${event.id}$`));
+    await expect(page.getByTestId('type-Fan Club').textContent()).resolves.toContain('€30.00');
+    await expect(page.getByLabel('Have a code?').inputValue()).resolves.toBe('fanclub-only');
   });
 });

@@ -5,7 +5,9 @@ import type { Database } from '../../db/database.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, Timestamp, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import type { Guards } from '../auth/guard.js';
-import { codesCsv, createCodes, listCodes, setCodeDisabled } from './codes.js';
+import { checkCode, codesCsv, createCodes, listCodes, setCodeDisabled } from './codes.js';
+import { TicketTypeSchema } from '../events/schemas.js';
+import { principalOf } from '../auth/guard.js';
 
 const CodeKind = Type.Union([Type.Literal('presale'), Type.Literal('unlock'), Type.Literal('discount')]);
 const Discount = Type.Union([
@@ -52,6 +54,11 @@ export const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
 export const CodeListQuery = StrictObject({ batchId: Type.Optional(Uuid) });
 export const CodeListSchema = Type.Object({ items: Type.Array(CodeSchema) });
 export const DisableCodeBody = StrictObject({ disabled: Type.Boolean() });
+export const CheckCodeBody = StrictObject({ code: Type.String({ minLength: 1, maxLength: limits.codeLengthMax }) });
+export const CheckedCodeSchema = Type.Object({
+  kind: CodeKind,
+  ticketTypes: Type.Array(Type.Intersect([TicketTypeSchema, Type.Object({ sectionId: Uuid })]), { description: 'The `code`-only types it unlocks (unlock codes), with their sections' }),
+});
 
 export interface CodeRoutesOptions {
   db: Database;
@@ -62,6 +69,24 @@ export interface CodeRoutesOptions {
 export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (app, { db, guards }) => {
   const theEvent = (request: FastifyRequest) => ({ event: (request.params as { id: string }).id });
   const manage = { onRequest: guards.authenticateCaller, preHandler: guards.permit('events.manage', theEvent) };
+
+  // Checking a code is guessing it as much as holding with it: the same budget per account (hold-code-user).
+  const codeRateLimit = app.limitRate('Too many codes tried; wait a minute and try again.', [
+    { scope: 'hold-code-user', perMinute: limits.codeAttemptsPerMinuteMax, key: (request) => principalOf(request).userId },
+  ]);
+  app.post('/events/:id/codes/check', {
+    onRequest: guards.authenticate,
+    preHandler: codeRateLimit,
+    schema: {
+      tags: ['codes'],
+      summary: 'What a code does for the buyer: its kind and the `code`-only ticket types it unlocks (buyer)',
+      description: 'For the event page, before a hold: 422 `code_invalid` (unknown, disabled or another event\'s: one answer), 422 `code_expired`; counted with holds sent with a code (' + limits.codeAttemptsPerMinuteMax + ' a minute per account, then 429).',
+      security: BearerAuth,
+      params: IdParams,
+      body: CheckCodeBody,
+      response: { 200: CheckedCodeSchema, ...errorResponses(400, 401, 422, 429) },
+    },
+  }, async (request) => checkCode(db, request.params.id, request.body.code));
 
   app.post('/events/:id/codes', {
     ...manage,

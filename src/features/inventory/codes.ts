@@ -3,7 +3,8 @@ import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { limits } from '../../limits.js';
-import type { HoldLine } from './ticket-types.js';
+import { sectionAvailability } from './availability.js';
+import { ticketTypeAvailability, type HoldLine, type TicketTypeAvailability } from './ticket-types.js';
 
 /*
  * Codes of an event (issue 15): `presale` lets a hold in before the sale opens (the event's
@@ -284,4 +285,36 @@ export async function refreshReserves(tx: Tx, codes: ReadonlyMap<string, LockedC
   );
   const fresh = new Map(rows.map((r) => [r.id, r.reserveLeft]));
   for (const code of reserving) code.reserveLeft = fresh.get(code.id) ?? code.reserveLeft;
+}
+
+/** A `code`-only ticket type a code unlocks, with what can be held of it now (as `GET /events/:id` counts it). */
+export type UnlockedType = Omit<TicketTypeAvailability, 'quotaLeft'> & { available: number };
+
+/**
+ * What a code the buyer typed does for them, before any hold: its kind and the `code`-only types it
+ * unlocks (so the event page can list them). Refused like a hold with the code would be, with no
+ * hint of which refusal is which beyond valid, expired: 422 `code_invalid` (unknown, disabled,
+ * another event's), 422 `code_expired` (outside validFrom–validUntil). Uses left are not judged here
+ * (a buyer whose own hold used the code up still sees its types).
+ */
+export async function checkCode(db: Queryable, eventId: string, typed: string): Promise<{ kind: CodeKind; ticketTypes: UnlockedType[] }> {
+  const { rows: [code] } = await db.query<{ kind: CodeKind; ticketTypeIds: string[] | null; disabled: boolean; notYet: boolean; over: boolean }>(
+    `select kind, ticket_type_ids as "ticketTypeIds", disabled_at is not null as disabled,
+            coalesce(valid_from > now(), false) as "notYet", coalesce(valid_until <= now(), false) as over
+       from event_codes where event_id = $1 and normalized = $2`,
+    [eventId, normalizeCode(typed)],
+  );
+  if (!code || code.disabled) throw codeInvalid();
+  if (code.notYet || code.over) throw codeExpired();
+  if (code.kind !== 'unlock') return { kind: code.kind, ticketTypes: [] };
+  const [sections, types] = await Promise.all([sectionAvailability(db, [eventId]), ticketTypeAvailability(db, [eventId], false)]);
+  const availableOf = new Map(sections.map((s) => [s.id, s.available]));
+  const unlocked = types.filter((t) => t.visibility === 'code' && (code.ticketTypeIds === null || code.ticketTypeIds.includes(t.id)));
+  return {
+    kind: code.kind,
+    ticketTypes: unlocked.map(({ quotaLeft, ...type }) => {
+      const section = availableOf.get(type.sectionId) ?? 0;
+      return { ...type, available: quotaLeft === null ? section : Math.max(0, Math.min(section, quotaLeft)) };
+    }),
+  };
 }

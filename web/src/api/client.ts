@@ -198,6 +198,8 @@ export const api = {
   codes: {
     list: (eventId: string, signal?: AbortSignal) => call('GET /events/:id/codes', { params: { id: eventId }, query: {}, signal }),
     create: (eventId: string, body: Body<'POST /events/:id/codes'>) => call('POST /events/:id/codes', { params: { id: eventId }, body }),
+    /** What a code does for the buyer (its kind, the code-only types it unlocks); counted as a guess like a hold with a code. */
+    check: (eventId: string, code: string) => call('POST /events/:id/codes/check', { params: { id: eventId }, body: { code } }),
     setDisabled: (eventId: string, codeId: string, disabled: boolean) => call('PATCH /events/:id/codes/:codeId', { params: { id: eventId, codeId }, body: { disabled } }),
     /** The codes as CSV (all, or one generated batch), fetched with the Authorization header. */
     async csv(eventId: string, batchId?: string): Promise<Blob> {
