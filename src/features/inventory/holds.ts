@@ -666,23 +666,29 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
     },
 
     async sweepLapsed() {
+      // Holds first: a failing release (logged by the job) never keeps lapsed holds from coming back.
+      const total = await sweepLapsedHolds();
       await releaseDueReserves(db, stock);
-      let total = 0;
-      for (;;) {
-        const { rows } = await db.query<{ id: string }>(
-          `select id from holds where status = 'active' and expires_at <= now() order by expires_at limit $1`,
-          [limits.sweepBatchSizeMax],
-        );
-        if (rows.length === 0) return total;
-        const ids = rows.map((r) => r.id);
-        const ended = await db.transaction(async (tx) => {
-          await lockStockSectionsOf(tx, ids);
-          return stock.endHolds(tx, ids, 'expired', true);
-        });
-        total += ended.length;
-        metrics.holdsEnded.inc({ status: 'expired' }, ended.length);
-        if (rows.length < limits.sweepBatchSizeMax) return total;
-      }
+      return total;
     },
   };
+
+  async function sweepLapsedHolds(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await db.query<{ id: string }>(
+        `select id from holds where status = 'active' and expires_at <= now() order by expires_at limit $1`,
+        [limits.sweepBatchSizeMax],
+      );
+      if (rows.length === 0) return total;
+      const ids = rows.map((r) => r.id);
+      const ended = await db.transaction(async (tx) => {
+        await lockStockSectionsOf(tx, ids);
+        return stock.endHolds(tx, ids, 'expired', true);
+      });
+      total += ended.length;
+      metrics.holdsEnded.inc({ status: 'expired' }, ended.length);
+      if (rows.length < limits.sweepBatchSizeMax) return total;
+    }
+  }
 }
