@@ -54,6 +54,7 @@ describe('organizer ticket types and codes in the browser', () => {
     await form.getByRole('button', { name: 'Generate codes' }).click();
     await page.getByText('3 codes made.').waitFor();
     const rows = page.getByTestId('codes').locator('tbody tr');
+    await rows.nth(2).waitFor();
     await expect(rows.count()).resolves.toBe(3);
     await expect(rows.first().textContent()).resolves.toMatch(/FAN[0-9A-Z]{16}.*Presale.*0 of 4.*2 of 2 left · Floor/);
 
@@ -71,6 +72,12 @@ describe('organizer ticket types and codes in the browser', () => {
     await page.reload();
     const used = page.getByTestId(`code-${codes[0]}`);
     await expect(used.textContent()).resolves.toMatch(/3 of 4.*0 of 2 left/);
+
+    // The organizer raises the code's reserve to 5 (2 taken from it by the hold, 3 set aside now).
+    await used.getByLabel(`Reserve of ${codes[0]}`, { exact: true }).fill('5');
+    await used.getByRole('button', { name: 'Set reserve' }).click();
+    await page.getByText('Reserve set to 5.').waitFor();
+    await expect(used.textContent()).resolves.toMatch(/3 of 5 left/);
 
     await used.getByRole('button', { name: 'Disable' }).click();
     await used.getByText('Disabled').waitFor();

@@ -18,7 +18,7 @@ alter table sections add constraint sections_stock_within_capacity
 
 alter table event_codes
   add column section_id uuid references sections (id) on delete cascade,
-  add column reserve integer check (reserve >= 1),
+  add column reserve integer check (reserve >= 0),
   add column reserve_left integer check (reserve_left >= 0),
   add column reserve_released_at timestamptz,
   add constraint event_codes_reserve_section check ((reserve is null) = (section_id is null) and (reserve is null) = (reserve_left is null)),

@@ -114,4 +114,30 @@ describe('code reserves', () => {
     expect(two.status).toBe(201);
     expect(await section(event.id)).toMatchObject({ setAside: 10, available: 0 });
   });
+
+  it('resizes a standing reserve: more from the units on sale, less back to sale (the waitlist first), never below what its holds took', async () => {
+    const { event, sectionId, code } = await reservedEvent(4);
+    const patch = (body: Record<string, unknown>) => app.request('PATCH', `/api/v1/events/${event.id}/codes/${code.id}`, { token: app.adminToken, body });
+    expect((await hold({ eventId: event.id, sectionId, quantity: 3, code: 'FANS' }, buyers[0]!)).status).toBe(201);
+    expect(await section(event.id)).toMatchObject({ setAside: 1, available: 6, held: 3 });
+
+    expect((await patch({ reserve: 2 })).body.error).toMatchObject({ code: 'invalid_quota', details: { minimum: 3 } });
+    expect((await patch({ reserve: 11 })).body.error.code).toBe('sold_out');
+    const raised = await patch({ reserve: 8 });
+    expect(raised.status).toBe(200);
+    expect(raised.body).toMatchObject({ reserve: 8, reserveLeft: 5 });
+    expect(await section(event.id)).toMatchObject({ setAside: 5, available: 2, held: 3 });
+
+    // General sale sells out; a fan waits; lowering the reserve gives the units to the waitlist first.
+    expect((await hold({ eventId: event.id, sectionId, quantity: 2 }, buyers[1]!)).status).toBe(201);
+    expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: buyers[2]!.token, body: { sectionId, quantity: 2 } })).status).toBe(201);
+    expect((await patch({ reserve: 4 })).body).toMatchObject({ reserve: 4, reserveLeft: 1 });
+    expect(await section(event.id)).toMatchObject({ setAside: 1, offered: 2, available: 2, held: 5 });
+
+    await endValidity(code.id);
+    expect((await patch({ reserve: 5 })).body.error.code).toBe('invalid_status_change');
+    const plain = await makeCodes(event.id, { code: 'PLAIN', kind: 'presale' });
+    expect((await app.request('PATCH', `/api/v1/events/${event.id}/codes/${plain.body.items[0].id}`, { token: app.adminToken, body: { reserve: 1 } })).body.error.code).toBe('validation_failed');
+    expect((await patch({})).status).toBe(400);
+  });
 });

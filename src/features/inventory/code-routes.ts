@@ -5,7 +5,8 @@ import type { Database } from '../../db/database.js';
 import { BearerAuth, IdParams, Nullable, StrictObject, Timestamp, TimestampOut, Uuid, errorResponses } from '../../http/schemas.js';
 import { limits } from '../../limits.js';
 import type { Guards } from '../auth/guard.js';
-import { checkCode, codesCsv, createCodes, listCodes, setCodeDisabled } from './codes.js';
+import { checkCode, codesCsv, createCodes, getCode, listCodes, setCodeDisabled, setCodeReserve } from './codes.js';
+import type { Stock } from './stock.js';
 import { TicketTypeSchema } from '../events/schemas.js';
 import { principalOf } from '../auth/guard.js';
 
@@ -30,7 +31,7 @@ export const CodeSchema = Type.Object({
   batchId: Nullable(Uuid),
   createdAt: TimestampOut,
   sectionId: Nullable(Uuid),
-  reserve: Nullable(Type.Integer({ description: 'Units set aside for the code at the start' })),
+  reserve: Nullable(Type.Integer({ description: 'Units set aside for the code in all, those its holds took included' })),
   reserveLeft: Nullable(Type.Integer({ description: 'Set-aside units not in a hold now (0 once released)' })),
   reserveReleasedAt: Nullable(TimestampOut),
 });
@@ -53,7 +54,10 @@ export const CreateCodesBody = StrictObject({
 export const CodeParams = StrictObject({ id: Uuid, codeId: Uuid });
 export const CodeListQuery = StrictObject({ batchId: Type.Optional(Uuid) });
 export const CodeListSchema = Type.Object({ items: Type.Array(CodeSchema) });
-export const DisableCodeBody = StrictObject({ disabled: Type.Boolean() });
+export const ChangeCodeBody = StrictObject({
+  disabled: Type.Optional(Type.Boolean()),
+  reserve: Type.Optional(Type.Integer({ minimum: 0, maximum: limits.sectionCapacityMax, description: 'A standing reserve\'s new size, units held from it included' })),
+}, { minProperties: 1 });
 export const CheckCodeBody = StrictObject({ code: Type.String({ minLength: 1, maxLength: limits.codeLengthMax }) });
 export const CheckedCodeSchema = Type.Object({
   kind: CodeKind,
@@ -63,10 +67,11 @@ export const CheckedCodeSchema = Type.Object({
 export interface CodeRoutesOptions {
   db: Database;
   guards: Guards;
+  stock: Stock;
 }
 
 /** An event's codes: made, listed with their uses, exported and disabled by its owners and managers. */
-export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (app, { db, guards }) => {
+export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (app, { db, guards, stock }) => {
   const theEvent = (request: FastifyRequest) => ({ event: (request.params as { id: string }).id });
   const manage = { onRequest: guards.authenticateCaller, preHandler: guards.permit('events.manage', theEvent) };
 
@@ -133,11 +138,17 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
     ...manage,
     schema: {
       tags: ['codes'],
-      summary: 'Disable (or enable again) a code (owner, manager): a disabled code is refused as `code_invalid`; holds and tickets made with it stand',
+      summary: 'Disable (or enable again) a code, or resize its reserve (owner, manager)',
+      description: 'A disabled code is refused as `code_invalid`; holds and tickets made with it stand. `reserve` sets a standing reserve\'s size (units held from it included): more comes from the units on sale (409 `sold_out`), less goes back to sale, the waitlist first; never below what its holds took (409 `invalid_quota`); 409 `invalid_status_change` once released.',
       security: BearerAuth,
       params: CodeParams,
-      body: DisableCodeBody,
-      response: { 200: CodeSchema, ...errorResponses(400, 401, 403, 404) },
+      body: ChangeCodeBody,
+      response: { 200: CodeSchema, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request) => setCodeDisabled(db, request.params.id, request.params.codeId, request.body.disabled));
+  }, async (request) => {
+    const { id, codeId } = request.params;
+    if (request.body.reserve !== undefined) await setCodeReserve(db, stock, id, codeId, request.body.reserve);
+    if (request.body.disabled !== undefined) return setCodeDisabled(db, id, codeId, request.body.disabled);
+    return getCode(db, id, codeId);
+  });
 };

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Queryable, Tx } from '../../db/database.js';
+import type { Stock } from './stock.js';
 import { AppError, notFound } from '../../errors.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { limits } from '../../limits.js';
@@ -52,7 +53,7 @@ export interface CodeView {
   disabled: boolean;
   batchId: string | null;
   createdAt: Date;
-  /** The section of the reserve, and the units set aside at the start; null without one. */
+  /** The section of the reserve, and its size (units its holds took included); null without one. */
   sectionId: string | null;
   reserve: number | null;
   /** Set-aside units not in a hold now (0 once released); null without a reserve. */
@@ -170,6 +171,13 @@ export async function listCodes(db: Queryable, eventId: string, batchId?: string
   return rows;
 }
 
+/** One code of the event, with its uses. */
+export async function getCode(db: Queryable, eventId: string, codeId: string): Promise<CodeView> {
+  const { rows } = await db.query<CodeView>(`select ${codeColumns} from event_codes where id = $1 and event_id = $2`, [codeId, eventId]);
+  if (!rows[0]) throw notFound('code');
+  return rows[0];
+}
+
 /** Disables or enables a code: a disabled code redeems as unknown (holds made with it keep it). */
 export async function setCodeDisabled(db: Queryable, eventId: string, codeId: string, disabled: boolean): Promise<CodeView> {
   const { rows } = await db.query<CodeView>(
@@ -178,6 +186,42 @@ export async function setCodeDisabled(db: Queryable, eventId: string, codeId: st
   );
   if (!rows[0]) throw notFound('code');
   return rows[0];
+}
+
+/**
+ * Sets a standing reserve to `reserve` units in all (held from it and set aside): the difference
+ * comes from the section's units on sale, or goes back to them (the waitlist first), in conditional
+ * updates under the section's lock and then the code's (lock order). Never below the units its
+ * holds took from it (409 `invalid_quota`), never past the units on sale (409 `sold_out`); a
+ * released reserve, or one past validUntil, is 409 `invalid_status_change`.
+ */
+export async function setCodeReserve(db: Database, stock: Pick<Stock, 'offerAgain'>, eventId: string, codeId: string, reserve: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows: [code] } = await tx.query<{ sectionId: string | null }>('select section_id as "sectionId" from event_codes where id = $1 and event_id = $2', [codeId, eventId]);
+    if (!code) throw notFound('code');
+    if (code.sectionId === null) {
+      throw new AppError('validation_failed', 'This code has no reserve; make a code with one.', { fields: [{ in: 'body', field: '/reserve', message: 'the code was made without a reserve' }] });
+    }
+    await tx.query('select 1 from sections where id = $1 for update', [code.sectionId]);
+    const { rows: [current] } = await tx.query<{ reserve: number; reserveLeft: number; standing: boolean }>(
+      `select reserve, reserve_left as "reserveLeft", reserve_released_at is null and valid_until > now() as standing from event_codes where id = $1 for update`,
+      [codeId],
+    );
+    if (!current!.standing) throw new AppError('invalid_status_change', 'This reserve has gone back on sale (its code ended).');
+    const delta = reserve - current!.reserve;
+    if (current!.reserveLeft + delta < 0) {
+      const held = current!.reserve - current!.reserveLeft;
+      throw new AppError('invalid_quota', `The reserve cannot go below the ${held} tickets its holds took from it.`, { minimum: held });
+    }
+    if (delta === 0) return;
+    const { rowCount } = await tx.query(
+      'update sections set available = available - $2, set_aside_for_codes = set_aside_for_codes + $2 where id = $1 and available - $2 >= 0 and set_aside_for_codes + $2 >= 0',
+      [code.sectionId, delta],
+    );
+    if (rowCount === 0) throw new AppError('sold_out', `Fewer than ${delta} more units of this section are on sale to set aside.`, { wanted: delta });
+    await tx.query('update event_codes set reserve = $2, reserve_left = reserve_left + $3 where id = $1', [codeId, reserve, delta]);
+    if (delta < 0) await stock.offerAgain(tx, [code.sectionId]);
+  });
 }
 
 /** CSV of codes, one a line, quoted when needed and never read as a formula by a spreadsheet. */

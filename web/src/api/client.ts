@@ -201,6 +201,8 @@ export const api = {
     /** What a code does for the buyer (its kind, the code-only types it unlocks); counted as a guess like a hold with a code. */
     check: (eventId: string, code: string) => call('POST /events/:id/codes/check', { params: { id: eventId }, body: { code } }),
     setDisabled: (eventId: string, codeId: string, disabled: boolean) => call('PATCH /events/:id/codes/:codeId', { params: { id: eventId, codeId }, body: { disabled } }),
+    /** Resizes a standing reserve (units held from it included). */
+    setReserve: (eventId: string, codeId: string, reserve: number) => call('PATCH /events/:id/codes/:codeId', { params: { id: eventId, codeId }, body: { reserve } }),
     /** The codes as CSV (all, or one generated batch), fetched with the Authorization header. */
     async csv(eventId: string, batchId?: string): Promise<Blob> {
       const path = `/events/${eventId}/codes.csv${batchId ? `?batchId=${batchId}` : ''}`;

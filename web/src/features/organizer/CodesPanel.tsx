@@ -67,6 +67,15 @@ export function CodesPanel({ eventId, sections }: { eventId: string; sections: r
       setMessage({ text: asApiError(error).message, error: true });
     }
   };
+  const resize = async (codeId: string, reserve: number) => {
+    try {
+      await api.codes.setReserve(eventId, codeId, reserve);
+      setMessage({ text: `Reserve set to ${reserve}.`, error: false });
+      await codes.reload();
+    } catch (error) {
+      setMessage({ text: asApiError(error).message, error: true });
+    }
+  };
   const toggle = async (codeId: string, disabled: boolean) => {
     try {
       await api.codes.setDisabled(eventId, codeId, disabled);
@@ -139,7 +148,10 @@ export function CodesPanel({ eventId, sections }: { eventId: string; sections: r
                 <td><code>{c.code}</code></td>
                 <td>{kindWords[c.kind]}{c.discount ? ` (${'percent' in c.discount ? `${c.discount.percent}%` : 'amount'} off)` : ''}</td>
                 <td>{c.uses}{c.maxUses !== null ? ` of ${c.maxUses}` : ''}</td>
-                <td>{c.reserve !== null ? (c.reserveReleasedAt ? `released ${formatDate(c.reserveReleasedAt)}` : `${c.reserveLeft} of ${c.reserve} left · ${sectionName(c.sectionId)}`) : '—'}</td>
+                <td>
+                  {c.reserve !== null ? (c.reserveReleasedAt ? `released ${formatDate(c.reserveReleasedAt)}` : `${c.reserveLeft} of ${c.reserve} left · ${sectionName(c.sectionId)}`) : '—'}
+                  {c.reserve !== null && !c.reserveReleasedAt && <ReserveForm code={c.code} reserve={c.reserve} onSet={(n) => resize(c.id, n)} />}
+                </td>
                 <td>{c.validFrom ? formatDate(c.validFrom) : 'now'} – {c.validUntil ? formatDate(c.validUntil) : 'open'}</td>
                 <td>{c.disabled ? 'Disabled' : 'Active'}</td>
                 <td><button type="button" className="button" onClick={() => void toggle(c.id, !c.disabled)}>{c.disabled ? 'Enable' : 'Disable'}</button></td>
@@ -150,5 +162,16 @@ export function CodesPanel({ eventId, sections }: { eventId: string; sections: r
         </div>
       )}
     </section>
+  );
+}
+
+/** A standing reserve's new size (units already held from it included). */
+function ReserveForm({ code, reserve, onSet }: { code: string; reserve: number; onSet: (reserve: number) => Promise<void> }) {
+  const [value, setValue] = useState(String(reserve));
+  return (
+    <form className="row" aria-label={`Change the reserve of ${code}`} onSubmit={(e) => { e.preventDefault(); void onSet(Number(value)); }}>
+      <label className="field"><span className="visually-hidden">Reserve of {code}</span><input type="number" min={0} required value={value} onChange={(e) => setValue(e.target.value)} /></label>
+      <button type="submit" className="button">Set reserve</button>
+    </form>
   );
 }
