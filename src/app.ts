@@ -87,7 +87,7 @@ export async function buildApp(context: AppContext): Promise<Api> {
     await api.register(venueRoutes, { venues: context.venues, guards, access });
     await api.register(eventRoutes, { events: context.events, guards, access, queueFigures: (eventId) => queue.figures(eventId), revenueOf: (eventId) => eventRevenue(db, eventId), checkedInBySection: (eventId) => context.checkin.checkedInBySection(eventId) });
     await api.register(holdRoutes, { holds: context.holds, guards, admission: queue });
-    await api.register(codeRoutes, { db, guards });
+    await api.register(codeRoutes, { db, guards, stock: context.stock });
     await api.register(orderRoutes, { checkout: context.checkout, guards, access });
     await api.register(orderDeskRoutes, { db, stock: context.stock, checkout: context.checkout, guards });
     await api.register(paymentAdminRoutes, { checkout: context.checkout, guards });

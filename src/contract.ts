@@ -12,6 +12,7 @@ import {
   AcceptBody, ApiKeyBody, ApiKeyListSchema, ApiKeyParams, InvitationParams, JoinedSchema, MemberBody, MemberParams, MemberSchema, MembersSchema, NewApiKeySchema, OrganizationListSchema, RoleBody,
 } from './features/orgs/routes.js';
 import { CreateEventBody, EventPageSchema, EventSchema, EventStatsSchema, ListEventsQuery, RaiseCapacityBody, SectionAccountingSchema, SectionParams, SeatListSchema, UpdateEventBody } from './features/events/schemas.js';
+import { CheckCodeBody, CheckedCodeSchema, CodeListQuery, CodeListSchema, CodeParams, CodeSchema, CreateCodesBody, ChangeCodeBody } from './features/inventory/code-routes.js';
 import { HoldBody, HoldListSchema, HoldSchema, MyHoldsQuery } from './features/inventory/routes.js';
 import { OrganizerEventListSchema, OrganizerEventsQuery, SalesSchema } from './features/organizer/routes.js';
 import { QueueStatusSchema, QueueTicketSchema } from './features/queue/schemas.js';
@@ -63,6 +64,10 @@ export const routes = {
   'POST /orders/:id/cancel': { params: IdParams, body: CancelBody, response: OrderSchema },
   'GET /events/:id/orders': { params: IdParams, query: DeskOrdersQuery, response: DeskOrderPageSchema },
   'POST /events/:id/orders': { params: IdParams, body: CompOrderBody, response: OrderSchema },
+  'POST /events/:id/codes': { params: IdParams, body: CreateCodesBody, response: CodeListSchema },
+  'POST /events/:id/codes/check': { params: IdParams, body: CheckCodeBody, response: CheckedCodeSchema },
+  'GET /events/:id/codes': { params: IdParams, query: CodeListQuery, response: CodeListSchema },
+  'PATCH /events/:id/codes/:codeId': { params: CodeParams, body: ChangeCodeBody, response: CodeSchema },
   'GET /organizations': { response: OrganizationListSchema },
   'GET /organizations/:id/members': { params: IdParams, response: MembersSchema },
   'POST /organizations/:id/members': { params: IdParams, body: MemberBody, response: MemberSchema },

@@ -3,8 +3,8 @@ import { sectionAccounting, type SectionAccounting } from '../../src/features/in
 import { sleep } from './app.js';
 
 /** Every unit of a section is in exactly one of these; their sum must be the capacity. */
-export const accountedUnits = (s: Pick<SectionAccounting, 'sold' | 'held' | 'offered' | 'reserved' | 'available'>) =>
-  s.sold + s.held + s.offered + s.reserved + s.available;
+export const accountedUnits = (s: Pick<SectionAccounting, 'sold' | 'held' | 'offered' | 'reserved' | 'setAside' | 'available'>) =>
+  s.sold + s.held + s.offered + s.reserved + s.setAside + s.available;
 
 /**
  * Samples the event's per-section accounting over and over while a race runs. Call the returned

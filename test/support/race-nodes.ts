@@ -11,6 +11,8 @@ export interface RaceNodes {
   processes: ServeProcess[];
   /** A small pool of the test's own, to read the outcome. */
   db: Database;
+  /** The database's URL, for more connections of the test's own. */
+  databaseUrl: string;
   /** The process for the i-th request: requests go round the processes. */
   node(i: number): ServeProcess;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startRaceNodes(admin: { email: string; password: string },
   return {
     processes,
     db,
+    databaseUrl: database.url,
     node: (i) => processes[i % processes.length]!,
     async close() {
       killServers();

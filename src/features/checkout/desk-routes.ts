@@ -43,6 +43,7 @@ export const CompOrderBody = StrictObject({
   sectionId: Uuid,
   quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.ticketsPerOrderMax })),
   seatIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: limits.seatsPerHoldMax, uniqueItems: true })),
+  ticketTypeId: Type.Optional(Uuid),
   reason: Text({ maxLength: limits.orderReasonLengthMax }),
 });
 
@@ -94,7 +95,7 @@ export const orderDeskRoutes: FastifyPluginAsyncTypebox<OrderDeskOptions> = asyn
     schema: {
       tags: ['order desk'],
       summary: 'A complimentary order (owner, manager, box office): confirmed, no payment, stock taken like any sale\'s; the tickets are emailed',
-      description: 'Send `quantity` for a general-admission section or `seatIds` for reserved seats. An address without an account gets one (without a password).',
+      description: 'Send `quantity` for a general-admission section or `seatIds` for reserved seats; in a section with ticket types, `ticketTypeId` (required there: the tickets are of that type and count in its quota, 409 `sold_out` past it; any type, hidden or outside its sales window included). An address without an account gets one (without a password).',
       security: BearerAuth,
       params: IdParams,
       body: CompOrderBody,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable, Tx } from '../../db/database.js';
 import { AppError, notFound } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { gaStock } from '../inventory/holds.js';
+import { gaStock, reclaimLapsed } from '../inventory/holds.js';
+import { lockTicketTypes } from '../inventory/ticket-types.js';
 import { seatIsFree, writeHolds, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { issueTickets } from './orders.js';
@@ -143,6 +144,8 @@ export type CompOrderInput = {
   email: string;
   sectionId: string;
   reason: string;
+  /** Required in a section with ticket types: the comp's tickets are of it and count in its quota. */
+  ticketTypeId?: string | undefined;
 } & ({ quantity: number; seatIds?: undefined } | { seatIds: string[]; quantity?: undefined });
 
 /**
@@ -159,7 +162,9 @@ export async function createCompOrder(db: Database, stock: Stock, eventId: strin
     const { rows: [event] } = await tx.query<{ currency: string; status: string }>('select currency, status from events where id = $1 for share', [eventId]);
     if (!event) throw notFound('event');
     if (event.status === 'cancelled') throw new AppError('not_on_sale', 'The event was cancelled.');
-    const items = input.seatIds ? await takeSeats(tx, eventId, input.sectionId, input.seatIds) : await takeUnits(tx, stock, eventId, input.sectionId, input.quantity);
+    const items = input.seatIds
+      ? await takeSeats(tx, eventId, input.sectionId, input.seatIds, input.ticketTypeId)
+      : await takeUnits(tx, stock, eventId, input.sectionId, input.quantity, input.ticketTypeId);
     const userId = await recipient(tx, input.email);
     const holdId = randomUUID();
     await writeHolds(tx, [{
@@ -178,32 +183,62 @@ export async function createCompOrder(db: Database, stock: Stock, eventId: strin
   });
 }
 
-type HoldItem = { sectionId: string; seatId: string | null; quantity: number; price: number };
+type HoldItem = { sectionId: string; seatId: string | null; quantity: number; price: number; ticketTypeId?: string | null };
 
-/** Units of a GA section, from its counter under the section's lock; lapsed holds are reclaimed first when short (inventory's `gaStock`). */
-async function takeUnits(tx: Tx, stock: Stock, eventId: string, sectionId: string, quantity: number): Promise<HoldItem[]> {
+/**
+ * The comp's ticket type, locked with the section's other types FOR UPDATE right after the section
+ * (lock order: sections, types, then seats), as a hold's are. Its quota left is checked under that
+ * lock when `units` is known, and the units count in its `taken` in `writeHolds`' statement, whose
+ * CHECK backs the quota. An organizer may comp any type of the section (hidden, code-only, outside
+ * its sales window). Returns a check of the quota, or null for a section without types.
+ */
+async function lockCompType(tx: Tx, sectionId: string, ticketTypeId: string | undefined): Promise<((units: number) => boolean) | null> {
+  const types = await lockTicketTypes(tx, [sectionId]);
+  if (ticketTypeId === undefined) {
+    if (types.size === 0) return null;
+    throw new AppError('validation_failed', 'This section sells several ticket types: name the comp\'s.', { fields: [{ in: 'body', field: '/ticketTypeId', message: 'required in a section with ticket types' }] });
+  }
+  const type = types.get(ticketTypeId);
+  if (type?.sectionId !== sectionId) throw notFound('ticket type');
+  return (units) => type.left === null || type.left >= units;
+}
+
+const typeSoldOut = (ticketTypeId: string) => new AppError('sold_out', 'Not enough tickets of this type are left.', { ticketTypeId });
+
+/**
+ * Units of a GA section, from its counter under the section's lock; lapsed holds are reclaimed first
+ * when the section or the type's quota is short (inventory's `gaStock`, `reclaimLapsed`).
+ */
+async function takeUnits(tx: Tx, stock: Stock, eventId: string, sectionId: string, quantity: number, ticketTypeId: string | undefined): Promise<HoldItem[]> {
   const { rows: [section] } = await tx.query<{ kind: 'ga' | 'seated'; available: number | null }>(
     'select kind, available from sections where id = $1 and event_id = $2 for update',
     [sectionId, eventId],
   );
   if (!section) throw notFound('section');
   if (section.kind !== 'ga') throw new AppError('validation_failed', 'A reserved section takes seatIds.', { fields: [{ in: 'body', field: '/quantity', message: 'use seatIds for a reserved section' }] });
+  let fits = await lockCompType(tx, sectionId, ticketTypeId);
+  if (fits && !fits(quantity) && (await reclaimLapsed(tx, stock, sectionId))) fits = await lockCompType(tx, sectionId, ticketTypeId);
+  if (fits && !fits(quantity)) throw typeSoldOut(ticketTypeId!);
+  const { rows: [now] } = await tx.query<{ available: number }>('select available from sections where id = $1', [sectionId]);
   // Complimentary: the units go out at price 0.
-  const items = (await gaStock(tx, stock, { id: sectionId, kind: 'ga', available: section.available, price: 0, heldBack: false }, quantity)).take(quantity);
+  const items = (await gaStock(tx, stock, { id: sectionId, kind: 'ga', available: now!.available, price: 0, heldBack: false }, quantity)).take(quantity);
   if (!items) throw new AppError('sold_out', 'Not enough tickets are left in this section.');
-  return items;
+  return items.map((item) => ({ ...item, ticketTypeId: ticketTypeId ?? null }));
 }
 
-async function takeSeats(tx: Tx, eventId: string, sectionId: string, seatIds: string[]): Promise<HoldItem[]> {
+async function takeSeats(tx: Tx, eventId: string, sectionId: string, seatIds: string[], ticketTypeId: string | undefined): Promise<HoldItem[]> {
   const { rowCount } = await tx.query('select 1 from sections where id = $1 and event_id = $2 for share', [sectionId, eventId]);
   if (rowCount === 0) throw notFound('section');
+  // Under the section FOR SHARE a lapsed hold cannot be reclaimed here; a quota it still counts in refuses.
+  const fits = await lockCompType(tx, sectionId, ticketTypeId);
+  if (fits && !fits(seatIds.length)) throw typeSoldOut(ticketTypeId!);
   const { rows } = await tx.query<{ id: string; free: boolean }>(
     `select s.id, ${seatIsFree('s')} as free from seats s where s.id = any($1::uuid[]) and s.section_id = $2 order by s.id for update`,
     [seatIds, sectionId],
   );
   const taken = seatIds.filter((id) => !rows.some((s) => s.id === id && s.free));
   if (taken.length > 0) throw new AppError('seats_unavailable', 'Some of the seats are held or sold.', { seatIds: taken });
-  return seatIds.map((seatId) => ({ sectionId, seatId, quantity: 1, price: 0 }));
+  return seatIds.map((seatId) => ({ sectionId, seatId, quantity: 1, price: 0, ticketTypeId: ticketTypeId ?? null }));
 }
 
 /** The account of the address; one is made for an address without (no password: it cannot log in until it is claimed). */

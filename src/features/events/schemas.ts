@@ -222,6 +222,7 @@ export const SectionAccountingSchema = Type.Object({
   held: Type.Integer(),
   offered: Type.Integer(),
   reserved: Type.Integer({ description: 'Units held back for waitlist entries that cannot be served yet' }),
+  setAside: Type.Integer({ description: 'Units set aside for codes\' holders (a code\'s reserve) and not held now' }),
   available: Type.Integer(),
 });
 

@@ -27,10 +27,24 @@ export const seatsHeldBack = (s: string) => `exists (
 /** Free seats of reserved section `s`. */
 const freeSeats = `(select count(*) from seats st where st.section_id = s.id and ${seatIsFree('st')})`;
 
-/** GA units of section `s` in holds past their expiry that the sweeper has not returned yet. */
+/** SQL: of hold item `i` (of hold `h`, code `c`), the units that go back to the code's reserve when the hold ends (stock.ts `endHolds`). */
+const toReserve = `case when c.reserve_released_at is null then i.from_reserve else 0 end`;
+
+/** GA units of section `s` in holds past their expiry that the sweeper has not returned to sale yet (those of a code's reserve go back to it). */
 const gaLapsedUnits = `coalesce((
-         select sum(i.quantity) from holds h join hold_items i on i.hold_id = h.id
+         select sum(i.quantity - ${toReserve}) from holds h join hold_items i on i.hold_id = h.id left join event_codes c on c.id = h.event_code_id
           where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)`;
+
+/**
+ * GA units set aside for codes' holders in section `s` and not held (migration 022): the counter,
+ * plus the reserve's units of lapsed holds, which go back to it.
+ */
+const setAsideNow = `
+  case when s.kind = 'ga' then s.set_aside_for_codes + coalesce((
+         select sum(${toReserve}) from holds h join hold_items i on i.hold_id = h.id join event_codes c on c.id = h.event_code_id
+          where h.status = 'active' and h.expires_at <= now() and i.section_id = s.id), 0)
+       else 0
+  end::int`;
 
 /**
  * Units on sale now in section `s`. A hold past its expiry is worth nothing even before the sweeper
@@ -93,6 +107,8 @@ export interface SectionAccounting {
   offered: number;
   /** Units held back for waiting entries that cannot be served yet (docs/waitlist.md). */
   reserved: number;
+  /** Units set aside for codes' holders (a code's `reserve`), not held now. */
+  setAside: number;
   available: number;
 }
 
@@ -117,7 +133,7 @@ const liveHeldUnits = (offers: boolean) => `
   end::int`;
 
 /**
- * sold + held + offered + reserved + available per section, each counted from its own source (valid
+ * sold + held + offered + reserved + setAside + available per section, each counted from its own source (valid
  * tickets, live holds, live offers, the waitlist counter, stock), in one statement so one snapshot.
  * They must add up to the capacity at every moment: the invariant tests and the organizer's
  * dashboard read this.
@@ -129,6 +145,7 @@ export async function sectionAccounting(db: Queryable, eventId: string): Promise
             ${liveHeldUnits(false)} as held,
             ${liveHeldUnits(true)} as offered,
             ${reservedNow} as reserved,
+            ${setAsideNow} as "setAside",
             ${availableNow} as available
        from sections s
       where s.event_id = $1

@@ -9,7 +9,7 @@ import { saleNotOpenYet, saleOpensLater } from './sale-window.js';
 import { pickBestSeats } from './seat-picker.js';
 import { holdTotal, lockSeatMaps, lockStockSectionsOf, seatIsFree, writeHolds, type NewHold, type Stock } from './stock.js';
 import { lockTicketTypes, TypeLedger, type HoldLine } from './ticket-types.js';
-import { judgeCode, lockCodes, normalizeCode, takeUses, type CodeGrant, type LockedCode } from './codes.js';
+import { judgeCode, lockCodes, normalizeCode, refreshReserves, takeUses, type CodeGrant, type LockedCode } from './codes.js';
 import { chargeUnit, pricedItems, type Breakdown, type Fee, type Pricing, type Tax } from './breakdown.js';
 
 export type HoldStatus = 'active' | 'released' | 'expired' | 'converted';
@@ -86,7 +86,7 @@ export interface HoldService {
   /** The buyer's live holds (active and unexpired, waitlist offers included), soonest to lapse first. */
   listActive(userId: string, eventId: string | undefined): Promise<HoldView[]>;
   release(userId: string, holdId: string): Promise<void>;
-  /** Returns lapsed holds to sale; called by the sweeper. Returns how many it ended. */
+  /** Returns lapsed holds to sale, and codes' reserves past their validUntil; called by the sweeper. Returns how many holds it ended. */
   sweepLapsed(): Promise<number>;
 }
 
@@ -296,12 +296,28 @@ const typeSoldOut = () => new AppError('sold_out', 'Not enough tickets of this t
  * The section's stock as items of the lines' types: GA units one item per line, seats picked in
  * order given the lines' types in order.
  */
-function typedItems(items: NewHold['items'], lines: readonly HoldLine[], ledger: TypeLedger, sectionPrice: number, grant: CodeGrant | undefined): NewHold['items'] {
+function typedItems(sectionId: string, items: NewHold['items'], lines: readonly HoldLine[], ledger: TypeLedger, sectionPrice: number, grant: CodeGrant | undefined): NewHold['items'] {
   if (items.every((item) => item.seatId === null)) {
-    return lines.map((line) => ({ sectionId: items[0]!.sectionId, seatId: null, quantity: line.quantity, ticketTypeId: line.ticketTypeId, ...priced(ledger.priceOf(line.ticketTypeId, sectionPrice), line.ticketTypeId, grant) }));
+    return lines.map((line) => ({ sectionId, seatId: null, quantity: line.quantity, ticketTypeId: line.ticketTypeId, ...priced(ledger.priceOf(line.ticketTypeId, sectionPrice), line.ticketTypeId, grant) }));
   }
   const types = lines.flatMap((line) => Array.from({ length: line.quantity }, () => line.ticketTypeId));
   return items.map((item, i) => ({ ...item, ticketTypeId: types[i]!, ...priced(ledger.priceOf(types[i]!, sectionPrice), types[i]!, grant) }));
+}
+
+/** Of a hold's GA units, those its code's reserve in this section covers (the reserve first). */
+function reserveTaken(section: LockedSection, grant: CodeGrant | undefined, quantity: number): number {
+  if (section.kind !== 'ga' || !grant || grant.code.sectionId !== section.id || !grant.code.reserveLeft) return 0;
+  return Math.min(grant.code.reserveLeft, quantity);
+}
+
+/** Marks `units` of the GA items as taken from the code's reserve, first items first. */
+function fromReserve(items: NewHold['items'], units: number): NewHold['items'] {
+  let left = units;
+  return items.map((item) => {
+    const taken = Math.min(left, item.quantity);
+    left -= taken;
+    return taken > 0 ? { ...item, fromReserve: taken } : item;
+  });
 }
 
 /** A unit's price to pay and the code's discount off its list price (never below zero). */
@@ -389,6 +405,8 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
   }
   const demand = pending.reduce((sum, i) => sum + requests[i]!.quantity, 0);
   const sectionStock = locked.kind === 'ga' ? await gaStock(tx, stock, locked, demand) : await seatedStock(tx, locked);
+  // Reclaiming lapsed holds may have given units back to a code's reserve: read them again (rows locked).
+  await refreshReserves(tx, codes, sectionId);
   const buyers = await lockBuyers(tx, locked, pending.map((i) => requests[i]!.userId), pending.flatMap((i) => requests[i]!.idempotencyKey ?? []));
   const granted: { index: number; hold: NewHold }[] = [];
   for (const index of pending) {
@@ -413,14 +431,17 @@ async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, reques
       outcomes[index] = { kind: 'refused', error: tooDear() };
       continue;
     }
-    const items = sectionStock.take(request.quantity);
+    // A code's holders take from its reserve first, then from the units on sale; general sale never reaches the reserve.
+    const reserved = reserveTaken(locked, grant, request.quantity);
+    const items = reserved === request.quantity ? [] : sectionStock.take(request.quantity - reserved);
     if (!items) {
       outcomes[index] = { kind: 'refused', error: soldOut() };
       continue;
     }
     ledger.take(request.lines);
-    if (grant) takeUses(grant, request.quantity);
-    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, typedItems(items, request.lines, ledger, locked.price, grant), grant?.code.id ?? null);
+    if (grant) takeUses(grant, request.quantity, reserved);
+    const typed = fromReserve(typedItems(sectionId, items, request.lines, ledger, locked.price, grant), reserved);
+    const hold = newHold(locked, request.userId, request.idempotencyKey, request.fingerprint, typed, grant?.code.id ?? null);
     countHold(buyer!, hold);
     granted.push({ index, hold });
   }
@@ -500,6 +521,30 @@ async function placeSeatHold(tx: Tx, input: PlaceHoldInput, wanted: SeatLine[], 
   const hold = newHold(terms!, input.userId, idempotencyKey, fingerprint, items, grant?.code.id ?? null);
   const inserted = await writeHolds(tx, [hold], 'on_sale');
   return inserted.has(hold.id) ? { kind: 'placed', hold: viewOf(terms!, hold) } : { kind: 'replay' };
+}
+
+/**
+ * Returns the reserves of codes past their `validUntil` to sale (the waitlist first), a section at a
+ * time under its lock. Every node's sweeper runs it: `releaseReserves` releases each code once, the
+ * others find nothing left. Returns the units released by this call.
+ */
+export async function releaseDueReserves(db: Database, stock: Stock): Promise<number> {
+  const { rows } = await db.query<{ sectionId: string; codeIds: string[] }>(
+    `select section_id as "sectionId", array_agg(id order by id) as "codeIds" from (
+       select id, section_id from event_codes
+        where reserve is not null and reserve_released_at is null and valid_until <= now()
+        order by valid_until limit $1) due
+      group by section_id`,
+    [limits.sweepBatchSizeMax],
+  );
+  let units = 0;
+  for (const { sectionId, codeIds } of rows) {
+    units += await db.transaction(async (tx) => {
+      await tx.query('select 1 from sections where id = $1 for update', [sectionId]);
+      return stock.releaseReserves(tx, codeIds);
+    });
+  }
+  return units;
 }
 
 /** True when lapsed holds still count units in the quota of a type these lines name. */
@@ -656,22 +701,29 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
     },
 
     async sweepLapsed() {
-      let total = 0;
-      for (;;) {
-        const { rows } = await db.query<{ id: string }>(
-          `select id from holds where status = 'active' and expires_at <= now() order by expires_at limit $1`,
-          [limits.sweepBatchSizeMax],
-        );
-        if (rows.length === 0) return total;
-        const ids = rows.map((r) => r.id);
-        const ended = await db.transaction(async (tx) => {
-          await lockStockSectionsOf(tx, ids);
-          return stock.endHolds(tx, ids, 'expired', true);
-        });
-        total += ended.length;
-        metrics.holdsEnded.inc({ status: 'expired' }, ended.length);
-        if (rows.length < limits.sweepBatchSizeMax) return total;
-      }
+      // Holds first: a failing release (logged by the job) never keeps lapsed holds from coming back.
+      const total = await sweepLapsedHolds();
+      await releaseDueReserves(db, stock);
+      return total;
     },
   };
+
+  async function sweepLapsedHolds(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await db.query<{ id: string }>(
+        `select id from holds where status = 'active' and expires_at <= now() order by expires_at limit $1`,
+        [limits.sweepBatchSizeMax],
+      );
+      if (rows.length === 0) return total;
+      const ids = rows.map((r) => r.id);
+      const ended = await db.transaction(async (tx) => {
+        await lockStockSectionsOf(tx, ids);
+        return stock.endHolds(tx, ids, 'expired', true);
+      });
+      total += ended.length;
+      metrics.holdsEnded.inc({ status: 'expired' }, ended.length);
+      if (rows.length < limits.sweepBatchSizeMax) return total;
+    }
+  }
 }

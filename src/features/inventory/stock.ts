@@ -81,10 +81,11 @@ export interface NewHold {
   /** The code the hold was made with: each of its units is a use (codes.ts). */
   codeId?: string | null;
   /**
-   * `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid).
+   * `ticketTypeId` null or absent: the section's implicit type (no quota); `discount`: the code's, off each unit (`price` is what is paid);
+   * `fromReserve`: of a GA item's units, those taken from the code's reserve (set aside for it, not on sale).
    * Per unit, when the event's fees and tax priced it (breakdown.ts): `fees`, `feesKept` (not refundable), `tax`, `charged` (absent: the price).
    */
-  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number; fees?: number; feesKept?: number; tax?: number; charged?: number }[];
+  items: { sectionId: string; seatId: string | null; label?: string; quantity: number; price: number; ticketTypeId?: string | null; discount?: number; fromReserve?: number; fees?: number; feesKept?: number; tax?: number; charged?: number }[];
   /** The hold's breakdown and the pricing it was made with (absent: a waitlist offer or comp, which cost their prices). */
   priced?: { breakdown: Breakdown; pricing: unknown };
 }
@@ -116,8 +117,8 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
   const items = holds.flatMap((h) => h.items.map((item) => ({ holdId: h.id, ...item })));
   const { rows } = await tx.query<{ ids: string[]; seatsHeld: number; seatsWanted: number }>(
     `with items as (
-       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[], $25::int[], $26::int[], $27::int[], $28::int[])
-         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged)
+       select * from unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::int[], $16::uuid[], $18::int[], $25::int[], $26::int[], $27::int[], $28::int[], $29::int[])
+         as t(hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged, from_reserve)
      ), inserted as (
        insert into holds (id, event_id, user_id, status, expires_at, total, currency, idempotency_key, request_fingerprint, waitlist_entry_id, event_code_id,
                           subtotal, discount, fees, tax, tax_included, pricing)
@@ -131,19 +132,22 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
      ), written as (
        select items.*, inserted.expires_at, inserted.event_code_id from items join inserted on inserted.id = items.hold_id
      ), new_items as (
-       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged)
-       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged from written
+       insert into hold_items (hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged, from_reserve)
+       select hold_id, section_id, seat_id, quantity, price, ticket_type_id, discount, fees, fees_kept, tax, charged, from_reserve from written
      ), uses_taken as (
-       update event_codes c set uses = c.uses + taken.quantity
-         from (select event_code_id, sum(quantity)::int as quantity from written where event_code_id is not null group by event_code_id) taken
+       -- A use per unit, and the units taken from the code's reserve out of it (its CHECK: never below 0).
+       update event_codes c set uses = c.uses + taken.quantity, reserve_left = c.reserve_left - taken.from_reserve
+         from (select event_code_id, sum(quantity)::int as quantity, sum(from_reserve)::int as from_reserve
+                 from written where event_code_id is not null group by event_code_id) taken
         where c.id = taken.event_code_id
      ), types_taken as (
        update ticket_types tt set taken = tt.taken + taken.quantity
          from (select ticket_type_id, sum(quantity)::int as quantity from written where ticket_type_id is not null group by ticket_type_id) taken
         where tt.id = taken.ticket_type_id
      ), ga_taken as (
-       update sections s set available = s.available - taken.quantity
-         from (select section_id, sum(quantity)::int as quantity from written where seat_id is null group by section_id) taken
+       -- Units from a code's reserve come out of the section's set-aside units, the rest out of those on sale.
+       update sections s set available = s.available - (taken.quantity - taken.from_reserve), set_aside_for_codes = s.set_aside_for_codes - taken.from_reserve
+         from (select section_id, sum(quantity)::int as quantity, sum(from_reserve)::int as from_reserve from written where seat_id is null group by section_id) taken
         where s.id = taken.section_id and $15 = 'on_sale'
      ), seats_held as (
        update seats s set status = 'held', hold_id = written.hold_id, held_until = written.expires_at
@@ -156,7 +160,8 @@ export async function writeHolds(tx: Tx, holds: readonly NewHold[], gaUnitsFrom:
       holds.map((h) => h.currency), holds.map((h) => h.idempotencyKey), holds.map((h) => h.fingerprint), holds.map((h) => h.waitlistEntryId),
       items.map((i) => i.holdId), items.map((i) => i.sectionId), items.map((i) => i.seatId), items.map((i) => i.quantity), items.map((i) => i.price),
       gaUnitsFrom, items.map((i) => i.ticketTypeId ?? null), holds.map((h) => h.codeId ?? null), items.map((i) => i.discount ?? 0),
-      ...breakdownColumns(holds), items.map((i) => i.fees ?? 0), items.map((i) => i.feesKept ?? 0), items.map((i) => i.tax ?? 0), items.map((i) => i.charged ?? null)],
+      ...breakdownColumns(holds), items.map((i) => i.fees ?? 0), items.map((i) => i.feesKept ?? 0), items.map((i) => i.tax ?? 0), items.map((i) => i.charged ?? null),
+      items.map((i) => (i.seatId === null ? i.fromReserve ?? 0 : 0))],
   );
   const written = rows[0]!;
   if (written.seatsHeld !== written.seatsWanted) throw new Error(`${written.seatsWanted - written.seatsHeld} seat(s) written into a hold were not free`);
@@ -266,6 +271,13 @@ export interface Stock {
   changeCapacity(tx: Tx, sectionId: string, capacity: number): Promise<boolean>;
   /** Offers these sections' free stock to the policy again (sections locked by the caller). */
   offerAgain(tx: Tx, sectionIds: readonly string[]): Promise<void>;
+  /**
+   * Returns the reserves of these codes that are due (past `validUntil`, not yet released) to sale,
+   * the policy first; the caller holds their sections FOR UPDATE. The conditional update is what
+   * makes a release happen once: of two nodes releasing one code, only one still sees it standing.
+   * Returns the units released.
+   */
+  releaseReserves(tx: Tx, codeIds: readonly string[]): Promise<number>;
 }
 
 export function createStock(policy: StockReturnPolicy): Stock {
@@ -283,15 +295,21 @@ export function createStock(policy: StockReturnPolicy): Stock {
       if (ended.length === 0) return [];
       const endedIds = ended.map((h) => h.id);
       const { rows: returned } = await tx.query<{ id: string }>(
-        `with ga as (
-           update sections s set available = s.available + r.quantity
-             from (select section_id, sum(quantity)::int as quantity from hold_items
-                    where hold_id = any($1::uuid[]) and seat_id is null group by section_id) r
+        `with returned as (
+           -- Units a hold took from its code's reserve go back to the reserve while it stands, else to sale.
+           select i.section_id, i.seat_id, i.quantity, h.event_code_id,
+                  case when c.reserve_released_at is null then i.from_reserve else 0 end as to_reserve
+             from holds h join hold_items i on i.hold_id = h.id left join event_codes c on c.id = h.event_code_id
+            where h.id = any($1::uuid[])
+         ), ga as (
+           update sections s set available = s.available + (r.quantity - r.to_reserve), set_aside_for_codes = s.set_aside_for_codes + r.to_reserve
+             from (select section_id, sum(quantity)::int as quantity, sum(to_reserve)::int as to_reserve from returned
+                    where seat_id is null group by section_id) r
             where s.id = r.section_id
          ), uses as (
-           update event_codes c set uses = c.uses - r.quantity
-             from (select h.event_code_id, sum(i.quantity)::int as quantity from holds h join hold_items i on i.hold_id = h.id
-                    where h.id = any($1::uuid[]) and h.event_code_id is not null group by h.event_code_id) r
+           update event_codes c set uses = c.uses - r.quantity, reserve_left = c.reserve_left + r.to_reserve
+             from (select event_code_id, sum(quantity)::int as quantity, sum(to_reserve)::int as to_reserve from returned
+                    where event_code_id is not null group by event_code_id) r
             where c.id = r.event_code_id
          ), types as (
            update ticket_types tt set taken = tt.taken - r.quantity
@@ -358,6 +376,25 @@ export function createStock(policy: StockReturnPolicy): Stock {
     },
 
     offerAgain: (tx, sectionIds) => policy.stockReturned(tx, sectionIds),
+
+    async releaseReserves(tx, codeIds) {
+      if (codeIds.length === 0) return 0;
+      const { rows } = await tx.query<{ id: string; units: number }>(
+        `with released as (
+           update event_codes set reserve_released_at = now()
+            where id = any($1::uuid[]) and reserve is not null and reserve_released_at is null and valid_until <= now()
+           returning section_id, reserve_left
+         )
+         update sections s set available = s.available + r.units, set_aside_for_codes = s.set_aside_for_codes - r.units
+           from (select section_id, sum(reserve_left)::int as units from released group by section_id) r
+          where s.id = r.section_id
+         returning s.id, r.units`,
+        [codeIds],
+      );
+      const units = rows.reduce((sum, r) => sum + r.units, 0);
+      if (units > 0) await policy.stockReturned(tx, rows.filter((r) => r.units > 0).map((r) => r.id));
+      return units;
+    },
   };
 }
 

@@ -44,10 +44,20 @@ interface WaitingEntry {
   quantity: number;
 }
 
+/** A ticket type an offer may be made as: public, on sale now, its quota left (null: none) counted down as offers are made. */
+interface OfferType {
+  id: string;
+  sectionId: string;
+  price: number;
+  left: number | null;
+}
+
 interface Offer {
   holdId: string;
   entry: WaitingEntry;
   section: PoolSection;
+  /** In a section with ticket types, the type the offer is of (it counts in its quota); null: the section's implicit type. */
+  type: OfferType | null;
   /** Reserved seating: the seats picked for this offer. */
   seats?: MapSeat[];
 }
@@ -61,21 +71,49 @@ const servableQuantity = (section: PoolSection) => (section.policy === 'strict_o
  * Serves one section's free units to its waiting entries in join order. `strict_order` stops at the
  * first entry the units cannot satisfy; `fill` skips it. Returns the offers and the units left.
  */
-function allocate(section: PoolSection, entries: readonly WaitingEntry[], taken: Set<string>): { offers: Offer[]; left: number } {
+function allocate(section: PoolSection, entries: readonly WaitingEntry[], taken: Set<string>, types: SectionTypes): { offers: Offer[]; left: number } {
   let left = pool(section);
   const offers: Offer[] = [];
   if (!section.onSale) return { offers, left };
   const candidates = entries.filter((e) => !taken.has(e.id) && e.eventId === section.eventId && (e.sectionId ?? section.id) === section.id && e.quantity <= section.capacity);
   for (const entry of candidates) {
-    if (entry.quantity > left) {
+    // A section with types offers the first public type on sale whose quota covers the entry; none: it does not fit now.
+    const type = types.typed.has(section.id) ? types.buyable.find((t) => t.sectionId === section.id && (t.left === null || t.left >= entry.quantity)) : null;
+    if (entry.quantity > left || type === undefined) {
       if (section.policy === 'strict_order') break;
       continue;
     }
     left -= entry.quantity;
+    if (type && type.left !== null) type.left -= entry.quantity;
     taken.add(entry.id);
-    offers.push({ holdId: randomUUID(), entry, section });
+    offers.push({ holdId: randomUUID(), entry, section, type });
   }
   return { offers, left };
+}
+
+interface SectionTypes {
+  /** Sections that have ticket types. */
+  typed: Set<string>;
+  /** Their public types on sale now, in the section's order. */
+  buyable: OfferType[];
+}
+
+/**
+ * Locks the ticket types of these sections (the caller holds the sections FOR UPDATE; types in id
+ * order after them, stock.ts) and reads those an offer can be made as, so offers count in the
+ * types' quotas like holds: `writeHolds` adds them to `taken`, the CHECK backs the quota.
+ */
+async function lockOfferTypes(tx: Tx, sectionIds: readonly string[]): Promise<SectionTypes> {
+  const { rows } = await tx.query<OfferType & { buyable: boolean; position: number }>(
+    `select id, section_id as "sectionId", price, quota - taken as left, position,
+            visibility = 'public' and coalesce(sales_starts_at <= now(), true) and coalesce(sales_ends_at > now(), true) as buyable
+       from ticket_types where section_id = any($1::uuid[]) order by id for update`,
+    [sectionIds],
+  );
+  return {
+    typed: new Set(rows.map((t) => t.sectionId)),
+    buyable: rows.filter((t) => t.buyable).sort((a, b) => a.position - b.position).map(({ id, sectionId, price, left }) => ({ id, sectionId, price, left })),
+  };
 }
 
 /**
@@ -170,9 +208,10 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
   const sections = locked.filter((s) => s.kind === 'ga' || waitedSeated.has(s.id));
   if (sections.length === 0) return;
   const seatMaps = await lockFreeSeats(tx, sections.filter((s) => s.kind === 'seated'));
+  const types = await lockOfferTypes(tx, sections.map((s) => s.id));
   const entries = await lockServableEntries(tx, sections);
   const taken = new Set<string>();
-  const allocations = sections.map((section) => ({ section, ...allocate(section, entries, taken) }));
+  const allocations = sections.map((section) => ({ section, ...allocate(section, entries, taken, types) }));
   const offers = allocations.flatMap((a) => a.offers);
   pickOfferSeats(offers, seatMaps);
   await makeOffers(tx, offers);
@@ -191,7 +230,9 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
 }
 
 /** An offer as a hold: one item per GA offer, one per seat for reserved seating. */
-function offerHold({ holdId, entry, section, seats }: Offer): NewHold {
+function offerHold({ holdId, entry, section, seats, type }: Offer): NewHold {
+  const price = type?.price ?? section.price;
+  const ticketTypeId = type?.id ?? null;
   return {
     id: holdId,
     eventId: section.eventId,
@@ -202,8 +243,8 @@ function offerHold({ holdId, entry, section, seats }: Offer): NewHold {
     fingerprint: null,
     waitlistEntryId: entry.id,
     ...pricedItems<NewHold['items'][number]>(seats
-      ? seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price: section.price }))
-      : [{ sectionId: section.id, seatId: null, quantity: entry.quantity, price: section.price }], section.pricing),
+      ? seats.map((seat) => ({ sectionId: section.id, seatId: seat.id, label: seat.label, quantity: 1, price, ticketTypeId }))
+      : [{ sectionId: section.id, seatId: null, quantity: entry.quantity, price, ticketTypeId }], section.pricing),
   };
 }
 

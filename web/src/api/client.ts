@@ -171,6 +171,8 @@ export const api = {
     stats: (id: string, signal?: AbortSignal) => call('GET /events/:id/stats', { params: { id }, signal }),
     sales: (id: string, signal?: AbortSignal) => call('GET /events/:id/sales', { params: { id }, signal }),
     changeCapacity: (id: string, sectionId: string, capacity: number) => call('PATCH /events/:id/sections/:sectionId', { params: { id, sectionId }, body: { capacity } }),
+    editTicketTypes: (id: string, sectionId: string, ticketTypes: Body<'PATCH /events/:id/sections/:sectionId'>['ticketTypes']) =>
+      call('PATCH /events/:id/sections/:sectionId', { params: { id, sectionId }, body: { ticketTypes } }),
     waitlistSummary: (id: string, signal?: AbortSignal) => call('GET /events/:id/waitlist/summary', { params: { id }, signal }),
   },
   search: {
@@ -185,6 +187,27 @@ export const api = {
     async ordersCsv(eventId: string): Promise<Blob> {
       let response = await send('GET', `/events/${eventId}/orders.csv`, {});
       if (response.status === 401 && session && (await refreshSession())) response = await send('GET', `/events/${eventId}/orders.csv`, {});
+      if (!response.ok) {
+        const code = response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : 'unavailable';
+        throw new ApiError(response.status, code, humanMessage(code, {}));
+      }
+      return response.blob();
+    },
+  },
+  /** An event's presale, unlock and discount codes (owner, manager). */
+  codes: {
+    list: (eventId: string, signal?: AbortSignal) => call('GET /events/:id/codes', { params: { id: eventId }, query: {}, signal }),
+    create: (eventId: string, body: Body<'POST /events/:id/codes'>) => call('POST /events/:id/codes', { params: { id: eventId }, body }),
+    /** What a code does for the buyer (its kind, the code-only types it unlocks); counted as a guess like a hold with a code. */
+    check: (eventId: string, code: string) => call('POST /events/:id/codes/check', { params: { id: eventId }, body: { code } }),
+    setDisabled: (eventId: string, codeId: string, disabled: boolean) => call('PATCH /events/:id/codes/:codeId', { params: { id: eventId, codeId }, body: { disabled } }),
+    /** Resizes a standing reserve (units held from it included). */
+    setReserve: (eventId: string, codeId: string, reserve: number) => call('PATCH /events/:id/codes/:codeId', { params: { id: eventId, codeId }, body: { reserve } }),
+    /** The codes as CSV (all, or one generated batch), fetched with the Authorization header. */
+    async csv(eventId: string, batchId?: string): Promise<Blob> {
+      const path = `/events/${eventId}/codes.csv${batchId ? `?batchId=${batchId}` : ''}`;
+      let response = await send('GET', path, {});
+      if (response.status === 401 && session && (await refreshSession())) response = await send('GET', path, {});
       if (!response.ok) {
         const code = response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : 'unavailable';
         throw new ApiError(response.status, code, humanMessage(code, {}));

@@ -15,6 +15,7 @@ import { liveSocketServes, useLive } from './live';
 import { Problem } from '../../app/Problem';
 import { SaleOpens } from './SaleOpens';
 import { EventTime } from '../../app/EventTime';
+import { rememberedCode, useCodeTypes } from './codeTypes';
 
 /** A hold refused with `hold_limit_reached`: the buyer's open holds, and what they asked for now. */
 interface OpenHolds {
@@ -37,7 +38,9 @@ export function EventPage({ id }: { id: string }) {
   const [openHolds, setOpenHolds] = useState<OpenHolds>();
   const [busy, setBusy] = useState(false);
   // A presale, unlock or discount code: sent with every hold while it is filled in.
-  const [code, setCode] = useState('');
+  const [code, setCode] = useState(() => rememberedCode(id));
+  // An unlock code applied here lists the code-only types it sells (and stays for this tab: Back from checkout keeps them).
+  const codeTypes = useCodeTypes(id, session !== null);
   const myHolds = useMyHolds(session ? id : undefined);
   const waitlistEntry = useWaitlistEntry(id);
   const offerHoldId = waitlistEntry.data?.offer?.holdId;
@@ -59,8 +62,12 @@ export function EventPage({ id }: { id: string }) {
   }, { socket: liveSocketServes(event.data) });
 
   const sections: Section[] = useMemo(
-    () => (event.data?.sections ?? []).map((s) => ({ ...s, available: live[s.id] ?? s.available })),
-    [event.data, live],
+    () => (event.data?.sections ?? []).map((s) => {
+      const known = new Set(s.ticketTypes.map((t) => t.id));
+      const unlocked = (codeTypes.applied?.ticketTypes ?? []).filter((t) => t.sectionId === s.id && !known.has(t.id)).map(({ sectionId: _, ...t }) => t);
+      return { ...s, available: live[s.id] ?? s.available, ticketTypes: [...s.ticketTypes, ...unlocked] };
+    }),
+    [event.data, live, codeTypes.applied],
   );
   useEffect(() => {
     if (!sectionId && sections.length) setSectionId((sections.find((s) => s.available > 0) ?? sections[0])!.id);
@@ -208,8 +215,18 @@ export function EventPage({ id }: { id: string }) {
             maxLength={64}
             value={code}
             onChange={(event) => { setCode(event.target.value); setProblem(undefined); }}
+            onKeyDown={(event) => { if (event.key === 'Enter') { event.preventDefault(); void codeTypes.apply(code); } }}
             aria-describedby="event-code-help"
           />
+          <button type="button" className="button" onClick={() => void codeTypes.apply(code)}>Apply code</button>
+          {codeTypes.applied && codeTypes.applied.code.toUpperCase() === code.trim().toUpperCase() && (
+            <p role="status" className="notice" data-testid="code-applied">
+              {codeTypes.applied.ticketTypes.length > 0
+                ? `Code applied: ${codeTypes.applied.ticketTypes.map((t) => t.name).join(', ')} now available.`
+                : 'Code applied: it is used when you hold tickets.'}
+            </p>
+          )}
+          {codeTypes.problem && <p role="alert" className="notice error" data-testid="code-problem">{codeTypes.problem}</p>}
           <small id="event-code-help" className="muted">A presale, unlock or discount code is applied when you hold tickets.</small>
         </div>
 

@@ -10,6 +10,8 @@ import { DetailsPanel } from './DetailsPanel';
 import { FeesPanel } from './FeesPanel';
 import { DoorPanel } from './DoorPanel';
 import { CancelEvent, CapacityForm, EventDetailsForm, QueueControls } from './SaleControls';
+import { CodesPanel } from './CodesPanel';
+import { TicketTypesPanel } from './TicketTypesPanel';
 import { OrdersPanel } from './OrdersPanel';
 import { SalesChart } from './SalesChart';
 import { WaitlistFigures } from './WaitlistFigures';
@@ -156,6 +158,8 @@ export function DashboardPage({ id }: { id: string }) {
       <OrdersPanel eventId={id} />
       <WaitlistFigures summary={waitlist.data} sectionName={(sectionId) => stats.data?.sections.find((s) => s.sectionId === sectionId)?.name ?? 'Section'} />
       {e.status !== 'cancelled' && <CapacityForm event={e} sections={stats.data.sections} onSaved={reloadAll} />}
+      <TicketTypesPanel event={e} onSaved={async () => { await reloadAll(); }} />
+      <CodesPanel eventId={id} sections={e.sections} />
       <EventDetailsForm key={e.startsAt + e.title} event={e} onSaved={reloadAll} />
       <DetailsPanel event={e} onSaved={async () => { await reloadAll(); }} />
       <FeesPanel event={e} onSaved={async () => { await reloadAll(); }} />
