@@ -99,6 +99,8 @@ export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs:
       if (admit > 0 && (await store.admit(event, admittedThrough, admittedThrough + admit, now))) {
         bucket.credit -= admit;
         through += admit;
+        // The store opened each window at `now` (queue_admit, admissionsAfter): the same end everywhere.
+        return { eventId: event.eventId, admittedThrough: through, preQueueSize, stock: stock.state, issued, admitted: { from: admittedThrough, through, until: now + event.windowMs } };
       }
       return { eventId: event.eventId, admittedThrough: through, preQueueSize, stock: stock.state, issued };
     },

@@ -39,6 +39,12 @@ export interface QueueService {
   status(place: QueuePlace): Promise<QueueStatus>;
   /** `status` for many places of one event at once (a node's live sockets), in order. */
   statuses(eventId: string, places: readonly QueuePlace[]): Promise<QueueStatus[]>;
+  /**
+   * For each place, its admitted status if `update` is a tick that admitted it, else undefined: from the
+   * update and the token alone (no store read), so a tick's news reaches its sockets at once. The store
+   * is still asked afterwards (`statuses`), which marks the arrivals and corrects a place that had ended.
+   */
+  admittedBy(update: QueueUpdate, places: readonly (QueuePlace | undefined)[]): (QueueStatus | undefined)[];
   leave(eventId: string, userId: string, presentedToken?: string): Promise<void>;
   /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
@@ -232,6 +238,16 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
 
     async statuses(eventId, places) {
       return statusesOf(await queueView(eventId), places);
+    },
+
+    admittedBy({ eventId, preQueueSize, admitted }, places) {
+      if (!admitted || preQueueSize === null) return places.map(() => undefined);
+      const status: QueueStatus = { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(admitted.until) };
+      return places.map((place) => {
+        if (!place || place.eventId !== eventId) return undefined;
+        const index = mapping.indexOfSeq(eventId, preQueueSize, place.seq);
+        return index > admitted.from && index <= admitted.through ? status : undefined;
+      });
     },
 
     async leave(eventId, userId, presentedToken) {

@@ -19,6 +19,12 @@ export interface QueueUpdate {
   stock: StockState;
   /** Highest seq handed out: the end of the line. */
   issued: number;
+  /**
+   * What this tick admitted, when it admitted anyone: the places in queue order after `from` through
+   * `through`, each with a window ending at `until` (ms). Lets every node tell its sockets in those places
+   * at once, from the update alone, with no store read per socket.
+   */
+  admitted?: { from: number; through: number; until: number };
 }
 
 export type StockState = 'on_sale' | 'paused' | 'sold_out';
