@@ -32,6 +32,7 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
 
   return {
     kind: 'postgres',
+    countsJoinLimits: false,
 
     async join(event, userId) {
       return db.transaction(async (tx) => {

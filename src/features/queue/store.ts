@@ -42,6 +42,21 @@ export type SeqOfIndex = (eventId: string, preQueueSize: number | null) => (inde
 /** The place in queue order of a seq, given the frozen pre-queue size. */
 export type IndexOfSeq = (eventId: string, preQueueSize: number, seq: number) => number;
 
+/** The join's two rate-limit counters (per IP, per account) as the rate-limit plugin names and bounds them. */
+export interface JoinCounters {
+  keys: [string, string];
+  max: [number, number];
+  windowMs: number;
+}
+
+/** A join refused by its rate limits, counted by the store: nothing was done; `waitMs` until the window resets. */
+export class JoinThrottledError extends Error {
+  override readonly name = 'JoinThrottledError';
+  constructor(readonly waitMs: number) {
+    super(`join over its rate limits for ${waitMs} ms`);
+  }
+}
+
 /** A place as its token names it: the holder and the seq. */
 export interface PlaceRef {
   userId: string;
@@ -61,7 +76,13 @@ export interface QueueStore {
    * of a token the caller presented (verified as this user's): after Redis lost who holds which
    * place, it is how the user gets that place back instead of a second one.
    */
-  join(event: QueueEventRef, userId: string, presentedSeq?: number): Promise<{ seq: number; created: boolean }>;
+  join(event: QueueEventRef, userId: string, presentedSeq?: number, counters?: JoinCounters): Promise<{ seq: number; created: boolean }>;
+  /**
+   * Whether `join` counts `counters` in the same round trip as the join (one Redis; not a cluster, whose
+   * counters sit on other slots than the event's, nor PostgreSQL). Where false, counters are ignored:
+   * the caller counts them first (the rate-limit plugin's hook).
+   */
+  readonly countsJoinLimits: boolean;
   /**
    * Frees the user's place (and active-shopper slot), for good: also after Redis loses its data.
    * `presentedSeq` as for join. Returns the seq freed when known.
