@@ -84,12 +84,14 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   /**
    * A tick that admitted: its sockets in the admitted places hear it at once, from the update alone (no
    * store read per socket), one frame serialized once and sent as the same bytes to each. The room's
-   * statuses are then asked of the store as on every update (marking the arrivals, correcting a place
-   * that had ended meanwhile), and those just told are not told the same again.
+   * statuses are then asked of the store at the next heartbeat (within heartbeatMs: marking the arrivals,
+   * well within any arrival grace, and correcting a place that had ended meanwhile), not at once: the
+   * update is published as soon as PostgreSQL has the admission, and asking Redis before the advancer
+   * applied it would make this node apply it too. Those just told are not told the same again.
    */
-  function announceAdmissions(update: QueueUpdate): void {
+  function announceAdmissions(update: QueueUpdate): boolean {
     const room = rooms.get(update.eventId);
-    if (!room || !update.admitted) return;
+    if (!room || !update.admitted) return false;
     const clients = [...room.clients];
     const statuses = queue.admittedBy(update, clients.map((client) => client.place));
     let frame: string | undefined;
@@ -105,6 +107,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
       client.statusFrame = frame;
       send(client, bytes);
     });
+    return frame !== undefined;
   }
 
   /**
@@ -152,8 +155,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   }
 
   const unsubscribe = queue.onUpdate((update) => {
-    announceAdmissions(update);
-    pushRoom(update.eventId);
+    if (!announceAdmissions(update)) pushRoom(update.eventId);
   });
   const heartbeat = setInterval(() => {
     for (const eventId of rooms.keys()) pushRoom(eventId);

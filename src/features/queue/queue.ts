@@ -206,8 +206,14 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
         continue;
       }
       try {
-        const update = await advancer.tick(event);
-        if (update) await store.publish(update);
+        // An admission is published as soon as PostgreSQL has it, while the store applies it to Redis:
+        // the sockets hear it that much sooner (docs/benchmarks.md, the door's fan-out).
+        let announced: Promise<void> | undefined;
+        const update = await advancer.tick(event, Date.now(), (admitted) => {
+          announced = store.publish(admitted).catch((error: unknown) => log.error({ err: error, eventId: event.eventId }, 'queue update publish failed'));
+        });
+        if (announced) await announced;
+        else if (update) await store.publish(update);
       } catch (error) {
         log.error({ err: error, eventId: event.eventId }, 'queue advancer tick failed');
       }

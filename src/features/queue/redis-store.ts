@@ -311,9 +311,10 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       return ends;
     },
 
-    async admit(event, from, through, nowMs) {
+    async admit(event, from, through, nowMs, committed) {
       const moved = await advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs });
       if (!moved) return false;
+      committed?.();
       await applyAdmissions(event);
       return true;
     },

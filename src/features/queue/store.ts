@@ -109,9 +109,11 @@ export interface QueueStore {
   arriveMany(event: QueueEventRef, arrivals: readonly Arrival[]): Promise<(number | undefined)[]>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
-   * PostgreSQL). Returns false when another advancer moved it first.
+   * PostgreSQL). Returns false when another advancer moved it first. `committed` is called once the
+   * admission is committed in PostgreSQL, before Redis has it (the advancer announces it then: a node
+   * that reads such a place from Redis first applies the admission itself, see `arrive`).
    */
-  admit(event: QueueEventRef, from: number, through: number, nowMs: number): Promise<boolean>;
+  admit(event: QueueEventRef, from: number, through: number, nowMs: number, committed?: () => void): Promise<boolean>;
   /** Takes or renews the advancer lease of an event for ttlMs. */
   acquireLease(eventId: string, nodeId: string, ttlMs: number): Promise<boolean>;
   releaseLease(eventId: string, nodeId: string): Promise<void>;
