@@ -1,7 +1,7 @@
 /**
  * Waiting-room benchmark (see docs/benchmarks.md, "Waiting room", and docs/scaling.md).
  *   npx tsx bench/queue.ts [--seconds 10] [--connections 100] [--sockets 10000] [--cpu-prof DIR]
- *                          [--nodes 1] [--redis-masters 1,3] [--redis-replicas 0]
+ *                          [--nodes 1] [--redis-masters 1,3] [--redis-replicas 0] [--phases trivial,join,status]
  * Starts --nodes server processes (PostgreSQL + Redis), then from this process:
  *   1. a trivial route (GET /healthz), joins (POST /events/:id/queue, a new account each) and status
  *      checks (GET /events/:id/queue), each for --seconds with autocannon (one instance per node,
@@ -15,7 +15,10 @@
  * masters on free loopback ports (test/support/redis-cluster.ts; --redis-replicas replicas each, and
  * then REDIS_WAIT_REPLICAS=1), runs the phases on it behind the same nodes, prints per master the
  * CPU and the Redis commands it ran during the joins, and stops it.
- * --cpu-prof DIR writes each server's V8 CPU profile there (open it in Chrome DevTools or speedscope).
+ * --cpu-prof DIR writes each server's V8 CPU profile there (open it in Chrome DevTools or speedscope;
+ * `npx tsx bench/profile-top.ts FILE` prints the frames with the most self time). --phases runs only the
+ * named load phases (trivial, join, status), so a profile holds one kind of request; the fan-out needs
+ * join (it admits the places the joins gave).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -27,6 +30,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { createAccessTokens } from '../src/features/auth/tokens.js';
 import { createQueueTokens } from '../src/features/queue/tokens.js';
+import { limits } from '../src/limits.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { startRedisCluster, type RedisCluster } from '../test/support/redis-cluster.js';
 import { processCpuSeconds } from './support.js';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '100' }, sockets: { type: 'string', default: '10000' }, 'cpu-prof': { type: 'string' },
     nodes: { type: 'string', default: '1' }, 'redis-masters': { type: 'string' }, 'redis-replicas': { type: 'string', default: '0' },
+    phases: { type: 'string', default: 'trivial,join,status' },
   },
 });
 const seconds = Number(values.seconds);
@@ -43,10 +48,12 @@ const socketCount = Number(values.sockets);
 const nodeCount = Number(values.nodes);
 const masterCounts = values['redis-masters']?.split(',').map(Number);
 const replicas = Number(values['redis-replicas']);
+const phases = new Set(values.phases.split(','));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const jwtSecret = randomBytes(24).toString('hex');
 const queueSecret = randomBytes(24).toString('hex');
-const tickMs = 1000;
+// One tick admits every socket: past limits.admitPerMinuteMax a tick of 1 s cannot (beyond ~16,600 sockets), so it lengthens.
+const tickMs = Math.max(1000, Math.ceil((socketCount * 60_000) / limits.admitPerMinuteMax));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const freePort = () => new Promise<number>((resolve) => {
@@ -119,42 +126,54 @@ async function measure(setup: RedisSetup): Promise<void> {
     const accessTokens = createAccessTokens(jwtSecret, 3600);
     const buyers = Array.from({ length: 300_000 }, () => `Bearer ${accessTokens.sign({ userId: randomUUID(), role: 'buyer' })}`);
     const queueTokens = createQueueTokens(queueSecret);
-    const statusTokens = Array.from({ length: 10_000 }, (_, i) => queueTokens.sign({ eventId: event.id, userId: randomUUID(), seq: i + 1, issuedAt: Date.now() }));
+    const statusTokens = Array.from({ length: Math.max(10_000, socketCount) }, (_, i) => queueTokens.sign({ eventId: event.id, userId: randomUUID(), seq: i + 1, issuedAt: Date.now() }));
 
     /** One autocannon per node at once, the connections shared among them; the summed rate. */
     const run = async (title: string, path: string, options: Record<string, unknown> = {}) => {
+      const cpu0 = servers.reduce((sum, server) => sum + processCpuSeconds(server.child.pid!), 0);
       const results = await Promise.all(servers.map((server) => autocannon({ url: server.url + path, connections: Math.max(1, Math.round(connections / servers.length)), duration: seconds, ...options } as autocannon.Options)));
+      const cpu = servers.reduce((sum, server) => sum + processCpuSeconds(server.child.pid!), 0) - cpu0;
       const rate = results.reduce((sum, r) => sum + r.requests.average, 0);
+      const answered = results.reduce((sum, r) => sum + r.requests.total, 0);
       const non2xx = results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
       const p99 = Math.max(...results.map((r) => r.latency.p99));
-      console.log(`${title}: ${Math.round(rate)} req/s, latency p50 ${results[0]!.latency.p50} ms p99 ${p99} ms${non2xx ? `, ${non2xx} non-2xx/errors` : ''}`);
+      // Server CPU per request: what a request costs whatever else the machine runs (a loaded machine's
+      // rates are noise, its CPU seconds per request far less).
+      console.log(`${title}: ${Math.round(rate)} req/s, latency p50 ${results[0]!.latency.p50} ms p99 ${p99} ms, server CPU ${Math.round((cpu / Math.max(1, answered)) * 1e6)} µs/request${non2xx ? `, ${non2xx} non-2xx/errors` : ''}`);
       return rate;
     };
     let b = 0;
     let s = 0;
-    const trivial1 = await run('trivial GET /healthz', '/healthz');
+    const trivial1 = phases.has('trivial') ? await run('trivial GET /healthz', '/healthz') : NaN;
     const before = await masterCounters(setup.cluster);
-    const joins = await run('join POST /events/:id/queue (new account each)', `/api/v1/events/${event.id}/queue`, {
+    const joinPath = `/api/v1/events/${event.id}/queue`;
+    const joinOptions = (extra: Record<string, unknown> = {}) => ({
       method: 'POST',
       requests: [{ setupRequest: (request: any) => ({ ...request, headers: { ...request.headers, authorization: buyers[b++ % buyers.length] } }) }],
+      ...extra,
     });
+    const joins = phases.has('join') ? await run('join POST /events/:id/queue (new account each)', joinPath, joinOptions()) : NaN;
     const after = await masterCounters(setup.cluster);
     // Places given (the organizer's figure), not reserved: blocks run ahead of the joins.
     const issued = async () => Number((await call('GET', `/api/v1/events/${event.id}/stats`, admin)).queue.issued);
     const joined = await issued();
-    for (const [i, master] of after.entries()) {
+    for (const [i, master] of phases.has('join') ? after.entries() : []) {
       const cpu = master.cpu - before[i]!.cpu;
       const commands = master.commands - before[i]!.commands;
       // Commands count each script call and each command it runs inside.
       console.log(`  master :${master.port}: ${Math.round((cpu / seconds) * 100)} % of a core, ${commands} commands (${(commands / Math.max(1, joined)).toFixed(2)} per join, scripts' inner commands included)`);
     }
-    const status = await run('status GET /events/:id/queue', `/api/v1/events/${event.id}/queue`, {
+    const status = phases.has('status') ? await run('status GET /events/:id/queue', `/api/v1/events/${event.id}/queue`, {
       requests: [{ setupRequest: (request: any) => ({ ...request, headers: { ...request.headers, 'x-queue-token': statusTokens[s++ % statusTokens.length] } }) }],
-    });
-    const trivial2 = await run('trivial GET /healthz (again)', '/healthz');
+    }) : NaN;
+    const trivial2 = phases.has('trivial') ? await run('trivial GET /healthz (again)', '/healthz') : NaN;
     const trivial = (trivial1 + trivial2) / 2;
     console.log(`ratios to the trivial route: joins ${(joins / trivial).toFixed(2)}, status ${(status / trivial).toFixed(2)} (${b} join requests sent, ${joined} places given)`);
-    if (socketCount > 0) await fanOut(url, sql, event.id, statusTokens.slice(0, Math.min(socketCount, await issued())), (rate) => call('PATCH', `/api/v1/events/${event.id}`, admin, { onsale: onsale(rate) }));
+    if (socketCount > 0 && phases.has('join')) {
+      // Every socket needs a place given: joins beyond the measured phase's, if it gave fewer.
+      if (joined < socketCount) await autocannon({ url: url + joinPath, connections: Math.min(connections, socketCount - joined), ...joinOptions({ amount: socketCount - joined }) } as autocannon.Options);
+      await fanOut(url, sql, event.id, statusTokens.slice(0, Math.min(socketCount, await issued())), (rate) => call('PATCH', `/api/v1/events/${event.id}`, admin, { onsale: onsale(rate) }));
+    }
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
     await sql.end().catch(() => undefined);
@@ -186,8 +205,12 @@ async function fanOut(url: string, sql: pg.Client, eventId: string, statusTokens
   const deadline = Date.now() + 30_000;
   while (heard.some((t) => t === 0) && Date.now() < deadline) await sleep(100);
   const ticks = (await sql.query('select through::int as through, admitted_at from queue_admissions where event_id = $1 order by through', [eventId])).rows as { through: number; admitted_at: Date }[];
-  const delays = heard.map((t, i) => t - ticks.find((tick) => tick.through >= i + 1)!.admitted_at.getTime()).filter((d) => Number.isFinite(d)).sort((x, y) => x - y);
-  const missing = heard.filter((t) => t === 0).length;
+  // A place no tick reached within the deadline counts as never heard.
+  const delays = heard.flatMap((t, i) => {
+    const tick = ticks.find((admission) => admission.through >= i + 1);
+    return t > 0 && tick ? [t - tick.admitted_at.getTime()] : [];
+  }).sort((x, y) => x - y);
+  const missing = count - delays.length;
   console.log(`fan-out to ${count} sockets (${ticks.length} admitting tick(s)): delivery p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms, max ${delays.at(-1)} ms${missing ? `, ${missing} never heard` : ''}`);
   for (const socket of sockets) socket.terminate();
 }

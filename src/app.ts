@@ -57,7 +57,8 @@ export async function buildApp(context: AppContext): Promise<Api> {
   app.setValidatorCompiler(createValidatorCompiler());
   quietenProbesAndFiles(app);
   installErrorHandling(app);
-  bindRequestIds(app);
+  // Only tracing carries the id anywhere (without the SDK the context API is a no-op): no hook otherwise.
+  if (context.config.otlpEndpoint) bindRequestIds(app);
   await installSecurityHeaders(app, { production: context.config.env === 'production', corsOrigins: context.config.corsOrigins });
   app.decorateRequest('principal', null);
   app.decorateRequest('caller', null);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
 /**
  * Query parameters whose values are credentials: the live sockets take a queue token or a
@@ -51,9 +51,30 @@ const quietRoutes = new Set(['/healthz', '/readyz', '/metrics', '/*', '/docs/sta
 
 const isQuietRoute = (url: string) => quietRoutes.has(url);
 
-/** Registers the quiet routes' log level; call before any route is added. */
+const warnLevel = 40;
+
+/**
+ * Registers the quiet routes' log level; call before any route is added. Not through the route's
+ * `logLevel`: Fastify then passes the level to each request's child logger, and pino rebuilds every log
+ * method of a child whose level is given (a profile showed it on every probe, and with a logger at
+ * `error` it even made the probes more verbose than the rest). Instead a quiet route's requests are
+ * children of one warn-level logger made once per parent; with the logger at warn or above already, the
+ * quiet routes are left alone and cost nothing.
+ */
 export function quietenProbesAndFiles(app: FastifyInstance): void {
+  const quietParents = new WeakMap<FastifyBaseLogger, FastifyBaseLogger>();
+  const quietChild = (logger: FastifyBaseLogger, bindings: Record<string, unknown>, options: object): FastifyBaseLogger => {
+    let parent = quietParents.get(logger);
+    if (!parent) {
+      parent = logger.child({}, { level: 'warn' });
+      quietParents.set(logger, parent);
+    }
+    return parent.child(bindings, options);
+  };
+  const levelOf = (logger: FastifyBaseLogger) => (logger as unknown as { levels?: { values: Record<string, number> } }).levels?.values[logger.level] ?? 0;
   app.addHook('onRoute', (route) => {
-    if (isQuietRoute(route.url)) route.logLevel = 'warn';
+    if (!isQuietRoute(route.url) || route.childLoggerFactory) return;
+    if (levelOf(app.log) >= warnLevel) return;
+    route.childLoggerFactory = quietChild as unknown as NonNullable<RouteOptions['childLoggerFactory']>;
   });
 }

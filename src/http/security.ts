@@ -67,5 +67,7 @@ export async function installSecurityHeaders(app: Api, options: { production: bo
     done();
   });
   const allowed = options.corsOrigins?.split(',') ?? [];
-  await app.register(cors, { origin: allowed.length > 0 ? allowed : false, credentials: false, maxAge: 600 });
+  // No origin listed: no CORS at all. Registered with `origin: false` the plugin still ran a hook on every
+  // request (copying its options, resolving the origin) to add nothing (docs/benchmarks.md, the door's profile).
+  if (allowed.length > 0) await app.register(cors, { origin: allowed, credentials: false, maxAge: 600 });
 }

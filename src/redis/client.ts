@@ -16,6 +16,7 @@ const includesDir = `${scriptsDir}includes/`;
 export interface ScriptResults {
   queue_join: [number, number];
   queue_join_one: [number, number];
+  queue_join_limited: [number, number];
   queue_refill: number;
   queue_freeze: [number, number, number];
   queue_admit: number;

@@ -12,6 +12,7 @@ export const scriptCode = {
   reserveAgain: -4,
   admissionPending: -5,
   joinInFlight: -6,
+  rateLimited: -7,
 } as const;
 
 export type ScriptCode = (typeof scriptCode)[keyof typeof scriptCode];
@@ -24,6 +25,7 @@ const persistentCodeMeanings: Record<ScriptCode, string> = {
   [scriptCode.reserveAgain]: 'lost its Redis state after each reservation',
   [scriptCode.admissionPending]: 'could not bring an admission from PostgreSQL into Redis',
   [scriptCode.joinInFlight]: 'kept meeting another join of the same account',
+  [scriptCode.rateLimited]: 'refused a join over its rate limits',
 };
 
 /**

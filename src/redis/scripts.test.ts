@@ -6,7 +6,7 @@ import { readScripts, type ScriptName } from './client.js';
 const declared = {
   queue_join: true, queue_refill: true, queue_freeze: true, queue_admit: true, queue_leave: true, queue_active: true,
   queue_arrive: true, queue_arrive_many: true, queue_claim: true, queue_figures: true, lease_acquire: true, lease_release: true,
-  queue_place_reserve: true, queue_join_one: true, queue_place_settle: true, queue_place_take: true, queue_place_keep: true,
+  queue_place_reserve: true, queue_join_one: true, queue_join_limited: true, queue_place_settle: true, queue_place_take: true, queue_place_keep: true,
 } satisfies Record<ScriptName, true>;
 
 describe('Redis scripts', () => {

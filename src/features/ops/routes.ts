@@ -27,8 +27,11 @@ function requireMetricsToken(metricsToken: string | undefined) {
 /** Not encapsulated (fastify-plugin): its response hook times every route of the app. */
 export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: string | undefined; lifecycle: Lifecycle }>(async (app, { db, metrics, metricsToken, lifecycle }) => {
   // While draining, every answer ends its connection, so a balancer's keep-alive connection moves to another node.
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback hooks, not async ones: every request of the app runs them, and an async hook costs a
+  // promise and a microtask turn each (docs/benchmarks.md, the door's profile).
+  app.addHook('onRequest', (_request, reply, done) => {
     if (lifecycle.draining) reply.header('connection', 'close');
+    done();
   });
 
   app.get('/healthz', {
@@ -47,10 +50,11 @@ export const opsRoutes = fp<{ db: Queryable; metrics: Metrics; metricsToken: str
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }, { name: 'ops' });

@@ -96,7 +96,8 @@ export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs:
   const buckets = new Map<string, { credit: number; at: number }>();
 
   return {
-    async tick(event: AdvancedEvent, now = Date.now()): Promise<QueueUpdate | undefined> {
+    /** `announce`: called with the update as soon as an admission is committed, before the store has applied it everywhere. */
+    async tick(event: AdvancedEvent, now = Date.now(), announce?: (update: QueueUpdate) => void): Promise<QueueUpdate | undefined> {
       const { issued, preQueueSize } = await store.freeze(event);
       if (preQueueSize === null) return undefined;
       const [{ admittedThrough }, stock, active] = await Promise.all([
@@ -119,12 +120,16 @@ export function createAdvancer(deps: { db: Queryable; store: QueueStore; tickMs:
         stock.shopperCap - active,
         stock.state === 'on_sale' ? Infinity : 0,
       ));
-      let through = admittedThrough;
-      if (admit > 0 && (await store.admit(event, admittedThrough, admittedThrough + admit, now))) {
+      // The store opens each window at `now` (queue_admit, admissionsAfter): the same end everywhere.
+      const admitted: QueueUpdate = {
+        eventId: event.eventId, admittedThrough: admittedThrough + admit, preQueueSize, stock: stock.state, issued,
+        admitted: { from: admittedThrough, through: admittedThrough + admit, until: now + event.windowMs },
+      };
+      if (admit > 0 && (await store.admit(event, admittedThrough, admittedThrough + admit, now, () => announce?.(admitted)))) {
         bucket.credit -= admit;
-        through += admit;
+        return admitted;
       }
-      return { eventId: event.eventId, admittedThrough: through, preQueueSize, stock: stock.state, issued };
+      return { eventId: event.eventId, admittedThrough, preQueueSize, stock: stock.state, issued };
     },
     forget(eventId: string) {
       buckets.delete(eventId);

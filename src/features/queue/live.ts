@@ -9,6 +9,7 @@ import { sectionAvailability } from '../inventory/availability.js';
 import { notFound } from '../../errors.js';
 import type { QueueService, QueueState, QueueStatus } from './queue.js';
 import { EventLiveMessageSchema } from './schemas.js';
+import type { QueueUpdate } from './store.js';
 import type { QueuePlace } from './tokens.js';
 
 type EventLiveMessage = Static<typeof EventLiveMessageSchema>;
@@ -21,6 +22,8 @@ interface LiveClient {
   /** The queue state last sent (undefined: none yet). */
   state: QueueState | undefined;
   statusSentAt: number;
+  /** The queue frame last sent (to send an admission the tick announced once, not again on confirmation). */
+  statusFrame: string;
   /** The availability frame last sent, and when. */
   availability: string;
   availabilitySentAt: number;
@@ -56,7 +59,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   const { db, queue, log } = deps;
   const rooms = new Map<string, EventRoom>();
 
-  const send = (client: LiveClient, message: string) => {
+  const send = (client: LiveClient, message: string | Buffer) => {
     if (client.socket.readyState === client.socket.OPEN && client.socket.bufferedAmount < backlogBytesMax) client.socket.send(message);
   };
 
@@ -64,11 +67,47 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
   const due = (client: LiveClient, sentAt: number, now: number) => !waitingStates.has(client.state) || now - sentAt >= waitingRefreshMs;
 
   /** Sends a client its status when its state changed or it is due. */
-  function offerStatus(client: LiveClient, { state, position, ahead, etaSeconds, admittedUntil }: QueueStatus, now: number) {
-    if (state === client.state && !due(client, client.statusSentAt, now)) return;
-    client.state = state;
+  function offerStatus(client: LiveClient, status: QueueStatus, now: number) {
+    if (status.state === client.state && !due(client, client.statusSentAt, now)) return;
+    const frame = statusFrame(status);
+    // Just told exactly this (the tick's own announcement, confirmed by the store): not twice.
+    if (frame === client.statusFrame && now - client.statusSentAt < heartbeatMs) return;
+    client.state = status.state;
     client.statusSentAt = now;
-    send(client, encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) }));
+    client.statusFrame = frame;
+    send(client, frame);
+  }
+
+  const statusFrame = ({ state, position, ahead, etaSeconds, admittedUntil }: QueueStatus) =>
+    encode({ type: 'queue', state, position, ahead, etaSeconds, ...(admittedUntil ? { admittedUntil } : {}) });
+
+  /**
+   * A tick that admitted: its sockets in the admitted places hear it at once, from the update alone (no
+   * store read per socket), one frame serialized once and sent as the same bytes to each. The room's
+   * statuses are then asked of the store at the next heartbeat (within heartbeatMs: marking the arrivals,
+   * well within any arrival grace, and correcting a place that had ended meanwhile), not at once: the
+   * update is published as soon as PostgreSQL has the admission, and asking Redis before the advancer
+   * applied it would make this node apply it too. Those just told are not told the same again.
+   */
+  function announceAdmissions(update: QueueUpdate): boolean {
+    const room = rooms.get(update.eventId);
+    if (!room || !update.admitted) return false;
+    const clients = [...room.clients];
+    const statuses = queue.admittedBy(update, clients.map((client) => client.place));
+    let frame: string | undefined;
+    let bytes: Buffer | undefined;
+    const now = Date.now();
+    statuses.forEach((status, i) => {
+      if (!status) return;
+      frame ??= statusFrame(status);
+      bytes ??= Buffer.from(frame);
+      const client = clients[i]!;
+      client.state = status.state;
+      client.statusSentAt = now;
+      client.statusFrame = frame;
+      send(client, bytes);
+    });
+    return frame !== undefined;
   }
 
   /**
@@ -115,7 +154,9 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
     }
   }
 
-  const unsubscribe = queue.onUpdate((update) => pushRoom(update.eventId));
+  const unsubscribe = queue.onUpdate((update) => {
+    if (!announceAdmissions(update)) pushRoom(update.eventId);
+  });
   const heartbeat = setInterval(() => {
     for (const eventId of rooms.keys()) pushRoom(eventId);
   }, heartbeatMs);
@@ -135,7 +176,7 @@ export function createLiveHub(deps: { db: Queryable; queue: QueueService; log: F
         room = { clients: new Set(), availability: '' };
         rooms.set(eventId, room);
       }
-      const client: LiveClient = { socket, place, state: undefined, statusSentAt: 0, availability: '', availabilitySentAt: 0 };
+      const client: LiveClient = { socket, place, state: undefined, statusSentAt: 0, statusFrame: '', availability: '', availabilitySentAt: 0 };
       room.clients.add(client);
       if (room.availability) pushAvailability(room, Date.now());
       void pushStatuses(eventId, [client]);

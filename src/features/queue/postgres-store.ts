@@ -32,6 +32,7 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
 
   return {
     kind: 'postgres',
+    countsJoinLimits: false,
 
     async join(event, userId) {
       return db.transaction(async (tx) => {
@@ -91,11 +92,11 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
 
     arriveMany,
 
-    async admit(event, from, through, nowMs) {
+    async admit(event, from, through, nowMs, committed) {
       const { preQueueSize } = await readQueueRow(db, event.eventId);
       const seqAt = seqOfIndex(event.eventId, preQueueSize);
       const seqs = Array.from({ length: through - from }, (_, i) => seqAt(from + 1 + i));
-      return advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs }, async (tx) => {
+      const moved = await advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs }, async (tx) => {
         // Only places someone still holds become active shoppers: a departed place frees its slot at once.
         await tx.query(
           `insert into queue_active (event_id, queue_index, seq, until, counts_until)
@@ -105,6 +106,8 @@ export function createPostgresStore(db: Database, seqOfIndex: SeqOfIndex): Queue
         );
         await tx.query('delete from queue_active where event_id = $1 and until <= $2', [event.eventId, new Date(nowMs)]);
       });
+      if (moved) committed?.();
+      return moved;
     },
 
     async acquireLease(eventId, nodeId, ttlMs) {

@@ -202,6 +202,14 @@ describe.each(setups)('waiting room API on $name', ({ name, backend, env }) => {
     const replies: Awaited<ReturnType<typeof join>>[] = [];
     for (let i = 0; i < 7; i++) replies.push(await join(event.id, buyers[5]!));
     expect(replies.slice(0, 5).map((r) => r.status)).toEqual(Array(5).fill(201));
+    // With a token the rate-limit hook counts, without one (on one Redis) the join script does: one counter.
+    const mixed = await queued();
+    const [buyer] = await app.registerBuyers(1);
+    const first = await join(mixed.id, buyer!);
+    const withToken = () => app.request('POST', `/api/v1/events/${mixed.id}/queue`, { token: buyer!.token, headers: { 'x-queue-token': first.body.queueToken as string } });
+    const statuses = [first.status];
+    for (let i = 1; i < 6; i++) statuses.push((i % 2 === 1 ? await withToken() : await join(mixed.id, buyer!)).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
     const limited = replies.at(-1)!;
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('too_many_requests');

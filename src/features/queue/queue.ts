@@ -14,7 +14,8 @@ import { createRedisStore } from './redis-store.js';
 import { onsaleColumns, onsaleFromRow, type QueueSettings } from './settings.js';
 import type { QueueFigures } from './schemas.js';
 import { readQueueRow, watermarkAt } from './state.js';
-import type { IndexOfSeq, PlaceRef, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import { JoinThrottledError, type IndexOfSeq, type PlaceRef, type QueueEventRef, type QueueStore, type QueueUpdate, type SeqOfIndex } from './store.js';
+import type { RateCounters } from '../ratelimit/plugin.js';
 import { createQueueTokens, type QueuePlace } from './tokens.js';
 import { createQueueViews, type QueueView } from './views.js';
 
@@ -31,7 +32,12 @@ export interface QueueStatus {
 
 export interface QueueService {
   /** `presentedToken`: the caller's token for this event, if any (after Redis lost its data, how the caller keeps that place). */
-  join(eventId: string, userId: string, presentedToken?: string): Promise<QueueStatus & { queueToken: string }>;
+  join(eventId: string, userId: string, presentedToken?: string, counters?: RateCounters): Promise<QueueStatus & { queueToken: string }>;
+  /**
+   * Whether `join` can count its rate limits itself, in its one Redis round trip (one Redis, no token
+   * presented): the route then passes the counters instead of running the rate-limit hook first.
+   */
+  countsJoinLimits(presentedToken: string | undefined): boolean;
   /** Whether the event exists (any status), from this node's view of it. */
   hasEvent(eventId: string): Promise<boolean>;
   /** Reads a token for this event (401 forged, 403 another event's). */
@@ -39,6 +45,12 @@ export interface QueueService {
   status(place: QueuePlace): Promise<QueueStatus>;
   /** `status` for many places of one event at once (a node's live sockets), in order. */
   statuses(eventId: string, places: readonly QueuePlace[]): Promise<QueueStatus[]>;
+  /**
+   * For each place, its admitted status if `update` is a tick that admitted it, else undefined: from the
+   * update and the token alone (no store read), so a tick's news reaches its sockets at once. The store
+   * is still asked afterwards (`statuses`), which marks the arrivals and corrects a place that had ended.
+   */
+  admittedBy(update: QueueUpdate, places: readonly (QueuePlace | undefined)[]): (QueueStatus | undefined)[];
   leave(eventId: string, userId: string, presentedToken?: string): Promise<void>;
   /** Throws unless the user may hold tickets for the event now (queue disabled, or admitted and unexpired). */
   gate(eventId: string, userId: string, token: string | undefined): Promise<void>;
@@ -194,8 +206,14 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
         continue;
       }
       try {
-        const update = await advancer.tick(event);
-        if (update) await store.publish(update);
+        // An admission is published as soon as PostgreSQL has it, while the store applies it to Redis:
+        // the sockets hear it that much sooner (docs/benchmarks.md, the door's fan-out).
+        let announced: Promise<void> | undefined;
+        const update = await advancer.tick(event, Date.now(), (admitted) => {
+          announced = store.publish(admitted).catch((error: unknown) => log.error({ err: error, eventId: event.eventId }, 'queue update publish failed'));
+        });
+        if (announced) await announced;
+        else if (update) await store.publish(update);
       } catch (error) {
         log.error({ err: error, eventId: event.eventId }, 'queue advancer tick failed');
       }
@@ -208,14 +226,24 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
   };
 
   const service: QueueService = {
-    async join(eventId, userId, presentedToken) {
+    countsJoinLimits: (presentedToken) => store.countsJoinLimits && presentedToken === undefined,
+
+    async join(eventId, userId, presentedToken, counters) {
       const view = await queueView(eventId);
       const now = Date.now();
       if (view.eventStartsAt && view.eventStartsAt.getTime() <= now) throw new AppError('not_on_sale', 'This event has started; the sale is over.');
       const queue = queueOf(view)!;
       const opensAt = queue.preQueueOpensAt ?? view.onsale!.startsAt;
       if (now < opensAt.getTime()) throw new AppError('queue_not_open', `The queue opens at ${opensAt.toISOString()}.`, { opensAt: opensAt.toISOString() });
-      const { seq } = await store.join(refOf(view), userId, presentedSeq(eventId, userId, presentedToken));
+      const joinCounters = counters && presentedToken === undefined && store.countsJoinLimits
+        ? { keys: counters.keys as [string, string], max: counters.max as [number, number], windowMs: counters.windowMs } : undefined;
+      let seq: number;
+      try {
+        ({ seq } = await store.join(refOf(view), userId, presentedSeq(eventId, userId, presentedToken), joinCounters));
+      } catch (error) {
+        if (error instanceof JoinThrottledError && counters) counters.throttled(error.waitMs);
+        throw error;
+      }
       // Between the start and the advancer's next tick this node may not know the draw yet: ask.
       if (view.preQueueSize === null && now >= view.onsale!.startsAt.getTime()) view.preQueueSize = (await store.freeze(refOf(view))).preQueueSize;
       const queueToken = tokens.sign({ eventId, userId, seq, issuedAt: now });
@@ -232,6 +260,16 @@ export function createQueueService({ config, db, log, bus }: Deps): QueueService
 
     async statuses(eventId, places) {
       return statusesOf(await queueView(eventId), places);
+    },
+
+    admittedBy({ eventId, preQueueSize, admitted }, places) {
+      if (!admitted || preQueueSize === null) return places.map(() => undefined);
+      const status: QueueStatus = { state: 'admitted', position: 0, ahead: 0, etaSeconds: 0, admittedUntil: new Date(admitted.until) };
+      return places.map((place) => {
+        if (!place || place.eventId !== eventId) return undefined;
+        const index = mapping.indexOfSeq(eventId, preQueueSize, place.seq);
+        return index > admitted.from && index <= admitted.through ? status : undefined;
+      });
     },
 
     async leave(eventId, userId, presentedToken) {

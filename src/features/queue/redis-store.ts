@@ -8,7 +8,7 @@ import type { RedisKeys } from '../../redis/keys.js';
 import {
   admissionsAfter, admittedAtOf, advanceWatermark, departedPlaces, departedSince, persistPreQueueSize, readQueueRow, recordDeparture, reserveSeqBlock,
 } from './state.js';
-import type { IndexOfSeq, PlaceRef, QueueEventRef, QueueStore, QueueUpdate, SeqOfIndex } from './store.js';
+import { JoinThrottledError, type IndexOfSeq, type JoinCounters, type PlaceRef, type QueueEventRef, type QueueStore, type QueueUpdate, type SeqOfIndex } from './store.js';
 
 /**
  * The production backend. Redis holds what every join and status check touches (the seq counter,
@@ -185,12 +185,18 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
    * the same logic, included from the same fragments. Undefined when another join of the account
    * holds its mark (that one is finished step by step, as on a cluster).
    */
-  async function joinInOneScript(event: QueueEventRef, userId: string): Promise<{ seq: number; created: boolean } | undefined> {
+  async function joinInOneScript(event: QueueEventRef, userId: string, counters: JoinCounters | undefined): Promise<{ seq: number; created: boolean } | undefined> {
     const id = event.eventId;
     const joinId = randomUUID();
     const joinKeys = [keys.queuePlace(id, userId), keys.queueMeta(id), keys.queueMembers(id), keys.queueJoin(id, joinId)];
+    const joinArgs = [joinId, limits.queueJoinPendingMs, event.startsAtMs];
     for (let attempt = 1; ; attempt++) {
-      const [seq, created] = await client.run('queue_join_one', joinKeys, [joinId, limits.queueJoinPendingMs, event.startsAtMs], { durable: true });
+      // The first attempt counts the rate limits too (one round trip in all); a retry (after a block
+      // reservation or a rebuild) does not count them again.
+      const [seq, created] = attempt === 1 && counters
+        ? await client.run('queue_join_limited', [...joinKeys, ...counters.keys], [...joinArgs, counters.windowMs, ...counters.max], { durable: true })
+        : await client.run('queue_join_one', joinKeys, joinArgs, { durable: true });
+      if (seq === scriptCode.rateLimited) throw new JoinThrottledError(created);
       if (seq > 0) return { seq, created: created === 1 };
       if (seq === scriptCode.joinInFlight) return undefined;
       if (attempt >= limits.queueJoinAttemptsMax) throw scriptCodeError(seq as ScriptCode, `waiting room of event ${id}`);
@@ -231,9 +237,11 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
      * lapses and, at worst, a seq nobody was told of (a place no one holds, skipped as any unheld one);
      * never a second place for the account, nor one seq for two accounts.
      */
-    async join(event, userId, presentedSeq) {
+    countsJoinLimits: !client.cluster,
+
+    async join(event, userId, presentedSeq, counters) {
       if (presentedSeq !== undefined && (await holds(event, { userId, seq: presentedSeq }))) return { seq: presentedSeq, created: false };
-      const joined = client.cluster ? undefined : await joinInOneScript(event, userId);
+      const joined = client.cluster ? undefined : await joinInOneScript(event, userId, counters);
       if (joined) return joined;
       const place = keys.queuePlace(event.eventId, userId);
       for (let attempt = 1; attempt <= limits.queueJoinAttemptsMax; attempt++) {
@@ -303,9 +311,10 @@ export function createRedisStore(deps: { client: RedisClient; keys: RedisKeys; d
       return ends;
     },
 
-    async admit(event, from, through, nowMs) {
+    async admit(event, from, through, nowMs, committed) {
       const moved = await advanceWatermark(db, event.eventId, { from, through, admittedAt: nowMs });
       if (!moved) return false;
+      committed?.();
       await applyAdmissions(event);
       return true;
     },

@@ -25,7 +25,9 @@ export const queueRoutes: FastifyPluginAsyncTypebox<QueueRoutesOptions> = async 
   ]);
 
   app.post('/events/:id/queue', {
-    preHandler: [guards.authenticate, joinRateLimit],
+    // The rate limits are counted by the join itself where it can (one Redis: limits and join in one
+    // round trip, docs/scaling.md), else by the rate-limit hook first.
+    preHandler: [guards.authenticate],
     schema: {
       tags: ['queue'],
       summary: 'Join the waiting room of an event',
@@ -36,7 +38,10 @@ export const queueRoutes: FastifyPluginAsyncTypebox<QueueRoutesOptions> = async 
       response: { 201: QueueTicketSchema, ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    return reply.status(201).send((await queue.join(request.params.id, principalOf(request).userId, request.headers['x-queue-token'])) as never);
+    const token = request.headers['x-queue-token'];
+    const counters = queue.countsJoinLimits(token) ? joinRateLimit.counters(request, reply) : undefined;
+    if (!counters) await joinRateLimit(request, reply);
+    return reply.status(201).send((await queue.join(request.params.id, principalOf(request).userId, token, counters)) as never);
   });
 
   app.get('/events/:id/queue', {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, TimestampOut, Uuid } from '../../http/schemas.js';
+import { TimestampOut, Uuid } from '../../http/schemas.js';
 
 /** The waiting room as the organizer's dashboard shows it (`GET /events/:id/stats`). */
 export const QueueFiguresSchema = Type.Object({
@@ -15,11 +15,20 @@ export const QueueFiguresSchema = Type.Object({
 });
 export type QueueFigures = Static<typeof QueueFiguresSchema>;
 
+/**
+ * Written without unions on purpose: fast-json-stringify serializes a union (`anyOf`) by running an ajv
+ * validator per branch until one matches, on every answer, and the status route is the door's hottest
+ * (docs/benchmarks.md, the door's profile). A string `enum` and OpenAPI's `nullable` describe the same
+ * values and serialize with a type check each.
+ */
+const queueStates = ['pre_queue', 'waiting', 'admitted', 'expired', 'sold_out', 'paused'] as const;
+const NullableInteger = (description?: string) => Type.Unsafe<number | null>({ type: 'integer', nullable: true, ...(description ? { description } : {}) });
+
 export const QueueStatusSchema = Type.Object({
-  state: Type.Union([Type.Literal('pre_queue'), Type.Literal('waiting'), Type.Literal('admitted'), Type.Literal('expired'), Type.Literal('sold_out'), Type.Literal('paused')]),
-  position: Nullable(Type.Integer({ description: 'Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted' })),
-  ahead: Nullable(Type.Integer()),
-  etaSeconds: Nullable(Type.Integer({ description: 'people ahead / admissions per minute; null when sold out' })),
+  state: Type.Unsafe<(typeof queueStates)[number]>({ type: 'string', enum: [...queueStates] }),
+  position: NullableInteger('Place in line, 1 = next in; null in the pre-queue (places are drawn at the start); 0 once admitted'),
+  ahead: NullableInteger(),
+  etaSeconds: NullableInteger('people ahead / admissions per minute; null when sold out'),
   admittedUntil: Type.Optional(TimestampOut),
 });
 

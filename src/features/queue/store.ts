@@ -19,6 +19,12 @@ export interface QueueUpdate {
   stock: StockState;
   /** Highest seq handed out: the end of the line. */
   issued: number;
+  /**
+   * What this tick admitted, when it admitted anyone: the places in queue order after `from` through
+   * `through`, each with a window ending at `until` (ms). Lets every node tell its sockets in those places
+   * at once, from the update alone, with no store read per socket.
+   */
+  admitted?: { from: number; through: number; until: number };
 }
 
 export type StockState = 'on_sale' | 'paused' | 'sold_out';
@@ -35,6 +41,21 @@ export type SeqOfIndex = (eventId: string, preQueueSize: number | null) => (inde
 
 /** The place in queue order of a seq, given the frozen pre-queue size. */
 export type IndexOfSeq = (eventId: string, preQueueSize: number, seq: number) => number;
+
+/** The join's two rate-limit counters (per IP, per account) as the rate-limit plugin names and bounds them. */
+export interface JoinCounters {
+  keys: [string, string];
+  max: [number, number];
+  windowMs: number;
+}
+
+/** A join refused by its rate limits, counted by the store: nothing was done; `waitMs` until the window resets. */
+export class JoinThrottledError extends Error {
+  override readonly name = 'JoinThrottledError';
+  constructor(readonly waitMs: number) {
+    super(`join over its rate limits for ${waitMs} ms`);
+  }
+}
 
 /** A place as its token names it: the holder and the seq. */
 export interface PlaceRef {
@@ -55,7 +76,13 @@ export interface QueueStore {
    * of a token the caller presented (verified as this user's): after Redis lost who holds which
    * place, it is how the user gets that place back instead of a second one.
    */
-  join(event: QueueEventRef, userId: string, presentedSeq?: number): Promise<{ seq: number; created: boolean }>;
+  join(event: QueueEventRef, userId: string, presentedSeq?: number, counters?: JoinCounters): Promise<{ seq: number; created: boolean }>;
+  /**
+   * Whether `join` counts `counters` in the same round trip as the join (one Redis; not a cluster, whose
+   * counters sit on other slots than the event's, nor PostgreSQL). Where false, counters are ignored:
+   * the caller counts them first (the rate-limit plugin's hook).
+   */
+  readonly countsJoinLimits: boolean;
   /**
    * Frees the user's place (and active-shopper slot), for good: also after Redis loses its data.
    * `presentedSeq` as for join. Returns the seq freed when known.
@@ -82,9 +109,11 @@ export interface QueueStore {
   arriveMany(event: QueueEventRef, arrivals: readonly Arrival[]): Promise<(number | undefined)[]>;
   /**
    * Admits the places (from, through] if the watermark is still at `from` (compare-and-set in
-   * PostgreSQL). Returns false when another advancer moved it first.
+   * PostgreSQL). Returns false when another advancer moved it first. `committed` is called once the
+   * admission is committed in PostgreSQL, before Redis has it (the advancer announces it then: a node
+   * that reads such a place from Redis first applies the admission itself, see `arrive`).
    */
-  admit(event: QueueEventRef, from: number, through: number, nowMs: number): Promise<boolean>;
+  admit(event: QueueEventRef, from: number, through: number, nowMs: number, committed?: () => void): Promise<boolean>;
   /** Takes or renews the advancer lease of an event for ttlMs. */
   acquireLease(eventId: string, nodeId: string, ttlMs: number): Promise<boolean>;
   releaseLease(eventId: string, nodeId: string): Promise<void>;

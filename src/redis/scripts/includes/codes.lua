@@ -8,4 +8,5 @@ local code = {
   reserveAgain = -4, -- queue_refill: the meta hash vanished after the block was reserved (reserve again)
   admissionPending = -5, -- queue_arrive: the place is admitted in PostgreSQL but not yet in Redis (apply, then ask again)
   joinInFlight = -6, -- queue_join_one: another join of the account holds its mark (finish that one step by step)
+  rateLimited = -7,  -- queue_join_limited: a rate limit of the join is over (answer 429; nothing was done)
 }
