@@ -20,7 +20,7 @@ const allowedFeatureDependencies: Readonly<Record<string, readonly string[]>> = 
   ops: [],
   organizer: ['auth', 'events'],
   orgs: ['auth', 'notifications'],
-  queue: ['auth', 'inventory'],
+  queue: ['auth', 'inventory', 'ratelimit'],
   ratelimit: [],
   search: ['inventory'],
   venues: ['auth'],

@@ -5,6 +5,7 @@ import { QueueFiguresSchema } from '../queue/schemas.js';
 import { OnsaleInput, OnsaleSchema } from '../queue/settings.js';
 import { FacetsSchema, SearchText, searchQueryFields } from '../search/schemas.js';
 import { FeeSchema, FeesInput, TaxInput, TaxSchema } from '../inventory/breakdown-schemas.js';
+import { TicketTypeSchema, TicketTypeVisibility } from '../inventory/ticket-type-schemas.js';
 
 const Coordinate = Type.Number({
   minimum: -100_000,
@@ -25,10 +26,6 @@ const RowSpec = StrictObject({
     Type.Integer({ minimum: 1, maximum: limits.seatsPerRowMax, description: 'How many seats, numbered from 1 on a straight line' }),
     Type.Array(SeatSpec, { minItems: 1, maxItems: limits.seatsPerRowMax, description: 'Each seat with its map coordinates' }),
   ]),
-});
-
-const TicketTypeVisibility = Type.Union([Type.Literal('public'), Type.Literal('hidden'), Type.Literal('code')], {
-  description: '`public`: listed and sold to anyone; `hidden`: neither listed nor sold (retired); `code`: sold only with a code that unlocks it',
 });
 
 const ticketTypeFields = {
@@ -128,19 +125,6 @@ export const UpdateEventBody = StrictObject(
   { minProperties: 1 },
 );
 export type UpdateEventBody = Static<typeof UpdateEventBody>;
-
-export const TicketTypeSchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  price: Type.Integer(),
-  maxPerOrder: Nullable(Type.Integer()),
-  quota: Nullable(Type.Integer()),
-  visibility: TicketTypeVisibility,
-  salesStartsAt: Nullable(TimestampOut),
-  salesEndsAt: Nullable(TimestampOut),
-  onSale: Type.Boolean({ description: 'Within its sales window now (by the database\'s clock)' }),
-  available: Type.Integer({ description: 'Tickets of this type that can be held now: the section\'s, or fewer when its quota has fewer left' }),
-});
 
 export const SectionSchema = Type.Object({
   id: Uuid,

@@ -7,7 +7,7 @@ import { limits } from '../../limits.js';
 import type { Guards } from '../auth/guard.js';
 import { checkCode, codesCsv, createCodes, getCode, listCodes, setCodeDisabled, setCodeReserve } from './codes.js';
 import type { Stock } from './stock.js';
-import { TicketTypeSchema } from '../events/schemas.js';
+import { TicketTypeSchema } from './ticket-type-schemas.js';
 import { principalOf } from '../auth/guard.js';
 
 const CodeKind = Type.Union([Type.Literal('presale'), Type.Literal('unlock'), Type.Literal('discount')]);

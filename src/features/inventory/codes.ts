@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Queryable, Tx } from '../../db/database.js';
-import type { Stock } from './stock.js';
+import { moveToCodeReserve, type Stock } from './stock.js';
 import { AppError, notFound } from '../../errors.js';
 import { isUniqueViolation } from '../../db/pg-errors.js';
 import { limits } from '../../limits.js';
@@ -144,11 +144,7 @@ async function setAside(tx: Tx, eventId: string, sectionId: string, units: numbe
       throw new AppError('validation_failed', 'A code with a reserve applies to ticket types of the reserve\'s section only.', { fields: [{ in: 'body', field: '/ticketTypeIds', message: 'must be types of sectionId' }] });
     }
   }
-  const { rowCount } = await tx.query(
-    `update sections set available = available - $2, set_aside_for_codes = set_aside_for_codes + $2 where id = $1 and available >= $2`,
-    [sectionId, units],
-  );
-  if (rowCount === 0) throw new AppError('sold_out', `Fewer than ${units} units of this section are on sale to set aside.`, { available: section.available, wanted: units });
+  if (!(await moveToCodeReserve(tx, sectionId, units))) throw new AppError('sold_out', `Fewer than ${units} units of this section are on sale to set aside.`, { available: section.available, wanted: units });
 }
 
 async function assertTypesOfEvent(tx: Tx, eventId: string, ticketTypeIds: readonly string[] | undefined): Promise<void> {
@@ -214,11 +210,7 @@ export async function setCodeReserve(db: Database, stock: Pick<Stock, 'offerAgai
       throw new AppError('invalid_quota', `The reserve cannot go below the ${held} tickets its holds took from it.`, { minimum: held });
     }
     if (delta === 0) return;
-    const { rowCount } = await tx.query(
-      'update sections set available = available - $2, set_aside_for_codes = set_aside_for_codes + $2 where id = $1 and available - $2 >= 0 and set_aside_for_codes + $2 >= 0',
-      [code.sectionId, delta],
-    );
-    if (rowCount === 0) throw new AppError('sold_out', `Fewer than ${delta} more units of this section are on sale to set aside.`, { wanted: delta });
+    if (!(await moveToCodeReserve(tx, code.sectionId, delta))) throw new AppError('sold_out', `Fewer than ${delta} more units of this section are on sale to set aside.`, { wanted: delta });
     await tx.query('update event_codes set reserve = $2, reserve_left = reserve_left + $3 where id = $1', [codeId, reserve, delta]);
     if (delta < 0) await stock.offerAgain(tx, [code.sectionId]);
   });

@@ -175,6 +175,19 @@ function breakdownColumns(holds: readonly NewHold[]): unknown[][] {
     holds.map((h) => (h.priced ? JSON.stringify(h.priced.pricing) : null))];
 }
 
+/**
+ * Moves `units` of GA section `sectionId` from sale into the codes' reserves (`units` below 0: from
+ * the reserves back to sale), in one conditional update; false when fewer are on sale (or set aside)
+ * than that. The caller holds the section's lock and, when units come back, offers them again.
+ */
+export async function moveToCodeReserve(tx: Tx, sectionId: string, units: number): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'update sections set available = available - $2, set_aside_for_codes = set_aside_for_codes + $2 where id = $1 and available - $2 >= 0 and set_aside_for_codes + $2 >= 0',
+    [sectionId, units],
+  );
+  return rowCount > 0;
+}
+
 /** Sets GA sections' counters: units on sale, and units held back for the waitlist. */
 export async function setPoolCounters(tx: Tx, counters: readonly { sectionId: string; available: number; reserved: number }[]): Promise<void> {
   if (counters.length === 0) return;

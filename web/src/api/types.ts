@@ -5,8 +5,9 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { SessionSchema, UserSchema } from '../../../src/features/auth/routes.js';
 import type { OrderSchema } from '../../../src/features/checkout/routes.js';
-import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, TicketTypeSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
+import type { CreateEventBody, EventSchema, EventStatsSchema, EventSummarySchema, ListEventsQuery, SeatSchema, SectionSchema, UpdateEventBody } from '../../../src/features/events/schemas.js';
 import type { HoldSchema } from '../../../src/features/inventory/routes.js';
+import type { TicketTypeSchema } from '../../../src/features/inventory/ticket-type-schemas.js';
 import type { EventLiveMessageSchema, QueueStatusSchema, QueueTicketSchema } from '../../../src/features/queue/schemas.js';
 import type { OnsaleSchema } from '../../../src/features/queue/settings.js';
 import type { WaitlistEntrySchema } from '../../../src/features/waitlist/routes.js';
