@@ -98,7 +98,7 @@ export const codeRoutes: FastifyPluginAsyncTypebox<CodeRoutesOptions> = async (a
     schema: {
       tags: ['codes'],
       summary: 'Make a presale, unlock or discount code, or generate a batch of them (owner, manager)',
-      description: '`code` or `generate` (with an optional `prefix`). `presale`: holds are allowed from `validFrom` before the sale opens; `unlock`: sells the types whose visibility is `code`; `discount` (`percent` or `amountOff` per ticket, never below zero). `maxUses` counts tickets. `reserve` (with `sectionId`, a general-admission section, and `validUntil`) sets that many units aside for each code\'s holders, taken from the units on sale (409 `sold_out` when fewer are); they return to sale at `validUntil`. 409 `code_taken` for a code the event has (in any case).',
+      description: '`code` or `generate` (with an optional `prefix`). `presale`: holds are allowed from `validFrom` before the sale opens; `unlock`: sells the types whose visibility is `code`; `discount` (`percent` or `amountOff` per ticket, never below zero; required for a `discount` code, and a presale or unlock code may carry one too). `maxUses` counts tickets. `reserve` (with `sectionId`, a general-admission section, and `validUntil`) sets that many units aside for each code\'s holders, taken from the units on sale (409 `sold_out` when fewer are); they return to sale at `validUntil`. 409 `code_taken` for a code the event has (in any case).',
       security: BearerAuth,
       params: IdParams,
       body: CreateCodesBody,

@@ -90,8 +90,9 @@ export async function createCodes(db: Database, eventId: string, input: NewCodes
   if ((input.code === undefined) === (input.generate === undefined)) {
     throw new AppError('validation_failed', 'Give either a code or how many to generate.', { fields: [{ in: 'body', field: '/code', message: 'exactly one of code and generate' }] });
   }
-  if ((input.kind === 'discount') !== (input.discount !== undefined)) {
-    throw new AppError('validation_failed', 'A discount code needs a discount, and only a discount code has one.', { fields: [{ in: 'body', field: '/discount', message: 'required for kind discount only' }] });
+  // A presale or unlock code may carry a discount too (a fan club's presale at 10 % off); a discount code is nothing without one.
+  if (input.kind === 'discount' && input.discount === undefined) {
+    throw new AppError('validation_failed', 'A discount code needs a discount.', { fields: [{ in: 'body', field: '/discount', message: 'required for kind discount' }] });
   }
   if (input.validFrom && input.validUntil && new Date(input.validUntil) <= new Date(input.validFrom)) {
     throw new AppError('validation_failed', 'A code must stop being valid after it starts.', { fields: [{ in: 'body', field: '/validUntil', message: 'must be after validFrom' }] });
@@ -279,7 +280,7 @@ const appliesTo = (code: LockedCode, ticketTypeId: string | null) => code.ticket
 
 /**
  * Judges a code for the lines of a hold: a refusal, or what it grants. A presale or unlock code must
- * apply to every line (it is what lets them be sold); a discount applies to the lines it names.
+ * apply to every line (it is what lets them be sold); a discount (of any kind of code) comes off the lines it names.
  * Per-order cap and uses count every unit of the hold.
  */
 export function judgeCode(code: LockedCode | undefined, lines: readonly HoldLine[]): AppError | CodeGrant {
@@ -296,7 +297,7 @@ export function judgeCode(code: LockedCode | undefined, lines: readonly HoldLine
     early: code.kind === 'presale',
     unlocks: (ticketTypeId) => code.kind === 'unlock' && appliesTo(code, ticketTypeId),
     discountOn(ticketTypeId, price) {
-      if (code.kind !== 'discount' || !appliesTo(code, ticketTypeId)) return 0;
+      if ((code.percentOff === null && code.amountOff === null) || !appliesTo(code, ticketTypeId)) return 0;
       // Percent: rounded half up to the minor unit (price * percent is an integer, so + 50 then floor of / 100).
       if (code.percentOff !== null) return Math.floor((price * code.percentOff + 50) / 100);
       return Math.min(price, code.amountOff!);
