@@ -13,7 +13,7 @@ import { releaseDueReserves } from '../src/features/inventory/holds.js';
 import { createStock } from '../src/features/inventory/stock.js';
 import { waitlistReturnPolicy } from '../src/features/waitlist/offers.js';
 import { accountedUnits, watchAccounting } from './support/accounting.js';
-import { startRaceNodes, type RaceNodes } from './support/race-nodes.js';
+import { createRaceEvent, raceAccounts, startRaceNodes, type RaceNodes } from './support/race-nodes.js';
 import { call } from './support/serve.js';
 
 const admin = { email: 'reserve-race-admin@example.test', password: 'reserve-race-admin-password' };
@@ -24,24 +24,11 @@ let tokens: string[];
 
 beforeAll(async () => {
   nodes = await startRaceNodes(admin, 'reserve-race-jwt-secret-0123456789abcdef-01');
-  adminToken = (await call(node(0).url, 'POST', '/api/v1/auth/login', admin)).body.accessToken as string;
-  tokens = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
-    const registered = await call(node(i).url, 'POST', '/api/v1/auth/register', { email: `reserve-racer-${i}@example.test`, password: 'correct horse', name: `Racer ${i}` });
-    expect(registered.status).toBe(201);
-    return registered.body.accessToken as string;
-  }));
+  ({ adminToken, tokens } = await raceAccounts(nodes!, admin, 'reserve-racer', 60));
 }, 600_000);
 afterAll(() => nodes?.close());
 
-async function createEvent(sections: unknown[]) {
-  const venue = (await call(node(0).url, 'POST', '/api/v1/venues', { name: 'Race Hall', city: 'Porto' }, adminToken)).body;
-  const created = await call(node(0).url, 'POST', '/api/v1/events', {
-    title: 'Reserve race', venueId: venue.id, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), currency: 'EUR', status: 'published',
-    maxHoldsPerUser: null, maxTicketsPerUser: null, sections,
-  }, adminToken);
-  expect(created.status).toBe(201);
-  return created.body;
-}
+const createEvent = (sections: unknown[]) => createRaceEvent(nodes!, adminToken, 'Reserve race', sections);
 
 async function makeCode(eventId: string, body: Record<string, unknown>) {
   const made = await call(node(0).url, 'POST', `/api/v1/events/${eventId}/codes`, { kind: 'presale', validUntil: new Date(Date.now() + 3_600_000).toISOString(), ...body }, adminToken);

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sectionAccounting } from '../src/features/inventory/availability.js';
-import { accountedUnits, watchAccounting } from './support/accounting.js';
-import { startRaceNodes, type RaceNodes } from './support/race-nodes.js';
+import { accountedUnits, ticketTypeCounts, watchAccounting } from './support/accounting.js';
+import { createRaceEvent, raceAccounts, startRaceNodes, type RaceNodes } from './support/race-nodes.js';
 import { call } from './support/serve.js';
 
 const admin = { email: 'quota-paths-admin@example.test', password: 'quota-paths-admin-password' };
@@ -17,36 +17,13 @@ let tokens: string[];
 
 beforeAll(async () => {
   nodes = await startRaceNodes(admin, 'quota-paths-jwt-secret-0123456789abcdef-012');
-  adminToken = (await call(node(0).url, 'POST', '/api/v1/auth/login', admin)).body.accessToken as string;
-  tokens = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
-    const registered = await call(node(i).url, 'POST', '/api/v1/auth/register', { email: `quota-racer-${i}@example.test`, password: 'correct horse', name: `Racer ${i}` });
-    expect(registered.status).toBe(201);
-    return registered.body.accessToken as string;
-  }));
+  ({ adminToken, tokens } = await raceAccounts(nodes!, admin, 'quota-racer', 60));
 }, 600_000);
 afterAll(() => nodes?.close());
 
-async function createEvent(sections: unknown[]) {
-  const venue = (await call(node(0).url, 'POST', '/api/v1/venues', { name: 'Race Hall', city: 'Porto' }, adminToken)).body;
-  const created = await call(node(0).url, 'POST', '/api/v1/events', {
-    title: 'Quota paths race', venueId: venue.id, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), currency: 'EUR', status: 'published',
-    maxHoldsPerUser: null, maxTicketsPerUser: null, sections,
-  }, adminToken);
-  expect(created.status).toBe(201);
-  return created.body;
-}
+const createEvent = (sections: unknown[]) => createRaceEvent(nodes!, adminToken, 'Quota paths race', sections);
 
-/** Per type: its counter, and its units counted from active holds and valid tickets (they must agree). */
-async function typeCounts(eventId: string) {
-  const { rows } = await nodes!.db.query<{ name: string; quota: number | null; taken: number; held: number; sold: number }>(
-    `select tt.name, tt.quota, tt.taken,
-            (select coalesce(sum(i.quantity), 0) from hold_items i join holds h on h.id = i.hold_id where i.ticket_type_id = tt.id and h.status = 'active')::int as held,
-            (select count(*) from tickets t where t.ticket_type_id = tt.id and t.status = 'valid')::int as sold
-       from ticket_types tt join sections s on s.id = tt.section_id where s.event_id = $1 order by tt.position`,
-    [eventId],
-  );
-  return rows;
-}
+const typeCounts = (eventId: string) => ticketTypeCounts(nodes!.db, eventId);
 
 describe('ticket-type quotas of comps and waitlist offers across three server processes', () => {
   it('counts comps in a type\'s quota while 60 holds race 10 comps for it', async () => {

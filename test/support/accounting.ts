@@ -26,3 +26,15 @@ export function watchAccounting(db: Queryable, eventId: string): () => Promise<S
     return samples;
   };
 }
+
+/** Per ticket type of the event: its `taken` counter, and its units counted from active holds and valid tickets (they must agree). */
+export async function ticketTypeCounts(db: Queryable, eventId: string) {
+  const { rows } = await db.query<{ name: string; quota: number | null; taken: number; held: number; sold: number }>(
+    `select tt.name, tt.quota, tt.taken,
+            (select coalesce(sum(i.quantity), 0) from hold_items i join holds h on h.id = i.hold_id where i.ticket_type_id = tt.id and h.status = 'active')::int as held,
+            (select count(*) from tickets t where t.ticket_type_id = tt.id and t.status = 'valid')::int as sold
+       from ticket_types tt join sections s on s.id = tt.section_id where s.event_id = $1 order by tt.position`,
+    [eventId],
+  );
+  return rows;
+}

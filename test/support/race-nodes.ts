@@ -5,7 +5,7 @@
  */
 import { openPostgres, type Database } from '../../src/db/database.js';
 import { createTestDatabase } from './postgres.js';
-import { killServers, serve, type ServeProcess } from './serve.js';
+import { call, killServers, serve, type ServeProcess } from './serve.js';
 
 export interface RaceNodes {
   processes: ServeProcess[];
@@ -39,4 +39,28 @@ export async function startRaceNodes(admin: { email: string; password: string },
       await database.drop();
     },
   };
+}
+
+/** The admin's access token and `count` buyers' (`<prefix>-<i>@example.test`), registered round the processes. */
+export async function raceAccounts(nodes: RaceNodes, admin: { email: string; password: string }, prefix: string, count: number): Promise<{ adminToken: string; tokens: string[] }> {
+  const token = (reply: { status: number; body: any }, what: string) => {
+    if (reply.status !== 200 && reply.status !== 201) throw new Error(`${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body.accessToken as string;
+  };
+  const adminToken = token(await call(nodes.node(0).url, 'POST', '/api/v1/auth/login', admin), 'admin login');
+  const tokens = await Promise.all(Array.from({ length: count }, async (_, i) =>
+    token(await call(nodes.node(i).url, 'POST', '/api/v1/auth/register', { email: `${prefix}-${i}@example.test`, password: 'correct horse', name: `Racer ${i}` }), `register ${i}`)));
+  return { adminToken, tokens };
+}
+
+/** A published event a week ahead, at a venue of its own, with no per-buyer caps (the races set their own). */
+export async function createRaceEvent(nodes: RaceNodes, adminToken: string, title: string, sections: unknown[]): Promise<any> {
+  const url = nodes.node(0).url;
+  const venue = (await call(url, 'POST', '/api/v1/venues', { name: 'Race Hall', city: 'Porto' }, adminToken)).body;
+  const created = await call(url, 'POST', '/api/v1/events', {
+    title, venueId: venue.id, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), currency: 'EUR', status: 'published',
+    maxHoldsPerUser: null, maxTicketsPerUser: null, sections,
+  }, adminToken);
+  if (created.status !== 201) throw new Error(`create event: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body;
 }
