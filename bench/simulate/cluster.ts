@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ export interface Deployment {
    * on its port. Resolves with the old process's exit code.
    */
   restartNode(index: number): Promise<number | null>;
+  /** What the balancer logged at warn and above (why it answered 502, say); empty without one. */
+  balancerLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -105,7 +107,7 @@ ${proxyLocation}
 }
 
 /** nginx in the foreground as our child, so it is ours to stop (and dies with us). */
-async function startNginx(upstreamPorts: number[]): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+async function startNginx(upstreamPorts: number[]): Promise<{ url: string; process: ChildProcess; errorLog(): Promise<string>; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'onsale-nginx-'));
   const port = await freePort();
   await writeFile(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreamPorts));
@@ -122,6 +124,7 @@ async function startNginx(upstreamPorts: number[]): Promise<{ url: string; proce
   return {
     url,
     process: child,
+    errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     async stop() {
       child.kill('SIGQUIT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -180,7 +183,8 @@ export async function startDeployment(options: { nodes: number; postgresUrl: str
       nodes[index] = await startNode(index);
       return code;
     };
-    return { url: balancer?.url ?? nodes[0]!.url, databaseUrl, secrets, nodePids: nodes.map((n) => n.pid), nodes, restartNode, stop };
+    const balancerLog = async () => (await balancer?.errorLog()) ?? '';
+    return { url: balancer?.url ?? nodes[0]!.url, databaseUrl, secrets, nodePids: nodes.map((n) => n.pid), nodes, restartNode, balancerLog, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
