@@ -130,6 +130,11 @@ export const limits = {
    * net.core.somaxconn (4096 by default).
    */
   listenBacklogMax: 4096,
+  /**
+   * How stale a waiter's place in the waitlist may be: each node reads an event's line at most this
+   * often while its waiters check (their status and offer are always read fresh).
+   */
+  waitlistLineMaxAgeMs: 1_000,
   /** Search (features/search): the longest `q`; performers and tags per event (checked by migration 010 too). */
   searchQueryLengthMax: 100,
   performersPerEventMax: 50,

@@ -10,7 +10,7 @@ import { WaitlistSummarySchema } from './summary.js';
 export const WaitlistEntrySchema = Type.Object({
   id: Uuid,
   eventId: Uuid,
-  position: Type.Integer({ description: '1 = served next; 0 once the entry is no longer waiting' }),
+  position: Type.Integer({ description: '1 = served next; 0 once the entry is no longer waiting. Each node reads the line at most a second apart, so a place may lag a move made elsewhere by that long; the status is always current' }),
   quantity: Type.Integer(),
   sectionId: Type.Optional(Uuid),
   status: Type.Union([

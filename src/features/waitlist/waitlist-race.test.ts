@@ -165,6 +165,13 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
     });
     afterAll(() => crowdApp?.close());
 
+    /** Accounts made in bulk (the simulator's seed path): registering 1,000 would hash 1,000 passwords. */
+    const seedCrowd = (eventId: string, count: number) => {
+      const { config } = crowdApp.server.context;
+      const issuers = { passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens: createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds) };
+      return seedBuyers(crowdApp.db, issuers, { count, emailPrefix: `crowd-${eventId}` });
+    };
+
     it('1,000 buyers joining the waitlist at once as it sells out all get a place, in one line with no gaps, without a 5xx', async () => {
       const app = crowdApp;
       const count = 1000;
@@ -174,8 +181,7 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       for (const holder of [first!, second!]) {
         expect((await app.request('POST', '/api/v1/holds', { token: holder.token, body: { eventId: event.id, sectionId, quantity: 1 } })).status).toBe(201);
       }
-      const { config } = app.server.context;
-      const crowd = await seedBuyers(app.db, { passwords: createPasswordHasher(config.argon2MemoryKib), accessTokens: createAccessTokens(config.jwtSecret, config.accessTokenTtlSeconds) }, { count, emailPrefix: `crowd-${event.id}` });
+      const crowd = await seedCrowd(event.id, count);
 
       const joins = await Promise.all(crowd.map((buyer) =>
         app.fetch('POST', `/api/v1/events/${event.id}/waitlist`, { token: buyer.accessToken, body: { sectionId, quantity: 1 } })));
@@ -185,6 +191,33 @@ describe('waitlist under concurrency and crashes (postgres)', () => {
       // A second join by the same account is refused, however it races.
       const again = await Promise.all([0, 1].map(() => app.fetch('POST', `/api/v1/events/${event.id}/waitlist`, { token: crowd[0]!.accessToken, body: { quantity: 1 } })));
       expect(again.map((r) => r.body.error?.code)).toEqual(['already_waitlisted', 'already_waitlisted']);
+    });
+
+    /* When patience runs out, the line leaves at once; one leave at a time, each under the section lock, queued past the lock timeout. */
+    it('1,000 buyers leaving the waitlist at once, the head with an open offer, all leave, and the offer passes to whoever stays, without a 5xx', async () => {
+      const app = crowdApp;
+      const event = await app.createEvent({ maxTicketsPerOrder: 1, sections: [{ name: 'Floor', price: 1000, capacity: 2 }] });
+      const sectionId = event.sections[0].id as string;
+      const [holder, other, stayer] = await app.registerBuyers(3);
+      const holds = await Promise.all([holder!, other!].map((b) => app.request('POST', '/api/v1/holds', { token: b.token, body: { eventId: event.id, sectionId, quantity: 1 } })));
+      expect(holds.map((h) => h.status)).toEqual([201, 201]);
+      const crowd = await seedCrowd(event.id, 1000);
+      for (const buyer of crowd) expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: buyer.accessToken, body: { sectionId, quantity: 1 } })).status).toBe(201);
+      expect((await app.request('POST', `/api/v1/events/${event.id}/waitlist`, { token: stayer!.token, body: { sectionId, quantity: 1 } })).body.position).toBe(1001);
+      expect((await app.request('DELETE', `/api/v1/holds/${holds[0]!.body.id}`, { token: holder!.token })).status).toBe(204);
+      expect((await app.request('GET', `/api/v1/events/${event.id}/waitlist`, { token: crowd[0]!.accessToken })).body.status).toBe('offered');
+
+      const leaves = await Promise.all(crowd.map((buyer) => app.fetch('DELETE', `/api/v1/events/${event.id}/waitlist`, { token: buyer.accessToken })));
+      expect(leaves.filter((r) => r.status !== 204).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+      const ended = await app.db.query<{ status: string; count: number }>(
+        `select status, count(*)::int as count from waitlist_entries where event_id = $1 and user_id <> $2 group by status order by status`,
+        [event.id, stayer!.userId],
+      );
+      // An offer declined by leaving passes down the line, so a few more may have left by declining one.
+      expect(ended.rows.map((r) => r.status)).toEqual(['declined', 'left']);
+      expect(ended.rows.reduce((sum, r) => sum + r.count, 0)).toBe(1000);
+      expect((await app.request('GET', `/api/v1/events/${event.id}/waitlist`, { token: stayer!.token })).body).toMatchObject({ status: 'offered', position: 0 });
+      expect((await sectionAccounting(app.db, event.id))[0]).toMatchObject({ capacity: 2, held: 1, offered: 1, reserved: 0, available: 0 });
     });
   });
 

@@ -7,6 +7,8 @@ import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
 import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
 import { lockStockSectionsOf, seatIsFree, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
+import { createWaitingLines } from './line.js';
+import type { WaitingLines } from './line.js';
 import { offerReturnedStock } from './offers.js';
 import { waitlistSummary, type WaitlistSummary } from './summary.js';
 
@@ -55,28 +57,27 @@ interface JoinTerms {
   maxPerUser: number | null;
 }
 
-/** Waiting entries that compete with `w` (same section, or either is for the whole event) and joined before it. */
-const entryView = `
-  select w.id, w.event_id as "eventId", w.quantity, w.section_id as "sectionId", w.status, w.created_at as "createdAt",
-         w.offer_hold_id as "offerHoldId", h.expires_at as "offerExpiresAt",
-         case when w.status = 'waiting' then (
-           select count(*) + 1 from waitlist_entries o
-            where o.event_id = w.event_id and o.status = 'waiting' and o.seq < w.seq
-              and (w.section_id is null or o.section_id is null or o.section_id = w.section_id))
-         else 0 end::int as position
+const entryColumns = `
+  select w.id, w.event_id as "eventId", w.quantity, w.section_id as "sectionId", w.status, w.created_at as "createdAt", w.seq::float8 as seq,
+         w.offer_hold_id as "offerHoldId", h.expires_at as "offerExpiresAt"
     from waitlist_entries w left join holds h on h.id = w.offer_hold_id`;
 
-type EntryRow = Omit<EntryView, 'offer' | 'sectionId'> & { sectionId: string | null; offerHoldId: string | null; offerExpiresAt: Date | null };
+type EntryRow = Omit<EntryView, 'offer' | 'sectionId' | 'position'> & { seq: number; sectionId: string | null; offerHoldId: string | null; offerExpiresAt: Date | null };
 
-const toView = ({ sectionId, offerHoldId, offerExpiresAt, ...row }: EntryRow): EntryView => ({
-  ...row,
-  ...(sectionId ? { sectionId } : {}),
-  ...(row.status === 'offered' && offerHoldId && offerExpiresAt ? { offer: { holdId: offerHoldId, expiresAt: offerExpiresAt } } : {}),
-});
+/** Only a waiting entry has a place in the line; it is read from the node's copy of the line. */
+async function toView(lines: WaitingLines, { sectionId, offerHoldId, offerExpiresAt, seq, ...row }: EntryRow): Promise<EntryView> {
+  const position = row.status === 'waiting' ? (await lines.get(row.eventId)).placeOf({ seq, sectionId }) : 0;
+  return {
+    ...row,
+    position,
+    ...(sectionId ? { sectionId } : {}),
+    ...(row.status === 'offered' && offerHoldId && offerExpiresAt ? { offer: { holdId: offerHoldId, expiresAt: offerExpiresAt } } : {}),
+  };
+}
 
-async function latestEntry(db: Queryable, userId: string, eventId: string): Promise<EntryView | undefined> {
-  const { rows } = await db.query<EntryRow>(`${entryView} where w.user_id = $1 and w.event_id = $2 order by w.seq desc limit 1`, [userId, eventId]);
-  return rows[0] && toView(rows[0]);
+async function latestEntry(db: Queryable, userId: string, eventId: string): Promise<EntryRow | undefined> {
+  const { rows } = await db.query<EntryRow>(`${entryColumns} where w.user_id = $1 and w.event_id = $2 order by w.seq desc limit 1`, [userId, eventId]);
+  return rows[0];
 }
 
 const alreadyWaitlisted = () => new AppError('already_waitlisted', 'You are already on the waitlist for this event; leave it first to change your request.');
@@ -165,13 +166,62 @@ async function joinBatch(tx: Tx, stock: Stock, sectionIds: string[], requests: J
   });
 }
 
+interface LeaveRequest {
+  entryId: string;
+  eventId: string;
+}
+
+/**
+ * One transaction for a batch of entries leaving the same sections (all of one event): lock the
+ * sections once, decline the open offers, end the waiting entries in one statement, and offer what
+ * they held back once. When patience runs out, thousands leave within seconds; one at a time, each
+ * holding the section locks for its round trips, they queued for minutes (docs/benchmarks.md).
+ * True per entry that this batch ended.
+ */
+async function leaveBatch(tx: Tx, stock: Stock, sectionIds: string[], entryIds: string[]): Promise<boolean[]> {
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
+  // Under the section locks no offer can be made to these entries: what they are now is what they stay.
+  const { rows: offered } = await tx.query<{ id: string; offerHoldId: string }>(
+    `select id, offer_hold_id as "offerHoldId" from waitlist_entries where id = any($1::uuid[]) and status = 'offered'`,
+    [entryIds],
+  );
+  // The waiting leave first, so the tickets of the declined offers go to someone staying.
+  const { rows: left } = await tx.query<{ id: string }>(
+    `update waitlist_entries set status = 'left', updated_at = now() where id = any($1::uuid[]) and status = 'waiting' returning id`,
+    [entryIds],
+  );
+  const declined = new Set(await stock.endHolds(tx, offered.map((e) => e.offerHoldId), 'released', false));
+  // Units held back for these entries may now fit the next one, or go on sale.
+  if (left.length > 0) await offerReturnedStock(tx, sectionIds);
+  const ended = new Set([...left.map((e) => e.id), ...offered.filter((e) => declined.has(e.offerHoldId)).map((e) => e.id)]);
+  return entryIds.map((id) => ended.has(id));
+}
+
 export function createWaitlistService({ db, stock, queueLengthMax }: { db: Database; stock: Stock; queueLengthMax: number }): WaitlistService {
+  const lines = createWaitingLines(db, limits.waitlistLineMaxAgeMs);
   const joins = new KeyedBatcher<JoinRequest, JoinOutcome>(
-    (sectionIds, requests) => db.transaction((tx) => joinBatch(tx, stock, sectionIds.split(','), requests)),
+    async (sectionIds, requests) => {
+      const outcomes = await db.transaction((tx) => joinBatch(tx, stock, sectionIds.split(','), requests));
+      lines.invalidate(requests[0]!.eventId);
+      return outcomes;
+    },
     {
       batchSizeMax: limits.holdBatchSizeMax,
       queueLengthMax,
       queueFull: () => new AppError('unavailable', 'Too many waitlist joins are waiting for these tickets; try again in a moment.'),
+    },
+  );
+
+  const leaves = new KeyedBatcher<LeaveRequest, boolean>(
+    async (sectionIds, requests) => {
+      const outcomes = await db.transaction((tx) => leaveBatch(tx, stock, sectionIds.split(','), requests.map((r) => r.entryId)));
+      lines.invalidate(requests[0]!.eventId);
+      return outcomes;
+    },
+    {
+      batchSizeMax: limits.holdBatchSizeMax,
+      queueLengthMax,
+      queueFull: () => new AppError('unavailable', 'Too many are leaving the waitlist for these tickets at once; try again in a moment.'),
     },
   );
 
@@ -201,35 +251,21 @@ export function createWaitlistService({ db, stock, queueLengthMax }: { db: Datab
       const servingIds = serving.map((s) => s.id);
       const joined = await joins.submit(servingIds.join(','), { userId, eventId, sectionId: sectionId ?? null, quantity, maxPerUser: terms.maxPerUser });
       if ('error' in joined) throw joined.error;
-      const { rows: views } = await db.query<EntryRow>(`${entryView} where w.id = $1`, [joined.entryId]);
-      return toView(views[0]!);
+      const { rows: entries } = await db.query<EntryRow>(`${entryColumns} where w.id = $1`, [joined.entryId]);
+      return toView(lines, entries[0]!);
     },
 
     async get(userId, eventId) {
       const entry = await latestEntry(db, userId, eventId);
       if (!entry) throw notFound('waitlist entry');
-      return entry;
+      return toView(lines, entry);
     },
 
     async leave(userId, eventId) {
-      const live = (await latestEntry(db, userId, eventId));
+      const live = await latestEntry(db, userId, eventId);
       if (!live || (live.status !== 'waiting' && live.status !== 'offered')) throw notFound('waitlist entry');
       const sectionIds = servingSections(await eventSections(eventId), live.sectionId).map((s) => s.id);
-      const left = await db.transaction(async (tx) => {
-        await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
-        // Under the section locks no offer can be made to this entry; read it again.
-        const { rows } = await tx.query<{ status: EntryStatus; offerHoldId: string | null }>(
-          'select status, offer_hold_id as "offerHoldId" from waitlist_entries where id = $1',
-          [live.id],
-        );
-        const entry = rows[0]!;
-        if (entry.status === 'offered') return (await stock.endHolds(tx, [entry.offerHoldId!], 'released', false)).length > 0;
-        const updated = await tx.query(`update waitlist_entries set status = 'left', updated_at = now() where id = $1 and status = 'waiting'`, [live.id]);
-        // Units held back for this entry may now fit the next one, or go on sale.
-        await offerReturnedStock(tx, sectionIds);
-        return updated.rowCount > 0;
-      });
-      if (!left) throw notFound('waitlist entry');
+      if (!(await leaves.submit(sectionIds.join(','), { entryId: live.id, eventId }))) throw notFound('waitlist entry');
     },
 
     async decline(userId, holdId) {
