@@ -193,3 +193,30 @@ describe('buyer actions never deadlock', () => {
     }
   });
 });
+
+/*
+ * A checkout's commit holds its sections FOR KEY SHARE until it commits (lock order, and the fence an
+ * event's cancellation waits on). Stock changes take the section FOR NO KEY UPDATE, which does not
+ * conflict with it: with FOR UPDATE, every hold batch waited for the checkouts committing in its
+ * section, and the simulator saw holds queue for seconds at the opening.
+ */
+describe('a section keeps selling while its checkouts commit', () => {
+  it('holds, releases and pays in a section whose sections lock a committing checkout holds', async () => {
+    const event = await app.createEvent(twoSections(10));
+    const [floor, stalls] = event.sections.map((s: { id: string }) => s.id);
+    const [first, second] = buyers;
+    const paying = await app.request('POST', '/api/v1/holds', { token: first!.token, body: { eventId: event.id, sectionId: floor, quantity: 1 } });
+    expect(paying.status).toBe(201);
+    await app.db.transaction(async (committing) => {
+      await committing.query('select 1 from sections where id = any($1::uuid[]) order by id for key share', [[floor, stalls]]);
+      const replies: Reply[] = [];
+      for (const sectionId of [floor, stalls]) {
+        const held = await app.fetch('POST', '/api/v1/holds', { token: second!.token, body: { eventId: event.id, sectionId, quantity: 1 } });
+        replies.push(held, await app.fetch('DELETE', `/api/v1/holds/${held.body.id}`, { token: second!.token }));
+      }
+      replies.push(await app.fetch('POST', `/api/v1/holds/${paying.body.id}/checkout`, { token: first!.token, body: card }));
+      expect(replies.map((r) => r.status)).toEqual([201, 204, 201, 204, 201]);
+    });
+    expect((await sectionAccounting(app.db, event.id)).map(accountedUnits)).toEqual([100, 10]);
+  });
+});

@@ -430,7 +430,7 @@ export async function lockEventOrders(tx: Tx, eventId: string): Promise<Cancella
 
 /** Locks the sections an order's tickets are in, in id order (they come before the order in the lock order). */
 async function lockOrderSections(tx: Tx, orderId: string): Promise<void> {
-  await tx.query('select 1 from sections where id in (select section_id from tickets where order_id = $1) order by id for update', [orderId]);
+  await tx.query('select 1 from sections where id in (select section_id from tickets where order_id = $1) order by id for no key update', [orderId]);
 }
 
 /**

@@ -211,7 +211,7 @@ const typeSoldOut = (ticketTypeId: string) => new AppError('sold_out', 'Not enou
  */
 async function takeUnits(tx: Tx, stock: Stock, eventId: string, sectionId: string, quantity: number, ticketTypeId: string | undefined): Promise<HoldItem[]> {
   const { rows: [section] } = await tx.query<{ kind: 'ga' | 'seated'; available: number | null }>(
-    'select kind, available from sections where id = $1 and event_id = $2 for update',
+    'select kind, available from sections where id = $1 and event_id = $2 for no key update',
     [sectionId, eventId],
   );
   if (!section) throw notFound('section');

@@ -276,7 +276,7 @@ async function finishInterruptedCancellations(db: Database, stock: Stock, settle
  */
 async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promise<void> {
   const { rows } = await tx.query<{ id: string }>(
-    `select id from sections where event_id = $1 and (kind = 'seated' or reserved_for_waitlist > 0) order by id for update`,
+    `select id from sections where event_id = $1 and (kind = 'seated' or reserved_for_waitlist > 0) order by id for no key update`,
     [eventId],
   );
   await stock.offerAgain(tx, rows.map((r) => r.id));
@@ -292,7 +292,7 @@ async function offerHeldBackStock(tx: Tx, stock: Stock, eventId: string): Promis
 async function changeSection(db: Database, stock: Stock, eventId: string, sectionId: string, changes: SectionChanges): Promise<void> {
   await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ kind: string; capacity: number; available: number }>(
-      'select kind, capacity, available from sections where id = $1 and event_id = $2 for update',
+      'select kind, capacity, available from sections where id = $1 and event_id = $2 for no key update',
       [sectionId, eventId],
     );
     const section = rows[0];

@@ -16,8 +16,8 @@ export interface SectionAvailability {
  * whole-event entry, that the section could ever satisfy): every free seat of a reserved section is
  * then held back for the waitlist, and general sale treats it as sold out; in a GA section, units
  * that come back (lapsed holds included) go to the waitlist (docs/waitlist.md). Only a
- * join makes it true, and a join takes the section lock FOR UPDATE, so a reader holding the section
- * lock (shared or not) cannot miss an entry that would hold its seats back.
+ * join makes it true, and a join takes the section lock FOR NO KEY UPDATE, so a reader holding the section
+ * lock (FOR SHARE or stronger) cannot miss an entry that would hold its seats back.
  */
 export const seatsHeldBack = (s: string) => `exists (
   select 1 from waitlist_entries w

@@ -132,7 +132,7 @@ export async function createCodes(db: Database, eventId: string, input: NewCodes
 async function setAside(tx: Tx, eventId: string, sectionId: string, units: number, ticketTypeIds: readonly string[] | undefined): Promise<void> {
   if (units > limits.sectionCapacityMax) throw new AppError('sold_out', `A section has fewer than ${units} units to set aside.`, { wanted: units });
   const { rows: [section] } = await tx.query<{ kind: string; available: number | null }>(
-    'select kind, available from sections where id = $1 and event_id = $2 for update',
+    'select kind, available from sections where id = $1 and event_id = $2 for no key update',
     [sectionId, eventId],
   );
   if (!section) throw notFound('section');
@@ -199,7 +199,7 @@ export async function setCodeReserve(db: Database, stock: Pick<Stock, 'offerAgai
     if (code.sectionId === null) {
       throw new AppError('validation_failed', 'This code has no reserve; make a code with one.', { fields: [{ in: 'body', field: '/reserve', message: 'the code was made without a reserve' }] });
     }
-    await tx.query('select 1 from sections where id = $1 for update', [code.sectionId]);
+    await tx.query('select 1 from sections where id = $1 for no key update', [code.sectionId]);
     const { rows: [current] } = await tx.query<{ reserve: number; reserveLeft: number; standing: boolean }>(
       `select reserve, reserve_left as "reserveLeft", reserve_released_at is null and valid_until > now() as standing from event_codes where id = $1 for update`,
       [codeId],

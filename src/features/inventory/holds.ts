@@ -220,7 +220,7 @@ export interface LockedSection {
 }
 
 /**
- * Ends the lapsed holds of a section the caller has locked FOR UPDATE (skipping any a checkout is
+ * Ends the lapsed holds of a section the caller has locked (skipping any a checkout is
  * busy with), so their units, seats and ticket-type quota come back before a request is refused.
  * Only holds wholly in this section: another section's stock is not this transaction's to return.
  * True when it ended some.
@@ -238,7 +238,7 @@ export async function reclaimLapsed(tx: Tx, stock: Stock, sectionId: string): Pr
 }
 
 /**
- * GA stock: a counter, of a section the caller has locked FOR UPDATE. Lapsed holds are reclaimed
+ * GA stock: a counter, of a section the caller has locked. Lapsed holds are reclaimed
  * only when short. The order desk's comps use it too.
  */
 export async function gaStock(tx: Tx, stock: Stock, section: LockedSection, demand: number): Promise<SectionStock> {
@@ -258,7 +258,7 @@ export async function gaStock(tx: Tx, stock: Stock, section: LockedSection, dema
 const noStock: SectionStock = { take: () => undefined };
 
 /**
- * Reserved-seating stock for "best available" picks. With the section locked FOR UPDATE no other hold
+ * Reserved-seating stock for "best available" picks. With the section locked no other hold
  * can take its seats (`lockSeatMaps` locks the free ones, lapsed holds' seats included, so a checkout
  * finishing one of them is waited for and seen). While the waitlist holds the section's free seats
  * back, there is none.
@@ -382,7 +382,7 @@ function viewOf(terms: Terms, hold: NewHold): HoldView {
 async function placeSectionBatch(tx: Tx, stock: Stock, sectionId: string, requests: SectionRequest[]): Promise<Outcome[]> {
   const lockSection = () => tx.query<LockedSection & Terms>(
     `select s.id, s.kind, s.available, s.price, s.kind = 'seated' and ${seatsHeldBack('s')} as "heldBack", ${termsColumns}
-       from sections s join events e on e.id = s.event_id where s.id = $1 for update of s`,
+       from sections s join events e on e.id = s.event_id where s.id = $1 for no key update of s`,
     [sectionId],
   );
   let locked = (await lockSection()).rows[0];
@@ -540,7 +540,7 @@ export async function releaseDueReserves(db: Database, stock: Stock): Promise<nu
   let units = 0;
   for (const { sectionId, codeIds } of rows) {
     units += await db.transaction(async (tx) => {
-      await tx.query('select 1 from sections where id = $1 for update', [sectionId]);
+      await tx.query('select 1 from sections where id = $1 for no key update', [sectionId]);
       return stock.releaseReserves(tx, codeIds);
     });
   }
@@ -618,7 +618,7 @@ export function createHoldService({ db, stock, metrics, queueLengthMax }: { db: 
       if (outcome.kind !== 'reclaim') return outcome;
       if (attempt > 0) return { kind: 'refused', error: typeSoldOut() };
       await db.transaction(async (tx) => {
-        await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [outcome.sectionIds]);
+        await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for no key update', [outcome.sectionIds]);
         for (const sectionId of outcome.sectionIds) await reclaimLapsed(tx, stock, sectionId);
       });
     }

@@ -11,7 +11,7 @@ import type { Breakdown } from './breakdown.js';
  * Lock order, kept by every transaction that touches inventory, so none can deadlock:
  *   event row -> sections (sorted by id) -> ticket types (sorted by id) -> codes (sorted by id) -> orders (sorted by id) -> holds -> seats (sorted by id)
  *   -> waitlist entries (by join order) -> users (FOR KEY SHARE, a hold's buyers) -> event_buyers -> payments.
- * - Ticket types: only a transaction holding their section writes them (FOR UPDATE, or FOR SHARE
+ * - Ticket types: only a transaction holding their section writes them (FOR NO KEY UPDATE, or FOR SHARE
  *   for a named-seat hold, which locks them FOR UPDATE in id order right after the sections), so a
  *   return that updates them later, past the orders or holds, finds them free: whoever else could
  *   hold them holds their section too.
@@ -22,11 +22,17 @@ import type { Breakdown } from './breakdown.js';
  *   (it reads the start). The foreign-key checks of rows inserted for an event (holds, orders,
  *   tickets, outbox) take it FOR KEY SHARE, which conflicts with neither, so they may come anywhere.
  *   Nothing may take it FOR UPDATE: that would wait for those checks, made under section locks.
- * - Sections: a checkout's commit takes its hold's sections FOR KEY SHARE before the hold (the
- *   tickets' foreign keys take that lock anyway; after the hold, it deadlocked with a release);
- *   cancellations lock the sections of the orders before the orders (only cancellations lock orders).
- * - A hold batch holding its section FOR UPDATE reclaims lapsed holds with SKIP LOCKED, so it never
- *   waits for a checkout busy with one.
+ * - Sections: whoever changes a section's stock (a hold batch, a release, the sweeper, a return, an
+ *   offer, a join or leave of its waitlist) takes it FOR NO KEY UPDATE, so they run one at a time. A
+ *   checkout's commit takes its hold's sections FOR KEY SHARE before the hold (the tickets' foreign
+ *   keys take that lock anyway; after the hold, it deadlocked with a release), which conflicts with
+ *   none of them: checkouts commit while the section sells. (With FOR UPDATE, every hold batch
+ *   waited for the checkouts committing in its section, and every checkout for the batch: the
+ *   simulator found holds queued for seconds on that lock.) Only an event's cancellation takes its
+ *   sections FOR UPDATE, to wait for the checkouts committing (checkout.ts, `lockEventOrders`).
+ *   Cancellations lock the sections of the orders before the orders (only cancellations lock orders).
+ * - A hold batch holding its section reclaims lapsed holds with SKIP LOCKED, so it never waits for a
+ *   checkout busy with one.
  * - Waitlist entries are locked in one statement in join order (the waitlist's return policy), so
  *   transactions serving different sections of one event queue on a shared whole-event entry
  *   instead of deadlocking.
@@ -233,7 +239,7 @@ export async function lockStockSectionsOf(tx: Tx, holdIds: readonly string[]): P
   await tx.query(
     `select id from sections
       where id in (select section_id from hold_items where hold_id = any($1::uuid[]))
-      order by id for update`,
+      order by id for no key update`,
     [holdIds],
   );
 }

@@ -99,7 +99,7 @@ interface SectionTypes {
 }
 
 /**
- * Locks the ticket types of these sections (the caller holds the sections FOR UPDATE; types in id
+ * Locks the ticket types of these sections (the caller holds the sections FOR NO KEY UPDATE; types in id
  * order after them, stock.ts) and reads those an offer can be made as, so offers count in the
  * types' quotas like holds: `writeHolds` adds them to `taken`, the CHECK backs the quota.
  */
@@ -198,7 +198,7 @@ export async function offerReturnedStock(tx: Tx, sectionIds: readonly string[]):
             (e.status = 'published' and e.starts_at > now() and ${saleOpensLater('e')} is null) as "onSale"
        from sections s join events e on e.id = s.event_id
       where s.id = any($1::uuid[])
-      order by s.id for update of s`,
+      order by s.id for no key update of s`,
     [[...new Set(sectionIds)]],
   );
   // A reserved section has work only when an entry it could serve waits (a join needs the section

@@ -88,7 +88,7 @@ const alreadyWaitlisted = () => new AppError('already_waitlisted', 'You are alre
  * returning it would lock that section out of order.
  */
 async function lockAndReclaim(tx: Tx, stock: Stock, sectionIds: string[]): Promise<void> {
-  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for no key update', [sectionIds]);
   const lapsed = await tx.query<{ id: string }>(
     `select h.id from holds h
       where h.id in (select hold_id from hold_items where section_id = any($1::uuid[]))
@@ -179,7 +179,7 @@ interface LeaveRequest {
  * True per entry that this batch ended.
  */
 async function leaveBatch(tx: Tx, stock: Stock, sectionIds: string[], entryIds: string[]): Promise<boolean[]> {
-  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for update', [sectionIds]);
+  await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for no key update', [sectionIds]);
   // Under the section locks no offer can be made to these entries: what they are now is what they stay.
   const { rows: offered } = await tx.query<{ id: string; offerHoldId: string }>(
     `select id, offer_hold_id as "offerHoldId" from waitlist_entries where id = any($1::uuid[]) and status = 'offered'`,
@@ -318,7 +318,7 @@ export function createWaitlistService({ db, stock, queueLengthMax }: { db: Datab
       );
       for (const { id } of rows) {
         await db.transaction(async (tx) => {
-          await tx.query('select 1 from sections where id = $1 for update', [id]);
+          await tx.query('select 1 from sections where id = $1 for no key update', [id]);
           await offerReturnedStock(tx, [id]);
         });
       }
