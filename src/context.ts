@@ -13,6 +13,7 @@ import { createAccessTokens } from './features/auth/tokens.js';
 import { createCheckinService, type CheckinService } from './features/checkin/checkin.js';
 import { createTicketSigner, type TicketSigner } from './features/checkin/signing.js';
 import { createCheckoutService, type CheckoutService } from './features/checkout/checkout.js';
+import { createPdfRenderer, type PdfRenderer } from './features/checkout/pdf-renderer.js';
 import { createTicketService, type TicketService } from './features/checkout/tickets.js';
 import { TestPaymentProvider, type PaymentProvider } from './features/checkout/payments.js';
 import { createEventService, type EventService } from './features/events/events.js';
@@ -56,6 +57,8 @@ export interface AppContext {
   events: EventService;
   holds: HoldService;
   checkout: CheckoutService;
+  /** The PDF thread (tickets, receipts): closed with the process. */
+  pdfs: PdfRenderer;
   /** Attendee names and transfers of tickets. */
   tickets: TicketService;
   /** Signs tickets' QR payloads (checkout shows them, check-in verifies them). */
@@ -87,7 +90,8 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
   const apiKeys = createApiKeys(db);
   const stock = createStock(waitlistReturnPolicy);
   const signer = createTicketSigner(db);
-  const checkout = createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets) });
+  const pdfs = createPdfRenderer();
+  const checkout = createCheckoutService({ db, stock, bus, payments, metrics, log, settlement: config.payments, signQr: (tickets) => signer.sign(tickets), pdfs });
   const email = config.smtpUrl ? smtpTransport(config.smtpUrl, config.emailFrom) : devInboxTransport(db, log);
   if (!config.smtpUrl && config.env === 'production') log.warn('SMTP_URL is not set: emails only go to the log and the dev inbox');
   return {
@@ -109,6 +113,7 @@ export function createContext(config: Readonly<Config>, db: Database, log: Fasti
     events: createEventService({ db, stock, bus }),
     holds: createHoldService({ db, stock, metrics, queueLengthMax: config.holdQueueLengthMax }),
     checkout,
+    pdfs,
     tickets: createTicketService(db),
     signer,
     checkin: createCheckinService({ db, signer }),

@@ -151,6 +151,7 @@ export async function startServer(config: Readonly<Config>, options: { db?: Data
       await app.close();
       await Promise.all(jobs.map((job) => job.stop()));
       context.notifications.close();
+      await context.pdfs.close();
       if (!options.db) await db.close();
     })();
     return closing;

@@ -8,8 +8,8 @@ import { returnedTicketColumns, type ReturnedTicket, type Stock } from '../inven
 import { findOrder, issueTickets, listOrders, type OrderView, type QrSigner } from './orders.js';
 import type { PaymentProvider } from './payments.js';
 import { eventCalendar } from './calendar.js';
-import { renderTicketsPdf, ticketVenue } from './ticket-pdf.js';
-import { renderReceiptPdf } from './receipt-pdf.js';
+import { ticketVenue } from './ticket-pdf.js';
+import type { PdfRenderer } from './pdf-renderer.js';
 import { breakdownColumn } from '../inventory/holds.js';
 import type { Breakdown } from '../inventory/breakdown.js';
 import type { EmailAttachment } from '../notifications/email.js';
@@ -127,8 +127,10 @@ export function createCheckoutService(deps: {
   settlement: SettlementSettings;
   /** Signs each valid ticket's QR payload in the order views. */
   signQr: QrSigner;
+  /** Draws the tickets and receipts, off the event loop. */
+  pdfs: PdfRenderer;
 }): CheckoutService {
-  const { db, stock, bus, payments, metrics, log, signQr } = deps;
+  const { db, stock, bus, payments, metrics, log, signQr, pdfs } = deps;
   const settlement = createPaymentSettlement({ db, provider: payments, log, settings: deps.settlement });
 
   async function existingOrder(holdId: string): Promise<OrderView> {
@@ -219,12 +221,12 @@ export function createCheckoutService(deps: {
 
     async ticketsPdf(orderId) {
       const order = await this.getOrder(orderId);
-      return renderTicketsPdf(order, (await ticketVenue(db, order.eventId))!);
+      return pdfs.draw('tickets', order, (await ticketVenue(db, order.eventId))!);
     },
 
     async receiptPdf(orderId) {
       const order = await this.getOrder(orderId);
-      return renderReceiptPdf(order, (await ticketVenue(db, order.eventId))!);
+      return pdfs.draw('receipt', order, (await ticketVenue(db, order.eventId))!);
     },
 
     async confirmationAttachments(orderId) {
@@ -232,7 +234,7 @@ export function createCheckoutService(deps: {
       const venue = order && (await ticketVenue(db, order.eventId));
       if (!order || !venue || order.status === 'cancelled') return [];
       return [
-        { filename: 'tickets.pdf', contentType: 'application/pdf', content: Buffer.from(await renderTicketsPdf(order, venue)) },
+        { filename: 'tickets.pdf', contentType: 'application/pdf', content: Buffer.from(await pdfs.draw('tickets', order, venue)) },
         { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8', content: Buffer.from(eventCalendar(order.eventId, venue)) },
       ];
     },
