@@ -27,6 +27,23 @@ describe('a waiting line', () => {
     }), { seed, numRuns: 300 });
   });
 
+  it('after entries are added and removed, places everyone as a line read afresh would', () => {
+    const entry = fc.record({ seq: fc.integer({ min: 1, max: 500 }), sectionId: fc.constantFrom(null, 'a', 'b') });
+    const bySeq = (entries: WaitingEntry[]) => [...new Map(entries.map((e) => [e.seq, e])).values()].sort((x, y) => x.seq - y.seq);
+    fc.assert(fc.property(fc.array(entry, { maxLength: 100 }), fc.array(entry, { maxLength: 50 }), fc.array(fc.nat(), { maxLength: 50 }), (read, joined, leaving) => {
+      const line = bySeq(read);
+      const copy = new WaitingLine(line);
+      // A seq is one entry's (the identity column): the changes name each once.
+      const added = bySeq(joined).filter((e) => !line.some((o) => o.seq === e.seq));
+      copy.add(added);
+      const now = bySeq([...line, ...added]);
+      const left = leaving.map((i) => now[i % Math.max(1, now.length)]).filter((e): e is WaitingEntry => e !== undefined);
+      copy.remove(left);
+      const fresh = now.filter((e) => !left.includes(e));
+      for (const e of [...now, ...joined]) expect(copy.placeOf(e)).toBe(placeByCounting(fresh, e));
+    }), { seed, numRuns: 300 });
+  });
+
   it('puts the head of each section first, and a whole-event entry behind everyone ahead of it', () => {
     const waiting = new WaitingLine([{ seq: 1, sectionId: 'a' }, { seq: 2, sectionId: 'b' }, { seq: 3, sectionId: null }, { seq: 4, sectionId: 'a' }]);
     expect([1, 2, 3, 4].map((seq, i) => waiting.placeOf({ seq, sectionId: ['a', 'b', null, 'a'][i]! }))).toEqual([1, 1, 3, 3]);
@@ -48,26 +65,45 @@ describe("a node's copy of the lines", () => {
     return entry!.seq;
   }
 
-  it('reads a line once per max age, and again at once after a change made on this node', async () => {
+  it('reads a line once per max age, and applies the changes made on this node at once, without reading again', async () => {
     const { eventId, sectionId } = await insertEvent(db);
     let clock = 0;
-    const lines = createWaitingLines(db, 1_000, () => clock);
+    let reads = 0;
+    const counting = { query: ((sql: string, params?: readonly unknown[]) => (reads++, db.query(sql, params))) as Database['query'] };
+    const lines = createWaitingLines(counting, 1_000, () => clock);
     const first = await joinLine(eventId, sectionId);
     const place = async (seq: number) => (await lines.get(eventId)).placeOf({ seq, sectionId });
 
     expect(await place(first)).toBe(1);
     const second = await joinLine(eventId, sectionId);
     await db.query(`update waitlist_entries set status = 'left' where seq = $1`, [first]);
-    // Within its max age the copy is what was read: the change made elsewhere does not show yet.
+    // Within its max age the copy is what was read: a change made elsewhere does not show yet.
     clock = 1_000;
     expect(await place(second)).toBe(2);
+    expect(reads).toBe(1);
     clock = 1_001;
     expect(await place(second)).toBe(1);
+    expect(reads).toBe(2);
 
-    await joinLine(eventId, sectionId);
+    // This node's own changes, applied twice as a read racing them could: each counts once.
     const third = await joinLine(eventId, sectionId);
-    lines.invalidate(eventId);
-    expect(await place(third)).toBe(3);
+    lines.joined(eventId, [{ seq: third, sectionId }, { seq: third, sectionId }]);
+    expect(await place(third)).toBe(2);
+    lines.left(eventId, [{ seq: second, sectionId }, { seq: second, sectionId }]);
+    expect(await place(third)).toBe(1);
+    expect(reads).toBe(2);
+  });
+
+  it('applies a change made while a read is in flight on top of what the read returns', async () => {
+    const { eventId, sectionId } = await insertEvent(db);
+    const lines = createWaitingLines(db, 1_000, () => 0);
+    const first = await joinLine(eventId, sectionId);
+    const reading = lines.get(eventId);
+    const second = await joinLine(eventId, sectionId);
+    lines.joined(eventId, [{ seq: second, sectionId }]);
+    await reading;
+    expect((await lines.get(eventId)).placeOf({ seq: second, sectionId })).toBe(2);
+    expect((await lines.get(eventId)).placeOf({ seq: first + 0.5, sectionId })).toBe(2);
   });
 
   it('does not keep a read that failed: the next caller reads again', async () => {

@@ -33,12 +33,12 @@ export class WaitingLine {
   constructor(entries: readonly WaitingEntry[]) {
     for (const { seq, sectionId } of entries) {
       this.all.push(seq);
-      if (sectionId === null) this.wholeEvent.push(seq);
-      else this.sectionSeqs(sectionId).push(seq);
+      this.seqsOf(sectionId).push(seq);
     }
   }
 
-  private sectionSeqs(sectionId: string): number[] {
+  private seqsOf(sectionId: string | null): number[] {
+    if (sectionId === null) return this.wholeEvent;
     let seqs = this.bySection.get(sectionId);
     if (!seqs) this.bySection.set(sectionId, (seqs = []));
     return seqs;
@@ -48,6 +48,28 @@ export class WaitingLine {
   placeOf({ seq, sectionId }: WaitingEntry): number {
     if (sectionId === null) return 1 + countBelow(this.all, seq);
     return 1 + countBelow(this.wholeEvent, seq) + countBelow(this.bySection.get(sectionId) ?? [], seq);
+  }
+
+  /** Entries that joined since the read; one already in the line is left as it is. */
+  add(entries: readonly WaitingEntry[]): void {
+    for (const { seq, sectionId } of entries) {
+      const at = countBelow(this.all, seq);
+      if (this.all[at] === seq) continue;
+      this.all.splice(at, 0, seq);
+      const seqs = this.seqsOf(sectionId);
+      seqs.splice(countBelow(seqs, seq), 0, seq);
+    }
+  }
+
+  /** Entries that stopped waiting since the read; one not in the line is ignored. */
+  remove(entries: readonly WaitingEntry[]): void {
+    for (const { seq, sectionId } of entries) {
+      const at = countBelow(this.all, seq);
+      if (this.all[at] !== seq) continue;
+      this.all.splice(at, 1);
+      const seqs = this.seqsOf(sectionId);
+      seqs.splice(countBelow(seqs, seq), 1);
+    }
   }
 }
 
@@ -60,10 +82,12 @@ async function loadLine(db: Queryable, eventId: string): Promise<WaitingLine> {
 }
 
 export interface WaitingLines {
-  /** The event's line, read at most `maxAgeMs` ago, or after this node's last change to it. */
+  /** The event's line as read at most `maxAgeMs` ago, with this node's changes since. */
   get(eventId: string): Promise<WaitingLine>;
-  /** This node changed the line (an entry joined or left): the next `get` reads it again. */
-  invalidate(eventId: string): void;
+  /** Entries this node just added to the line (committed). */
+  joined(eventId: string, entries: readonly WaitingEntry[]): void;
+  /** Entries this node just took out of the line (committed). */
+  left(eventId: string, entries: readonly WaitingEntry[]): void;
 }
 
 interface CachedLine {
@@ -73,8 +97,11 @@ interface CachedLine {
 
 /**
  * Each node's copy of its events' lines. A waiter's place may lag changes made elsewhere (an offer,
- * another node's join) by up to `maxAgeMs`; what they did on this node shows at once, and their
- * status, offer included, is always read fresh. A read in flight when the line changes is not reused.
+ * another node's join) by up to `maxAgeMs`; a change made on this node is applied to the copy at
+ * once, so a buyer's own join or leave shows in their next answer from this node, and a crowd joining
+ * costs no rereads. A change is applied once the read it lands on has finished: a read that began
+ * before the change committed has it applied on top, one that began after already holds it, and
+ * adding (or removing) twice changes nothing.
  */
 export function createWaitingLines(db: Queryable, maxAgeMs: number, now: () => number = Date.now): WaitingLines {
   const cached = new Map<string, CachedLine>();
@@ -90,13 +117,21 @@ export function createWaitingLines(db: Queryable, maxAgeMs: number, now: () => n
     return line;
   }
 
+  /** Applies a change to the copy (none cached: the next read has it), before any caller waiting for the read sees it. */
+  function change(eventId: string, apply: (line: WaitingLine) => void): void {
+    const entry = cached.get(eventId);
+    if (!entry) return;
+    entry.line = entry.line.then((line) => (apply(line), line));
+    // A failed read fails its callers; the change itself has nothing to report.
+    entry.line.catch(() => undefined);
+  }
+
   return {
     get(eventId) {
       const entry = cached.get(eventId);
       return entry && now() - entry.readAt <= maxAgeMs ? entry.line : read(eventId);
     },
-    invalidate(eventId) {
-      cached.delete(eventId);
-    },
+    joined: (eventId, entries) => change(eventId, (line) => line.add(entries)),
+    left: (eventId, entries) => change(eventId, (line) => line.remove(entries)),
   };
 }

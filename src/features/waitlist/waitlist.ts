@@ -8,7 +8,7 @@ import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
 import { lockStockSectionsOf, seatIsFree, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
 import { createWaitingLines } from './line.js';
-import type { WaitingLines } from './line.js';
+import type { WaitingEntry, WaitingLines } from './line.js';
 import { offerReturnedStock } from './offers.js';
 import { waitlistSummary, type WaitlistSummary } from './summary.js';
 
@@ -136,10 +136,10 @@ const ticketsAvailable = (available: number) => new AppError('tickets_available'
  * join within a second; one at a time, each holding the section lock, they queued past the lock
  * timeout. An account already waiting (the partial unique index) gets `already_waitlisted`.
  */
-async function joinBatch(tx: Tx, stock: Stock, sectionIds: string[], requests: JoinRequest[]): Promise<JoinOutcome[]> {
+async function joinBatch(tx: Tx, stock: Stock, sectionIds: string[], requests: JoinRequest[]): Promise<{ outcomes: JoinOutcome[]; waiting: WaitingEntry[] }> {
   await lockAndReclaim(tx, stock, sectionIds);
   const onSale = await unitsOnSale(tx, sectionIds);
-  if (onSale > 0) return requests.map(() => ({ error: ticketsAvailable(onSale) }));
+  if (onSale > 0) return { outcomes: requests.map(() => ({ error: ticketsAvailable(onSale) })), waiting: [] };
   const { eventId } = requests[0]!;
   const capped = requests.filter((r) => r.maxPerUser !== null).map((r) => r.userId);
   const taken = capped.length > 0 ? await ticketsTakenBy(tx, eventId, capped) : new Map<string, number>();
@@ -157,13 +157,26 @@ async function joinBatch(tx: Tx, stock: Stock, sectionIds: string[], requests: J
   const entryOf = new Map(rows.map((r) => [r.userId, r.id]));
   // Units held back for earlier entries may fit these (policy `fill`).
   if (rows.length > 0) await offerReturnedStock(tx, sectionIds);
-  return requests.map((request, i) => {
-    if (outcomes[i]) return outcomes[i];
-    const entryId = entryOf.get(request.userId);
-    // The same account twice in one batch: the first request took the entry.
-    entryOf.delete(request.userId);
-    return entryId ? { entryId } : { error: alreadyWaitlisted() };
-  });
+  return {
+    outcomes: requests.map((request, i) => {
+      if (outcomes[i]) return outcomes[i];
+      const entryId = entryOf.get(request.userId);
+      // The same account twice in one batch: the first request took the entry.
+      entryOf.delete(request.userId);
+      return entryId ? { entryId } : { error: alreadyWaitlisted() };
+    }),
+    waiting: await stillWaiting(tx, rows.map((r) => r.id)),
+  };
+}
+
+/** Of these entries, those waiting now, as the line holds them. */
+async function stillWaiting(tx: Tx, entryIds: string[]): Promise<WaitingEntry[]> {
+  if (entryIds.length === 0) return [];
+  const { rows } = await tx.query<WaitingEntry>(
+    `select seq::float8 as seq, section_id as "sectionId" from waitlist_entries where id = any($1::uuid[]) and status = 'waiting'`,
+    [entryIds],
+  );
+  return rows;
 }
 
 interface LeaveRequest {
@@ -176,9 +189,9 @@ interface LeaveRequest {
  * sections once, decline the open offers, end the waiting entries in one statement, and offer what
  * they held back once. When patience runs out, thousands leave within seconds; one at a time, each
  * holding the section locks for its round trips, they queued for minutes (docs/benchmarks.md).
- * True per entry that this batch ended.
+ * Says per entry whether this batch ended it, and which left the line.
  */
-async function leaveBatch(tx: Tx, stock: Stock, sectionIds: string[], entryIds: string[]): Promise<boolean[]> {
+async function leaveBatch(tx: Tx, stock: Stock, sectionIds: string[], entryIds: string[]): Promise<{ ended: boolean[]; left: WaitingEntry[] }> {
   await tx.query('select 1 from sections where id = any($1::uuid[]) order by id for no key update', [sectionIds]);
   // Under the section locks no offer can be made to these entries: what they are now is what they stay.
   const { rows: offered } = await tx.query<{ id: string; offerHoldId: string }>(
@@ -186,23 +199,24 @@ async function leaveBatch(tx: Tx, stock: Stock, sectionIds: string[], entryIds: 
     [entryIds],
   );
   // The waiting leave first, so the tickets of the declined offers go to someone staying.
-  const { rows: left } = await tx.query<{ id: string }>(
-    `update waitlist_entries set status = 'left', updated_at = now() where id = any($1::uuid[]) and status = 'waiting' returning id`,
+  const { rows: left } = await tx.query<WaitingEntry & { id: string }>(
+    `update waitlist_entries set status = 'left', updated_at = now() where id = any($1::uuid[]) and status = 'waiting'
+     returning id, seq::float8 as seq, section_id as "sectionId"`,
     [entryIds],
   );
   const declined = new Set(await stock.endHolds(tx, offered.map((e) => e.offerHoldId), 'released', false));
   // Units held back for these entries may now fit the next one, or go on sale.
   if (left.length > 0) await offerReturnedStock(tx, sectionIds);
   const ended = new Set([...left.map((e) => e.id), ...offered.filter((e) => declined.has(e.offerHoldId)).map((e) => e.id)]);
-  return entryIds.map((id) => ended.has(id));
+  return { ended: entryIds.map((id) => ended.has(id)), left };
 }
 
 export function createWaitlistService({ db, stock, queueLengthMax }: { db: Database; stock: Stock; queueLengthMax: number }): WaitlistService {
   const lines = createWaitingLines(db, limits.waitlistLineMaxAgeMs);
   const joins = new KeyedBatcher<JoinRequest, JoinOutcome>(
     async (sectionIds, requests) => {
-      const outcomes = await db.transaction((tx) => joinBatch(tx, stock, sectionIds.split(','), requests));
-      lines.invalidate(requests[0]!.eventId);
+      const { outcomes, waiting } = await db.transaction((tx) => joinBatch(tx, stock, sectionIds.split(','), requests));
+      lines.joined(requests[0]!.eventId, waiting);
       return outcomes;
     },
     {
@@ -214,9 +228,9 @@ export function createWaitlistService({ db, stock, queueLengthMax }: { db: Datab
 
   const leaves = new KeyedBatcher<LeaveRequest, boolean>(
     async (sectionIds, requests) => {
-      const outcomes = await db.transaction((tx) => leaveBatch(tx, stock, sectionIds.split(','), requests.map((r) => r.entryId)));
-      lines.invalidate(requests[0]!.eventId);
-      return outcomes;
+      const { ended, left } = await db.transaction((tx) => leaveBatch(tx, stock, sectionIds.split(','), requests.map((r) => r.entryId)));
+      lines.left(requests[0]!.eventId, left);
+      return ended;
     },
     {
       batchSizeMax: limits.holdBatchSizeMax,
