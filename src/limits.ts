@@ -135,8 +135,12 @@ export const limits = {
    * often while its waiters check (their status and offer are always read fresh).
    */
   waitlistLineMaxAgeMs: 1_000,
-  /** Drawing one PDF (tickets, a receipt) in the PDF thread; past it the draw fails (an email is retried). */
-  pdfDrawMsMax: 30_000,
+  /**
+   * Drawing one PDF (tickets, a receipt) in the PDF thread, its wait in the queue apart; past it the
+   * thread is taken for wedged and ended, and the draw fails (an email is retried). An order of
+   * ticketsPerOrderMax tickets draws in about a second.
+   */
+  pdfDrawMsMax: 60_000,
   /** PDFs waiting for the PDF thread per node; past it a download answers 503 and an email is retried. */
   pdfDrawsQueuedMax: 1_000,
   /** Search (features/search): the longest `q`; performers and tags per event (checked by migration 010 too). */

@@ -29,18 +29,22 @@ describe('the PDF thread', () => {
   it('fails what a dying thread was drawing, and starts a new thread for the next draw', async () => {
     renderer = createPdfRenderer();
     const drawing = renderer.draw('tickets', orderOf(2), venue);
+    const failed = expect(drawing).rejects.toThrow('exited');
     await renderer.close();
-    await expect(drawing).rejects.toThrow('exited');
+    await failed;
     expect((await PDFDocument.load(await renderer.draw('tickets', orderOf(1), venue))).getPageCount()).toBe(1);
   });
 
   it('bounds the draws waiting and the time each may take', async () => {
     renderer = createPdfRenderer({ queuedMax: 1 });
-    const first = renderer.draw('tickets', orderOf(1), venue);
+    // One drawing, one waiting: a third is refused at once.
+    const accepted = [renderer.draw('tickets', orderOf(1), venue), renderer.draw('tickets', orderOf(1), venue)];
     await expect(renderer.draw('tickets', orderOf(1), venue)).rejects.toMatchObject({ code: 'unavailable' });
-    await first;
+    await Promise.all(accepted);
+    // A thread past the bound is ended; the draw queued behind it goes on in a new one, with a bound of its own.
     const impatient = createPdfRenderer({ timeoutMs: 1 });
-    await expect(impatient.draw('tickets', orderOf(1), venue)).rejects.toThrow('took longer than 1 ms');
+    const outcomes = await Promise.allSettled([1, 2].map((count) => impatient.draw('tickets', orderOf(count), venue)));
+    expect(outcomes.map((r) => (r.status === 'rejected' ? String(r.reason) : 'drawn'))).toEqual([expect.stringContaining('took longer than 1 ms'), expect.stringContaining('took longer than 1 ms')]);
     await impatient.close();
   });
 });

@@ -17,10 +17,10 @@ export interface PdfRenderer {
   close(): Promise<void>;
 }
 
-interface Pending {
+interface Draw {
+  request: PdfRequest;
   resolve(pdf: Uint8Array): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 /**
@@ -37,54 +37,73 @@ function startWorker(): Worker {
 
 const busy = () => new AppError('unavailable', 'Too many documents are being drawn; try again in a moment.');
 
+/**
+ * The thread draws one document at a time, sent when it is free: the time bound covers the drawing
+ * alone, never the wait behind others, and a thread ended for running past it fails only the draw it
+ * was on (the queue goes on in a new thread).
+ */
 export function createPdfRenderer({ timeoutMs = limits.pdfDrawMsMax, queuedMax = limits.pdfDrawsQueuedMax }: { timeoutMs?: number; queuedMax?: number } = {}): PdfRenderer {
   let worker: Worker | null = null;
   let nextId = 0;
-  const pending = new Map<number, Pending>();
+  const queue: Draw[] = [];
+  let drawing: { draw: Draw; timer: NodeJS.Timeout } | null = null;
 
-  const settle = (id: number, outcome: { pdf: Uint8Array } | { error: Error }) => {
-    const call = pending.get(id);
-    if (!call) return;
-    pending.delete(id);
-    clearTimeout(call.timer);
-    if ('pdf' in outcome) call.resolve(outcome.pdf);
-    else call.reject(outcome.error);
-  };
+  function finish(outcome: { pdf: Uint8Array } | { error: Error }): void {
+    if (!drawing) return;
+    const { draw, timer } = drawing;
+    drawing = null;
+    clearTimeout(timer);
+    if ('pdf' in outcome) draw.resolve(outcome.pdf);
+    else draw.reject(outcome.error);
+    next();
+  }
 
   function running(): Worker {
     if (worker) return worker;
     const started = startWorker();
-    started.on('message', (reply: PdfReply) => settle(reply.id, 'pdf' in reply ? { pdf: reply.pdf } : { error: new Error(reply.error) }));
-    // A thread that dies fails what it was drawing; the next draw starts a new one.
+    started.on('message', (reply: PdfReply) => {
+      if (worker === started && reply.id === drawing?.draw.request.id) finish('pdf' in reply ? { pdf: reply.pdf } : { error: new Error(reply.error) });
+    });
+    // A thread that dies fails the draw it was on; the next draw starts a new one.
     const lost = (error: Error) => {
-      if (worker === started) worker = null;
-      for (const id of [...pending.keys()]) settle(id, { error });
+      if (worker !== started) return;
+      worker = null;
+      finish({ error });
     };
     started.on('error', lost);
     started.on('exit', (code) => lost(new Error(`the PDF thread exited (${code})`)));
     return (worker = started);
   }
 
-  async function close(): Promise<void> {
-    const closing = worker;
-    worker = null;
-    await closing?.terminate();
+  function next(): void {
+    const draw = queue.shift();
+    if (!draw) return;
+    const timer = setTimeout(() => {
+      // A draw this long means a wedged thread: it is ended, and the queue goes on in a new one.
+      const wedged = worker;
+      worker = null;
+      finish({ error: new Error(`drawing the ${draw.request.document} PDF took longer than ${timeoutMs} ms`) });
+      void wedged?.terminate();
+    }, timeoutMs);
+    drawing = { draw, timer };
+    running().postMessage(draw.request);
   }
 
   return {
     draw(document, order, venue) {
-      if (pending.size >= queuedMax) return Promise.reject(busy());
-      const id = nextId++;
+      if (queue.length >= queuedMax) return Promise.reject(busy());
       return new Promise<Uint8Array>((resolve, reject) => {
-        // A draw this late means a wedged thread: it is ended (failing what it had), the next draw starts another.
-        const timer = setTimeout(() => {
-          settle(id, { error: new Error(`drawing the ${document} PDF took longer than ${timeoutMs} ms`) });
-          void close();
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        running().postMessage({ id, document, order, venue } satisfies PdfRequest);
+        queue.push({ request: { id: nextId++, document, order, venue }, resolve, reject });
+        if (!drawing) next();
       });
     },
-    close,
+    async close() {
+      const closing = worker;
+      worker = null;
+      const closed = new Error('the PDF thread exited (closed)');
+      for (const draw of queue.splice(0)) draw.reject(closed);
+      finish({ error: closed });
+      await closing?.terminate();
+    },
   };
 }
