@@ -147,6 +147,12 @@ describe('the order desk', () => {
       guests.push(email);
     }
     for (const email of guests) expect((await comp(event.id, { email, sectionId, quantity: 10 })).status).toBe(201);
+    // The confirmation emails of those orders (each with a 10-page PDF) are drawn in this process: the
+    // tickets are multiplied, and memory measured, only once they are out of the way (a dispatcher that
+    // came late drew 1,000-page PDFs, ten of them, past the wait on a loaded machine).
+    await expect.poll(async () => (await app.db.query<{ n: number }>(
+      "select ((select count(*) from outbox where dispatched_at is null) + (select count(*) from deliveries where status = 'pending'))::int as n",
+    )).rows[0]!.n, { timeout: 120_000 }).toBe(0);
     // 99 more tickets like each of those 100, written directly: the export reads what is stored.
     await app.db.query(
       `insert into tickets (order_id, event_id, section_id, code)
@@ -154,11 +160,6 @@ describe('the order desk', () => {
       [event.id],
     );
 
-    // The confirmation emails of those orders (each with a 10-page PDF) are rendered in this process:
-    // measured only once they are out of the way.
-    await expect.poll(async () => (await app.db.query<{ n: number }>(
-      "select ((select count(*) from outbox where dispatched_at is null) + (select count(*) from deliveries where status = 'pending'))::int as n",
-    )).rows[0]!.n, { timeout: 120_000 }).toBe(0);
     v8.setFlagsFromString('--expose_gc');
     const gc = vm.runInNewContext('gc') as () => void;
     gc();
