@@ -7,8 +7,7 @@ import { limitReached, ticketsTakenBy } from '../inventory/holds.js';
 import { saleNotOpenYet, saleOpensLater } from '../inventory/sale-window.js';
 import { lockStockSectionsOf, seatIsFree, type Stock } from '../inventory/stock.js';
 import { enqueue } from '../notifications/outbox.js';
-import { createWaitingLines } from './line.js';
-import type { WaitingEntry, WaitingLines } from './line.js';
+import { createWaitingLines, type WaitingEntry, type WaitingLines } from './line.js';
 import { offerReturnedStock } from './offers.js';
 import { waitlistSummary, type WaitlistSummary } from './summary.js';
 
