@@ -112,6 +112,9 @@ export function EventPage({ id }: { id: string }) {
     try {
       const typed = code.trim();
       const placed = await api.holds.create({ eventId: id, ...target, ...(typed ? { code: typed } : {}) }, queue.token);
+      // The picked seats are held now: unpick them in the same render as the move to checkout, so a
+      // Back that lands before that render still shows them as the buyer's hold, not as a fresh pick.
+      setSelected(new Set());
       navigate(`/checkout/${placed.id}`);
     } catch (error) {
       const failure = asApiError(error);
